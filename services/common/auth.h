@@ -1,0 +1,105 @@
+// Bearer tokens: who is calling, with which roles.
+//
+// Tokens are compact JWS (JWT) signed with Ed25519, alg pinned to "EdDSA":
+// "none", HS*, ES*, RS* and any other alg are rejected, as are expired
+// tokens, a wrong issuer or audience, and an unknown key id. Keys are
+// PEM files handled through OpenSSL.
+#ifndef GRANTFLOW_SERVICES_COMMON_AUTH_H_
+#define GRANTFLOW_SERVICES_COMMON_AUTH_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace grantflow::auth {
+
+inline constexpr char kIssuer[] = "grantflow";
+inline constexpr char kAudience[] = "grantflow";
+
+// The roles of ARCHITECTURE.md §5.
+const std::vector<std::string>& KnownRoles();
+bool IsKnownRole(const std::string& role);
+
+// The verified caller.
+struct Principal {
+  std::string user;                  // "sub"
+  std::vector<std::string> roles;    // each a known role
+  std::string organisation;          // organisations/{id}, for applicants
+  std::map<std::string, int64_t> limits_pence;  // delegated limits, e.g. "approve"
+  bool HasRole(const std::string& role) const;
+};
+
+struct TokenClaims {
+  Principal principal;
+  absl::Time issued_at;
+  absl::Time expires_at;
+};
+
+// Holds one Ed25519 private key. Thread-safe after construction.
+class TokenSigner {
+ public:
+  ~TokenSigner();
+  TokenSigner(const TokenSigner&) = delete;
+  TokenSigner& operator=(const TokenSigner&) = delete;
+
+  // Loads a PKCS#8 PEM private key. INVALID_ARGUMENT if not Ed25519,
+  // NOT_FOUND / INTERNAL when unreadable.
+  static absl::StatusOr<std::unique_ptr<TokenSigner>> FromPemFile(
+      const std::string& path);
+
+  // Returns a signed token. INTERNAL only if OpenSSL fails.
+  absl::StatusOr<std::string> Sign(const TokenClaims& claims) const;
+  const std::string& key_id() const { return key_id_; }
+
+ private:
+  TokenSigner(void* pkey, std::string key_id);
+  void* pkey_;  // EVP_PKEY*, owned
+  std::string key_id_;
+};
+
+// Verifies tokens against a set of trusted public keys. Add keys before
+// sharing; Verify is then thread-safe.
+class TokenVerifier {
+ public:
+  TokenVerifier() = default;
+  ~TokenVerifier();
+  TokenVerifier(const TokenVerifier&) = delete;
+  TokenVerifier& operator=(const TokenVerifier&) = delete;
+
+  // Trusts the Ed25519 public key in a PEM file (SubjectPublicKeyInfo).
+  absl::Status AddPublicKeyPem(const std::string& path);
+
+  // UNAUTHENTICATED, with the reason, for any token that is malformed,
+  // uses another alg, is signed by an unknown key, has a bad signature, is
+  // expired or not yet valid at `now`, or names another issuer or audience.
+  absl::StatusOr<Principal> Verify(const std::string& token,
+                                   absl::Time now) const;
+
+ private:
+  absl::flat_hash_map<std::string, void*> keys_;  // kid -> EVP_PKEY*, owned
+};
+
+// Paths of a key pair on disk.
+struct KeyPairPaths {
+  std::string private_pem;
+  std::string public_pem;
+};
+
+// Makes sure `dir` holds a development key pair (token-signing.pem, mode
+// 0600, and token-signing.pub.pem), generating one on first use.
+absl::StatusOr<KeyPairPaths> EnsureDevKeyPair(const std::string& dir);
+
+// The key id of a public key: the first 16 hex digits of the SHA-256 of its
+// raw 32 bytes.
+std::string KeyIdOf(void* evp_pkey);
+
+}  // namespace grantflow::auth
+
+#endif  // GRANTFLOW_SERVICES_COMMON_AUTH_H_

@@ -1,0 +1,89 @@
+#include "services/common/authz.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace grantflow::authz {
+namespace {
+
+using Roles = std::vector<std::string>;
+
+// Everyone who works inside the funder, plus applicants where noted.
+const Roles kStaff = {"grants_officer",       "approver",
+                      "moderator",            "safeguarding_officer",
+                      "finance_officer",      "finance_approver",
+                      "auditor",              "admin"};
+
+Roles Plus(Roles base, const Roles& more) {
+  base.insert(base.end(), more.begin(), more.end());
+  return base;
+}
+
+absl::flat_hash_map<std::string, Roles>* Build() {
+  auto* t = new absl::flat_hash_map<std::string, Roles>();
+  const std::string prog = "/grantflow.programmes.v1.ProgrammeService/";
+  const Roles programme_editors = {"grants_officer", "admin"};
+  // Funds, budget lines and rounds are public information within the
+  // service: applicants need rounds to apply, assessors need criteria.
+  const Roles programme_readers =
+      Plus(kStaff, {"applicant", "signatory", "assessor"});
+  for (const char* m : {"CreateFund", "UpdateFund", "CreateBudgetLine",
+                        "UpdateBudgetLine", "CreateRound", "UpdateRound"}) {
+    (*t)[prog + m] = programme_editors;
+  }
+  for (const char* m : {"GetFund", "ListFunds", "GetBudgetLine",
+                        "ListBudgetLines", "GetRound", "ListRounds"}) {
+    (*t)[prog + m] = programme_readers;
+  }
+
+  const std::string app = "/grantflow.applications.v1.ApplicationService/";
+  // Applicants act only for their own organisation (checked in the domain).
+  // Assessors are absent on purpose: they see bids through assessment, after
+  // declaring conflicts (R6).
+  const Roles org_writers = {"applicant", "grants_officer", "admin"};
+  (*t)[app + "CreateOrganisation"] = org_writers;
+  (*t)[app + "UpdateOrganisation"] = org_writers;
+  (*t)[app + "GetOrganisation"] = Plus(kStaff, {"applicant", "signatory"});
+  (*t)[app + "ListOrganisations"] = Plus(kStaff, {"applicant", "signatory"});
+  (*t)[app + "CreateApplication"] = {"applicant"};
+  (*t)[app + "UpdateApplication"] = {"applicant"};
+  (*t)[app + "SubmitApplication"] = {"applicant"};
+  (*t)[app + "WithdrawApplication"] = {"applicant", "grants_officer"};
+  (*t)[app + "GetApplication"] = Plus(kStaff, {"applicant", "signatory"});
+  (*t)[app + "ListApplications"] = Plus(kStaff, {"applicant", "signatory"});
+  // R7: equality-monitoring answers go to the applicant only; reports use
+  // aggregates with small numbers suppressed.
+  (*t)[app + "GetEqualityMonitoring"] = {"applicant"};
+  (*t)[app + "UpdateEqualityMonitoring"] = {"applicant"};
+  return t;
+}
+
+}  // namespace
+
+const absl::flat_hash_map<std::string, std::vector<std::string>>& Table() {
+  static const auto* table = Build();
+  return *table;
+}
+
+absl::Status Authorize(const auth::Principal& principal,
+                       absl::string_view full_method) {
+  auto it = Table().find(full_method);
+  if (it == Table().end()) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(full_method, " is not open to any role"));
+  }
+  for (const std::string& role : principal.roles) {
+    if (std::find(it->second.begin(), it->second.end(), role) !=
+        it->second.end()) {
+      return absl::OkStatus();
+    }
+  }
+  return absl::PermissionDeniedError(absl::StrCat(
+      "user ", principal.user, " (roles: ",
+      absl::StrJoin(principal.roles, ", "), ") may not call ", full_method,
+      "; allowed roles: ", absl::StrJoin(it->second, ", ")));
+}
+
+}  // namespace grantflow::authz

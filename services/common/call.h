@@ -1,0 +1,60 @@
+// The per-RPC envelope every service adapter uses: authenticate the bearer
+// token, authorise the method against the one table, run the domain handler,
+// and translate its absl::Status to gRPC.
+#ifndef GRANTFLOW_SERVICES_COMMON_CALL_H_
+#define GRANTFLOW_SERVICES_COMMON_CALL_H_
+
+#include <string>
+#include <utility>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/server_context.h"
+#include "services/common/auth.h"
+#include "services/common/clock.h"
+#include "services/common/grpc_status.h"
+
+namespace grantflow {
+
+// What a domain handler knows about the call it serves.
+struct Call {
+  auth::Principal principal;
+  std::string method;         // full gRPC method name
+  absl::Time now;             // the injected clock's time at the start
+  std::string authorization;  // the caller's metadata, forwarded to peers
+};
+
+// Everything StartCall needs. Pointers are not owned and must outlive calls.
+struct CallEnv {
+  const auth::TokenVerifier* verifier = nullptr;
+  Clock* clock = nullptr;
+};
+
+// UNAUTHENTICATED when the "authorization: Bearer <token>" metadata is
+// missing or the token does not verify; PERMISSION_DENIED when the table
+// does not allow any of the caller's roles.
+absl::StatusOr<Call> StartCall(const grpc::ServerContext& context,
+                               const CallEnv& env,
+                               absl::string_view full_method);
+
+// Copies the caller's authorization into a client context for a peer call.
+void ForwardCredentials(const Call& call, grpc::ClientContext* context);
+
+// Runs `handler(call, request) -> absl::StatusOr<Response>` under StartCall.
+template <typename Request, typename Response, typename Handler>
+grpc::Status Serve(grpc::ServerContext* context, const CallEnv& env,
+                   absl::string_view full_method, const Request& request,
+                   Response* response, Handler&& handler) {
+  absl::StatusOr<Call> call = StartCall(*context, env, full_method);
+  if (!call.ok()) return ToGrpcStatus(call.status());
+  absl::StatusOr<Response> result = handler(*call, request);
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  *response = *std::move(result);
+  return grpc::Status::OK;
+}
+
+}  // namespace grantflow
+
+#endif  // GRANTFLOW_SERVICES_COMMON_CALL_H_

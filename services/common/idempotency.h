@@ -1,0 +1,81 @@
+// At-most-once execution of mutating RPCs keyed by the caller's request_id.
+//
+// The first response to (method, user, request_id) is stored in the same
+// atomic write as the change it reports. A retry with the same request
+// returns that response again and writes nothing; a retry with a different
+// request under the same request_id is INVALID_ARGUMENT.
+#ifndef GRANTFLOW_SERVICES_COMMON_IDEMPOTENCY_H_
+#define GRANTFLOW_SERVICES_COMMON_IDEMPOTENCY_H_
+
+#include <optional>
+#include <string>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+#include "google/protobuf/message.h"
+#include "services/common/call.h"
+#include "services/common/errors.h"
+#include "storage/store.h"
+
+namespace grantflow {
+
+inline constexpr char kIdempotencyTable[] = "idempotency";
+
+// Adds a violation on `field` unless `request_id` is 1..128 characters of
+// [A-Za-z0-9._:-].
+void ValidateRequestId(absl::string_view request_id, errors::Violations* v,
+                       absl::string_view field = "request_id");
+
+namespace internal {
+std::string IdempotencyKey(const Call& call, absl::string_view request_id);
+std::string Fingerprint(const google::protobuf::Message& request);
+// The stored response bytes, nullopt when none; INVALID_ARGUMENT when the
+// request_id was used for a different request.
+absl::StatusOr<std::optional<std::string>> Lookup(storage::Store& store,
+                                                  const std::string& key,
+                                                  const std::string& fp);
+void Record(storage::WriteSet& writes, const std::string& key,
+            const std::string& fp, const google::protobuf::Message& response,
+            absl::Time now);
+}  // namespace internal
+
+// Runs `build` (which reads state, validates, and adds its changes to the
+// WriteSet) and commits the result with the idempotency record. When the
+// commit loses a race (ABORTED from the store), `build` runs again on fresh
+// state, up to a few times. Statuses from `build` are returned unchanged and
+// write nothing.
+template <typename Response>
+absl::StatusOr<Response> RunOnce(
+    storage::Store& store, const Call& call, absl::string_view request_id,
+    const google::protobuf::Message& request,
+    absl::FunctionRef<absl::StatusOr<Response>(storage::WriteSet&)> build) {
+  const std::string key = internal::IdempotencyKey(call, request_id);
+  const std::string fp = internal::Fingerprint(request);
+  constexpr int kAttempts = 8;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    absl::StatusOr<std::optional<std::string>> prior =
+        internal::Lookup(store, key, fp);
+    if (!prior.ok()) return prior.status();
+    if (prior->has_value()) {
+      Response response;
+      if (!response.ParseFromString(**prior)) {
+        return absl::DataLossError("stored response cannot be parsed");
+      }
+      return response;
+    }
+    storage::WriteSet writes;
+    writes.ExpectAbsent(kIdempotencyTable, key);
+    absl::StatusOr<Response> response = build(writes);
+    if (!response.ok()) return response.status();
+    internal::Record(writes, key, fp, *response, call.now);
+    absl::StatusOr<storage::CommitResult> committed = store.Commit(writes);
+    if (committed.ok()) return response;
+    if (!absl::IsAborted(committed.status())) return committed.status();
+  }
+  return absl::AbortedError(
+      "the resource kept changing while this request ran; retry it");
+}
+
+}  // namespace grantflow
+
+#endif  // GRANTFLOW_SERVICES_COMMON_IDEMPOTENCY_H_

@@ -1,0 +1,47 @@
+// Resource names, ids and proto field helpers shared by the services.
+#ifndef GRANTFLOW_SERVICES_COMMON_RESOURCES_H_
+#define GRANTFLOW_SERVICES_COMMON_RESOURCES_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "google/protobuf/field_mask.pb.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "services/common/errors.h"
+
+namespace grantflow {
+
+// True for a client-chosen id: [a-z][a-z0-9-]{0,62}, not ending in '-'.
+bool IsValidId(absl::string_view id);
+
+// Splits "c1/{id1}/c2/{id2}..." into ids when the collections match
+// `collections` exactly and every id is valid; nullopt otherwise.
+std::optional<std::vector<std::string>> ParseName(
+    absl::string_view name, const std::vector<absl::string_view>& collections);
+
+// A new server-chosen id: 10 base32 characters of milliseconds since the
+// epoch (so ids sort by creation) and 4 random characters. Thread-safe.
+std::string NewId(absl::Time now);
+
+google::protobuf::Timestamp ToProto(absl::Time t);
+absl::Time FromProto(const google::protobuf::Timestamp& t);
+
+// Adds a violation for each path of `mask` not in `allowed`; a missing or
+// empty mask is a violation too. `field` names the mask in messages.
+void CheckUpdateMask(const google::protobuf::FieldMask& mask,
+                     const std::vector<absl::string_view>& allowed,
+                     errors::Violations* v,
+                     absl::string_view field = "update_mask");
+
+// Counts Unicode code points in UTF-8 text (for "at most N characters").
+size_t Utf8Length(absl::string_view s);
+
+// True for a real calendar date written YYYY-MM-DD; sets *out to its midnight UTC.
+bool ParseIsoDate(absl::string_view text, absl::Time* out);
+
+}  // namespace grantflow
+
+#endif  // GRANTFLOW_SERVICES_COMMON_RESOURCES_H_

@@ -1,0 +1,481 @@
+// RocksDB implementation of Store.
+//
+// Row layout: key = AppendString(table) + caller key; value = 8-byte
+// big-endian version + payload. The audit log is the reserved table "_audit"
+// keyed by big-endian sequence number.
+//
+// Group commit follows LevelDB's writer queue: each Commit enqueues itself;
+// the writer at the front becomes the leader, checks the preconditions of the
+// writers queued behind it in order, folds every passing WriteSet into one
+// rocksdb::WriteBatch (using save points to drop a failing one), appends the
+// audit entries to the hash chain, and issues a single synced Write for all of
+// them. Followers wait until the leader marks them done.
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "rocksdb/db.h"
+#include "rocksdb/options.h"
+#include "rocksdb/utilities/checkpoint.h"
+#include "rocksdb/write_batch.h"
+#include "storage/audit_chain.h"
+#include "storage/key_coding.h"
+#include "storage/store.h"
+
+namespace grantflow::storage {
+
+void WriteSet::ExpectAbsent(absl::string_view table, absl::string_view key) {
+  ops_.push_back(
+      {OpKind::kExpectAbsent, std::string(table), std::string(key), "", 0});
+}
+void WriteSet::ExpectVersion(absl::string_view table, absl::string_view key,
+                             uint64_t version) {
+  ops_.push_back({OpKind::kExpectVersion, std::string(table), std::string(key),
+                  "", version});
+}
+void WriteSet::Put(absl::string_view table, absl::string_view key,
+                   absl::string_view value) {
+  ops_.push_back({OpKind::kPut, std::string(table), std::string(key),
+                  std::string(value), 0});
+}
+void WriteSet::PutIndex(absl::string_view table, absl::string_view key) {
+  ops_.push_back(
+      {OpKind::kPutIndex, std::string(table), std::string(key), "", 0});
+}
+void WriteSet::Delete(absl::string_view table, absl::string_view key) {
+  ops_.push_back(
+      {OpKind::kDelete, std::string(table), std::string(key), "", 0});
+}
+void WriteSet::Audit(AuditRecord record) {
+  audits_.push_back(std::move(record));
+}
+
+namespace {
+
+constexpr char kAuditTable[] = "_audit";
+
+// Debian's Abseil is built with its own string_view type, so convert
+// explicitly rather than through std::string_view.
+absl::string_view View(const rocksdb::Slice& s) {
+  return absl::string_view(s.data(), s.size());
+}
+
+std::string TablePrefix(absl::string_view table) {
+  std::string p;
+  AppendString(&p, table);
+  return p;
+}
+
+std::string FullKey(absl::string_view table, absl::string_view key) {
+  std::string k = TablePrefix(table);
+  k.append(key.data(), key.size());
+  return k;
+}
+
+std::string AuditKey(uint64_t seq) {
+  std::string k = TablePrefix(kAuditTable);
+  AppendUint64(&k, seq);
+  return k;
+}
+
+std::string EncodeValue(uint64_t version, absl::string_view payload) {
+  std::string v;
+  v.reserve(8 + payload.size());
+  AppendUint64(&v, version);
+  v.append(payload.data(), payload.size());
+  return v;
+}
+
+absl::StatusOr<Record> DecodeValue(absl::string_view raw) {
+  KeyReader r(raw);
+  Record rec;
+  if (!r.ReadUint64(&rec.version)) {
+    return absl::DataLossError("stored row shorter than its version header");
+  }
+  rec.value = std::string(r.rest());
+  return rec;
+}
+
+absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  return absl::InternalError(absl::StrCat(what, ": ", s.ToString()));
+}
+
+class RocksDbStore final : public Store {
+ public:
+  RocksDbStore(std::unique_ptr<rocksdb::DB> db, StoreOptions options,
+               uint64_t next_seq, std::string last_hash)
+      : db_(std::move(db)),
+        options_(std::move(options)),
+        next_seq_(next_seq),
+        last_hash_(std::move(last_hash)) {}
+
+  ~RocksDbStore() override {
+    // Flush memtables so a clean shutdown does not depend on WAL replay.
+    db_->FlushWAL(/*sync=*/true).PermitUncheckedError();
+    db_->Close().PermitUncheckedError();
+  }
+
+  absl::StatusOr<Record> Get(absl::string_view table,
+                             absl::string_view key) override {
+    std::string raw;
+    rocksdb::Status s =
+        db_->Get(rocksdb::ReadOptions(), FullKey(table, key), &raw);
+    if (s.IsNotFound()) {
+      return absl::NotFoundError(absl::StrCat("no row in table ", table));
+    }
+    if (!s.ok()) return FromRocks(s, "get");
+    return DecodeValue(raw);
+  }
+
+  absl::StatusOr<ScanResult> Scan(absl::string_view table,
+                                  absl::string_view prefix,
+                                  absl::string_view start_after,
+                                  int limit) override {
+    if (limit <= 0) return absl::InvalidArgumentError("limit must be > 0");
+    const std::string table_prefix = TablePrefix(table);
+    const std::string full_prefix = table_prefix + std::string(prefix);
+    const std::string upper = PrefixSuccessor(full_prefix);
+    rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions ro;
+    if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+
+    std::string start = full_prefix;
+    if (!start_after.empty()) {
+      std::string after = table_prefix + std::string(start_after);
+      if (after > start) start = after;
+    }
+    ScanResult result;
+    for (it->Seek(start); it->Valid(); it->Next()) {
+      rocksdb::Slice k = it->key();
+      if (!k.starts_with(full_prefix)) break;
+      absl::string_view user_key(k.data() + table_prefix.size(),
+                                 k.size() - table_prefix.size());
+      if (!start_after.empty() && user_key == start_after) continue;
+      if (static_cast<int>(result.rows.size()) == limit) {
+        result.more = true;
+        break;
+      }
+      absl::StatusOr<Record> rec = DecodeValue(View(it->value()));
+      if (!rec.ok()) return rec.status();
+      result.rows.push_back({std::string(user_key), *std::move(rec)});
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "scan");
+    return result;
+  }
+
+  absl::StatusOr<CommitResult> Commit(const WriteSet& writes) override {
+    for (const WriteSet::Op& op : writes.ops()) {
+      if (op.table.empty() || op.table[0] == '_') {
+        return absl::InvalidArgumentError(
+            absl::StrCat("table name '", op.table,
+                         "' is empty or reserved (starts with '_')"));
+      }
+    }
+    if (writes.empty()) return CommitResult{};
+
+    Writer w(&writes);
+    mu_.Lock();
+    writers_.push_back(&w);
+    while (!w.done && &w != writers_.front()) w.cv.Wait(&mu_);
+    if (w.done) {
+      mu_.Unlock();
+      return std::move(w.result);
+    }
+    // This writer leads a group of those queued behind it.
+    std::vector<Writer*> group;
+    for (Writer* queued : writers_) {
+      if (static_cast<int>(group.size()) >= options_.max_group_size) break;
+      group.push_back(queued);
+    }
+    mu_.Unlock();
+
+    CommitGroup(group);
+
+    mu_.Lock();
+    for (Writer* done : group) {
+      writers_.pop_front();
+      if (done != &w) {
+        done->done = true;
+        done->cv.Signal();
+      }
+    }
+    if (!writers_.empty()) writers_.front()->cv.Signal();
+    mu_.Unlock();
+    return std::move(w.result);
+  }
+
+  absl::StatusOr<std::vector<v1::AuditEntry>> ReadAudit(uint64_t from_seq,
+                                                        int limit) override {
+    std::vector<v1::AuditEntry> out;
+    const std::string prefix = TablePrefix(kAuditTable);
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions()));
+    for (it->Seek(AuditKey(from_seq));
+         it->Valid() && it->key().starts_with(prefix) &&
+         static_cast<int>(out.size()) < limit;
+         it->Next()) {
+      absl::StatusOr<Record> rec = DecodeValue(View(it->value()));
+      if (!rec.ok()) return rec.status();
+      v1::AuditEntry e;
+      if (!e.ParseFromString(rec->value)) {
+        return absl::DataLossError("unparseable audit entry");
+      }
+      out.push_back(std::move(e));
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "read audit");
+    return out;
+  }
+
+  absl::StatusOr<AuditChainReport> VerifyAuditChain() override {
+    AuditChainReport report;
+    const std::string prefix = TablePrefix(kAuditTable);
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions()));
+    uint64_t expected = 1;
+    std::string prev = GenesisHash();
+    auto broken = [&report](uint64_t seq, std::string problem) {
+      report.ok = false;
+      report.first_broken_seq = seq;
+      report.problem = std::move(problem);
+      return report;
+    };
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+         it->Next(), ++expected) {
+      KeyReader kr(absl::string_view(it->key().data() + prefix.size(),
+                                     it->key().size() - prefix.size()));
+      uint64_t key_seq = 0;
+      if (!kr.ReadUint64(&key_seq) || !kr.done()) {
+        return broken(expected, "malformed audit key");
+      }
+      if (key_seq != expected) {
+        return broken(expected, absl::StrCat("entry ", expected,
+                                             " is missing (next is ", key_seq,
+                                             ")"));
+      }
+      absl::StatusOr<Record> rec = DecodeValue(View(it->value()));
+      v1::AuditEntry e;
+      if (!rec.ok() || !e.ParseFromString(rec->value)) {
+        return broken(expected, "entry cannot be parsed");
+      }
+      if (e.seq() != expected) {
+        return broken(expected, absl::StrCat("entry records seq ", e.seq()));
+      }
+      if (e.prev_hash() != prev) {
+        return broken(expected, "prev_hash does not match the previous entry");
+      }
+      if (ComputeAuditHash(e) != e.hash()) {
+        return broken(expected, "hash does not match the entry's contents");
+      }
+      prev = e.hash();
+      ++report.entries;
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "verify audit");
+    return report;
+  }
+
+  absl::Status Checkpoint(const std::string& dir) override {
+    rocksdb::Checkpoint* raw = nullptr;
+    absl::Status s = FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw),
+                               "checkpoint");
+    if (!s.ok()) return s;
+    std::unique_ptr<rocksdb::Checkpoint> cp(raw);
+    return FromRocks(cp->CreateCheckpoint(dir), "checkpoint");
+  }
+
+ private:
+  struct Writer {
+    explicit Writer(const WriteSet* w) : writes(w) {}
+    const WriteSet* writes;
+    absl::StatusOr<CommitResult> result;
+    bool done = false;
+    absl::CondVar cv;
+  };
+
+  // Current version of a full key as the group sees it: rows written earlier
+  // in the group first, then the database. nullopt when absent.
+  absl::StatusOr<std::optional<uint64_t>> CurrentVersion(
+      const std::unordered_map<std::string, std::optional<uint64_t>>& overlay,
+      const std::string& full_key) {
+    auto it = overlay.find(full_key);
+    if (it != overlay.end()) return it->second;
+    std::string raw;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), full_key, &raw);
+    if (s.IsNotFound()) return std::optional<uint64_t>();
+    if (!s.ok()) return FromRocks(s, "read for commit");
+    absl::StatusOr<Record> rec = DecodeValue(raw);
+    if (!rec.ok()) return rec.status();
+    return std::optional<uint64_t>(rec->version);
+  }
+
+  // Folds one WriteSet into `batch`; on a failed precondition, rolls the
+  // batch back and leaves `overlay`, `seq` and `hash` unchanged.
+  absl::StatusOr<CommitResult> Fold(
+      const WriteSet& ws, rocksdb::WriteBatch* batch,
+      std::unordered_map<std::string, std::optional<uint64_t>>* overlay,
+      uint64_t* seq, std::string* hash) {
+    std::unordered_map<std::string, std::optional<uint64_t>> local;
+    auto current = [&](const std::string& k)
+        -> absl::StatusOr<std::optional<uint64_t>> {
+      auto it = local.find(k);
+      if (it != local.end()) return it->second;
+      return CurrentVersion(*overlay, k);
+    };
+    batch->SetSavePoint();
+    auto fail = [&](absl::Status st) {
+      batch->RollbackToSavePoint().PermitUncheckedError();
+      return st;
+    };
+    for (const WriteSet::Op& op : ws.ops()) {
+      std::string k = FullKey(op.table, op.key);
+      switch (op.kind) {
+        case WriteSet::OpKind::kExpectAbsent: {
+          absl::StatusOr<std::optional<uint64_t>> v = current(k);
+          if (!v.ok()) return fail(v.status());
+          if (v->has_value()) {
+            return fail(absl::AbortedError(
+                absl::StrCat("row already exists in table ", op.table)));
+          }
+          break;
+        }
+        case WriteSet::OpKind::kExpectVersion: {
+          absl::StatusOr<std::optional<uint64_t>> v = current(k);
+          if (!v.ok()) return fail(v.status());
+          if (!v->has_value() || **v != op.version) {
+            return fail(absl::AbortedError(absl::StrCat(
+                "row in table ", op.table, " changed: expected version ",
+                op.version, ", found ",
+                v->has_value() ? absl::StrCat(**v) : "none")));
+          }
+          break;
+        }
+        case WriteSet::OpKind::kPut: {
+          absl::StatusOr<std::optional<uint64_t>> v = current(k);
+          if (!v.ok()) return fail(v.status());
+          uint64_t next = v->has_value() ? **v + 1 : 1;
+          batch->Put(k, EncodeValue(next, op.value));
+          local[k] = next;
+          break;
+        }
+        case WriteSet::OpKind::kPutIndex:
+          batch->Put(k, EncodeValue(0, ""));
+          local[k] = 0;
+          break;
+        case WriteSet::OpKind::kDelete:
+          batch->Delete(k);
+          local[k] = std::nullopt;
+          break;
+      }
+    }
+    CommitResult result;
+    uint64_t s = *seq;
+    std::string h = *hash;
+    for (const AuditRecord& a : ws.audits()) {
+      v1::AuditEntry e;
+      e.set_seq(s);
+      e.set_time_micros(a.time_micros);
+      e.set_actor(a.actor);
+      e.set_action(a.action);
+      e.set_resource(a.resource);
+      e.set_request_id(a.request_id);
+      e.set_reason(a.reason);
+      e.set_details(a.details);
+      e.set_prev_hash(h);
+      e.set_hash(ComputeAuditHash(e));
+      h = e.hash();
+      batch->Put(AuditKey(s), EncodeValue(1, e.SerializeAsString()));
+      result.audit_seqs.push_back(s);
+      ++s;
+    }
+    batch->PopSavePoint().PermitUncheckedError();
+    for (auto& [k, v] : local) (*overlay)[k] = v;
+    *seq = s;
+    *hash = std::move(h);
+    return result;
+  }
+
+  // Runs on the leader only; next_seq_ and last_hash_ are touched only here.
+  void CommitGroup(const std::vector<Writer*>& group) {
+    rocksdb::WriteBatch batch;
+    std::unordered_map<std::string, std::optional<uint64_t>> overlay;
+    uint64_t seq = next_seq_;
+    std::string hash = last_hash_;
+    std::vector<Writer*> passed;
+    for (Writer* w : group) {
+      w->result = Fold(*w->writes, &batch, &overlay, &seq, &hash);
+      if (w->result.ok()) passed.push_back(w);
+    }
+    if (passed.empty()) return;
+    rocksdb::WriteOptions wo;
+    wo.sync = options_.sync;
+    absl::Status s = FromRocks(db_->Write(wo, &batch), "commit");
+    if (!s.ok()) {
+      for (Writer* w : passed) w->result = s;
+      return;
+    }
+    next_seq_ = seq;
+    last_hash_ = std::move(hash);
+  }
+
+  std::unique_ptr<rocksdb::DB> db_;
+  const StoreOptions options_;
+
+  absl::Mutex mu_;
+  std::deque<Writer*> writers_ ABSL_GUARDED_BY(mu_);
+
+  // Owned by whichever writer currently leads; see CommitGroup.
+  uint64_t next_seq_;
+  std::string last_hash_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Store>> OpenRocksDbStore(
+    const StoreOptions& options) {
+  if (options.path.empty()) {
+    return absl::InvalidArgumentError("store path is empty");
+  }
+  rocksdb::Options ro;
+  ro.create_if_missing = true;
+  ro.create_missing_column_families = true;
+  ro.IncreaseParallelism(2);
+  ro.max_open_files = 256;
+  ro.keep_log_file_num = 4;
+  rocksdb::DB* raw = nullptr;
+  absl::Status s = FromRocks(rocksdb::DB::Open(ro, options.path, &raw),
+                             absl::StrCat("open ", options.path));
+  if (!s.ok()) return s;
+  std::unique_ptr<rocksdb::DB> db(raw);
+
+  // Resume the audit chain from its last entry.
+  uint64_t next_seq = 1;
+  std::string last_hash = GenesisHash();
+  const std::string prefix = TablePrefix(kAuditTable);
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+  it->SeekForPrev(PrefixSuccessor(prefix));
+  if (it->Valid() && it->key().starts_with(prefix)) {
+    absl::StatusOr<Record> rec = DecodeValue(View(it->value()));
+    v1::AuditEntry e;
+    if (!rec.ok() || !e.ParseFromString(rec->value)) {
+      return absl::DataLossError("the last audit entry cannot be parsed");
+    }
+    next_seq = e.seq() + 1;
+    last_hash = e.hash();
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "read audit tail");
+  it.reset();
+  return std::make_unique<RocksDbStore>(std::move(db), options, next_seq,
+                                        std::move(last_hash));
+}
+
+}  // namespace grantflow::storage
