@@ -1,0 +1,605 @@
+#include "services/applications/applications.h"
+
+#include <algorithm>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "services/common/audit.h"
+#include "services/common/crud.h"
+#include "services/common/idempotency.h"
+#include "services/common/resources.h"
+#include "storage/key_coding.h"
+
+namespace grantflow::applications {
+namespace {
+
+constexpr char kByRound[] = "app_by_round";
+constexpr char kByOrg[] = "app_by_org";
+constexpr char kByState[] = "app_by_state";
+
+std::string IdKey(const std::string& id) {
+  std::string k;
+  storage::AppendString(&k, id);
+  return k;
+}
+
+std::string StatePrefix(const std::string& parent,
+                        pb::Application::State state) {
+  std::string k;
+  storage::AppendString(&k, parent);
+  storage::AppendUint64(&k, static_cast<uint64_t>(state));
+  return k;
+}
+
+std::string AppId(const std::string& name) {
+  return name.substr(std::string("applications/").size());
+}
+
+// The application id at the end of an index key (its last component).
+std::optional<std::string> IdFromIndexKey(absl::string_view key,
+                                          int leading_strings,
+                                          bool has_state) {
+  storage::KeyReader r(key);
+  std::string s;
+  uint64_t state;
+  for (int i = 0; i < leading_strings; ++i) {
+    if (!r.ReadString(&s)) return std::nullopt;
+  }
+  if (has_state && !r.ReadUint64(&state)) return std::nullopt;
+  if (!r.ReadString(&s) || !r.done()) return std::nullopt;
+  return s;
+}
+
+void ParseOrgName(const std::string& name, const std::string& field,
+                  errors::Violations* v) {
+  if (!ParseName(name, {"organisations"})) {
+    v->Add(field, "must be organisations/{id}");
+  }
+}
+
+void ParseAppName(const std::string& name, const std::string& field,
+                  errors::Violations* v) {
+  if (!ParseName(name, {"applications"})) {
+    v->Add(field, "must be applications/{id}");
+  }
+}
+
+void ParseRoundName(const std::string& name, const std::string& field,
+                    errors::Violations* v) {
+  if (!ParseName(name, {"funds", "rounds"})) {
+    v->Add(field, "must be funds/{fund}/rounds/{round}");
+  }
+}
+
+absl::Status NotDraft(const pb::Application& app) {
+  return errors::FailedPrecondition(
+      "APPLICATION_NOT_DRAFT",
+      absl::StrCat(app.name(), " is ",
+                   pb::Application::State_Name(app.state()),
+                   "; only a DRAFT can be changed or submitted"),
+      {{"state", pb::Application::State_Name(app.state())}});
+}
+
+// Whether `round` accepts submissions at `now`.
+absl::Status CheckRoundOpen(const programmes::v1::Round& round,
+                            absl::Time now) {
+  const absl::Time open = FromProto(round.open_time());
+  const absl::Time close = FromProto(round.close_time());
+  if (now < open) {
+    return errors::FailedPrecondition(
+        "ROUND_NOT_OPEN",
+        absl::StrCat(round.name(), " opens at ", absl::FormatTime(open)),
+        {{"round", round.name()}, {"open_time", absl::FormatTime(open)}});
+  }
+  if (now >= close) {
+    return errors::FailedPrecondition(
+        "ROUND_CLOSED",
+        absl::StrCat(round.name(), " closed at ", absl::FormatTime(close)),
+        {{"round", round.name()}, {"close_time", absl::FormatTime(close)}});
+  }
+  return absl::OkStatus();
+}
+
+// A round lookup whose NOT_FOUND becomes a violation on `field`.
+absl::StatusOr<programmes::v1::Round> FetchRound(RoundSource* rounds,
+                                                 const Call& call,
+                                                 const std::string& name,
+                                                 const std::string& field) {
+  absl::StatusOr<programmes::v1::Round> round = rounds->GetRound(call, name);
+  if (absl::IsNotFound(round.status())) {
+    return errors::InvalidArgument({{field, absl::StrCat("round ", name,
+                                                         " does not exist")}});
+  }
+  return round;
+}
+
+}  // namespace
+
+bool IsOrganisationScoped(const auth::Principal& p) {
+  return std::all_of(p.roles.begin(), p.roles.end(), [](const std::string& r) {
+    return r == "applicant" || r == "signatory";
+  });
+}
+
+Applications::Applications(storage::Store* store, RoundSource* rounds)
+    : store_(store),
+      rounds_(rounds),
+      orgs_(store, "organisations", "organisation"),
+      apps_(store, "applications", "application"),
+      equality_(store, "equality_monitoring", "equality monitoring") {}
+
+absl::Status Applications::CheckOrgAccess(const Call& call,
+                                          const std::string& org_name,
+                                          bool write) const {
+  auto ids = ParseName(org_name, {"organisations"});
+  if (!ids) return absl::InvalidArgumentError("bad organisation name");
+  absl::StatusOr<Versioned<pb::Organisation>> org =
+      orgs_.Get(IdKey((*ids)[0]), org_name);
+  if (!org.ok()) return org.status();
+  const auth::Principal& p = call.principal;
+  if (!IsOrganisationScoped(p)) return absl::OkStatus();
+  if (p.organisation != org_name) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        p.user, " acts for ",
+        p.organisation.empty() ? "no organisation" : p.organisation, ", not ",
+        org_name));
+  }
+  const auto& members = org->msg.member_users();
+  if (std::find(members.begin(), members.end(), p.user) == members.end()) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        p.user, " is not one of the users who may ",
+        write ? "act for " : "see ", org_name));
+  }
+  return absl::OkStatus();
+}
+
+// ---- Organisations ----
+
+absl::StatusOr<pb::Organisation> Applications::CreateOrganisation(
+    const Call& call, const pb::CreateOrganisationRequest& req) {
+  errors::Violations v;
+  const bool scoped = IsOrganisationScoped(call.principal);
+  std::string id = req.organisation_id();
+  if (!id.empty() && !IsValidId(id)) {
+    v.Add("organisation_id",
+          "must be 1-63 characters of a-z, 0-9 and '-', starting with a "
+          "letter");
+  }
+  if (scoped && id.empty()) {
+    v.Add("organisation_id",
+          "is required: use the organisation named in your token");
+  }
+  pb::Organisation org = req.organisation();
+  if (scoped &&
+      std::find(org.member_users().begin(), org.member_users().end(),
+                call.principal.user) == org.member_users().end()) {
+    org.add_member_users(call.principal.user);
+  }
+  ValidateOrganisation(org, "organisation", &v);
+  ValidateRequestId(req.request_id(), &v);
+  if (!v.empty()) return v.ToStatus();
+  if (id.empty()) id = NewId(call.now);
+  const std::string name = absl::StrCat("organisations/", id);
+  if (scoped && call.principal.organisation != name) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        call.principal.user, " may register only ",
+        call.principal.organisation.empty() ? "the organisation in their token"
+                                            : call.principal.organisation));
+  }
+  return CreateResource<pb::Organisation>(
+      *store_, orgs_, call, req, req.request_id(), Target{IdKey(id), name},
+      org, [](storage::WriteSet&) { return absl::OkStatus(); });
+}
+
+absl::StatusOr<pb::Organisation> Applications::GetOrganisation(
+    const Call& call, const pb::GetOrganisationRequest& req) {
+  errors::Violations v;
+  ParseOrgName(req.name(), "name", &v);
+  if (!v.empty()) return v.ToStatus();
+  absl::Status access = CheckOrgAccess(call, req.name(), /*write=*/false);
+  if (!access.ok()) return access;
+  auto got = orgs_.Get(IdKey(req.name().substr(14)), req.name());
+  if (!got.ok()) return got.status();
+  return got->msg;
+}
+
+absl::StatusOr<pb::ListOrganisationsResponse>
+Applications::ListOrganisations(const Call& call,
+                                const pb::ListOrganisationsRequest& req) {
+  errors::Violations v;
+  Page page = ParsePage(req.page_size(), req.page_token(), "organisations", &v);
+  if (!v.empty()) return v.ToStatus();
+  pb::ListOrganisationsResponse resp;
+  if (IsOrganisationScoped(call.principal)) {
+    // Only the caller's own organisation, if they may see it.
+    if (CheckOrgAccess(call, call.principal.organisation, false).ok()) {
+      auto got = orgs_.Get(IdKey(call.principal.organisation.substr(14)),
+                           call.principal.organisation);
+      if (got.ok()) *resp.add_organisations() = got->msg;
+    }
+    return resp;
+  }
+  auto listed = orgs_.List("", page, "organisations");
+  if (!listed.ok()) return listed.status();
+  for (auto& o : listed->items) *resp.add_organisations() = std::move(o);
+  resp.set_next_page_token(listed->next_page_token);
+  return resp;
+}
+
+absl::StatusOr<pb::Organisation> Applications::UpdateOrganisation(
+    const Call& call, const pb::UpdateOrganisationRequest& req) {
+  errors::Violations v;
+  const std::string& name = req.organisation().name();
+  ParseOrgName(name, "organisation.name", &v);
+  CheckUpdateMask(req.update_mask(),
+                  {"display_name", "legal_form", "charity_number",
+                   "company_number", "address", "contacts", "member_users"},
+                  &v);
+  ValidateRequestId(req.request_id(), &v);
+  if (!v.empty()) return v.ToStatus();
+  absl::Status access = CheckOrgAccess(call, name, /*write=*/true);
+  if (!access.ok()) return access;
+  const bool scoped = IsOrganisationScoped(call.principal);
+  return UpdateResource<pb::Organisation>(
+      *store_, orgs_, call, req, req.request_id(),
+      Target{IdKey(name.substr(14)), name}, req.organisation(),
+      req.update_mask(),
+      [&](const pb::Organisation& merged, storage::WriteSet&) {
+        errors::Violations mv;
+        ValidateOrganisation(merged, "organisation", &mv);
+        const auto& m = merged.member_users();
+        if (scoped &&
+            std::find(m.begin(), m.end(), call.principal.user) == m.end()) {
+          mv.Add("organisation.member_users",
+                 "must still include you; ask the grants team to hand over "
+                 "the organisation");
+        }
+        return mv.ToStatus();
+      });
+}
+
+// ---- Applications ----
+
+absl::StatusOr<Versioned<pb::Application>> Applications::LoadApplication(
+    const std::string& name, const std::string& field) const {
+  errors::Violations v;
+  ParseAppName(name, field, &v);
+  if (!v.empty()) return v.ToStatus();
+  return apps_.Get(IdKey(AppId(name)), name);
+}
+
+void Applications::WriteApplication(storage::WriteSet& writes,
+                                    const pb::Application& app,
+                                    uint64_t version,
+                                    pb::Application::State old_state) const {
+  const std::string id = AppId(app.name());
+  if (version == 0) {
+    apps_.Insert(writes, IdKey(id), app);
+  } else {
+    apps_.Replace(writes, IdKey(id), app, version);
+  }
+  if (old_state != app.state()) {
+    if (old_state != pb::Application::STATE_UNSPECIFIED) {
+      writes.Delete(kByRound, StatePrefix(app.round(), old_state) + IdKey(id));
+      writes.Delete(kByOrg,
+                    StatePrefix(app.organisation(), old_state) + IdKey(id));
+      std::string sk;
+      storage::AppendUint64(&sk, old_state);
+      writes.Delete(kByState, sk + IdKey(id));
+    }
+    writes.PutIndex(kByRound, StatePrefix(app.round(), app.state()) + IdKey(id));
+    writes.PutIndex(kByOrg,
+                    StatePrefix(app.organisation(), app.state()) + IdKey(id));
+    std::string sk;
+    storage::AppendUint64(&sk, app.state());
+    writes.PutIndex(kByState, sk + IdKey(id));
+  }
+}
+
+absl::StatusOr<pb::Application> Applications::CreateApplication(
+    const Call& call, const pb::CreateApplicationRequest& req) {
+  errors::Violations v;
+  const pb::Application& draft = req.application();
+  ParseRoundName(draft.round(), "application.round", &v);
+  ParseOrgName(draft.organisation(), "application.organisation", &v);
+  ValidateDraft(draft, nullptr, "application", &v);
+  ValidateRequestId(req.request_id(), &v);
+  if (!v.empty()) return v.ToStatus();
+  absl::Status access =
+      CheckOrgAccess(call, draft.organisation(), /*write=*/true);
+  if (absl::IsNotFound(access)) {
+    return errors::InvalidArgument(
+        {{"application.organisation", std::string(access.message())}});
+  }
+  if (!access.ok()) return access;
+  absl::StatusOr<programmes::v1::Round> round =
+      FetchRound(rounds_, call, draft.round(), "application.round");
+  if (!round.ok()) return round.status();
+  ValidateDraft(draft, &*round, "application", &v);
+  if (!v.empty()) return v.ToStatus();
+  if (call.now >= FromProto(round->close_time())) {
+    return CheckRoundOpen(*round, call.now);
+  }
+  return RunOnce<pb::Application>(
+      *store_, call, req.request_id(), req,
+      [&](storage::WriteSet& writes) -> absl::StatusOr<pb::Application> {
+        pb::Application app = draft;
+        app.set_name(absl::StrCat("applications/", NewId(call.now)));
+        app.set_state(pb::Application::DRAFT);
+        app.set_created_by(call.principal.user);
+        *app.mutable_create_time() = ToProto(call.now);
+        *app.mutable_update_time() = ToProto(call.now);
+        app.clear_submit_time();
+        app.clear_withdraw_time();
+        app.clear_withdraw_reason();
+        WriteApplication(writes, app, 0, pb::Application::STATE_UNSPECIFIED);
+        AuditChange(writes, call, app.name(), req.request_id(),
+                    absl::StrCat("draft for ", app.round(), " by ",
+                                 app.organisation()));
+        app.set_etag("1");
+        return app;
+      });
+}
+
+absl::StatusOr<pb::Application> Applications::GetApplication(
+    const Call& call, const pb::GetApplicationRequest& req) {
+  auto got = LoadApplication(req.name(), "name");
+  if (!got.ok()) return got.status();
+  absl::Status access =
+      CheckOrgAccess(call, got->msg.organisation(), /*write=*/false);
+  if (!access.ok()) return access;
+  return got->msg;
+}
+
+absl::StatusOr<pb::ListApplicationsResponse> Applications::ListApplications(
+    const Call& call, const pb::ListApplicationsRequest& req) {
+  errors::Violations v;
+  if (!req.round().empty()) ParseRoundName(req.round(), "round", &v);
+  std::string org = req.organisation();
+  if (!org.empty()) ParseOrgName(org, "organisation", &v);
+  if (!pb::Application::State_IsValid(req.state())) {
+    v.Add("state", "is not a known application state");
+  }
+  const std::string query = absl::StrCat("applications:", req.round(), "|",
+                                         req.state(), "|", org);
+  Page page = ParsePage(req.page_size(), req.page_token(), query, &v);
+  if (!v.empty()) return v.ToStatus();
+  if (IsOrganisationScoped(call.principal)) {
+    if (org.empty()) org = call.principal.organisation;
+    absl::Status access = CheckOrgAccess(call, org, /*write=*/false);
+    if (!access.ok()) return access;
+  }
+  const auto state = req.state();
+  const bool by_state = state != pb::Application::STATE_UNSPECIFIED;
+
+  pb::ListApplicationsResponse resp;
+  if (org.empty() && req.round().empty() && !by_state) {
+    auto listed = apps_.List("", page, query);
+    if (!listed.ok()) return listed.status();
+    for (auto& a : listed->items) *resp.add_applications() = std::move(a);
+    resp.set_next_page_token(listed->next_page_token);
+    return resp;
+  }
+  // Pick the narrowest index; an organisation has few applications, so a
+  // round filter on top of it is applied to the rows read.
+  std::string index, prefix;
+  int leading = 1;
+  if (!org.empty()) {
+    index = kByOrg;
+    prefix = by_state ? StatePrefix(org, state) : IdKey(org);
+  } else if (!req.round().empty()) {
+    index = kByRound;
+    prefix = by_state ? StatePrefix(req.round(), state) : IdKey(req.round());
+  } else {
+    index = kByState;
+    leading = 0;
+    storage::AppendUint64(&prefix, state);
+  }
+  absl::StatusOr<storage::ScanResult> scan =
+      store_->Scan(index, prefix, page.start_after, page.size);
+  if (!scan.ok()) return scan.status();
+  for (const storage::ScanRow& row : scan->rows) {
+    std::optional<std::string> id = IdFromIndexKey(row.key, leading, true);
+    if (!id) return absl::DataLossError("malformed application index entry");
+    auto got = apps_.Get(IdKey(*id), *id);
+    if (absl::IsNotFound(got.status())) continue;
+    if (!got.ok()) return got.status();
+    if (!req.round().empty() && got->msg.round() != req.round()) continue;
+    *resp.add_applications() = std::move(got->msg);
+  }
+  if (scan->more && !scan->rows.empty()) {
+    resp.set_next_page_token(MakePageToken(query, scan->rows.back().key));
+  }
+  return resp;
+}
+
+absl::StatusOr<pb::Application> Applications::UpdateApplication(
+    const Call& call, const pb::UpdateApplicationRequest& req) {
+  errors::Violations v;
+  const std::string& name = req.application().name();
+  ParseAppName(name, "application.name", &v);
+  CheckUpdateMask(req.update_mask(),
+                  {"title", "summary", "amount_requested_pence",
+                   "planned_start_date", "planned_end_date", "boroughs_served",
+                   "expected_beneficiaries", "works_with_children",
+                   "works_with_adults_at_risk", "budget"},
+                  &v);
+  ValidateRequestId(req.request_id(), &v);
+  if (!v.empty()) return v.ToStatus();
+  auto current = LoadApplication(name, "application.name");
+  if (!current.ok()) return current.status();
+  absl::Status access =
+      CheckOrgAccess(call, current->msg.organisation(), /*write=*/true);
+  if (!access.ok()) return access;
+  absl::StatusOr<programmes::v1::Round> round =
+      rounds_->GetRound(call, current->msg.round());
+  if (!round.ok()) return round.status();
+  return UpdateResource<pb::Application>(
+      *store_, apps_, call, req, req.request_id(),
+      Target{IdKey(AppId(name)), name}, req.application(), req.update_mask(),
+      [&](const pb::Application& merged, storage::WriteSet&) -> absl::Status {
+        if (merged.state() != pb::Application::DRAFT) return NotDraft(merged);
+        errors::Violations mv;
+        ValidateDraft(merged, &*round, "application", &mv);
+        return mv.ToStatus();
+      });
+}
+
+absl::StatusOr<pb::Application> Applications::Transition(
+    const Call& call, const google::protobuf::Message& req,
+    const std::string& name, const std::string& request_id,
+    const std::string& etag,
+    absl::FunctionRef<absl::Status(pb::Application&)> change) {
+  return RunOnce<pb::Application>(
+      *store_, call, request_id, req,
+      [&](storage::WriteSet& writes) -> absl::StatusOr<pb::Application> {
+        auto current = LoadApplication(name, "name");
+        if (!current.ok()) return current.status();
+        absl::Status s =
+            CheckOrgAccess(call, current->msg.organisation(), /*write=*/true);
+        if (!s.ok()) return s;
+        s = CheckEtag(etag, current->version, name);
+        if (!s.ok()) return s;
+        pb::Application app = current->msg;
+        const pb::Application::State old_state = app.state();
+        s = change(app);
+        if (!s.ok()) return s;
+        *app.mutable_update_time() = ToProto(call.now);
+        WriteApplication(writes, app, current->version, old_state);
+        AuditChange(writes, call, name, request_id,
+                    absl::StrCat(pb::Application::State_Name(old_state), " -> ",
+                                 pb::Application::State_Name(app.state())),
+                    app.withdraw_reason());
+        app.set_etag(absl::StrCat(current->version + 1));
+        return app;
+      });
+}
+
+absl::StatusOr<pb::Application> Applications::SubmitApplication(
+    const Call& call, const pb::SubmitApplicationRequest& req) {
+  errors::Violations v;
+  ParseAppName(req.name(), "name", &v);
+  ValidateRequestId(req.request_id(), &v);
+  if (!v.empty()) return v.ToStatus();
+  return Transition(
+      call, req, req.name(), req.request_id(), req.etag(),
+      [&](pb::Application& app) -> absl::Status {
+        if (app.state() != pb::Application::DRAFT) return NotDraft(app);
+        absl::StatusOr<programmes::v1::Round> round =
+            rounds_->GetRound(call, app.round());
+        if (!round.ok()) return round.status();
+        absl::Status open = CheckRoundOpen(*round, call.now);
+        if (!open.ok()) return open;
+        errors::Violations missing;
+        CheckComplete(app, *round, call.now, "application", &missing);
+        if (!missing.empty()) {
+          return errors::FailedPrecondition(
+              "APPLICATION_INCOMPLETE",
+              absl::StrCat(app.name(), " is not ready to submit"),
+              {{"application", app.name()}}, missing.list());
+        }
+        app.set_state(pb::Application::SUBMITTED);
+        *app.mutable_submit_time() = ToProto(call.now);
+        return absl::OkStatus();
+      });
+}
+
+absl::StatusOr<pb::Application> Applications::WithdrawApplication(
+    const Call& call, const pb::WithdrawApplicationRequest& req) {
+  errors::Violations v;
+  ParseAppName(req.name(), "name", &v);
+  if (req.reason().empty()) {
+    v.Add("reason", "is required: say why the application is withdrawn");
+  } else if (Utf8Length(req.reason()) > 1000) {
+    v.Add("reason", "must be at most 1000 characters");
+  }
+  ValidateRequestId(req.request_id(), &v);
+  if (!v.empty()) return v.ToStatus();
+  return Transition(call, req, req.name(), req.request_id(), "",
+                    [&](pb::Application& app) -> absl::Status {
+                      if (app.state() == pb::Application::WITHDRAWN) {
+                        return errors::FailedPrecondition(
+                            "APPLICATION_WITHDRAWN",
+                            absl::StrCat(app.name(),
+                                         " is already withdrawn"));
+                      }
+                      app.set_state(pb::Application::WITHDRAWN);
+                      *app.mutable_withdraw_time() = ToProto(call.now);
+                      app.set_withdraw_reason(req.reason());
+                      return absl::OkStatus();
+                    });
+}
+
+// ---- Equality monitoring (R7) ----
+
+absl::StatusOr<pb::EqualityMonitoring> Applications::GetEqualityMonitoring(
+    const Call& call, const pb::GetEqualityMonitoringRequest& req) {
+  constexpr absl::string_view kSuffix = "/equalityMonitoring";
+  if (!absl::EndsWith(req.name(), kSuffix)) {
+    return errors::InvalidArgument(
+        {{"name", "must be applications/{id}/equalityMonitoring"}});
+  }
+  std::string app_name = req.name().substr(0, req.name().size() - kSuffix.size());
+  auto app = LoadApplication(app_name, "name");
+  if (!app.ok()) return app.status();
+  absl::Status access =
+      CheckOrgAccess(call, app->msg.organisation(), /*write=*/false);
+  if (!access.ok()) return access;
+  auto got = equality_.Get(IdKey(AppId(app_name)), req.name());
+  if (absl::IsNotFound(got.status())) {
+    pb::EqualityMonitoring empty;
+    empty.set_name(req.name());
+    return empty;
+  }
+  if (!got.ok()) return got.status();
+  return got->msg;
+}
+
+absl::StatusOr<pb::EqualityMonitoring> Applications::UpdateEqualityMonitoring(
+    const Call& call, const pb::UpdateEqualityMonitoringRequest& req) {
+  constexpr absl::string_view kSuffix = "/equalityMonitoring";
+  const pb::EqualityMonitoring& em = req.equality_monitoring();
+  errors::Violations v;
+  if (!absl::EndsWith(em.name(), kSuffix)) {
+    v.Add("equality_monitoring.name",
+          "must be applications/{id}/equalityMonitoring");
+  }
+  ValidateEqualityMonitoring(em, "equality_monitoring", &v);
+  ValidateRequestId(req.request_id(), &v);
+  if (!v.empty()) return v.ToStatus();
+  std::string app_name = em.name().substr(0, em.name().size() - kSuffix.size());
+  auto app = LoadApplication(app_name, "equality_monitoring.name");
+  if (!app.ok()) return app.status();
+  absl::Status access =
+      CheckOrgAccess(call, app->msg.organisation(), /*write=*/true);
+  if (!access.ok()) return access;
+  const std::string key = IdKey(AppId(app_name));
+  return RunOnce<pb::EqualityMonitoring>(
+      *store_, call, req.request_id(), req,
+      [&](storage::WriteSet& writes) -> absl::StatusOr<pb::EqualityMonitoring> {
+        auto current = equality_.Get(key, em.name());
+        uint64_t version = 0;
+        if (current.ok()) {
+          version = current->version;
+        } else if (!absl::IsNotFound(current.status())) {
+          return current.status();
+        }
+        if (!em.etag().empty()) {
+          absl::Status s = CheckEtag(em.etag(), version, em.name());
+          if (!s.ok()) return s;
+        }
+        if (version == 0) {
+          equality_.Insert(writes, key, em);
+        } else {
+          equality_.Replace(writes, key, em, version);
+        }
+        // The audit entry records that answers changed, never the answers.
+        AuditChange(writes, call, em.name(), req.request_id(),
+                    "equality-monitoring answers updated");
+        pb::EqualityMonitoring out = em;
+        out.set_etag(absl::StrCat(version + 1));
+        return out;
+      });
+}
+
+}  // namespace grantflow::applications

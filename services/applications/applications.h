@@ -1,0 +1,94 @@
+// Domain logic of ApplicationService: organisations, applications
+// (expressions of interest) and their equality-monitoring answers.
+//
+// Rules enforced here:
+//  * an applicant (or signatory) acts only for the organisation named in
+//    their token and only if listed among its member_users (PERMISSION_DENIED);
+//  * drafts are edited only while DRAFT (FAILED_PRECONDITION,
+//    APPLICATION_NOT_DRAFT);
+//  * submission needs an open round by the injected clock (FAILED_PRECONDITION,
+//    ROUND_NOT_OPEN / ROUND_CLOSED) and a complete application
+//    (FAILED_PRECONDITION, APPLICATION_INCOMPLETE, one violation per field);
+//  * equality-monitoring answers are stored apart and returned only to the
+//    applicant's own organisation (R7).
+// Every change is one atomic, audited, idempotent write; a refused call writes
+// nothing.
+#ifndef GRANTFLOW_SERVICES_APPLICATIONS_APPLICATIONS_H_
+#define GRANTFLOW_SERVICES_APPLICATIONS_APPLICATIONS_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "grantflow/applications/v1/applications.pb.h"
+#include "services/applications/round_source.h"
+#include "services/applications/validation.h"
+#include "services/common/call.h"
+#include "services/common/proto_table.h"
+#include "storage/store.h"
+
+namespace grantflow::applications {
+
+// Thread-safe. Does not own `store` or `rounds`; both must outlive it.
+class Applications {
+ public:
+  Applications(storage::Store* store, RoundSource* rounds);
+
+  absl::StatusOr<pb::Organisation> CreateOrganisation(
+      const Call& call, const pb::CreateOrganisationRequest& req);
+  absl::StatusOr<pb::Organisation> GetOrganisation(
+      const Call& call, const pb::GetOrganisationRequest& req);
+  absl::StatusOr<pb::ListOrganisationsResponse> ListOrganisations(
+      const Call& call, const pb::ListOrganisationsRequest& req);
+  absl::StatusOr<pb::Organisation> UpdateOrganisation(
+      const Call& call, const pb::UpdateOrganisationRequest& req);
+
+  absl::StatusOr<pb::Application> CreateApplication(
+      const Call& call, const pb::CreateApplicationRequest& req);
+  absl::StatusOr<pb::Application> GetApplication(
+      const Call& call, const pb::GetApplicationRequest& req);
+  absl::StatusOr<pb::ListApplicationsResponse> ListApplications(
+      const Call& call, const pb::ListApplicationsRequest& req);
+  absl::StatusOr<pb::Application> UpdateApplication(
+      const Call& call, const pb::UpdateApplicationRequest& req);
+  absl::StatusOr<pb::Application> SubmitApplication(
+      const Call& call, const pb::SubmitApplicationRequest& req);
+  absl::StatusOr<pb::Application> WithdrawApplication(
+      const Call& call, const pb::WithdrawApplicationRequest& req);
+
+  absl::StatusOr<pb::EqualityMonitoring> GetEqualityMonitoring(
+      const Call& call, const pb::GetEqualityMonitoringRequest& req);
+  absl::StatusOr<pb::EqualityMonitoring> UpdateEqualityMonitoring(
+      const Call& call, const pb::UpdateEqualityMonitoringRequest& req);
+
+ private:
+  // OK when the caller may read (write=false) or act for (write=true) the
+  // organisation; PERMISSION_DENIED otherwise; NOT_FOUND when it is absent.
+  absl::Status CheckOrgAccess(const Call& call, const std::string& org_name,
+                              bool write) const;
+  absl::StatusOr<Versioned<pb::Application>> LoadApplication(
+      const std::string& name, const std::string& field) const;
+  // Writes the application with its state indexes moved from `old_state`.
+  void WriteApplication(storage::WriteSet& writes, const pb::Application& app,
+                        uint64_t version,
+                        pb::Application::State old_state) const;
+  // Moves a DRAFT or SUBMITTED application to a new state.
+  absl::StatusOr<pb::Application> Transition(
+      const Call& call, const google::protobuf::Message& req,
+      const std::string& name, const std::string& request_id,
+      const std::string& etag,
+      absl::FunctionRef<absl::Status(pb::Application&)> change);
+
+  storage::Store* store_;
+  RoundSource* rounds_;
+  ProtoTable<pb::Organisation> orgs_;
+  ProtoTable<pb::Application> apps_;
+  ProtoTable<pb::EqualityMonitoring> equality_;
+};
+
+// True when every role of the principal is applicant or signatory: such a
+// caller sees only their own organisation.
+bool IsOrganisationScoped(const auth::Principal& p);
+
+}  // namespace grantflow::applications
+
+#endif  // GRANTFLOW_SERVICES_APPLICATIONS_APPLICATIONS_H_

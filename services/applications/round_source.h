@@ -1,0 +1,37 @@
+// Where ApplicationService learns about rounds: ProgrammeService, over gRPC.
+#ifndef GRANTFLOW_SERVICES_APPLICATIONS_ROUND_SOURCE_H_
+#define GRANTFLOW_SERVICES_APPLICATIONS_ROUND_SOURCE_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "grantflow/programmes/v1/programmes.grpc.pb.h"
+#include "grpcpp/channel.h"
+#include "services/common/call.h"
+
+namespace grantflow::applications {
+
+// Implementations are thread-safe.
+class RoundSource {
+ public:
+  virtual ~RoundSource() = default;
+  // The round named `name` as `call`'s caller may see it; NOT_FOUND when
+  // there is none, UNAVAILABLE when ProgrammeService cannot be reached.
+  virtual absl::StatusOr<programmes::v1::Round> GetRound(
+      const Call& call, const std::string& name) = 0;
+};
+
+// Supplies the channel to ProgrammeService; called on every lookup, so a
+// host can hand out an in-process channel that exists only once its server
+// has started. Must be thread-safe and return a non-null channel.
+using ChannelProvider = std::function<std::shared_ptr<grpc::Channel>()>;
+
+// Calls ProgrammeService.GetRound over the provided channel (in-process when
+// co-hosted, TCP otherwise) with the caller's own credentials.
+std::unique_ptr<RoundSource> NewGrpcRoundSource(ChannelProvider channel);
+
+}  // namespace grantflow::applications
+
+#endif  // GRANTFLOW_SERVICES_APPLICATIONS_ROUND_SOURCE_H_

@@ -1,0 +1,115 @@
+// A typed view of one store table whose rows are protobuf messages that carry
+// an `etag` field filled from the row version on every read.
+#ifndef GRANTFLOW_SERVICES_COMMON_PROTO_TABLE_H_
+#define GRANTFLOW_SERVICES_COMMON_PROTO_TABLE_H_
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "services/common/errors.h"
+#include "services/common/paging.h"
+#include "storage/store.h"
+
+namespace grantflow {
+
+template <typename Msg>
+struct Versioned {
+  Msg msg;  // etag already set
+  uint64_t version = 0;
+};
+
+template <typename Msg>
+struct Listed {
+  std::vector<Msg> items;
+  std::string next_page_token;
+};
+
+// Msg must have `etag` (string). The table does not own the store; it is
+// thread-safe as the store is.
+template <typename Msg>
+class ProtoTable {
+ public:
+  ProtoTable(storage::Store* store, std::string table, std::string kind)
+      : store_(store), table_(std::move(table)), kind_(std::move(kind)) {}
+
+  const std::string& table() const { return table_; }
+
+  // NOT_FOUND naming `name` when absent.
+  absl::StatusOr<Versioned<Msg>> Get(absl::string_view key,
+                                     absl::string_view name) const {
+    absl::StatusOr<storage::Record> rec = store_->Get(table_, key);
+    if (absl::IsNotFound(rec.status())) {
+      return absl::NotFoundError(absl::StrCat(kind_, " ", name, " not found"));
+    }
+    if (!rec.ok()) return rec.status();
+    return Decode(*rec);
+  }
+
+  // True when a row exists under `key`.
+  absl::StatusOr<bool> Exists(absl::string_view key) const {
+    absl::StatusOr<storage::Record> rec = store_->Get(table_, key);
+    if (absl::IsNotFound(rec.status())) return false;
+    if (!rec.ok()) return rec.status();
+    return true;
+  }
+
+  // One page of rows whose key starts with `prefix`.
+  absl::StatusOr<Listed<Msg>> List(absl::string_view prefix, const Page& page,
+                                    absl::string_view query) const {
+    absl::StatusOr<storage::ScanResult> scan =
+        store_->Scan(table_, prefix, page.start_after, page.size);
+    if (!scan.ok()) return scan.status();
+    Listed<Msg> out;
+    for (const storage::ScanRow& row : scan->rows) {
+      absl::StatusOr<Versioned<Msg>> v = Decode(row.record);
+      if (!v.ok()) return v.status();
+      out.items.push_back(std::move(v->msg));
+    }
+    if (scan->more && !scan->rows.empty()) {
+      out.next_page_token = MakePageToken(query, scan->rows.back().key);
+    }
+    return out;
+  }
+
+  // Adds the row to `writes`, requiring it to be new.
+  void Insert(storage::WriteSet& writes, absl::string_view key,
+              Msg msg) const {
+    msg.clear_etag();
+    writes.ExpectAbsent(table_, key);
+    writes.Put(table_, key, msg.SerializeAsString());
+  }
+
+  // Adds the row to `writes`, requiring it to still be at `version`.
+  void Replace(storage::WriteSet& writes, absl::string_view key, Msg msg,
+               uint64_t version) const {
+    msg.clear_etag();
+    writes.ExpectVersion(table_, key, version);
+    writes.Put(table_, key, msg.SerializeAsString());
+  }
+
+  Versioned<Msg> Decode(const storage::Record& rec) const {
+    Versioned<Msg> v;
+    v.msg.ParseFromString(rec.value);
+    v.version = rec.version;
+    v.msg.set_etag(absl::StrCat(rec.version));
+    return v;
+  }
+
+ private:
+  storage::Store* store_;
+  std::string table_;
+  std::string kind_;
+};
+
+// ABORTED with reason ETAG_MISMATCH when the caller sent an etag that is not
+// the current one; OK when the etag is empty (unconditional) or current.
+absl::Status CheckEtag(absl::string_view sent, uint64_t current_version,
+                       absl::string_view name);
+
+}  // namespace grantflow
+
+#endif  // GRANTFLOW_SERVICES_COMMON_PROTO_TABLE_H_

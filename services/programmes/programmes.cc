@@ -1,0 +1,440 @@
+#include "services/programmes/programmes.h"
+
+#include <regex>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "services/common/crud.h"
+#include "services/common/resources.h"
+#include "storage/key_coding.h"
+
+namespace grantflow::programmes {
+namespace {
+
+// Sanity cap on any single amount: £100m. Catches pounds typed as pence twice.
+constexpr int64_t kMaxPence = 10'000'000'000;
+
+std::string FundKey(const std::string& fund) {
+  std::string k;
+  storage::AppendString(&k, fund);
+  return k;
+}
+
+std::string ChildKey(const std::string& fund, const std::string& child) {
+  std::string k = FundKey(fund);
+  storage::AppendString(&k, child);
+  return k;
+}
+
+std::string FundName(const std::string& fund) {
+  return absl::StrCat("funds/", fund);
+}
+
+void RequireText(const std::string& value, const std::string& field,
+                 size_t max_chars, errors::Violations* v) {
+  if (value.empty()) {
+    v->Add(field, "is required");
+  } else if (Utf8Length(value) > max_chars) {
+    v->Add(field, absl::StrCat("must be at most ", max_chars, " characters"));
+  }
+}
+
+void LimitText(const std::string& value, const std::string& field,
+               size_t max_chars, errors::Violations* v) {
+  if (Utf8Length(value) > max_chars) {
+    v->Add(field, absl::StrCat("must be at most ", max_chars, " characters"));
+  }
+}
+
+void ValidateNewId(const std::string& id, const std::string& field,
+                   errors::Violations* v) {
+  if (!IsValidId(id)) {
+    v->Add(field,
+           "must be 1-63 characters of a-z, 0-9 and '-', starting with a "
+           "letter and not ending with '-'");
+  }
+}
+
+// Parses "funds/{fund}" or adds a violation.
+std::optional<std::string> ParseFund(const std::string& name,
+                                     const std::string& field,
+                                     errors::Violations* v) {
+  auto ids = ParseName(name, {"funds"});
+  if (!ids) {
+    v->Add(field, "must be a fund name: funds/{fund}");
+    return std::nullopt;
+  }
+  return (*ids)[0];
+}
+
+// Parses "funds/{fund}/{collection}/{id}" or adds a violation.
+std::optional<std::pair<std::string, std::string>> ParseChild(
+    const std::string& name, absl::string_view collection,
+    const std::string& field, errors::Violations* v) {
+  auto ids = ParseName(name, {"funds", collection});
+  if (!ids) {
+    v->Add(field, absl::StrCat("must be a name of the form funds/{fund}/",
+                               collection, "/{id}"));
+    return std::nullopt;
+  }
+  return std::make_pair((*ids)[0], (*ids)[1]);
+}
+
+}  // namespace
+
+void ValidateFund(const pb::Fund& fund, const std::string& prefix,
+                  errors::Violations* v) {
+  RequireText(fund.display_name(), prefix + ".display_name", 200, v);
+  LimitText(fund.description(), prefix + ".description", 4000, v);
+  LimitText(fund.funder_name(), prefix + ".funder_name", 200, v);
+  static const std::regex kOrgId("^[A-Z]{2}-[A-Z]{2,6}-[A-Za-z0-9-]{1,40}$");
+  if (!fund.funder_org_id().empty() &&
+      !std::regex_match(fund.funder_org_id(), kOrgId)) {
+    v->Add(prefix + ".funder_org_id",
+           "must be an org-id.guide identifier such as GB-GOR-PC390");
+  }
+}
+
+void ValidateBudgetLine(const pb::BudgetLine& line, const std::string& prefix,
+                        errors::Violations* v) {
+  RequireText(line.display_name(), prefix + ".display_name", 200, v);
+  if (line.ceiling_pence() <= 0) {
+    v->Add(prefix + ".ceiling_pence", "must be a positive number of pence");
+  } else if (line.ceiling_pence() > kMaxPence) {
+    v->Add(prefix + ".ceiling_pence", "must be at most 10000000000 (£100m)");
+  }
+  static const std::regex kDecision("^(MD|DD|ADD)[0-9]{1,6}$");
+  if (!std::regex_match(line.decision_ref(), kDecision)) {
+    v->Add(prefix + ".decision_ref",
+           "must be an approving decision reference: MD, DD or ADD followed "
+           "by its number, e.g. MD2192");
+  }
+  static const std::regex kYear("^([0-9]{4})-([0-9]{2})$");
+  std::smatch m;
+  if (!std::regex_match(line.financial_year(), m, kYear) ||
+      (std::stoi(m[1].str()) + 1) % 100 != std::stoi(m[2].str())) {
+    v->Add(prefix + ".financial_year",
+           "must name a financial year such as 2017-18");
+  }
+  LimitText(line.funding_source(), prefix + ".funding_source", 200, v);
+  if (line.kind() == pb::BUDGET_LINE_KIND_UNSPECIFIED ||
+      !pb::BudgetLineKind_IsValid(line.kind())) {
+    v->Add(prefix + ".kind", "must be GRANTS, PROCUREMENT or OTHER");
+  }
+}
+
+void ValidateRound(const pb::Round& round, const std::string& prefix,
+                   errors::Violations* v) {
+  RequireText(round.display_name(), prefix + ".display_name", 200, v);
+  LimitText(round.description(), prefix + ".description", 4000, v);
+  if (!round.has_open_time()) v->Add(prefix + ".open_time", "is required");
+  if (!round.has_close_time()) v->Add(prefix + ".close_time", "is required");
+  if (round.has_open_time() && round.has_close_time() &&
+      FromProto(round.close_time()) <= FromProto(round.open_time())) {
+    v->Add(prefix + ".close_time", "must be after open_time");
+  }
+  if (round.min_award_pence() <= 0) {
+    v->Add(prefix + ".min_award_pence", "must be a positive number of pence");
+  }
+  if (round.max_award_pence() <= 0) {
+    v->Add(prefix + ".max_award_pence", "must be a positive number of pence");
+  } else if (round.max_award_pence() > kMaxPence) {
+    v->Add(prefix + ".max_award_pence", "must be at most 10000000000 (£100m)");
+  } else if (round.max_award_pence() < round.min_award_pence()) {
+    v->Add(prefix + ".max_award_pence",
+           "must be at least min_award_pence");
+  }
+  if (round.criteria().empty()) {
+    v->Add(prefix + ".criteria", "at least one assessment criterion is required");
+  }
+  std::set<std::string> ids;
+  int total_weight = 0;
+  for (int i = 0; i < round.criteria_size(); ++i) {
+    const pb::Criterion& c = round.criteria(i);
+    std::string f = absl::StrCat(prefix, ".criteria[", i, "]");
+    if (!IsValidId(c.id())) {
+      v->Add(f + ".id", "must be a short id such as 'safeguarding'");
+    } else if (!ids.insert(c.id()).second) {
+      v->Add(f + ".id", absl::StrCat("'", c.id(), "' is used twice"));
+    }
+    RequireText(c.title(), f + ".title", 200, v);
+    LimitText(c.description(), f + ".description", 2000, v);
+    if (c.weight_percent() < 1 || c.weight_percent() > 100) {
+      v->Add(f + ".weight_percent", "must be between 1 and 100");
+    }
+    if (c.max_score() < 1 || c.max_score() > 100) {
+      v->Add(f + ".max_score", "must be between 1 and 100");
+    }
+    total_weight += c.weight_percent();
+  }
+  if (!round.criteria().empty() && total_weight != 100) {
+    v->Add(prefix + ".criteria",
+           absl::StrCat("weights must add up to 100, not ", total_weight));
+  }
+  const std::string& def = round.lifecycle_definition();
+  if (def == kStandardDefinition) {
+    if (!round.interview_stage()) {
+      v->Add(prefix + ".interview_stage",
+             "must be true for the 'standard' lifecycle, which interviews "
+             "shortlisted bids; use 'micro-grant' for rounds without one");
+    }
+  } else if (def == kMicroGrantDefinition) {
+    if (round.interview_stage()) {
+      v->Add(prefix + ".interview_stage",
+             "must be false for the 'micro-grant' lifecycle, which has no "
+             "interview stage");
+    }
+  } else {
+    v->Add(prefix + ".lifecycle_definition",
+           "must be 'standard' (with interviews) or 'micro-grant'");
+  }
+  if (round.budget_lines().empty()) {
+    v->Add(prefix + ".budget_lines",
+           "at least one budget line the round's awards draw on is required");
+  }
+}
+
+Programmes::Programmes(storage::Store* store)
+    : store_(store),
+      funds_(store, "funds", "fund"),
+      lines_(store, "budget_lines", "budget line"),
+      rounds_(store, "rounds", "round") {}
+
+absl::Status Programmes::RequireFund(const std::string& fund_id) const {
+  absl::StatusOr<bool> exists = funds_.Exists(FundKey(fund_id));
+  if (!exists.ok()) return exists.status();
+  if (!*exists) {
+    return absl::NotFoundError(
+        absl::StrCat("fund ", FundName(fund_id), " not found"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Programmes::CheckRoundBudgetLines(const pb::Round& round,
+                                               const std::string& fund_id,
+                                               errors::Violations* v) const {
+  std::set<std::string> seen;
+  for (int i = 0; i < round.budget_lines_size(); ++i) {
+    const std::string& name = round.budget_lines(i);
+    std::string f = absl::StrCat("round.budget_lines[", i, "]");
+    auto ids = ParseName(name, {"funds", "budgetLines"});
+    if (!ids) {
+      v->Add(f, "must be funds/{fund}/budgetLines/{line}");
+      continue;
+    }
+    if ((*ids)[0] != fund_id) {
+      v->Add(f, "must be a budget line of the round's own fund");
+      continue;
+    }
+    if (!seen.insert(name).second) {
+      v->Add(f, "is listed twice");
+      continue;
+    }
+    absl::StatusOr<bool> exists = lines_.Exists(ChildKey(fund_id, (*ids)[1]));
+    if (!exists.ok()) return exists.status();
+    if (!*exists) v->Add(f, absl::StrCat("budget line ", name, " not found"));
+  }
+  return absl::OkStatus();
+}
+
+// ---- Funds ----
+
+absl::StatusOr<pb::Fund> Programmes::CreateFund(
+    const Call& call, const pb::CreateFundRequest& req) {
+  errors::Violations v;
+  ValidateNewId(req.fund_id(), "fund_id", &v);
+  ValidateFund(req.fund(), "fund", &v);
+  ValidateRequestId(req.request_id(), &v);
+  if (!v.empty()) return v.ToStatus();
+  Target t{FundKey(req.fund_id()), FundName(req.fund_id())};
+  return CreateResource<pb::Fund>(
+      *store_, funds_, call, req, req.request_id(), t, req.fund(),
+      [](storage::WriteSet&) { return absl::OkStatus(); });
+}
+
+absl::StatusOr<pb::Fund> Programmes::GetFund(const Call& call,
+                                             const pb::GetFundRequest& req) {
+  errors::Violations v;
+  auto fund = ParseFund(req.name(), "name", &v);
+  if (!v.empty()) return v.ToStatus();
+  absl::StatusOr<Versioned<pb::Fund>> got = funds_.Get(FundKey(*fund), req.name());
+  if (!got.ok()) return got.status();
+  return got->msg;
+}
+
+absl::StatusOr<pb::ListFundsResponse> Programmes::ListFunds(
+    const Call& call, const pb::ListFundsRequest& req) {
+  errors::Violations v;
+  Page page = ParsePage(req.page_size(), req.page_token(), "funds", &v);
+  if (!v.empty()) return v.ToStatus();
+  absl::StatusOr<Listed<pb::Fund>> listed = funds_.List("", page, "funds");
+  if (!listed.ok()) return listed.status();
+  pb::ListFundsResponse resp;
+  for (auto& f : listed->items) *resp.add_funds() = std::move(f);
+  resp.set_next_page_token(listed->next_page_token);
+  return resp;
+}
+
+absl::StatusOr<pb::Fund> Programmes::UpdateFund(
+    const Call& call, const pb::UpdateFundRequest& req) {
+  errors::Violations v;
+  auto fund = ParseFund(req.fund().name(), "fund.name", &v);
+  CheckUpdateMask(req.update_mask(),
+                  {"display_name", "description", "funder_name",
+                   "funder_org_id"},
+                  &v);
+  ValidateRequestId(req.request_id(), &v);
+  if (!v.empty()) return v.ToStatus();
+  Target t{FundKey(*fund), req.fund().name()};
+  return UpdateResource<pb::Fund>(
+      *store_, funds_, call, req, req.request_id(), t, req.fund(),
+      req.update_mask(), [](const pb::Fund& merged, storage::WriteSet&) {
+        errors::Violations mv;
+        ValidateFund(merged, "fund", &mv);
+        return mv.ToStatus();
+      });
+}
+
+// ---- Budget lines ----
+
+absl::StatusOr<pb::BudgetLine> Programmes::CreateBudgetLine(
+    const Call& call, const pb::CreateBudgetLineRequest& req) {
+  errors::Violations v;
+  auto fund = ParseFund(req.parent(), "parent", &v);
+  ValidateNewId(req.budget_line_id(), "budget_line_id", &v);
+  ValidateBudgetLine(req.budget_line(), "budget_line", &v);
+  ValidateRequestId(req.request_id(), &v);
+  if (!v.empty()) return v.ToStatus();
+  Target t{ChildKey(*fund, req.budget_line_id()),
+           absl::StrCat(req.parent(), "/budgetLines/", req.budget_line_id())};
+  const std::string fund_id = *fund;
+  return CreateResource<pb::BudgetLine>(
+      *store_, lines_, call, req, req.request_id(), t, req.budget_line(),
+      [&](storage::WriteSet&) { return RequireFund(fund_id); });
+}
+
+absl::StatusOr<pb::BudgetLine> Programmes::GetBudgetLine(
+    const Call& call, const pb::GetBudgetLineRequest& req) {
+  errors::Violations v;
+  auto ids = ParseChild(req.name(), "budgetLines", "name", &v);
+  if (!v.empty()) return v.ToStatus();
+  auto got = lines_.Get(ChildKey(ids->first, ids->second), req.name());
+  if (!got.ok()) return got.status();
+  return got->msg;
+}
+
+absl::StatusOr<pb::ListBudgetLinesResponse> Programmes::ListBudgetLines(
+    const Call& call, const pb::ListBudgetLinesRequest& req) {
+  errors::Violations v;
+  auto fund = ParseFund(req.parent(), "parent", &v);
+  const std::string query = absl::StrCat("budgetLines:", req.parent());
+  Page page = ParsePage(req.page_size(), req.page_token(), query, &v);
+  if (!v.empty()) return v.ToStatus();
+  absl::Status s = RequireFund(*fund);
+  if (!s.ok()) return s;
+  auto listed = lines_.List(FundKey(*fund), page, query);
+  if (!listed.ok()) return listed.status();
+  pb::ListBudgetLinesResponse resp;
+  for (auto& l : listed->items) *resp.add_budget_lines() = std::move(l);
+  resp.set_next_page_token(listed->next_page_token);
+  return resp;
+}
+
+absl::StatusOr<pb::BudgetLine> Programmes::UpdateBudgetLine(
+    const Call& call, const pb::UpdateBudgetLineRequest& req) {
+  errors::Violations v;
+  auto ids = ParseChild(req.budget_line().name(), "budgetLines",
+                        "budget_line.name", &v);
+  CheckUpdateMask(req.update_mask(),
+                  {"display_name", "ceiling_pence", "funding_source", "kind"},
+                  &v);
+  ValidateRequestId(req.request_id(), &v);
+  if (!v.empty()) return v.ToStatus();
+  Target t{ChildKey(ids->first, ids->second), req.budget_line().name()};
+  return UpdateResource<pb::BudgetLine>(
+      *store_, lines_, call, req, req.request_id(), t, req.budget_line(),
+      req.update_mask(), [](const pb::BudgetLine& merged, storage::WriteSet&) {
+        errors::Violations mv;
+        ValidateBudgetLine(merged, "budget_line", &mv);
+        return mv.ToStatus();
+      });
+}
+
+// ---- Rounds ----
+
+absl::StatusOr<pb::Round> Programmes::CreateRound(
+    const Call& call, const pb::CreateRoundRequest& req) {
+  errors::Violations v;
+  auto fund = ParseFund(req.parent(), "parent", &v);
+  ValidateNewId(req.round_id(), "round_id", &v);
+  ValidateRound(req.round(), "round", &v);
+  ValidateRequestId(req.request_id(), &v);
+  if (!v.empty()) return v.ToStatus();
+  Target t{ChildKey(*fund, req.round_id()),
+           absl::StrCat(req.parent(), "/rounds/", req.round_id())};
+  const std::string fund_id = *fund;
+  return CreateResource<pb::Round>(
+      *store_, rounds_, call, req, req.request_id(), t, req.round(),
+      [&](storage::WriteSet&) {
+        absl::Status s = RequireFund(fund_id);
+        if (!s.ok()) return s;
+        errors::Violations lv;
+        s = CheckRoundBudgetLines(req.round(), fund_id, &lv);
+        if (!s.ok()) return s;
+        return lv.ToStatus();
+      });
+}
+
+absl::StatusOr<pb::Round> Programmes::GetRound(const Call& call,
+                                               const pb::GetRoundRequest& req) {
+  errors::Violations v;
+  auto ids = ParseChild(req.name(), "rounds", "name", &v);
+  if (!v.empty()) return v.ToStatus();
+  auto got = rounds_.Get(ChildKey(ids->first, ids->second), req.name());
+  if (!got.ok()) return got.status();
+  return got->msg;
+}
+
+absl::StatusOr<pb::ListRoundsResponse> Programmes::ListRounds(
+    const Call& call, const pb::ListRoundsRequest& req) {
+  errors::Violations v;
+  auto fund = ParseFund(req.parent(), "parent", &v);
+  const std::string query = absl::StrCat("rounds:", req.parent());
+  Page page = ParsePage(req.page_size(), req.page_token(), query, &v);
+  if (!v.empty()) return v.ToStatus();
+  absl::Status s = RequireFund(*fund);
+  if (!s.ok()) return s;
+  auto listed = rounds_.List(FundKey(*fund), page, query);
+  if (!listed.ok()) return listed.status();
+  pb::ListRoundsResponse resp;
+  for (auto& r : listed->items) *resp.add_rounds() = std::move(r);
+  resp.set_next_page_token(listed->next_page_token);
+  return resp;
+}
+
+absl::StatusOr<pb::Round> Programmes::UpdateRound(
+    const Call& call, const pb::UpdateRoundRequest& req) {
+  errors::Violations v;
+  auto ids = ParseChild(req.round().name(), "rounds", "round.name", &v);
+  CheckUpdateMask(req.update_mask(),
+                  {"display_name", "description", "open_time", "close_time",
+                   "min_award_pence", "max_award_pence", "criteria",
+                   "budget_lines"},
+                  &v);
+  ValidateRequestId(req.request_id(), &v);
+  if (!v.empty()) return v.ToStatus();
+  Target t{ChildKey(ids->first, ids->second), req.round().name()};
+  const std::string fund_id = ids->first;
+  return UpdateResource<pb::Round>(
+      *store_, rounds_, call, req, req.request_id(), t, req.round(),
+      req.update_mask(),
+      [&](const pb::Round& merged, storage::WriteSet&) -> absl::Status {
+        errors::Violations mv;
+        ValidateRound(merged, "round", &mv);
+        absl::Status s = CheckRoundBudgetLines(merged, fund_id, &mv);
+        if (!s.ok()) return s;
+        return mv.ToStatus();
+      });
+}
+
+}  // namespace grantflow::programmes
