@@ -162,8 +162,8 @@ absl::StatusOr<pb::Organisation> Applications::CreateOrganisation(
   std::string id = req.organisation_id();
   if (!id.empty() && !IsValidId(id)) {
     v.Add("organisation_id",
-          "must be 1-63 characters of a-z, 0-9 and '-', starting with a "
-          "letter");
+          "must be 1-63 characters of a-z, 0-9 and '-', not starting or "
+          "ending with '-'");
   }
   if (scoped && id.empty()) {
     v.Add("organisation_id",

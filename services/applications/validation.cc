@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "services/common/money.h"
 #include "services/common/resources.h"
 
 namespace grantflow::applications {
@@ -29,10 +30,6 @@ void LimitText(const std::string& value, const std::string& field,
   if (Utf8Length(value) > max_chars) {
     v->Add(field, absl::StrCat("must be at most ", max_chars, " characters"));
   }
-}
-
-std::string Pounds(int64_t pence) {
-  return absl::StrFormat("£%d.%02d", pence / 100, pence % 100);
 }
 
 constexpr char kLondonWide[] = "London-wide";
@@ -164,8 +161,8 @@ void ValidateDraft(const pb::Application& app,
              (app.amount_requested_pence() < round->min_award_pence() ||
               app.amount_requested_pence() > round->max_award_pence())) {
     v->Add(prefix + ".amount_requested_pence",
-           absl::StrCat("must be between ", Pounds(round->min_award_pence()),
-                        " and ", Pounds(round->max_award_pence()),
+           absl::StrCat("must be between ", FormatPounds(round->min_award_pence()),
+                        " and ", FormatPounds(round->max_award_pence()),
                         " for this round"));
   }
   absl::Time start, end;
@@ -252,9 +249,9 @@ void CheckComplete(const pb::Application& app,
     }
     if (total != app.amount_requested_pence()) {
       v->Add(prefix + ".budget",
-             absl::StrCat("adds up to ", Pounds(total),
+             absl::StrCat("adds up to ", FormatPounds(total),
                           " but the amount requested is ",
-                          Pounds(app.amount_requested_pence())));
+                          FormatPounds(app.amount_requested_pence())));
     }
   }
 }

@@ -11,7 +11,7 @@ namespace grantflow {
 
 bool IsValidId(absl::string_view id) {
   if (id.empty() || id.size() > 63) return false;
-  if (id[0] < 'a' || id[0] > 'z') return false;
+  if (id[0] == '-') return false;
   if (id.back() == '-') return false;
   for (char c : id) {
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {

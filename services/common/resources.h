@@ -14,7 +14,8 @@
 
 namespace grantflow {
 
-// True for a client-chosen id: [a-z][a-z0-9-]{0,62}, not ending in '-'.
+// True for a client-chosen id: 1-63 characters of [a-z0-9-], not starting
+// or ending with '-' (e.g. lff, 2018-r1, md2192-grants).
 bool IsValidId(absl::string_view id);
 
 // Splits "c1/{id1}/c2/{id2}..." into ids when the collections match

@@ -50,8 +50,8 @@ void ValidateNewId(const std::string& id, const std::string& field,
                    errors::Violations* v) {
   if (!IsValidId(id)) {
     v->Add(field,
-           "must be 1-63 characters of a-z, 0-9 and '-', starting with a "
-           "letter and not ending with '-'");
+           "must be 1-63 characters of a-z, 0-9 and '-', not starting or "
+           "ending with '-'");
   }
 }
 

@@ -1,0 +1,24 @@
+// grantctl's commands. Each returns the process exit code: 0 success,
+// 1 a failed call, 2 a usage error.
+#ifndef GRANTFLOW_TOOLS_GRANTCTL_COMMANDS_H_
+#define GRANTFLOW_TOOLS_GRANTCTL_COMMANDS_H_
+
+#include "tools/grantctl/cli.h"
+
+namespace grantflow::grantctl {
+
+int TokenCommand(Cli& cli);
+int FundsCommand(Cli& cli);
+int BudgetLinesCommand(Cli& cli);
+int RoundsCommand(Cli& cli);
+int OrganisationsCommand(Cli& cli);
+int ApplicationsCommand(Cli& cli);
+int EqualityCommand(Cli& cli);
+int SeedCommand(Cli& cli);
+// Works from server reflection alone: list, describe, call.
+int RpcCommand(Cli& cli);
+int HealthCommand(Cli& cli);
+
+}  // namespace grantflow::grantctl
+
+#endif  // GRANTFLOW_TOOLS_GRANTCTL_COMMANDS_H_

@@ -1,0 +1,72 @@
+// grantctl: the command-line client for grantflow.
+#include <iostream>
+#include <map>
+#include <string>
+
+#include "tools/grantctl/cli.h"
+#include "tools/grantctl/commands.h"
+
+namespace {
+
+constexpr char kHelp[] = R"(grantctl: the grantflow command-line client
+
+Global flags: --addr HOST:PORT ($GRANTFLOW_ADDR, default 127.0.0.1:50051)
+              --token TOKEN    ($GRANTFLOW_TOKEN)
+              --json           machine-readable output
+              --request-id ID  retry a change safely with the same id
+
+  token --data_dir DIR --user NAME --role ROLE [--role ...] [--org ORG]
+        [--limit approve=PENCE] [--ttl 12h]
+  funds list | get funds/F | create --id F [--file F.json] | update funds/F --file F.json --mask a,b
+  budget-lines list --fund funds/F | get NAME | create --fund funds/F --id ID --file F.json
+  rounds list --fund funds/F | get NAME | create --fund funds/F --id ID --file F.json
+         | update NAME --file F.json --mask close_time
+  orgs list | get organisations/O | create [--id O] --file O.json
+  apps list [--round R] [--state DRAFT|SUBMITTED|WITHDRAWN] [--org O] [--all]
+       | get applications/A
+       | draft --round R --org O [--title T] [--summary S] [--amount-pence N]
+               [--start YYYY-MM-DD] [--end YYYY-MM-DD] [--borough B ...]
+               [--beneficiaries N] [--children] [--adults-at-risk]
+               [--budget "DESCRIPTION=PENCE" ...]
+       | update applications/A [same fields] [--etag E]
+       | submit applications/A [--etag E]
+       | withdraw applications/A --reason TEXT
+  equality get applications/A | set applications/A [--led-by C ...] [--serves C ...]
+  seed FILE.json [--now RFC3339]       load demo data (safe to repeat)
+  health [SERVICE]                     grpc.health.v1 check
+  rpc list | describe SERVICE | call SERVICE/METHOD [JSON]   (server reflection only)
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace grantflow::grantctl;
+  std::string error;
+  Args args = ParseArgs(argc, argv, 1, &error);
+  Cli cli(args, std::cout, std::cerr);
+  if (!error.empty()) return cli.Usage(error);
+  if (args.positional.empty() || args.positional[0] == "help" ||
+      args.Has("help")) {
+    std::cout << kHelp;
+    return args.positional.empty() && !args.Has("help") ? 2 : 0;
+  }
+  static const std::map<std::string, int (*)(Cli&)> kCommands = {
+      {"token", TokenCommand},
+      {"funds", FundsCommand},
+      {"budget-lines", BudgetLinesCommand},
+      {"rounds", RoundsCommand},
+      {"orgs", OrganisationsCommand},
+      {"organisations", OrganisationsCommand},
+      {"apps", ApplicationsCommand},
+      {"applications", ApplicationsCommand},
+      {"equality", EqualityCommand},
+      {"seed", SeedCommand},
+      {"rpc", RpcCommand},
+      {"health", HealthCommand},
+  };
+  auto it = kCommands.find(args.positional[0]);
+  if (it == kCommands.end()) {
+    return cli.Usage("unknown command '" + args.positional[0] + "'");
+  }
+  return it->second(cli);
+}
