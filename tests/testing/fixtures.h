@@ -1,0 +1,69 @@
+// Helpers shared by domain, integration and end-to-end tests.
+#ifndef GRANTFLOW_TESTS_TESTING_FIXTURES_H_
+#define GRANTFLOW_TESTS_TESTING_FIXTURES_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "grantflow/applications/v1/applications.grpc.pb.h"
+#include "grantflow/programmes/v1/programmes.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "services/common/auth.h"
+#include "services/common/call.h"
+#include "storage/store.h"
+
+namespace grantflow::testing {
+
+// 2026-05-01T09:00:00Z: the fixed "now" most tests start from.
+absl::Time TestEpoch();
+
+// A Call as a domain handler would receive it.
+Call MakeCall(const std::string& user, std::vector<std::string> roles,
+              absl::Time now, const std::string& org = "");
+
+// Opens a synced RocksDB store in `dir`; fails the test on error.
+std::unique_ptr<storage::Store> OpenStore(const std::string& dir);
+
+// Number of audit entries in a store.
+uint64_t AuditCount(storage::Store& store);
+
+// Mints tokens with the key pair grantflowd keeps under `data_dir`/keys.
+class TokenMinter {
+ public:
+  explicit TokenMinter(const std::string& data_dir);
+  std::string Token(const std::string& user, std::vector<std::string> roles,
+                    const std::string& org = "",
+                    absl::Duration ttl = absl::Hours(1)) const;
+
+ private:
+  std::unique_ptr<auth::TokenSigner> signer_;
+};
+
+// Adds a bearer token to a client context.
+void Authorise(grpc::ClientContext* ctx, const std::string& token);
+
+// Valid resources for tests.
+programmes::v1::Fund ValidFund();
+programmes::v1::BudgetLine ValidBudgetLine(int64_t ceiling_pence);
+// A round open from `open` to `close` drawing on `lines`.
+programmes::v1::Round ValidRound(absl::Time open, absl::Time close,
+                                 std::vector<std::string> lines);
+applications::v1::Organisation ValidOrganisation(
+    std::vector<std::string> members);
+// A complete application for `round` and `org` asking for `pence`.
+applications::v1::Application CompleteApplication(const std::string& round,
+                                                  const std::string& org,
+                                                  int64_t pence);
+
+// Creates over gRPC, as an admin: fund "lff", budget lines "grants-a" and
+// "grants-b", round "open" (open from epoch-1d to epoch+30d) and round
+// "closed" (closed before epoch), and organisation "hackney-families" with
+// member "amira". Fails the test on error.
+void SeedOverGrpc(grpc::Channel* channel, const std::string& admin_token,
+                  absl::Time epoch);
+
+}  // namespace grantflow::testing
+
+#endif  // GRANTFLOW_TESTS_TESTING_FIXTURES_H_
