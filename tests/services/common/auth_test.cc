@@ -1,0 +1,185 @@
+#include "services/common/auth.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/pem.h>
+#include <sys/stat.h>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gtest/gtest.h"
+#include "tests/testing/temp_dir.h"
+
+namespace grantflow::auth {
+namespace {
+
+using nlohmann::json;
+using ::grantflow::testing::TempDir;
+
+const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
+
+TokenClaims Claims() {
+  TokenClaims c;
+  c.principal.user = "amira";
+  c.principal.roles = {"applicant"};
+  c.principal.organisation = "organisations/hackney-families";
+  c.principal.limits_pence = {{"approve", 5'000'000}};
+  c.issued_at = kNow - absl::Minutes(1);
+  c.expires_at = kNow + absl::Hours(1);
+  return c;
+}
+
+std::string B64(const std::string& s) { return absl::WebSafeBase64Escape(s); }
+
+// Signs arbitrary header/payload JSON with the Ed25519 key at `pem`, so
+// tests can forge tokens a correct verifier must refuse.
+std::string SignRaw(const std::string& pem, const json& header,
+                    const json& payload) {
+  FILE* f = fopen(pem.c_str(), "r");
+  EVP_PKEY* key = PEM_read_PrivateKey(f, nullptr, nullptr, nullptr);
+  fclose(f);
+  std::string input = absl::StrCat(B64(header.dump()), ".", B64(payload.dump()));
+  unsigned char sig[64];
+  size_t len = sizeof(sig);
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, key);
+  EVP_DigestSign(ctx, sig, &len,
+                 reinterpret_cast<const unsigned char*>(input.data()),
+                 input.size());
+  EVP_MD_CTX_free(ctx);
+  EVP_PKEY_free(key);
+  return absl::StrCat(input, ".",
+                      B64(std::string(reinterpret_cast<char*>(sig), len)));
+}
+
+class AuthTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto keys = EnsureDevKeyPair(dir_.Sub("keys"));
+    ASSERT_TRUE(keys.ok()) << keys.status();
+    keys_ = *keys;
+    auto signer = TokenSigner::FromPemFile(keys_.private_pem);
+    ASSERT_TRUE(signer.ok());
+    signer_ = *std::move(signer);
+    ASSERT_TRUE(verifier_.AddPublicKeyPem(keys_.public_pem).ok());
+  }
+  json Header() {
+    return {{"alg", "EdDSA"}, {"typ", "JWT"}, {"kid", signer_->key_id()}};
+  }
+  json Payload() {
+    return {{"iss", "grantflow"}, {"aud", "grantflow"}, {"sub", "amira"},
+            {"roles", {"applicant"}}, {"exp", absl::ToUnixSeconds(kNow) + 60}};
+  }
+  void ExpectRejected(const std::string& token, const std::string& why) {
+    auto r = verifier_.Verify(token, kNow);
+    EXPECT_TRUE(absl::IsUnauthenticated(r.status())) << why << ": " << r.status();
+  }
+
+  TempDir dir_;
+  KeyPairPaths keys_;
+  std::unique_ptr<TokenSigner> signer_;
+  TokenVerifier verifier_;
+};
+
+TEST_F(AuthTest, SignedTokenVerifiesWithItsClaims) {
+  auto token = signer_->Sign(Claims());
+  ASSERT_TRUE(token.ok());
+  auto p = verifier_.Verify(*token, kNow);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->user, "amira");
+  EXPECT_EQ(p->roles, std::vector<std::string>{"applicant"});
+  EXPECT_EQ(p->organisation, "organisations/hackney-families");
+  EXPECT_EQ(p->limits_pence.at("approve"), 5'000'000);
+}
+
+TEST_F(AuthTest, KeyPairIsKeptAcrossCallsAndPrivateKeyIsOwnerOnly) {
+  auto again = EnsureDevKeyPair(dir_.Sub("keys"));
+  ASSERT_TRUE(again.ok());
+  auto signer2 = TokenSigner::FromPemFile(again->private_pem);
+  EXPECT_EQ((*signer2)->key_id(), signer_->key_id());
+  struct stat st;
+  ASSERT_EQ(stat(keys_.private_pem.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600);
+}
+
+TEST_F(AuthTest, ExpiredTokenIsRejected) {
+  TokenClaims c = Claims();
+  c.expires_at = kNow - absl::Seconds(1);
+  ExpectRejected(*signer_->Sign(c), "expired");
+}
+
+TEST_F(AuthTest, AlgNoneIsRejected) {
+  json h = Header();
+  h["alg"] = "none";
+  std::string unsigned_token =
+      absl::StrCat(B64(h.dump()), ".", B64(Payload().dump()), ".");
+  ExpectRejected(unsigned_token, "alg none");
+  // Even correctly signed, a header naming another alg is refused.
+  ExpectRejected(SignRaw(keys_.private_pem, h, Payload()), "alg none signed");
+}
+
+TEST_F(AuthTest, Hs256WithThePublicKeyAsSecretIsRejected) {
+  // The classic confusion attack: HMAC keyed with the public key's bytes.
+  json h = Header();
+  h["alg"] = "HS256";
+  std::string input = absl::StrCat(B64(h.dump()), ".", B64(Payload().dump()));
+  FILE* f = fopen(keys_.public_pem.c_str(), "r");
+  std::string pem(4096, '\0');
+  pem.resize(fread(pem.data(), 1, pem.size(), f));
+  fclose(f);
+  unsigned char mac[32];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), pem.data(), pem.size(),
+       reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac,
+       &len);
+  ExpectRejected(absl::StrCat(input, ".",
+                              B64(std::string(reinterpret_cast<char*>(mac), len))),
+                 "HS256");
+}
+
+TEST_F(AuthTest, WrongIssuerAudienceAndUnknownRoleAreRejected) {
+  json p = Payload();
+  p["iss"] = "someone-else";
+  ExpectRejected(SignRaw(keys_.private_pem, Header(), p), "issuer");
+  p = Payload();
+  p["aud"] = "another-service";
+  ExpectRejected(SignRaw(keys_.private_pem, Header(), p), "audience");
+  p = Payload();
+  p["roles"] = {"superuser"};
+  ExpectRejected(SignRaw(keys_.private_pem, Header(), p), "role");
+  p = Payload();
+  p["nbf"] = absl::ToUnixSeconds(kNow) + 3600;
+  ExpectRejected(SignRaw(keys_.private_pem, Header(), p), "not yet valid");
+  // The same payload with correct values verifies, so the refusals above are
+  // about the changed claim and nothing else.
+  EXPECT_TRUE(
+      verifier_.Verify(SignRaw(keys_.private_pem, Header(), Payload()), kNow)
+          .ok());
+}
+
+TEST_F(AuthTest, UnknownKeyAndTamperedPayloadAreRejected) {
+  TempDir other;
+  auto other_keys = EnsureDevKeyPair(other.Sub("keys"));
+  auto other_signer = TokenSigner::FromPemFile(other_keys->private_pem);
+  ExpectRejected(*(*other_signer)->Sign(Claims()), "unknown key");
+
+  // Same kid, different key: the signature cannot verify.
+  json h = Header();
+  ExpectRejected(SignRaw(other_keys->private_pem, h, Payload()),
+                 "signed by another key under this kid");
+
+  std::string token = *signer_->Sign(Claims());
+  std::vector<std::string> parts = absl::StrSplit(token, '.');
+  json p = Payload();
+  p["roles"] = {"admin"};
+  ExpectRejected(absl::StrCat(parts[0], ".", B64(p.dump()), ".", parts[2]),
+                 "payload swapped");
+  ExpectRejected("not-a-token", "garbage");
+  ExpectRejected("a.b", "two parts");
+}
+
+}  // namespace
+}  // namespace grantflow::auth

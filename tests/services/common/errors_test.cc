@@ -1,0 +1,54 @@
+#include "services/common/errors.h"
+
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "gtest/gtest.h"
+#include "services/common/grpc_status.h"
+#include "services/common/money.h"
+
+namespace grantflow {
+namespace {
+
+TEST(ErrorsTest, ViolationsBecomeOneBadRequestEntryPerField) {
+  errors::Violations v;
+  v.Add("fund.display_name", "is required");
+  v.Add("fund_id", "must be lower case");
+  absl::Status s = v.ToStatus();
+  EXPECT_TRUE(absl::IsInvalidArgument(s));
+
+  grpc::Status g = ToGrpcStatus(s);
+  EXPECT_EQ(g.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  google::rpc::Status rpc;
+  ASSERT_TRUE(rpc.ParseFromString(g.error_details()));
+  EXPECT_EQ(rpc.code(), 3);
+  ASSERT_EQ(rpc.details_size(), 1);
+  google::rpc::BadRequest br;
+  ASSERT_TRUE(rpc.details(0).UnpackTo(&br));
+  ASSERT_EQ(br.field_violations_size(), 2);
+  EXPECT_EQ(br.field_violations(0).field(), "fund.display_name");
+  EXPECT_EQ(br.field_violations(1).field(), "fund_id");
+}
+
+TEST(ErrorsTest, ReasonSurvivesTheRoundTripThroughGrpc) {
+  absl::Status s = errors::FailedPrecondition(
+      "ROUND_CLOSED", "round closed", {{"round", "funds/lff/rounds/r1"}},
+      {{"application.title", "is required"}});
+  absl::Status back = FromGrpcStatus(ToGrpcStatus(s));
+  EXPECT_TRUE(absl::IsFailedPrecondition(back));
+  EXPECT_EQ(errors::ReasonOf(back), "ROUND_CLOSED");
+  auto fv = errors::FieldViolationsOf(back);
+  ASSERT_EQ(fv.size(), 1u);
+  EXPECT_EQ(fv[0].field, "application.title");
+  EXPECT_TRUE(errors::Violations().ToStatus().ok());
+}
+
+TEST(MoneyTest, FormatsPenceAsPounds) {
+  EXPECT_EQ(FormatPounds(0), "£0.00");
+  EXPECT_EQ(FormatPounds(5), "£0.05");
+  EXPECT_EQ(FormatPounds(21'500'000), "£215,000.00");
+  EXPECT_EQ(FormatPounds(38'973'900), "£389,739.00");
+  EXPECT_EQ(FormatPounds(-123'456), "-£1,234.56");
+}
+
+}  // namespace
+}  // namespace grantflow

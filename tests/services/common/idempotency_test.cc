@@ -1,0 +1,94 @@
+#include "services/common/idempotency.h"
+
+#include "google/protobuf/field_mask.pb.h"
+#include "grantflow/programmes/v1/programmes.pb.h"
+#include "gtest/gtest.h"
+#include "services/common/audit.h"
+#include "tests/testing/fixtures.h"
+#include "tests/testing/temp_dir.h"
+
+namespace grantflow {
+namespace {
+
+namespace ppb = ::grantflow::programmes::v1;
+using ::grantflow::testing::TempDir;
+
+class IdempotencyTest : public ::testing::Test {
+ protected:
+  void SetUp() override { store_ = testing::OpenStore(dir_.path()); }
+
+  absl::StatusOr<ppb::Fund> Create(const Call& call,
+                                   const ppb::CreateFundRequest& req,
+                                   int* builds) {
+    return RunOnce<ppb::Fund>(
+        *store_, call, req.request_id(), req,
+        [&](storage::WriteSet& w) -> absl::StatusOr<ppb::Fund> {
+          ++*builds;
+          w.Put("funds", req.fund_id(), req.fund().SerializeAsString());
+          AuditChange(w, call, "funds/" + req.fund_id(), req.request_id(),
+                      "created");
+          ppb::Fund f = req.fund();
+          f.set_name("funds/" + req.fund_id());
+          return f;
+        });
+  }
+
+  TempDir dir_;
+  std::unique_ptr<storage::Store> store_;
+};
+
+TEST_F(IdempotencyTest, SameRequestIdReturnsTheFirstResultAndWritesOnce) {
+  Call call = testing::MakeCall("grace", {"admin"}, testing::TestEpoch());
+  ppb::CreateFundRequest req;
+  req.set_fund_id("lff");
+  req.mutable_fund()->set_display_name("London Family Fund");
+  req.set_request_id("r-1");
+  int builds = 0;
+  auto first = Create(call, req, &builds);
+  auto second = Create(call, req, &builds);
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(first->SerializeAsString(), second->SerializeAsString());
+  EXPECT_EQ(builds, 1) << "the retry must not run the change again";
+  EXPECT_EQ(testing::AuditCount(*store_), 1u);
+}
+
+TEST_F(IdempotencyTest, ReusedRequestIdWithAnotherRequestIsRefused) {
+  Call call = testing::MakeCall("grace", {"admin"}, testing::TestEpoch());
+  ppb::CreateFundRequest req;
+  req.set_fund_id("lff");
+  req.set_request_id("r-1");
+  int builds = 0;
+  ASSERT_TRUE(Create(call, req, &builds).ok());
+  req.set_fund_id("other");
+  auto again = Create(call, req, &builds);
+  EXPECT_TRUE(absl::IsInvalidArgument(again.status()));
+  EXPECT_EQ(errors::FieldViolationsOf(again.status())[0].field, "request_id");
+  EXPECT_FALSE(store_->Get("funds", "other").ok());
+  EXPECT_EQ(testing::AuditCount(*store_), 1u);
+}
+
+TEST_F(IdempotencyTest, RequestIdsAreScopedPerUser) {
+  ppb::CreateFundRequest req;
+  req.set_fund_id("lff");
+  req.set_request_id("r-1");
+  int builds = 0;
+  ASSERT_TRUE(Create(testing::MakeCall("a", {"admin"}, testing::TestEpoch()),
+                     req, &builds).ok());
+  ASSERT_TRUE(Create(testing::MakeCall("b", {"admin"}, testing::TestEpoch()),
+                     req, &builds).ok());
+  EXPECT_EQ(builds, 2) << "another user's request id must not replay";
+}
+
+TEST(RequestIdTest, Validation) {
+  errors::Violations v;
+  ValidateRequestId("", &v);
+  ValidateRequestId("has space", &v);
+  ValidateRequestId(std::string(129, 'a'), &v);
+  EXPECT_EQ(v.list().size(), 3u);
+  errors::Violations ok;
+  ValidateRequestId("ctl-0a1b2c:3.4_5", &ok);
+  EXPECT_TRUE(ok.empty());
+}
+
+}  // namespace
+}  // namespace grantflow
