@@ -1,0 +1,246 @@
+#include "services/programmes/programmes.h"
+
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/common/errors.h"
+#include "services/common/resources.h"
+#include "tests/testing/fixtures.h"
+#include "tests/testing/temp_dir.h"
+
+namespace grantflow::programmes {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::Field;
+using ::testing::UnorderedElementsAre;
+
+std::vector<std::string> Fields(const absl::Status& s) {
+  std::vector<std::string> out;
+  for (const auto& v : errors::FieldViolationsOf(s)) out.push_back(v.field);
+  return out;
+}
+
+class ProgrammesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = testing::OpenStore(dir_.path());
+    domain_ = std::make_unique<Programmes>(store_.get());
+    call_ = testing::MakeCall("grace", {"grants_officer"}, testing::TestEpoch());
+  }
+
+  pb::Fund MakeFund(const std::string& id) {
+    pb::CreateFundRequest req;
+    req.set_fund_id(id);
+    *req.mutable_fund() = testing::ValidFund();
+    req.set_request_id("fund-" + id);
+    auto f = domain_->CreateFund(call_, req);
+    EXPECT_TRUE(f.ok()) << f.status();
+    return *f;
+  }
+
+  absl::StatusOr<pb::BudgetLine> MakeLine(const std::string& fund,
+                                          const std::string& id) {
+    pb::CreateBudgetLineRequest req;
+    req.set_parent("funds/" + fund);
+    req.set_budget_line_id(id);
+    *req.mutable_budget_line() = testing::ValidBudgetLine(21'500'000);
+    req.set_request_id(absl::StrCat("line-", fund, "-", id));
+    return domain_->CreateBudgetLine(call_, req);
+  }
+
+  pb::CreateRoundRequest RoundRequest(const std::string& id) {
+    pb::CreateRoundRequest req;
+    req.set_parent("funds/lff");
+    req.set_round_id(id);
+    *req.mutable_round() = testing::ValidRound(
+        testing::TestEpoch(), testing::TestEpoch() + absl::Hours(24 * 30),
+        {"funds/lff/budgetLines/grants"});
+    req.set_request_id("round-" + id);
+    return req;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<Programmes> domain_;
+  Call call_;
+};
+
+TEST_F(ProgrammesTest, CreateGetAndEtag) {
+  pb::Fund f = MakeFund("lff");
+  EXPECT_EQ(f.name(), "funds/lff");
+  EXPECT_EQ(f.etag(), "1");
+  EXPECT_EQ(f.create_time().seconds(), absl::ToUnixSeconds(testing::TestEpoch()));
+  pb::GetFundRequest get;
+  get.set_name("funds/lff");
+  auto got = domain_->GetFund(call_, get);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->display_name(), "London Family Fund");
+  EXPECT_EQ(got->etag(), "1");
+  get.set_name("funds/missing");
+  EXPECT_TRUE(absl::IsNotFound(domain_->GetFund(call_, get).status()));
+}
+
+TEST_F(ProgrammesTest, InvalidFundNamesEveryBadFieldAndWritesNothing) {
+  pb::CreateFundRequest req;
+  req.set_fund_id("Bad Id");
+  req.mutable_fund()->set_funder_org_id("GLA");
+  auto r = domain_->CreateFund(call_, req);
+  EXPECT_TRUE(absl::IsInvalidArgument(r.status()));
+  EXPECT_THAT(Fields(r.status()),
+              UnorderedElementsAre("fund_id", "fund.display_name",
+                                   "fund.funder_org_id", "request_id"));
+  EXPECT_EQ(testing::AuditCount(*store_), 0u);
+  EXPECT_TRUE(store_->Scan("funds", "", "", 10)->rows.empty());
+}
+
+TEST_F(ProgrammesTest, DuplicateIdIsAlreadyExistsButRetryReturnsTheOriginal) {
+  MakeFund("lff");
+  pb::CreateFundRequest req;
+  req.set_fund_id("lff");
+  *req.mutable_fund() = testing::ValidFund();
+  req.set_request_id("another-request");
+  EXPECT_TRUE(absl::IsAlreadyExists(domain_->CreateFund(call_, req).status()));
+  req.set_request_id("fund-lff");  // the first request, retried
+  auto retried = domain_->CreateFund(call_, req);
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(retried->name(), "funds/lff");
+  EXPECT_EQ(testing::AuditCount(*store_), 1u);
+}
+
+TEST_F(ProgrammesTest, BudgetLineRules) {
+  MakeFund("lff");
+  pb::CreateBudgetLineRequest req;
+  req.set_parent("funds/lff");
+  req.set_budget_line_id("grants");
+  pb::BudgetLine& l = *req.mutable_budget_line();
+  l = testing::ValidBudgetLine(0);
+  l.set_decision_ref("XY12");
+  l.set_financial_year("2017-19");
+  l.set_kind(pb::BUDGET_LINE_KIND_UNSPECIFIED);
+  req.set_request_id("r");
+  auto r = domain_->CreateBudgetLine(call_, req);
+  EXPECT_THAT(Fields(r.status()),
+              UnorderedElementsAre("budget_line.ceiling_pence",
+                                   "budget_line.decision_ref",
+                                   "budget_line.financial_year",
+                                   "budget_line.kind"));
+  for (const char* ref : {"MD2192", "DD1234", "ADD2120"}) {
+    l = testing::ValidBudgetLine(100);
+    l.set_decision_ref(ref);
+    req.set_budget_line_id(absl::AsciiStrToLower(ref));
+    req.set_request_id(ref);
+    EXPECT_TRUE(domain_->CreateBudgetLine(call_, req).ok()) << ref;
+  }
+  EXPECT_TRUE(absl::IsNotFound(MakeLine("nofund", "x").status()));
+}
+
+TEST_F(ProgrammesTest, RoundValidation) {
+  MakeFund("lff");
+  ASSERT_TRUE(MakeLine("lff", "grants").ok());
+  MakeFund("other");
+  ASSERT_TRUE(MakeLine("other", "theirs").ok());
+
+  pb::CreateRoundRequest req = RoundRequest("r1");
+  pb::Round& r = *req.mutable_round();
+  r.mutable_criteria(0)->set_weight_percent(50);  // 50 + 40 != 100
+  r.set_interview_stage(false);                   // standard needs interviews
+  std::swap(*r.mutable_open_time(), *r.mutable_close_time());
+  r.set_max_award_pence(10);                      // below the minimum
+  auto res = domain_->CreateRound(call_, req);
+  EXPECT_THAT(Fields(res.status()),
+              UnorderedElementsAre("round.criteria", "round.interview_stage",
+                                   "round.close_time",
+                                   "round.max_award_pence"));
+
+  req = RoundRequest("r1");
+  req.mutable_round()->add_budget_lines("funds/other/budgetLines/theirs");
+  req.mutable_round()->add_budget_lines("funds/lff/budgetLines/missing");
+  res = domain_->CreateRound(call_, req);
+  EXPECT_THAT(Fields(res.status()),
+              ElementsAre("round.budget_lines[1]", "round.budget_lines[2]"));
+  EXPECT_EQ(testing::AuditCount(*store_), 4u) << "only the funds and lines";
+
+  req = RoundRequest("r1");
+  req.mutable_round()->set_lifecycle_definition("micro-grant");
+  req.mutable_round()->set_interview_stage(false);
+  EXPECT_TRUE(domain_->CreateRound(call_, req).ok());
+}
+
+TEST_F(ProgrammesTest, UpdateRoundChecksEtagMaskAndMergedResult) {
+  MakeFund("lff");
+  ASSERT_TRUE(MakeLine("lff", "grants").ok());
+  auto created = domain_->CreateRound(call_, RoundRequest("r1"));
+  ASSERT_TRUE(created.ok()) << created.status();
+
+  pb::UpdateRoundRequest up;
+  up.mutable_round()->set_name("funds/lff/rounds/r1");
+  up.mutable_round()->set_etag("1");
+  *up.mutable_round()->mutable_close_time() =
+      ToProto(testing::TestEpoch() + absl::Hours(24 * 60));
+  up.mutable_update_mask()->add_paths("close_time");
+  up.set_request_id("extend");
+  auto updated = domain_->UpdateRound(call_, up);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(updated->etag(), "2");
+  EXPECT_EQ(updated->display_name(), "Round 1") << "unmasked fields stay";
+
+  up.set_request_id("stale");
+  auto stale = domain_->UpdateRound(call_, up);  // etag 1 is now stale
+  EXPECT_TRUE(absl::IsAborted(stale.status()));
+  EXPECT_EQ(errors::ReasonOf(stale.status()), "ETAG_MISMATCH");
+
+  up.mutable_round()->set_etag("2");
+  *up.mutable_round()->mutable_close_time() = ToProto(testing::TestEpoch());
+  up.set_request_id("shrink");
+  auto bad = domain_->UpdateRound(call_, up);
+  EXPECT_THAT(Fields(bad.status()), ElementsAre("round.close_time"));
+
+  up.mutable_update_mask()->add_paths("lifecycle_definition");
+  up.set_request_id("mask");
+  EXPECT_THAT(Fields(domain_->UpdateRound(call_, up).status()),
+              ElementsAre("update_mask"));
+
+  pb::GetRoundRequest get;
+  get.set_name("funds/lff/rounds/r1");
+  EXPECT_EQ(domain_->GetRound(call_, get)->etag(), "2");
+}
+
+TEST_F(ProgrammesTest, ListRoundsPagesThroughEveryRoundOnce) {
+  MakeFund("lff");
+  ASSERT_TRUE(MakeLine("lff", "grants").ok());
+  MakeFund("other");
+  for (int i = 0; i < 120; ++i) {
+    ASSERT_TRUE(
+        domain_->CreateRound(call_, RoundRequest(absl::StrCat("r", 1000 + i)))
+            .ok());
+  }
+  std::vector<std::string> seen;
+  pb::ListRoundsRequest req;
+  req.set_parent("funds/lff");
+  req.set_page_size(50);
+  int pages = 0;
+  do {
+    auto page = domain_->ListRounds(call_, req);
+    ASSERT_TRUE(page.ok()) << page.status();
+    for (const auto& r : page->rounds()) seen.push_back(r.name());
+    req.set_page_token(page->next_page_token());
+    ++pages;
+  } while (!req.page_token().empty());
+  EXPECT_EQ(pages, 3);
+  ASSERT_EQ(seen.size(), 120u);
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), 120u);
+
+  pb::ListRoundsRequest other;
+  other.set_parent("funds/other");
+  EXPECT_EQ(domain_->ListRounds(call_, other)->rounds_size(), 0);
+  other.set_parent("funds/none");
+  EXPECT_TRUE(absl::IsNotFound(domain_->ListRounds(call_, other).status()));
+}
+
+}  // namespace
+}  // namespace grantflow::programmes
