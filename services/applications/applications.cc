@@ -100,19 +100,6 @@ absl::Status CheckRoundOpen(const programmes::v1::Round& round,
   return absl::OkStatus();
 }
 
-// A round lookup whose NOT_FOUND becomes a violation on `field`.
-absl::StatusOr<programmes::v1::Round> FetchRound(RoundSource* rounds,
-                                                 const Call& call,
-                                                 const std::string& name,
-                                                 const std::string& field) {
-  absl::StatusOr<programmes::v1::Round> round = rounds->GetRound(call, name);
-  if (absl::IsNotFound(round.status())) {
-    return errors::InvalidArgument({{field, absl::StrCat("round ", name,
-                                                         " does not exist")}});
-  }
-  return round;
-}
-
 }  // namespace
 
 bool IsOrganisationScoped(const auth::Principal& p) {
@@ -302,8 +289,23 @@ absl::StatusOr<pb::Application> Applications::CreateApplication(
   const pb::Application& draft = req.application();
   ParseRoundName(draft.round(), "application.round", &v);
   ParseOrgName(draft.organisation(), "application.organisation", &v);
-  ValidateDraft(draft, nullptr, "application", &v);
   ValidateRequestId(req.request_id(), &v);
+  // Look the round up first so every bad field, including an amount outside
+  // the round's limits, is reported in one answer.
+  std::optional<programmes::v1::Round> round;
+  if (ParseName(draft.round(), {"funds", "rounds"})) {
+    absl::StatusOr<programmes::v1::Round> found =
+        rounds_->GetRound(call, draft.round());
+    if (absl::IsNotFound(found.status())) {
+      v.Add("application.round",
+            absl::StrCat("round ", draft.round(), " does not exist"));
+    } else if (!found.ok()) {
+      return found.status();
+    } else {
+      round = *std::move(found);
+    }
+  }
+  ValidateDraft(draft, round ? &*round : nullptr, "application", &v);
   if (!v.empty()) return v.ToStatus();
   absl::Status access =
       CheckOrgAccess(call, draft.organisation(), /*write=*/true);
@@ -312,17 +314,13 @@ absl::StatusOr<pb::Application> Applications::CreateApplication(
         {{"application.organisation", std::string(access.message())}});
   }
   if (!access.ok()) return access;
-  absl::StatusOr<programmes::v1::Round> round =
-      FetchRound(rounds_, call, draft.round(), "application.round");
-  if (!round.ok()) return round.status();
-  ValidateDraft(draft, &*round, "application", &v);
-  if (!v.empty()) return v.ToStatus();
-  if (call.now >= FromProto(round->close_time())) {
-    return CheckRoundOpen(*round, call.now);
-  }
   return RunOnce<pb::Application>(
       *store_, call, req.request_id(), req,
       [&](storage::WriteSet& writes) -> absl::StatusOr<pb::Application> {
+        // Drafting may start before a round opens, not after it closes.
+        if (call.now >= FromProto(round->close_time())) {
+          return CheckRoundOpen(*round, call.now);
+        }
         pb::Application app = draft;
         app.set_name(absl::StrCat("applications/", NewId(call.now)));
         app.set_state(pb::Application::DRAFT);
