@@ -259,9 +259,9 @@ class RocksDbStore final : public Store {
         return broken(expected, "malformed audit key");
       }
       if (key_seq != expected) {
-        return broken(expected, absl::StrCat("entry ", expected,
-                                             " is missing (next is ", key_seq,
-                                             ")"));
+        return broken(expected,
+                      absl::StrCat("entry ", expected, " is missing (next is ",
+                                   key_seq, ")"));
       }
       absl::StatusOr<Record> rec = DecodeValue(View(it->value()));
       v1::AuditEntry e;
@@ -286,8 +286,8 @@ class RocksDbStore final : public Store {
 
   absl::Status Checkpoint(const std::string& dir) override {
     rocksdb::Checkpoint* raw = nullptr;
-    absl::Status s = FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw),
-                               "checkpoint");
+    absl::Status s =
+        FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "checkpoint");
     if (!s.ok()) return s;
     std::unique_ptr<rocksdb::Checkpoint> cp(raw);
     return FromRocks(cp->CreateCheckpoint(dir), "checkpoint");
@@ -325,8 +325,8 @@ class RocksDbStore final : public Store {
       std::unordered_map<std::string, std::optional<uint64_t>>* overlay,
       uint64_t* seq, std::string* hash) {
     std::unordered_map<std::string, std::optional<uint64_t>> local;
-    auto current = [&](const std::string& k)
-        -> absl::StatusOr<std::optional<uint64_t>> {
+    auto current =
+        [&](const std::string& k) -> absl::StatusOr<std::optional<uint64_t>> {
       auto it = local.find(k);
       if (it != local.end()) return it->second;
       return CurrentVersion(*overlay, k);
@@ -461,7 +461,8 @@ absl::StatusOr<std::unique_ptr<Store>> OpenRocksDbStore(
   uint64_t next_seq = 1;
   std::string last_hash = GenesisHash();
   const std::string prefix = TablePrefix(kAuditTable);
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+  std::unique_ptr<rocksdb::Iterator> it(
+      db->NewIterator(rocksdb::ReadOptions()));
   it->SeekForPrev(PrefixSuccessor(prefix));
   if (it->Valid() && it->key().starts_with(prefix)) {
     absl::StatusOr<Record> rec = DecodeValue(View(it->value()));

@@ -15,7 +15,7 @@ class ApplicationServiceImpl final : public pb::ApplicationService::Service {
   ApplicationServiceImpl(Applications* domain, CallEnv env)
       : domain_(domain), env_(env) {}
 
-#define GRANTFLOW_RPC(Method, Req, Resp)                               \
+#define GRANTFLOW_RPC(Method, Req, Resp)                            \
   grpc::Status Method(grpc::ServerContext* ctx, const pb::Req* req, \
                       pb::Resp* resp) override;
   GRANTFLOW_RPC(CreateOrganisation, CreateOrganisationRequest, Organisation)

@@ -37,8 +37,7 @@ std::string AppId(const std::string& name) {
 
 // The application id at the end of an index key (its last component).
 std::optional<std::string> IdFromIndexKey(absl::string_view key,
-                                          int leading_strings,
-                                          bool has_state) {
+                                          int leading_strings, bool has_state) {
   storage::KeyReader r(key);
   std::string s;
   uint64_t state;
@@ -74,8 +73,7 @@ void ParseRoundName(const std::string& name, const std::string& field,
 absl::Status NotDraft(const pb::Application& app) {
   return errors::FailedPrecondition(
       "APPLICATION_NOT_DRAFT",
-      absl::StrCat(app.name(), " is ",
-                   pb::Application::State_Name(app.state()),
+      absl::StrCat(app.name(), " is ", pb::Application::State_Name(app.state()),
                    "; only a DRAFT can be changed or submitted"),
       {{"state", pb::Application::State_Name(app.state())}});
 }
@@ -118,24 +116,28 @@ Applications::Applications(storage::Store* store, RoundSource* rounds)
 absl::Status Applications::CheckOrgAccess(const Call& call,
                                           const std::string& org_name,
                                           bool write) const {
-  auto ids = ParseName(org_name, {"organisations"});
-  if (!ids) return absl::InvalidArgumentError("bad organisation name");
-  absl::StatusOr<Versioned<pb::Organisation>> org =
-      orgs_.Get(IdKey((*ids)[0]), org_name);
-  if (!org.ok()) return org.status();
   const auth::Principal& p = call.principal;
-  if (!IsOrganisationScoped(p)) return absl::OkStatus();
-  if (p.organisation != org_name) {
+  const bool scoped = IsOrganisationScoped(p);
+  if (scoped && (p.organisation.empty() || p.organisation != org_name)) {
     return absl::PermissionDeniedError(absl::StrCat(
         p.user, " acts for ",
         p.organisation.empty() ? "no organisation" : p.organisation, ", not ",
-        org_name));
+        org_name.empty() ? "this organisation" : org_name));
   }
+  auto ids = ParseName(org_name, {"organisations"});
+  if (!ids) {
+    return errors::InvalidArgument(
+        {{"organisation", "must be organisations/{id}"}});
+  }
+  absl::StatusOr<Versioned<pb::Organisation>> org =
+      orgs_.Get(IdKey((*ids)[0]), org_name);
+  if (!org.ok()) return org.status();
+  if (!scoped) return absl::OkStatus();
   const auto& members = org->msg.member_users();
   if (std::find(members.begin(), members.end(), p.user) == members.end()) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        p.user, " is not one of the users who may ",
-        write ? "act for " : "see ", org_name));
+    return absl::PermissionDeniedError(
+        absl::StrCat(p.user, " is not one of the users who may ",
+                     write ? "act for " : "see ", org_name));
   }
   return absl::OkStatus();
 }
@@ -157,9 +159,8 @@ absl::StatusOr<pb::Organisation> Applications::CreateOrganisation(
           "is required: use the organisation named in your token");
   }
   pb::Organisation org = req.organisation();
-  if (scoped &&
-      std::find(org.member_users().begin(), org.member_users().end(),
-                call.principal.user) == org.member_users().end()) {
+  if (scoped && std::find(org.member_users().begin(), org.member_users().end(),
+                          call.principal.user) == org.member_users().end()) {
     org.add_member_users(call.principal.user);
   }
   ValidateOrganisation(org, "organisation", &v);
@@ -174,8 +175,8 @@ absl::StatusOr<pb::Organisation> Applications::CreateOrganisation(
                                             : call.principal.organisation));
   }
   return CreateResource<pb::Organisation>(
-      *store_, orgs_, call, req, req.request_id(), Target{IdKey(id), name},
-      org, [](storage::WriteSet&) { return absl::OkStatus(); });
+      *store_, orgs_, call, req, req.request_id(), Target{IdKey(id), name}, org,
+      [](storage::WriteSet&) { return absl::OkStatus(); });
 }
 
 absl::StatusOr<pb::Organisation> Applications::GetOrganisation(
@@ -190,9 +191,8 @@ absl::StatusOr<pb::Organisation> Applications::GetOrganisation(
   return got->msg;
 }
 
-absl::StatusOr<pb::ListOrganisationsResponse>
-Applications::ListOrganisations(const Call& call,
-                                const pb::ListOrganisationsRequest& req) {
+absl::StatusOr<pb::ListOrganisationsResponse> Applications::ListOrganisations(
+    const Call& call, const pb::ListOrganisationsRequest& req) {
   errors::Violations v;
   Page page = ParsePage(req.page_size(), req.page_token(), "organisations", &v);
   if (!v.empty()) return v.ToStatus();
@@ -274,7 +274,8 @@ void Applications::WriteApplication(storage::WriteSet& writes,
       storage::AppendUint64(&sk, old_state);
       writes.Delete(kByState, sk + IdKey(id));
     }
-    writes.PutIndex(kByRound, StatePrefix(app.round(), app.state()) + IdKey(id));
+    writes.PutIndex(kByRound,
+                    StatePrefix(app.round(), app.state()) + IdKey(id));
     writes.PutIndex(kByOrg,
                     StatePrefix(app.organisation(), app.state()) + IdKey(id));
     std::string sk;
@@ -358,8 +359,8 @@ absl::StatusOr<pb::ListApplicationsResponse> Applications::ListApplications(
   if (!pb::Application::State_IsValid(req.state())) {
     v.Add("state", "is not a known application state");
   }
-  const std::string query = absl::StrCat("applications:", req.round(), "|",
-                                         req.state(), "|", org);
+  const std::string query =
+      absl::StrCat("applications:", req.round(), "|", req.state(), "|", org);
   Page page = ParsePage(req.page_size(), req.page_token(), query, &v);
   if (!v.empty()) return v.ToStatus();
   if (IsOrganisationScoped(call.principal)) {
@@ -416,12 +417,12 @@ absl::StatusOr<pb::Application> Applications::UpdateApplication(
   errors::Violations v;
   const std::string& name = req.application().name();
   ParseAppName(name, "application.name", &v);
-  CheckUpdateMask(req.update_mask(),
-                  {"title", "summary", "amount_requested_pence",
-                   "planned_start_date", "planned_end_date", "boroughs_served",
-                   "expected_beneficiaries", "works_with_children",
-                   "works_with_adults_at_risk", "budget"},
-                  &v);
+  CheckUpdateMask(
+      req.update_mask(),
+      {"title", "summary", "amount_requested_pence", "planned_start_date",
+       "planned_end_date", "boroughs_served", "expected_beneficiaries",
+       "works_with_children", "works_with_adults_at_risk", "budget"},
+      &v);
   ValidateRequestId(req.request_id(), &v);
   if (!v.empty()) return v.ToStatus();
   auto current = LoadApplication(name, "application.name");
@@ -479,27 +480,28 @@ absl::StatusOr<pb::Application> Applications::SubmitApplication(
   ParseAppName(req.name(), "name", &v);
   ValidateRequestId(req.request_id(), &v);
   if (!v.empty()) return v.ToStatus();
-  return Transition(
-      call, req, req.name(), req.request_id(), req.etag(),
-      [&](pb::Application& app) -> absl::Status {
-        if (app.state() != pb::Application::DRAFT) return NotDraft(app);
-        absl::StatusOr<programmes::v1::Round> round =
-            rounds_->GetRound(call, app.round());
-        if (!round.ok()) return round.status();
-        absl::Status open = CheckRoundOpen(*round, call.now);
-        if (!open.ok()) return open;
-        errors::Violations missing;
-        CheckComplete(app, *round, call.now, "application", &missing);
-        if (!missing.empty()) {
-          return errors::FailedPrecondition(
-              "APPLICATION_INCOMPLETE",
-              absl::StrCat(app.name(), " is not ready to submit"),
-              {{"application", app.name()}}, missing.list());
-        }
-        app.set_state(pb::Application::SUBMITTED);
-        *app.mutable_submit_time() = ToProto(call.now);
-        return absl::OkStatus();
-      });
+  return Transition(call, req, req.name(), req.request_id(), req.etag(),
+                    [&](pb::Application& app) -> absl::Status {
+                      if (app.state() != pb::Application::DRAFT)
+                        return NotDraft(app);
+                      absl::StatusOr<programmes::v1::Round> round =
+                          rounds_->GetRound(call, app.round());
+                      if (!round.ok()) return round.status();
+                      absl::Status open = CheckRoundOpen(*round, call.now);
+                      if (!open.ok()) return open;
+                      errors::Violations missing;
+                      CheckComplete(app, *round, call.now, "application",
+                                    &missing);
+                      if (!missing.empty()) {
+                        return errors::FailedPrecondition(
+                            "APPLICATION_INCOMPLETE",
+                            absl::StrCat(app.name(), " is not ready to submit"),
+                            {{"application", app.name()}}, missing.list());
+                      }
+                      app.set_state(pb::Application::SUBMITTED);
+                      *app.mutable_submit_time() = ToProto(call.now);
+                      return absl::OkStatus();
+                    });
 }
 
 absl::StatusOr<pb::Application> Applications::WithdrawApplication(
@@ -518,8 +520,7 @@ absl::StatusOr<pb::Application> Applications::WithdrawApplication(
                       if (app.state() == pb::Application::WITHDRAWN) {
                         return errors::FailedPrecondition(
                             "APPLICATION_WITHDRAWN",
-                            absl::StrCat(app.name(),
-                                         " is already withdrawn"));
+                            absl::StrCat(app.name(), " is already withdrawn"));
                       }
                       app.set_state(pb::Application::WITHDRAWN);
                       *app.mutable_withdraw_time() = ToProto(call.now);
@@ -537,7 +538,8 @@ absl::StatusOr<pb::EqualityMonitoring> Applications::GetEqualityMonitoring(
     return errors::InvalidArgument(
         {{"name", "must be applications/{id}/equalityMonitoring"}});
   }
-  std::string app_name = req.name().substr(0, req.name().size() - kSuffix.size());
+  std::string app_name =
+      req.name().substr(0, req.name().size() - kSuffix.size());
   auto app = LoadApplication(app_name, "name");
   if (!app.ok()) return app.status();
   absl::Status access =

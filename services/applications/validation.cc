@@ -37,15 +37,39 @@ constexpr char kLondonWide[] = "London-wide";
 }  // namespace
 
 const std::vector<std::string>& LondonBoroughs() {
-  static const auto* b = new std::vector<std::string>{
-      "Barking and Dagenham", "Barnet", "Bexley", "Brent", "Bromley",
-      "Camden", "City of London", "Croydon", "Ealing", "Enfield",
-      "Greenwich", "Hackney", "Hammersmith and Fulham", "Haringey", "Harrow",
-      "Havering", "Hillingdon", "Hounslow", "Islington",
-      "Kensington and Chelsea", "Kingston upon Thames", "Lambeth", "Lewisham",
-      "Merton", "Newham", "Redbridge", "Richmond upon Thames", "Southwark",
-      "Sutton", "Tower Hamlets", "Waltham Forest", "Wandsworth",
-      "Westminster"};
+  static const auto* b = new std::vector<std::string>{"Barking and Dagenham",
+                                                      "Barnet",
+                                                      "Bexley",
+                                                      "Brent",
+                                                      "Bromley",
+                                                      "Camden",
+                                                      "City of London",
+                                                      "Croydon",
+                                                      "Ealing",
+                                                      "Enfield",
+                                                      "Greenwich",
+                                                      "Hackney",
+                                                      "Hammersmith and Fulham",
+                                                      "Haringey",
+                                                      "Harrow",
+                                                      "Havering",
+                                                      "Hillingdon",
+                                                      "Hounslow",
+                                                      "Islington",
+                                                      "Kensington and Chelsea",
+                                                      "Kingston upon Thames",
+                                                      "Lambeth",
+                                                      "Lewisham",
+                                                      "Merton",
+                                                      "Newham",
+                                                      "Redbridge",
+                                                      "Richmond upon Thames",
+                                                      "Southwark",
+                                                      "Sutton",
+                                                      "Tower Hamlets",
+                                                      "Waltham Forest",
+                                                      "Wandsworth",
+                                                      "Westminster"};
   return *b;
 }
 
@@ -81,9 +105,8 @@ void ValidateOrganisation(const pb::Organisation& org,
   if (form == pb::LEGAL_FORM_UNSPECIFIED || !pb::LegalForm_IsValid(form)) {
     v->Add(prefix + ".legal_form", "is required");
   }
-  const bool needs_charity =
-      form == pb::REGISTERED_CHARITY ||
-      form == pb::CHARITABLE_INCORPORATED_ORGANISATION;
+  const bool needs_charity = form == pb::REGISTERED_CHARITY ||
+                             form == pb::CHARITABLE_INCORPORATED_ORGANISATION;
   const bool needs_company = form == pb::COMPANY_LIMITED_BY_GUARANTEE ||
                              form == pb::COMMUNITY_INTEREST_COMPANY;
   if (!org.charity_number().empty() && !IsCharityNumber(org.charity_number())) {
@@ -160,10 +183,11 @@ void ValidateDraft(const pb::Application& app,
   } else if (round != nullptr && app.amount_requested_pence() > 0 &&
              (app.amount_requested_pence() < round->min_award_pence() ||
               app.amount_requested_pence() > round->max_award_pence())) {
-    v->Add(prefix + ".amount_requested_pence",
-           absl::StrCat("must be between ", FormatPounds(round->min_award_pence()),
-                        " and ", FormatPounds(round->max_award_pence()),
-                        " for this round"));
+    v->Add(
+        prefix + ".amount_requested_pence",
+        absl::StrCat("must be between ", FormatPounds(round->min_award_pence()),
+                     " and ", FormatPounds(round->max_award_pence()),
+                     " for this round"));
   }
   absl::Time start, end;
   bool has_start = false, has_end = false;
@@ -237,11 +261,11 @@ void CheckComplete(const pb::Application& app,
     v->Add(prefix + ".boroughs_served", "name at least one borough to submit");
   }
   if (app.expected_beneficiaries() <= 0) {
-    v->Add(prefix + ".expected_beneficiaries",
-           "must be at least 1 to submit");
+    v->Add(prefix + ".expected_beneficiaries", "must be at least 1 to submit");
   }
   if (app.budget().empty()) {
-    v->Add(prefix + ".budget", "at least one budget line is required to submit");
+    v->Add(prefix + ".budget",
+           "at least one budget line is required to submit");
   } else {
     int64_t total = 0;
     for (const pb::BudgetItem& item : app.budget()) {
@@ -257,17 +281,17 @@ void CheckComplete(const pb::Application& app,
 }
 
 const std::vector<std::string>& EqualityCategories() {
-  static const auto* c = new std::vector<std::string>{
-      "Black and minority ethnic communities",
-      "Disabled people",
-      "LGBTQ+ people",
-      "Older people",
-      "Refugees and migrants",
-      "Women",
-      "Young people",
-      "Faith communities",
-      "People on low incomes",
-      "None of these"};
+  static const auto* c =
+      new std::vector<std::string>{"Black and minority ethnic communities",
+                                   "Disabled people",
+                                   "LGBTQ+ people",
+                                   "Older people",
+                                   "Refugees and migrants",
+                                   "Women",
+                                   "Young people",
+                                   "Faith communities",
+                                   "People on low incomes",
+                                   "None of these"};
   return *c;
 }
 

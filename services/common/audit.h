@@ -13,8 +13,7 @@ namespace grantflow {
 // Adds an audit entry for `call` changing `resource` to `writes`.
 inline void AuditChange(storage::WriteSet& writes, const Call& call,
                         absl::string_view resource,
-                        absl::string_view request_id,
-                        absl::string_view details,
+                        absl::string_view request_id, absl::string_view details,
                         absl::string_view reason = "") {
   storage::AuditRecord r;
   r.time_micros = absl::ToUnixMicros(call.now);

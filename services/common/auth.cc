@@ -49,11 +49,18 @@ std::string HexPrefix(const unsigned char* d, int n) {
 }  // namespace
 
 const std::vector<std::string>& KnownRoles() {
-  static const auto* roles = new std::vector<std::string>{
-      "applicant",      "signatory",       "assessor",
-      "moderator",      "grants_officer",  "approver",
-      "safeguarding_officer", "finance_officer", "finance_approver",
-      "auditor",        "admin"};
+  static const auto* roles =
+      new std::vector<std::string>{"applicant",
+                                   "signatory",
+                                   "assessor",
+                                   "moderator",
+                                   "grants_officer",
+                                   "approver",
+                                   "safeguarding_officer",
+                                   "finance_officer",
+                                   "finance_approver",
+                                   "auditor",
+                                   "admin"};
   return *roles;
 }
 
@@ -120,13 +127,13 @@ absl::StatusOr<std::string> TokenSigner::Sign(const TokenClaims& c) const {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   unsigned char sig[64];
   size_t sig_len = sizeof(sig);
-  bool ok = ctx != nullptr &&
-            EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, AsKey(pkey_)) ==
-                1 &&
-            EVP_DigestSign(
-                ctx, sig, &sig_len,
-                reinterpret_cast<const unsigned char*>(signing_input.data()),
-                signing_input.size()) == 1;
+  bool ok =
+      ctx != nullptr &&
+      EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, AsKey(pkey_)) == 1 &&
+      EVP_DigestSign(
+          ctx, sig, &sig_len,
+          reinterpret_cast<const unsigned char*>(signing_input.data()),
+          signing_input.size()) == 1;
   EVP_MD_CTX_free(ctx);
   if (!ok) return absl::InternalError("Ed25519 signing failed");
   return absl::StrCat(
@@ -183,8 +190,7 @@ absl::StatusOr<Principal> TokenVerifier::Verify(const std::string& token,
       EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr,
                            AsKey(key->second)) == 1 &&
       EVP_DigestVerify(
-          ctx, reinterpret_cast<const unsigned char*>(sig->data()),
-          sig->size(),
+          ctx, reinterpret_cast<const unsigned char*>(sig->data()), sig->size(),
           reinterpret_cast<const unsigned char*>(signing_input.data()),
           signing_input.size()) == 1;
   EVP_MD_CTX_free(ctx);
@@ -243,7 +249,8 @@ absl::StatusOr<KeyPairPaths> EnsureDevKeyPair(const std::string& dir) {
     return absl::InternalError(
         absl::StrCat("cannot create ", dir, ": ", ec.message()));
   }
-  KeyPairPaths paths{dir + "/token-signing.pem", dir + "/token-signing.pub.pem"};
+  KeyPairPaths paths{dir + "/token-signing.pem",
+                     dir + "/token-signing.pub.pem"};
   if (std::filesystem::exists(paths.private_pem) &&
       std::filesystem::exists(paths.public_pem)) {
     return paths;
@@ -254,9 +261,9 @@ absl::StatusOr<KeyPairPaths> EnsureDevKeyPair(const std::string& dir) {
   std::string tmp_priv = paths.private_pem + ".tmp";
   std::string tmp_pub = paths.public_pem + ".tmp";
   FILE* f = std::fopen(tmp_priv.c_str(), "w");
-  bool ok = f != nullptr && chmod(tmp_priv.c_str(), 0600) == 0 &&
-            PEM_write_PrivateKey(f, key, nullptr, nullptr, 0, nullptr,
-                                 nullptr) == 1;
+  bool ok =
+      f != nullptr && chmod(tmp_priv.c_str(), 0600) == 0 &&
+      PEM_write_PrivateKey(f, key, nullptr, nullptr, 0, nullptr, nullptr) == 1;
   if (f != nullptr) std::fclose(f);
   FILE* g = ok ? std::fopen(tmp_pub.c_str(), "w") : nullptr;
   ok = ok && g != nullptr && PEM_write_PUBKEY(g, key) == 1;

@@ -29,10 +29,11 @@ bool IsKnownRole(const std::string& role);
 
 // The verified caller.
 struct Principal {
-  std::string user;                  // "sub"
-  std::vector<std::string> roles;    // each a known role
-  std::string organisation;          // organisations/{id}, for applicants
-  std::map<std::string, int64_t> limits_pence;  // delegated limits, e.g. "approve"
+  std::string user;                // "sub"
+  std::vector<std::string> roles;  // each a known role
+  std::string organisation;        // organisations/{id}, for applicants
+  std::map<std::string, int64_t>
+      limits_pence;  // delegated limits, e.g. "approve"
   bool HasRole(const std::string& role) const;
 };
 

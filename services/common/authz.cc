@@ -11,10 +11,9 @@ namespace {
 using Roles = std::vector<std::string>;
 
 // Everyone who works inside the funder, plus applicants where noted.
-const Roles kStaff = {"grants_officer",       "approver",
-                      "moderator",            "safeguarding_officer",
-                      "finance_officer",      "finance_approver",
-                      "auditor",              "admin"};
+const Roles kStaff = {
+    "grants_officer",  "approver",         "moderator", "safeguarding_officer",
+    "finance_officer", "finance_approver", "auditor",   "admin"};
 
 Roles Plus(Roles base, const Roles& more) {
   base.insert(base.end(), more.begin(), more.end());
@@ -81,9 +80,9 @@ absl::Status Authorize(const auth::Principal& principal,
     }
   }
   return absl::PermissionDeniedError(absl::StrCat(
-      "user ", principal.user, " (roles: ",
-      absl::StrJoin(principal.roles, ", "), ") may not call ", full_method,
-      "; allowed roles: ", absl::StrJoin(it->second, ", ")));
+      "user ", principal.user,
+      " (roles: ", absl::StrJoin(principal.roles, ", "), ") may not call ",
+      full_method, "; allowed roles: ", absl::StrJoin(it->second, ", ")));
 }
 
 }  // namespace grantflow::authz

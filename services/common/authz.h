@@ -14,8 +14,9 @@
 
 namespace grantflow::authz {
 
-// Keys are full gRPC method names: "/grantflow.programmes.v1.ProgrammeService/CreateFund".
-// Values are the roles allowed. Immutable; thread-safe.
+// Keys are full gRPC method names:
+// "/grantflow.programmes.v1.ProgrammeService/CreateFund". Values are the roles
+// allowed. Immutable; thread-safe.
 const absl::flat_hash_map<std::string, std::vector<std::string>>& Table();
 
 // OK when one of the principal's roles is listed for `full_method`;

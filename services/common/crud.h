@@ -37,23 +37,23 @@ absl::StatusOr<Msg> CreateResource(
   msg.set_name(target.name);
   *msg.mutable_create_time() = ToProto(call.now);
   *msg.mutable_update_time() = ToProto(call.now);
-  return RunOnce<Msg>(
-      store, call, request_id, request,
-      [&](storage::WriteSet& writes) -> absl::StatusOr<Msg> {
-        absl::StatusOr<bool> exists = table.Exists(target.key);
-        if (!exists.ok()) return exists.status();
-        if (*exists) {
-          return absl::AlreadyExistsError(
-              absl::StrCat(target.name, " already exists"));
-        }
-        absl::Status ok = check(writes);
-        if (!ok.ok()) return ok;
-        table.Insert(writes, target.key, msg);
-        AuditChange(writes, call, target.name, request_id, "created");
-        Msg out = msg;
-        out.set_etag("1");
-        return out;
-      });
+  return RunOnce<Msg>(store, call, request_id, request,
+                      [&](storage::WriteSet& writes) -> absl::StatusOr<Msg> {
+                        absl::StatusOr<bool> exists = table.Exists(target.key);
+                        if (!exists.ok()) return exists.status();
+                        if (*exists) {
+                          return absl::AlreadyExistsError(
+                              absl::StrCat(target.name, " already exists"));
+                        }
+                        absl::Status ok = check(writes);
+                        if (!ok.ok()) return ok;
+                        table.Insert(writes, target.key, msg);
+                        AuditChange(writes, call, target.name, request_id,
+                                    "created");
+                        Msg out = msg;
+                        out.set_etag("1");
+                        return out;
+                      });
 }
 
 // Applies the fields of `patch` named by `mask` to the stored resource after

@@ -51,7 +51,8 @@ absl::Status FailedPrecondition(
     std::map<std::string, std::string> metadata = {},
     std::vector<FieldViolation> violations = {});
 
-// Attaches an ErrorInfo reason to any status code (e.g. ABORTED, ETAG_MISMATCH).
+// Attaches an ErrorInfo reason to any status code (e.g. ABORTED,
+// ETAG_MISMATCH).
 absl::Status WithReason(absl::Status status, absl::string_view reason,
                         std::map<std::string, std::string> metadata = {});
 

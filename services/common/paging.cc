@@ -31,8 +31,7 @@ Page ParsePage(int32_t page_size, const std::string& page_token,
   return page;
 }
 
-std::string MakePageToken(absl::string_view query,
-                          absl::string_view last_key) {
+std::string MakePageToken(absl::string_view query, absl::string_view last_key) {
   std::string raw;
   storage::AppendString(&raw, query);
   raw.append(last_key.data(), last_key.size());

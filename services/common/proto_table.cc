@@ -9,8 +9,8 @@ absl::Status CheckEtag(absl::string_view sent, uint64_t current_version,
   }
   return errors::WithReason(
       absl::AbortedError(absl::StrCat(
-          name, " has changed since it was read (etag ", sent,
-          ", now ", current_version, "); read it again and reapply")),
+          name, " has changed since it was read (etag ", sent, ", now ",
+          current_version, "); read it again and reapply")),
       "ETAG_MISMATCH", {{"current_etag", absl::StrCat(current_version)}});
 }
 

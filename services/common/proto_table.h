@@ -59,7 +59,7 @@ class ProtoTable {
 
   // One page of rows whose key starts with `prefix`.
   absl::StatusOr<Listed<Msg>> List(absl::string_view prefix, const Page& page,
-                                    absl::string_view query) const {
+                                   absl::string_view query) const {
     absl::StatusOr<storage::ScanResult> scan =
         store_->Scan(table_, prefix, page.start_after, page.size);
     if (!scan.ok()) return scan.status();
@@ -76,8 +76,7 @@ class ProtoTable {
   }
 
   // Adds the row to `writes`, requiring it to be new.
-  void Insert(storage::WriteSet& writes, absl::string_view key,
-              Msg msg) const {
+  void Insert(storage::WriteSet& writes, absl::string_view key, Msg msg) const {
     msg.clear_etag();
     writes.ExpectAbsent(table_, key);
     writes.Put(table_, key, msg.SerializeAsString());

@@ -40,7 +40,8 @@ void CheckUpdateMask(const google::protobuf::FieldMask& mask,
 // Counts Unicode code points in UTF-8 text (for "at most N characters").
 size_t Utf8Length(absl::string_view s);
 
-// True for a real calendar date written YYYY-MM-DD; sets *out to its midnight UTC.
+// True for a real calendar date written YYYY-MM-DD; sets *out to its midnight
+// UTC.
 bool ParseIsoDate(absl::string_view text, absl::Time* out);
 
 }  // namespace grantflow

@@ -23,7 +23,8 @@
 #include "services/common/clock.h"
 #include "services/grantflowd/server.h"
 
-ABSL_FLAG(std::string, data_dir, "", "Directory for the services' RocksDB "
+ABSL_FLAG(std::string, data_dir, "",
+          "Directory for the services' RocksDB "
           "stores and the development token key pair (required)");
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "Address to serve on; port 0 picks a free port");
@@ -68,7 +69,8 @@ int main(int argc, char** argv) {
 
   std::unique_ptr<grantflow::Clock> clock;
   if (!absl::GetFlag(FLAGS_clock_file).empty()) {
-    clock = std::make_unique<grantflow::FileClock>(absl::GetFlag(FLAGS_clock_file));
+    clock =
+        std::make_unique<grantflow::FileClock>(absl::GetFlag(FLAGS_clock_file));
   } else {
     clock = std::make_unique<grantflow::SystemClock>();
   }
@@ -87,8 +89,7 @@ int main(int argc, char** argv) {
     std::cerr << "grantflowd: " << server.status().message() << "\n";
     return 1;
   }
-  const std::string host =
-      options.listen.substr(0, options.listen.rfind(':'));
+  const std::string host = options.listen.substr(0, options.listen.rfind(':'));
   if (!absl::GetFlag(FLAGS_port_file).empty()) {
     const std::string path = absl::GetFlag(FLAGS_port_file);
     {

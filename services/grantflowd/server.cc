@@ -8,8 +8,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
-#include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/resource_quota.h"
 #include "services/applications/application_service.h"
 #include "services/common/auth.h"
@@ -43,20 +43,23 @@ class Host final : public GrantflowServer {
   }
 
   absl::Status Init(const ServerOptions& o) {
-    if (o.data_dir.empty()) return absl::InvalidArgumentError("data_dir is required");
-    if (o.clock == nullptr) return absl::InvalidArgumentError("clock is required");
+    if (o.data_dir.empty())
+      return absl::InvalidArgumentError("data_dir is required");
+    if (o.clock == nullptr)
+      return absl::InvalidArgumentError("clock is required");
     std::vector<std::string> wanted = o.services;
     if (wanted.empty()) {
-      for (const auto& [name, full] : HostableServices()) wanted.push_back(name);
+      for (const auto& [name, full] : HostableServices())
+        wanted.push_back(name);
     }
     for (const std::string& s : wanted) {
       if (!HostableServices().contains(s)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "unknown service '", s, "'; known: ",
-            absl::StrJoin(HostableServices(), ", ",
-                          [](std::string* out, const auto& kv) {
-                            out->append(kv.first);
-                          })));
+        return absl::InvalidArgumentError(
+            absl::StrCat("unknown service '", s, "'; known: ",
+                         absl::StrJoin(HostableServices(), ", ",
+                                       [](std::string* out, const auto& kv) {
+                                         out->append(kv.first);
+                                       })));
       }
       hosted_.insert(s);
     }
@@ -91,7 +94,8 @@ class Host final : public GrantflowServer {
       auto store = OpenStore(o.data_dir, kProgrammes);
       if (!store.ok()) return store.status();
       programmes_store_ = *std::move(store);
-      programmes_ = std::make_unique<programmes::Programmes>(programmes_store_.get());
+      programmes_ =
+          std::make_unique<programmes::Programmes>(programmes_store_.get());
       programme_service_ = std::make_unique<programmes::ProgrammeServiceImpl>(
           programmes_.get(), env_);
       builder.RegisterService(programme_service_.get());
@@ -101,8 +105,8 @@ class Host final : public GrantflowServer {
       if (!store.ok()) return store.status();
       applications_store_ = *std::move(store);
       if (hosted_.contains(kProgrammes)) {
-        round_source_ = applications::NewGrpcRoundSource(
-            [this] { return in_process_; });
+        round_source_ =
+            applications::NewGrpcRoundSource([this] { return in_process_; });
       } else {
         std::shared_ptr<grpc::Channel> peer = grpc::CreateChannel(
             o.peers.at(kProgrammes), grpc::InsecureChannelCredentials());
@@ -123,7 +127,8 @@ class Host final : public GrantflowServer {
           absl::StrCat("cannot listen on ", o.listen));
     }
     in_process_ = server_->InProcessChannel(grpc::ChannelArguments());
-    grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+    grpc::HealthCheckServiceInterface* health =
+        server_->GetHealthCheckService();
     for (const std::string& s : hosted_) {
       health->SetServingStatus(HostableServices().at(s), true);
     }

@@ -21,7 +21,7 @@ const std::map<std::string, std::string>& HostableServices();
 struct ServerOptions {
   // Short names from HostableServices(); empty means all of them.
   std::vector<std::string> services;
-  std::string data_dir;                 // required
+  std::string data_dir;                    // required
   std::string listen = "127.0.0.1:50051";  // port 0 picks a free port
   // Where services not hosted here run: short name -> host:port.
   std::map<std::string, std::string> peers;

@@ -3,14 +3,14 @@
 namespace grantflow::programmes {
 
 // Each RPC: authenticate, authorise by the full method name, delegate.
-#define GRANTFLOW_RPC(Method, Req, Resp)                                      \
-  grpc::Status ProgrammeServiceImpl::Method(                                  \
-      grpc::ServerContext* ctx, const pb::Req* req, pb::Resp* resp) {         \
-    return Serve(ctx, env_,                                                   \
+#define GRANTFLOW_RPC(Method, Req, Resp)                                     \
+  grpc::Status ProgrammeServiceImpl::Method(                                 \
+      grpc::ServerContext* ctx, const pb::Req* req, pb::Resp* resp) {        \
+    return Serve(ctx, env_,                                                  \
                  "/grantflow.programmes.v1.ProgrammeService/" #Method, *req, \
-                 resp, [this](const Call& call, const pb::Req& r) {           \
-                   return domain_->Method(call, r);                           \
-                 });                                                          \
+                 resp, [this](const Call& call, const pb::Req& r) {          \
+                   return domain_->Method(call, r);                          \
+                 });                                                         \
   }
 GRANTFLOW_RPC(CreateFund, CreateFundRequest, Fund)
 GRANTFLOW_RPC(GetFund, GetFundRequest, Fund)

@@ -15,7 +15,7 @@ class ProgrammeServiceImpl final : public pb::ProgrammeService::Service {
   ProgrammeServiceImpl(Programmes* domain, CallEnv env)
       : domain_(domain), env_(env) {}
 
-#define GRANTFLOW_RPC(Method, Req, Resp)                               \
+#define GRANTFLOW_RPC(Method, Req, Resp)                            \
   grpc::Status Method(grpc::ServerContext* ctx, const pb::Req* req, \
                       pb::Resp* resp) override;
   GRANTFLOW_RPC(CreateFund, CreateFundRequest, Fund)

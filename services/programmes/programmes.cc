@@ -141,11 +141,11 @@ void ValidateRound(const pb::Round& round, const std::string& prefix,
   } else if (round.max_award_pence() > kMaxPence) {
     v->Add(prefix + ".max_award_pence", "must be at most 10000000000 (£100m)");
   } else if (round.max_award_pence() < round.min_award_pence()) {
-    v->Add(prefix + ".max_award_pence",
-           "must be at least min_award_pence");
+    v->Add(prefix + ".max_award_pence", "must be at least min_award_pence");
   }
   if (round.criteria().empty()) {
-    v->Add(prefix + ".criteria", "at least one assessment criterion is required");
+    v->Add(prefix + ".criteria",
+           "at least one assessment criterion is required");
   }
   std::set<std::string> ids;
   int total_weight = 0;
@@ -257,7 +257,8 @@ absl::StatusOr<pb::Fund> Programmes::GetFund(const Call& call,
   errors::Violations v;
   auto fund = ParseFund(req.name(), "name", &v);
   if (!v.empty()) return v.ToStatus();
-  absl::StatusOr<Versioned<pb::Fund>> got = funds_.Get(FundKey(*fund), req.name());
+  absl::StatusOr<Versioned<pb::Fund>> got =
+      funds_.Get(FundKey(*fund), req.name());
   if (!got.ok()) return got.status();
   return got->msg;
 }
@@ -279,10 +280,9 @@ absl::StatusOr<pb::Fund> Programmes::UpdateFund(
     const Call& call, const pb::UpdateFundRequest& req) {
   errors::Violations v;
   auto fund = ParseFund(req.fund().name(), "fund.name", &v);
-  CheckUpdateMask(req.update_mask(),
-                  {"display_name", "description", "funder_name",
-                   "funder_org_id"},
-                  &v);
+  CheckUpdateMask(
+      req.update_mask(),
+      {"display_name", "description", "funder_name", "funder_org_id"}, &v);
   ValidateRequestId(req.request_id(), &v);
   if (!v.empty()) return v.ToStatus();
   Target t{FundKey(*fund), req.fund().name()};
@@ -416,11 +416,11 @@ absl::StatusOr<pb::Round> Programmes::UpdateRound(
     const Call& call, const pb::UpdateRoundRequest& req) {
   errors::Violations v;
   auto ids = ParseChild(req.round().name(), "rounds", "round.name", &v);
-  CheckUpdateMask(req.update_mask(),
-                  {"display_name", "description", "open_time", "close_time",
-                   "min_award_pence", "max_award_pence", "criteria",
-                   "budget_lines"},
-                  &v);
+  CheckUpdateMask(
+      req.update_mask(),
+      {"display_name", "description", "open_time", "close_time",
+       "min_award_pence", "max_award_pence", "criteria", "budget_lines"},
+      &v);
   ValidateRequestId(req.request_id(), &v);
   if (!v.empty()) return v.ToStatus();
   Target t{ChildKey(ids->first, ids->second), req.round().name()};

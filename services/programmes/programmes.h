@@ -1,8 +1,8 @@
 // Domain logic of ProgrammeService: funds, budget lines and rounds.
 //
-// Plain C++ over the store: every method validates its request (INVALID_ARGUMENT
-// naming each bad field, nothing written), applies the change in one atomic,
-// audited write, and is safe to retry with the same request_id.
+// Plain C++ over the store: every method validates its request
+// (INVALID_ARGUMENT naming each bad field, nothing written), applies the change
+// in one atomic, audited write, and is safe to retry with the same request_id.
 #ifndef GRANTFLOW_SERVICES_PROGRAMMES_PROGRAMMES_H_
 #define GRANTFLOW_SERVICES_PROGRAMMES_PROGRAMMES_H_
 

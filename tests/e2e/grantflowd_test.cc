@@ -31,11 +31,9 @@ class Daemon {
          const std::string& name, std::vector<std::string> extra = {})
       : port_file_(dir.Sub(name + ".port")) {
     std::remove(port_file_.c_str());
-    std::vector<std::string> argv = {GRANTFLOWD_PATH,
-                                     "--data_dir=" + data_dir,
-                                     "--listen=127.0.0.1:0",
-                                     "--port_file=" + port_file_,
-                                     "--clock_file=" + dir.Sub("clock")};
+    std::vector<std::string> argv = {
+        GRANTFLOWD_PATH, "--data_dir=" + data_dir, "--listen=127.0.0.1:0",
+        "--port_file=" + port_file_, "--clock_file=" + dir.Sub("clock")};
     argv.insert(argv.end(), extra.begin(), extra.end());
     process_ = std::make_unique<testing::Process>(argv, dir.Sub(name + ".log"));
     port_ = testing::WaitForPortFile(port_file_, 20);
@@ -69,8 +67,8 @@ TEST(GrantflowdTest, AcknowledgedSubmissionsSurviveSigkill) {
     ASSERT_GT(d.port(), 0) << "grantflowd did not start";
     testing::TokenMinter minter(data);
     const std::string admin = minter.Token("root", {"admin"});
-    const std::string amira = minter.Token(
-        "amira", {"applicant"}, "organisations/hackney-families");
+    const std::string amira =
+        minter.Token("amira", {"applicant"}, "organisations/hackney-families");
     auto channel = d.Channel();
     auto apps = apb::ApplicationService::NewStub(channel);
 
@@ -166,8 +164,7 @@ TEST(GrantflowdTest, ServicesRunAsSeparateProcesses) {
   ASSERT_GT(programmes.port(), 0);
   Daemon applications(
       dir, app_data, "applications",
-      {"--services=applications",
-       "--peer=programmes=" + programmes.addr(),
+      {"--services=applications", "--peer=programmes=" + programmes.addr(),
        "--trusted_key=" + prog_data + "/keys/token-signing.pub.pem"});
   ASSERT_GT(applications.port(), 0);
 
@@ -197,9 +194,10 @@ TEST(GrantflowdTest, ServicesRunAsSeparateProcesses) {
     ppb::CreateRoundRequest r;
     r.set_parent("funds/lff");
     r.set_round_id("open");
-    *r.mutable_round() = testing::ValidRound(
-        testing::TestEpoch() - absl::Hours(1),
-        testing::TestEpoch() + absl::Hours(240), {"funds/lff/budgetLines/grants"});
+    *r.mutable_round() =
+        testing::ValidRound(testing::TestEpoch() - absl::Hours(1),
+                            testing::TestEpoch() + absl::Hours(240),
+                            {"funds/lff/budgetLines/grants"});
     r.set_request_id("r");
     ppb::Round round;
     ASSERT_TRUE(prog->CreateRound(&ctx3, r, &round).ok());
@@ -266,11 +264,11 @@ TEST(GrantflowdTest, ServicesRunAsSeparateProcesses) {
 TEST(GrantflowdTest, RefusesToStartWithoutItsPeer) {
   testing::TempDir dir;
   std::string out;
-  EXPECT_NE(testing::RunCommand({GRANTFLOWD_PATH, "--data_dir=" + dir.Sub("d"),
-                                 "--listen=127.0.0.1:0",
-                                 "--services=applications"},
-                                &out),
-            0);
+  EXPECT_NE(
+      testing::RunCommand({GRANTFLOWD_PATH, "--data_dir=" + dir.Sub("d"),
+                           "--listen=127.0.0.1:0", "--services=applications"},
+                          &out),
+      0);
   EXPECT_THAT(out, ::testing::HasSubstr("--peer=programmes="));
 }
 

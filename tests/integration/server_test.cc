@@ -141,9 +141,9 @@ TEST_F(ServerTest, AuthenticationAndRoles) {
   ppb::ListFundsResponse resp;
   EXPECT_EQ(programmes_->ListFunds(Ctx("").get(), req, &resp).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
-  EXPECT_EQ(programmes_->ListFunds(Ctx("garbage").get(), req, &resp)
-                .error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(
+      programmes_->ListFunds(Ctx("garbage").get(), req, &resp).error_code(),
+      grpc::StatusCode::UNAUTHENTICATED);
   std::string expired =
       minter_->Token("old", {"admin"}, "", -absl::Hours(24 * 365 * 10));
   EXPECT_EQ(programmes_->ListFunds(Ctx(expired).get(), req, &resp).error_code(),
@@ -155,7 +155,8 @@ TEST_F(ServerTest, AuthenticationAndRoles) {
   *create.mutable_fund() = testing::ValidFund();
   create.set_request_id("c");
   ppb::Fund fund;
-  grpc::Status denied = programmes_->CreateFund(Ctx(amira_).get(), create, &fund);
+  grpc::Status denied =
+      programmes_->CreateFund(Ctx(amira_).get(), create, &fund);
   EXPECT_EQ(denied.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_THAT(denied.error_message(), HasSubstr("grants_officer"));
   EXPECT_TRUE(programmes_->ListFunds(Ctx(admin_).get(), req, &resp).ok());
@@ -171,7 +172,8 @@ TEST_F(ServerTest, EveryRpcRefusesAnonymousCalls) {
   int methods = 0;
   for (const auto& [name, full] : HostableServices()) {
     const auto* svc =
-        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(full);
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+            full);
     ASSERT_NE(svc, nullptr);
     for (int i = 0; i < svc->method_count(); ++i) {
       grpc::ClientContext ctx;
@@ -244,11 +246,11 @@ TEST_F(ServerTest, ReflectionClientListsAndCallsTheServices) {
       << out;
   EXPECT_THAT(out, HasSubstr("grantflow.programmes.v1.ProgrammeService"));
   EXPECT_THAT(out, HasSubstr("grantflow.applications.v1.ApplicationService"));
-  ASSERT_EQ(testing::RunCommand({GRANTCTL_PATH, "--addr", addr_, "rpc",
-                                 "describe",
-                                 "grantflow.applications.v1.ApplicationService"},
-                                &out),
-            0)
+  ASSERT_EQ(
+      testing::RunCommand({GRANTCTL_PATH, "--addr", addr_, "rpc", "describe",
+                           "grantflow.applications.v1.ApplicationService"},
+                          &out),
+      0)
       << out;
   EXPECT_THAT(out, HasSubstr("SubmitApplication(grantflow.applications.v1."
                              "SubmitApplicationRequest)"));
@@ -274,11 +276,11 @@ TEST_F(ServerTest, ReflectionClientListsAndCallsTheServices) {
 TEST_F(ServerTest, GrantctlShowsTablesJsonAndViolations) {
   testing::SeedOverGrpc(channel_.get(), admin_, testing::TestEpoch());
   std::string out;
-  ASSERT_EQ(testing::RunCommand({GRANTCTL_PATH, "--addr", addr_, "--token",
-                                 admin_, "budget-lines", "list", "--fund",
-                                 "funds/lff"},
-                                &out),
-            0)
+  ASSERT_EQ(
+      testing::RunCommand({GRANTCTL_PATH, "--addr", addr_, "--token", admin_,
+                           "budget-lines", "list", "--fund", "funds/lff"},
+                          &out),
+      0)
       << out;
   EXPECT_THAT(out, HasSubstr("£215,000.00"));
   EXPECT_THAT(out, HasSubstr("MD2192"));
@@ -287,13 +289,13 @@ TEST_F(ServerTest, GrantctlShowsTablesJsonAndViolations) {
                                 &out),
             0);
   EXPECT_THAT(out, HasSubstr("\"name\": \"funds/lff\""));
-  EXPECT_EQ(testing::RunCommand(
-                {GRANTCTL_PATH, "--addr", addr_, "--token", amira_, "apps",
-                 "draft", "--round", "funds/lff/rounds/open", "--org",
-                 "organisations/hackney-families", "--amount-pence", "5",
-                 "--borough", "Atlantis"},
-                &out),
-            1);
+  EXPECT_EQ(
+      testing::RunCommand({GRANTCTL_PATH, "--addr", addr_, "--token", amira_,
+                           "apps", "draft", "--round", "funds/lff/rounds/open",
+                           "--org", "organisations/hackney-families",
+                           "--amount-pence", "5", "--borough", "Atlantis"},
+                          &out),
+      1);
   EXPECT_THAT(out, HasSubstr("- application.amount_requested_pence:"));
   EXPECT_THAT(out, HasSubstr("- application.boroughs_served[0]:"));
 }

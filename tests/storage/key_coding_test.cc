@@ -20,9 +20,15 @@ std::string Encode(uint64_t a, int64_t b, const std::string& c) {
 
 TEST(KeyCodingTest, EncodedTuplesSortLikeTheTuples) {
   std::mt19937_64 rng(42);
-  const std::vector<std::string> strings = {
-      "", "a", "ab", "b", std::string("a\0b", 3), std::string("a\0", 2),
-      std::string(1, '\xff'), "funds/lff", "funds/lff/rounds/2018-r1"};
+  const std::vector<std::string> strings = {"",
+                                            "a",
+                                            "ab",
+                                            "b",
+                                            std::string("a\0b", 3),
+                                            std::string("a\0", 2),
+                                            std::string(1, '\xff'),
+                                            "funds/lff",
+                                            "funds/lff/rounds/2018-r1"};
   std::vector<std::tuple<uint64_t, int64_t, std::string>> tuples;
   for (int i = 0; i < 2000; ++i) {
     uint64_t a = rng() % 4;  // small domain to force ties

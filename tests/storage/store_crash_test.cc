@@ -64,8 +64,7 @@ TEST(StoreCrashTest, AcknowledgedCommitsSurviveSigkill) {
       RunChild(dir.path(), cycle, fds[1]);
     }
     close(fds[1]);
-    std::this_thread::sleep_for(
-        std::chrono::milliseconds(30 + rng() % 250));
+    std::this_thread::sleep_for(std::chrono::milliseconds(30 + rng() % 250));
     kill(pid, SIGKILL);
     int status;
     waitpid(pid, &status, 0);
@@ -77,7 +76,8 @@ TEST(StoreCrashTest, AcknowledgedCommitsSurviveSigkill) {
     close(fds[0]);
     // A line cut by the kill was never fully acknowledged.
     size_t last_newline = acks.rfind('\n');
-    acks = last_newline == std::string::npos ? "" : acks.substr(0, last_newline);
+    acks =
+        last_newline == std::string::npos ? "" : acks.substr(0, last_newline);
     for (absl::string_view k : absl::StrSplit(acks, '\n', absl::SkipEmpty())) {
       acknowledged.emplace(k);
     }

@@ -29,8 +29,8 @@ std::vector<std::string> Args::GetAll(const std::string& name) const {
 }
 
 Args ParseArgs(int argc, char** argv, int start, std::string* error) {
-  static const char* kBooleans[] = {"json",     "all",     "children",
-                                    "adults-at-risk", "help", "prefer-not-to-say"};
+  static const char* kBooleans[] = {
+      "json", "all", "children", "adults-at-risk", "help", "prefer-not-to-say"};
   Args a;
   for (int i = start; i < argc; ++i) {
     std::string s = argv[i];
@@ -74,7 +74,8 @@ std::unique_ptr<grpc::ClientContext> Cli::Context() {
   const char* env = std::getenv("GRANTFLOW_TOKEN");
   std::string token = args_.Get("token", env ? env : "");
   if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
-  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  ctx->set_deadline(std::chrono::system_clock::now() +
+                    std::chrono::seconds(30));
   return ctx;
 }
 
@@ -123,7 +124,9 @@ Table::Table(std::vector<std::string> headers) {
   rows_.push_back(std::move(headers));
 }
 
-void Table::Add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+void Table::Add(std::vector<std::string> row) {
+  rows_.push_back(std::move(row));
+}
 
 void Table::Print(std::ostream& out) const {
   std::vector<size_t> width;
@@ -149,13 +152,23 @@ void Table::Print(std::ostream& out) const {
 }
 
 std::string StatusCodeName(grpc::StatusCode code) {
-  static const char* kNames[] = {
-      "OK",        "CANCELLED",         "UNKNOWN",
-      "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
-      "ALREADY_EXISTS",   "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-      "FAILED_PRECONDITION", "ABORTED",   "OUT_OF_RANGE",
-      "UNIMPLEMENTED",    "INTERNAL",          "UNAVAILABLE",
-      "DATA_LOSS",        "UNAUTHENTICATED"};
+  static const char* kNames[] = {"OK",
+                                 "CANCELLED",
+                                 "UNKNOWN",
+                                 "INVALID_ARGUMENT",
+                                 "DEADLINE_EXCEEDED",
+                                 "NOT_FOUND",
+                                 "ALREADY_EXISTS",
+                                 "PERMISSION_DENIED",
+                                 "RESOURCE_EXHAUSTED",
+                                 "FAILED_PRECONDITION",
+                                 "ABORTED",
+                                 "OUT_OF_RANGE",
+                                 "UNIMPLEMENTED",
+                                 "INTERNAL",
+                                 "UNAVAILABLE",
+                                 "DATA_LOSS",
+                                 "UNAUTHENTICATED"};
   int c = static_cast<int>(code);
   if (c >= 0 && c < 17) return kNames[c];
   return absl::StrCat("CODE_", c);

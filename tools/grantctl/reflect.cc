@@ -130,8 +130,9 @@ int RpcCommand(Cli& cli) {
     const std::string& target = pos[2];
     size_t slash = target.rfind('/');
     if (slash == std::string::npos) {
-      return cli.Usage("call needs SERVICE/METHOD, e.g. "
-                       "grantflow.programmes.v1.ProgrammeService/ListFunds");
+      return cli.Usage(
+          "call needs SERVICE/METHOD, e.g. "
+          "grantflow.programmes.v1.ProgrammeService/ListFunds");
     }
     const std::string service = target.substr(0, slash);
     if (!rc.LoadSymbol(service, &status)) return cli.Fail(status);
@@ -191,7 +192,7 @@ int HealthCommand(Cli& cli) {
                    resp.status())
             << "\n";
   return resp.status() == grpc::health::v1::HealthCheckResponse::SERVING ? 0
-                                                                          : 1;
+                                                                         : 1;
 }
 
 }  // namespace grantflow::grantctl

@@ -43,9 +43,9 @@ bool BodyFromArgs(Cli& cli, google::protobuf::Message* msg, bool required,
   }
   std::string error;
   if (!FromJson(json, msg, &error)) {
-    *rc = cli.Usage(absl::StrCat("the JSON body does not match ",
-                                 msg->GetDescriptor()->full_name(), ": ",
-                                 error));
+    *rc =
+        cli.Usage(absl::StrCat("the JSON body does not match ",
+                               msg->GetDescriptor()->full_name(), ": ", error));
     return false;
   }
   return true;
@@ -111,16 +111,18 @@ void OrgRows(Table& t, const apb::Organisation& o) {
          o.address().borough()});
 }
 Table OrgTable() {
-  return Table({"NAME", "ORGANISATION", "LEGAL FORM", "CHARITY", "COMPANY",
-                "BOROUGH"});
+  return Table(
+      {"NAME", "ORGANISATION", "LEGAL FORM", "CHARITY", "COMPANY", "BOROUGH"});
 }
 
 void AppRows(Table& t, const apb::Application& a) {
   t.Add({a.name(), apb::Application::State_Name(a.state()), a.round(),
-         a.organisation(), FormatPounds(a.amount_requested_pence()), a.title()});
+         a.organisation(), FormatPounds(a.amount_requested_pence()),
+         a.title()});
 }
 Table AppTable() {
-  return Table({"NAME", "STATE", "ROUND", "ORGANISATION", "REQUESTED", "TITLE"});
+  return Table(
+      {"NAME", "STATE", "ROUND", "ORGANISATION", "REQUESTED", "TITLE"});
 }
 
 void AppDetail(const apb::Application& a, std::ostream& out) {
@@ -141,7 +143,8 @@ void AppDetail(const apb::Application& a, std::ostream& out) {
     out << "  budget:        " << FormatPounds(b.amount_pence()) << "  "
         << b.description() << "\n";
   }
-  if (a.has_submit_time()) out << "  submitted:     " << When(a.submit_time()) << "\n";
+  if (a.has_submit_time())
+    out << "  submitted:     " << When(a.submit_time()) << "\n";
   if (a.has_withdraw_time()) {
     out << "  withdrawn:     " << When(a.withdraw_time()) << " ("
         << a.withdraw_reason() << ")\n";
@@ -149,8 +152,9 @@ void AppDetail(const apb::Application& a, std::ostream& out) {
 }
 
 template <typename Msg>
-std::function<void(const Msg&, std::ostream&)> OneRow(
-    Table (*make)(), void (*row)(Table&, const Msg&)) {
+std::function<void(const Msg&, std::ostream&)> OneRow(Table (*make)(),
+                                                      void (*row)(Table&,
+                                                                  const Msg&)) {
   return [make, row](const Msg& m, std::ostream& out) {
     Table t = make();
     row(t, m);
@@ -160,12 +164,13 @@ std::function<void(const Msg&, std::ostream&)> OneRow(
 
 // Lists every page when --all, else one page.
 template <typename Req, typename Resp, typename Item>
-int ListPages(Cli& cli, Req req,
-              const std::function<grpc::Status(grpc::ClientContext*,
-                                               const Req&, Resp*)>& call,
-              const std::function<const google::protobuf::RepeatedPtrField<
-                  Item>&(const Resp&)>& items,
-              Table table, void (*row)(Table&, const Item&)) {
+int ListPages(
+    Cli& cli, Req req,
+    const std::function<grpc::Status(grpc::ClientContext*, const Req&, Resp*)>&
+        call,
+    const std::function<
+        const google::protobuf::RepeatedPtrField<Item>&(const Resp&)>& items,
+    Table table, void (*row)(Table&, const Item&)) {
   int32_t size = 0;
   if (cli.args().Has("page-size") &&
       !absl::SimpleAtoi(cli.args().Get("page-size"), &size)) {
@@ -206,7 +211,9 @@ int FundsCommand(Cli& cli) {
   if (verb == "list") {
     return ListPages<ppb::ListFundsRequest, ppb::ListFundsResponse, ppb::Fund>(
         cli, {},
-        [&](auto* c, const auto& r, auto* o) { return stub->ListFunds(c, r, o); },
+        [&](auto* c, const auto& r, auto* o) {
+          return stub->ListFunds(c, r, o);
+        },
         [](const auto& r) -> const auto& { return r.funds(); }, FundTable(),
         FundRows);
   }
@@ -247,8 +254,9 @@ int FundsCommand(Cli& cli) {
     return Show<ppb::Fund>(cli, stub->UpdateFund(ctx.get(), req, &resp), resp,
                            OneRow(FundTable, FundRows));
   }
-  return cli.Usage("funds list | get NAME | create --id ID [--file F] | "
-                   "update NAME --file F --mask PATHS");
+  return cli.Usage(
+      "funds list | get NAME | create --id ID [--file F] | "
+      "update NAME --file F --mask PATHS");
 }
 
 int BudgetLinesCommand(Cli& cli) {
@@ -271,7 +279,8 @@ int BudgetLinesCommand(Cli& cli) {
     req.set_name(Arg(cli, 2));
     ppb::BudgetLine resp;
     auto ctx = cli.Context();
-    return Show<ppb::BudgetLine>(cli, stub->GetBudgetLine(ctx.get(), req, &resp),
+    return Show<ppb::BudgetLine>(cli,
+                                 stub->GetBudgetLine(ctx.get(), req, &resp),
                                  resp, OneRow(LineTable, LineRows));
   }
   if (verb == "create") {
@@ -283,12 +292,13 @@ int BudgetLinesCommand(Cli& cli) {
     req.set_request_id(cli.RequestId());
     ppb::BudgetLine resp;
     auto ctx = cli.Context();
-    return Show<ppb::BudgetLine>(
-        cli, stub->CreateBudgetLine(ctx.get(), req, &resp), resp,
-        OneRow(LineTable, LineRows));
+    return Show<ppb::BudgetLine>(cli,
+                                 stub->CreateBudgetLine(ctx.get(), req, &resp),
+                                 resp, OneRow(LineTable, LineRows));
   }
-  return cli.Usage("budget-lines list --fund funds/F | get NAME | "
-                   "create --fund funds/F --id ID --file F");
+  return cli.Usage(
+      "budget-lines list --fund funds/F | get NAME | "
+      "create --fund funds/F --id ID --file F");
 }
 
 int RoundsCommand(Cli& cli) {
@@ -300,7 +310,9 @@ int RoundsCommand(Cli& cli) {
     return ListPages<ppb::ListRoundsRequest, ppb::ListRoundsResponse,
                      ppb::Round>(
         cli, req,
-        [&](auto* c, const auto& r, auto* o) { return stub->ListRounds(c, r, o); },
+        [&](auto* c, const auto& r, auto* o) {
+          return stub->ListRounds(c, r, o);
+        },
         [](const auto& r) -> const auto& { return r.rounds(); }, RoundTable(),
         RoundRows);
   }
@@ -347,9 +359,10 @@ int RoundsCommand(Cli& cli) {
     }
     return Show<ppb::Round>(cli, s, resp, OneRow(RoundTable, RoundRows));
   }
-  return cli.Usage("rounds list --fund funds/F | get NAME | "
-                   "create --fund funds/F --id ID --file F | "
-                   "update NAME --file F --mask PATHS");
+  return cli.Usage(
+      "rounds list --fund funds/F | get NAME | "
+      "create --fund funds/F --id ID --file F | "
+      "update NAME --file F --mask PATHS");
 }
 
 int OrganisationsCommand(Cli& cli) {
@@ -370,9 +383,9 @@ int OrganisationsCommand(Cli& cli) {
     req.set_name(Arg(cli, 2));
     apb::Organisation resp;
     auto ctx = cli.Context();
-    return Show<apb::Organisation>(
-        cli, stub->GetOrganisation(ctx.get(), req, &resp), resp,
-        OneRow(OrgTable, OrgRows));
+    return Show<apb::Organisation>(cli,
+                                   stub->GetOrganisation(ctx.get(), req, &resp),
+                                   resp, OneRow(OrgTable, OrgRows));
   }
   if (verb == "create") {
     apb::CreateOrganisationRequest req;
@@ -398,8 +411,14 @@ std::string ApplyAppFlags(const Args& a, apb::Application* app,
   auto note = [mask](const char* path) {
     if (mask != nullptr) mask->add_paths(path);
   };
-  if (a.Has("title")) { app->set_title(a.Get("title")); note("title"); }
-  if (a.Has("summary")) { app->set_summary(a.Get("summary")); note("summary"); }
+  if (a.Has("title")) {
+    app->set_title(a.Get("title"));
+    note("title");
+  }
+  if (a.Has("summary")) {
+    app->set_summary(a.Get("summary"));
+    note("summary");
+  }
   if (a.Has("amount-pence")) {
     int64_t p;
     if (!absl::SimpleAtoi(a.Get("amount-pence"), &p)) {
@@ -408,8 +427,14 @@ std::string ApplyAppFlags(const Args& a, apb::Application* app,
     app->set_amount_requested_pence(p);
     note("amount_requested_pence");
   }
-  if (a.Has("start")) { app->set_planned_start_date(a.Get("start")); note("planned_start_date"); }
-  if (a.Has("end")) { app->set_planned_end_date(a.Get("end")); note("planned_end_date"); }
+  if (a.Has("start")) {
+    app->set_planned_start_date(a.Get("start"));
+    note("planned_start_date");
+  }
+  if (a.Has("end")) {
+    app->set_planned_end_date(a.Get("end"));
+    note("planned_end_date");
+  }
   if (a.Has("borough")) {
     for (const auto& b : a.GetAll("borough")) app->add_boroughs_served(b);
     note("boroughs_served");
@@ -422,7 +447,10 @@ std::string ApplyAppFlags(const Args& a, apb::Application* app,
     app->set_expected_beneficiaries(n);
     note("expected_beneficiaries");
   }
-  if (a.Has("children")) { app->set_works_with_children(true); note("works_with_children"); }
+  if (a.Has("children")) {
+    app->set_works_with_children(true);
+    note("works_with_children");
+  }
   if (a.Has("adults-at-risk")) {
     app->set_works_with_adults_at_risk(true);
     note("works_with_adults_at_risk");
@@ -543,8 +571,8 @@ int EqualityCommand(Cli& cli) {
   auto show = [&cli](const grpc::Status& s, const apb::EqualityMonitoring& e) {
     return Show<apb::EqualityMonitoring>(
         cli, s, e, [](const apb::EqualityMonitoring& m, std::ostream& out) {
-          out << m.name() << "\n  led by:        "
-              << absl::StrJoin(m.led_by(), "; ")
+          out << m.name()
+              << "\n  led by:        " << absl::StrJoin(m.led_by(), "; ")
               << "\n  mainly serves: " << absl::StrJoin(m.mainly_serves(), "; ")
               << "\n  prefer not to say: "
               << (m.prefer_not_to_say() ? "yes" : "no") << "\n";
@@ -569,9 +597,10 @@ int EqualityCommand(Cli& cli) {
     auto ctx = cli.Context();
     return show(stub->UpdateEqualityMonitoring(ctx.get(), req, &resp), resp);
   }
-  return cli.Usage("equality get applications/ID | set applications/ID "
-                   "[--led-by CATEGORY...] [--serves CATEGORY...] "
-                   "[--prefer-not-to-say=true]");
+  return cli.Usage(
+      "equality get applications/ID | set applications/ID "
+      "[--led-by CATEGORY...] [--serves CATEGORY...] "
+      "[--prefer-not-to-say=true]");
 }
 
 }  // namespace grantflow::grantctl

@@ -29,7 +29,8 @@ int TokenCommand(Cli& cli) {
   }
   auth::TokenClaims claims;
   claims.principal.user = a.Get("user");
-  if (claims.principal.user.empty()) return cli.Usage("token needs --user NAME");
+  if (claims.principal.user.empty())
+    return cli.Usage("token needs --user NAME");
   for (const std::string& r : a.GetAll("role")) {
     if (!auth::IsKnownRole(r)) {
       return cli.Usage(absl::StrCat("unknown role '", r, "'; known: ",
@@ -37,7 +38,8 @@ int TokenCommand(Cli& cli) {
     }
     claims.principal.roles.push_back(r);
   }
-  if (claims.principal.roles.empty()) return cli.Usage("token needs --role ROLE");
+  if (claims.principal.roles.empty())
+    return cli.Usage("token needs --role ROLE");
   std::string org = a.Get("org");
   if (!org.empty() && org.rfind("organisations/", 0) != 0) {
     org = "organisations/" + org;
@@ -46,7 +48,8 @@ int TokenCommand(Cli& cli) {
   for (const std::string& l : a.GetAll("limit")) {
     size_t eq = l.find('=');
     int64_t pence;
-    if (eq == std::string::npos || !absl::SimpleAtoi(l.substr(eq + 1), &pence)) {
+    if (eq == std::string::npos ||
+        !absl::SimpleAtoi(l.substr(eq + 1), &pence)) {
       return cli.Usage("--limit must be NAME=PENCE, e.g. approve=5000000");
     }
     claims.principal.limits_pence[l.substr(0, eq)] = pence;
@@ -123,7 +126,8 @@ int SeedCommand(Cli& cli) {
   absl::Time now = absl::Now();
   if (cli.args().Has("now")) {
     std::string err;
-    if (!absl::ParseTime(absl::RFC3339_full, cli.args().Get("now"), &now, &err)) {
+    if (!absl::ParseTime(absl::RFC3339_full, cli.args().Get("now"), &now,
+                         &err)) {
       return cli.Usage("--now must be RFC 3339");
     }
   }
@@ -167,24 +171,27 @@ int SeedCommand(Cli& cli) {
   namespace ppb = ::grantflow::programmes::v1;
   namespace apb = ::grantflow::applications::v1;
   bool ok =
-      run("funds", [] { return ppb::CreateFundRequest(); },
+      run(
+          "funds", [] { return ppb::CreateFundRequest(); },
           [&](grpc::ClientContext* c, const ppb::CreateFundRequest& r) {
             ppb::Fund out;
             return programmes->CreateFund(c, r, &out);
           }) &&
-      run("budget_lines", [] { return ppb::CreateBudgetLineRequest(); },
+      run(
+          "budget_lines", [] { return ppb::CreateBudgetLineRequest(); },
           [&](grpc::ClientContext* c, const ppb::CreateBudgetLineRequest& r) {
             ppb::BudgetLine out;
             return programmes->CreateBudgetLine(c, r, &out);
           }) &&
-      run("rounds", [] { return ppb::CreateRoundRequest(); },
+      run(
+          "rounds", [] { return ppb::CreateRoundRequest(); },
           [&](grpc::ClientContext* c, const ppb::CreateRoundRequest& r) {
             ppb::Round out;
             return programmes->CreateRound(c, r, &out);
           }) &&
-      run("organisations", [] { return apb::CreateOrganisationRequest(); },
-          [&](grpc::ClientContext* c,
-              const apb::CreateOrganisationRequest& r) {
+      run(
+          "organisations", [] { return apb::CreateOrganisationRequest(); },
+          [&](grpc::ClientContext* c, const apb::CreateOrganisationRequest& r) {
             apb::Organisation out;
             return applications->CreateOrganisation(c, r, &out);
           });

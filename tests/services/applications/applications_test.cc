@@ -197,29 +197,44 @@ TEST_F(ApplicationsTest, ApplicantsActOnlyForTheirOwnOrganisation) {
                                "organisations/peckham-arts");
   pb::GetApplicationRequest get;
   get.set_name(draft->name());
-  EXPECT_TRUE(absl::IsPermissionDenied(domain_->GetApplication(tom, get).status()));
-  EXPECT_TRUE(absl::IsPermissionDenied(Submit(tom, draft->name(), "x").status()));
+  EXPECT_TRUE(
+      absl::IsPermissionDenied(domain_->GetApplication(tom, get).status()));
+  EXPECT_TRUE(
+      absl::IsPermissionDenied(Submit(tom, draft->name(), "x").status()));
   pb::WithdrawApplicationRequest w;
   w.set_name(draft->name());
   w.set_reason("sabotage");
   w.set_request_id("w");
-  EXPECT_TRUE(absl::IsPermissionDenied(domain_->WithdrawApplication(tom, w).status()));
+  EXPECT_TRUE(
+      absl::IsPermissionDenied(domain_->WithdrawApplication(tom, w).status()));
   pb::CreateApplicationRequest forged;
-  *forged.mutable_application() = testing::CompleteApplication(kRound, kOrg, 2'000'000);
+  *forged.mutable_application() =
+      testing::CompleteApplication(kRound, kOrg, 2'000'000);
   forged.set_request_id("f");
-  EXPECT_TRUE(absl::IsPermissionDenied(domain_->CreateApplication(tom, forged).status()));
+  EXPECT_TRUE(absl::IsPermissionDenied(
+      domain_->CreateApplication(tom, forged).status()));
   // A token naming the organisation is not enough without membership.
-  Call impostor = testing::MakeCall("mallory", {"applicant"},
-                                    testing::TestEpoch(), kOrg);
-  EXPECT_TRUE(absl::IsPermissionDenied(domain_->GetApplication(impostor, get).status()));
+  Call impostor =
+      testing::MakeCall("mallory", {"applicant"}, testing::TestEpoch(), kOrg);
+  EXPECT_TRUE(absl::IsPermissionDenied(
+      domain_->GetApplication(impostor, get).status()));
   pb::ListApplicationsRequest list;
   list.set_organisation(kOrg);
-  EXPECT_TRUE(absl::IsPermissionDenied(domain_->ListApplications(tom, list).status()));
+  EXPECT_TRUE(
+      absl::IsPermissionDenied(domain_->ListApplications(tom, list).status()));
+  Call orgless =
+      testing::MakeCall("nobody", {"applicant"}, testing::TestEpoch());
+  EXPECT_TRUE(absl::IsPermissionDenied(
+      domain_->ListApplications(orgless, pb::ListApplicationsRequest())
+          .status()));
+  EXPECT_TRUE(
+      absl::IsPermissionDenied(domain_->GetApplication(orgless, get).status()));
   EXPECT_EQ(testing::AuditCount(*store_), audit_before) << "nothing written";
   // Applicants may only register the organisation their token names.
   other.set_organisation_id("somewhere-else");
   other.set_request_id("o3");
-  EXPECT_TRUE(absl::IsPermissionDenied(domain_->CreateOrganisation(tom, other).status()));
+  EXPECT_TRUE(absl::IsPermissionDenied(
+      domain_->CreateOrganisation(tom, other).status()));
 }
 
 TEST_F(ApplicationsTest, WithdrawFromDraftOrSubmittedOnce) {
@@ -229,7 +244,8 @@ TEST_F(ApplicationsTest, WithdrawFromDraftOrSubmittedOnce) {
   pb::WithdrawApplicationRequest w;
   w.set_name(a->name());
   w.set_request_id("w1");
-  EXPECT_TRUE(absl::IsInvalidArgument(domain_->WithdrawApplication(amira_, w).status()))
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(domain_->WithdrawApplication(amira_, w).status()))
       << "a reason is required";
   w.set_reason("Project no longer going ahead");
   auto wa = domain_->WithdrawApplication(amira_, w);
@@ -266,18 +282,18 @@ TEST_F(ApplicationsTest, ListsFollowStateChangesThroughTheIndexes) {
   EXPECT_EQ(sorted(List(officer_, kRound, pb::Application::DRAFT, "", 7)),
             sorted(drafts));
   EXPECT_EQ(List(officer_, "", pb::Application::SUBMITTED, "", 3).size(), 5u);
-  EXPECT_EQ(List(officer_, kRound, pb::Application::STATE_UNSPECIFIED, "", 4)
-                .size(),
-            25u);
+  EXPECT_EQ(
+      List(officer_, kRound, pb::Application::STATE_UNSPECIFIED, "", 4).size(),
+      25u);
   EXPECT_EQ(List(amira_, "", pb::Application::DRAFT, "", 6).size(), 20u)
       << "an applicant's list defaults to their organisation";
   EXPECT_EQ(List(officer_, "funds/lff/rounds/other",
                  pb::Application::STATE_UNSPECIFIED, "")
                 .size(),
             0u);
-  EXPECT_EQ(List(officer_, "", pb::Application::STATE_UNSPECIFIED, "", 10)
-                .size(),
-            25u);
+  EXPECT_EQ(
+      List(officer_, "", pb::Application::STATE_UNSPECIFIED, "", 10).size(),
+      25u);
 
   pb::ListApplicationsRequest mismatched;
   mismatched.set_round(kRound);

@@ -69,13 +69,13 @@ TEST(ValidationTest, OrganisationNamesEachBadField) {
   org.add_member_users("two words");
   errors::Violations v;
   ValidateOrganisation(org, "organisation", &v);
-  EXPECT_THAT(Fields(v),
-              UnorderedElementsAre(
-                  "organisation.display_name", "organisation.legal_form",
-                  "organisation.address.line1", "organisation.address.town",
-                  "organisation.address.postcode",
-                  "organisation.address.borough", "organisation.contacts",
-                  "organisation.member_users[0]"));
+  EXPECT_THAT(
+      Fields(v),
+      UnorderedElementsAre(
+          "organisation.display_name", "organisation.legal_form",
+          "organisation.address.line1", "organisation.address.town",
+          "organisation.address.postcode", "organisation.address.borough",
+          "organisation.contacts", "organisation.member_users[0]"));
 }
 
 TEST(ValidationTest, DraftChecksPresentFieldsOnly) {
@@ -93,12 +93,12 @@ TEST(ValidationTest, DraftChecksPresentFieldsOnly) {
   bad.add_budget()->set_amount_pence(0);
   errors::Violations v2;
   ValidateDraft(bad, nullptr, "application", &v2);
-  EXPECT_THAT(Fields(v2),
-              UnorderedElementsAre("application.title",
-                                   "application.planned_end_date",
-                                   "application.boroughs_served[1]",
-                                   "application.budget[0].description",
-                                   "application.budget[0].amount_pence"));
+  EXPECT_THAT(
+      Fields(v2),
+      UnorderedElementsAre("application.title", "application.planned_end_date",
+                           "application.boroughs_served[1]",
+                           "application.budget[0].description",
+                           "application.budget[0].amount_pence"));
 }
 
 TEST(ValidationTest, TitleLimitCountsCharactersNotBytes) {
@@ -114,8 +114,8 @@ TEST(ValidationTest, TitleLimitCountsCharactersNotBytes) {
 TEST(ValidationTest, CompletenessAndRoundLimits) {
   programmes::v1::Round round = testing::ValidRound(
       testing::TestEpoch(), testing::TestEpoch() + absl::Hours(240), {});
-  pb::Application a = testing::CompleteApplication("funds/lff/rounds/r",
-                                                   "organisations/o", 2'000'000);
+  pb::Application a = testing::CompleteApplication(
+      "funds/lff/rounds/r", "organisations/o", 2'000'000);
   errors::Violations ok;
   CheckComplete(a, round, testing::TestEpoch(), "application", &ok);
   EXPECT_THAT(Fields(ok), IsEmpty());

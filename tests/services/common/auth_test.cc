@@ -16,8 +16,8 @@
 namespace grantflow::auth {
 namespace {
 
-using nlohmann::json;
 using ::grantflow::testing::TempDir;
+using nlohmann::json;
 
 const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
 
@@ -41,7 +41,8 @@ std::string SignRaw(const std::string& pem, const json& header,
   FILE* f = fopen(pem.c_str(), "r");
   EVP_PKEY* key = PEM_read_PrivateKey(f, nullptr, nullptr, nullptr);
   fclose(f);
-  std::string input = absl::StrCat(B64(header.dump()), ".", B64(payload.dump()));
+  std::string input =
+      absl::StrCat(B64(header.dump()), ".", B64(payload.dump()));
   unsigned char sig[64];
   size_t len = sizeof(sig);
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
@@ -70,12 +71,16 @@ class AuthTest : public ::testing::Test {
     return {{"alg", "EdDSA"}, {"typ", "JWT"}, {"kid", signer_->key_id()}};
   }
   json Payload() {
-    return {{"iss", "grantflow"}, {"aud", "grantflow"}, {"sub", "amira"},
-            {"roles", {"applicant"}}, {"exp", absl::ToUnixSeconds(kNow) + 60}};
+    return {{"iss", "grantflow"},
+            {"aud", "grantflow"},
+            {"sub", "amira"},
+            {"roles", {"applicant"}},
+            {"exp", absl::ToUnixSeconds(kNow) + 60}};
   }
   void ExpectRejected(const std::string& token, const std::string& why) {
     auto r = verifier_.Verify(token, kNow);
-    EXPECT_TRUE(absl::IsUnauthenticated(r.status())) << why << ": " << r.status();
+    EXPECT_TRUE(absl::IsUnauthenticated(r.status()))
+        << why << ": " << r.status();
   }
 
   TempDir dir_;
@@ -135,9 +140,10 @@ TEST_F(AuthTest, Hs256WithThePublicKeyAsSecretIsRejected) {
   HMAC(EVP_sha256(), pem.data(), pem.size(),
        reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac,
        &len);
-  ExpectRejected(absl::StrCat(input, ".",
-                              B64(std::string(reinterpret_cast<char*>(mac), len))),
-                 "HS256");
+  ExpectRejected(
+      absl::StrCat(input, ".",
+                   B64(std::string(reinterpret_cast<char*>(mac), len))),
+      "HS256");
 }
 
 TEST_F(AuthTest, WrongIssuerAudienceAndUnknownRoleAreRejected) {

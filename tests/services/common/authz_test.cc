@@ -47,8 +47,8 @@ TEST(AuthzTest, NoStaleEntriesAndOnlyKnownRoles) {
 
 TEST(AuthzTest, DefaultDeny) {
   auth::Principal admin{"root", {"admin"}, "", {}};
-  EXPECT_TRUE(absl::IsPermissionDenied(
-      Authorize(admin, "/grantflow.payments.v1.PaymentService/ReleasePayment")));
+  EXPECT_TRUE(absl::IsPermissionDenied(Authorize(
+      admin, "/grantflow.payments.v1.PaymentService/ReleasePayment")));
 }
 
 TEST(AuthzTest, RolesMatchTheRules) {
@@ -63,10 +63,13 @@ TEST(AuthzTest, RolesMatchTheRules) {
   EXPECT_FALSE(Authorize(assessor, app + "GetApplication").ok());
   EXPECT_FALSE(Authorize(officer, app + "GetEqualityMonitoring").ok());
   EXPECT_TRUE(Authorize(applicant, app + "GetEqualityMonitoring").ok());
-  EXPECT_FALSE(Authorize(
-      applicant, "/grantflow.programmes.v1.ProgrammeService/CreateRound").ok());
-  EXPECT_TRUE(Authorize(
-      officer, "/grantflow.programmes.v1.ProgrammeService/CreateRound").ok());
+  EXPECT_FALSE(
+      Authorize(applicant,
+                "/grantflow.programmes.v1.ProgrammeService/CreateRound")
+          .ok());
+  EXPECT_TRUE(Authorize(officer,
+                        "/grantflow.programmes.v1.ProgrammeService/CreateRound")
+                  .ok());
 }
 
 }  // namespace

@@ -73,9 +73,11 @@ TEST_F(IdempotencyTest, RequestIdsAreScopedPerUser) {
   req.set_request_id("r-1");
   int builds = 0;
   ASSERT_TRUE(Create(testing::MakeCall("a", {"admin"}, testing::TestEpoch()),
-                     req, &builds).ok());
+                     req, &builds)
+                  .ok());
   ASSERT_TRUE(Create(testing::MakeCall("b", {"admin"}, testing::TestEpoch()),
-                     req, &builds).ok());
+                     req, &builds)
+                  .ok());
   EXPECT_EQ(builds, 2) << "another user's request id must not replay";
 }
 

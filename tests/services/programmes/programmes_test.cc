@@ -29,7 +29,8 @@ class ProgrammesTest : public ::testing::Test {
   void SetUp() override {
     store_ = testing::OpenStore(dir_.path());
     domain_ = std::make_unique<Programmes>(store_.get());
-    call_ = testing::MakeCall("grace", {"grants_officer"}, testing::TestEpoch());
+    call_ =
+        testing::MakeCall("grace", {"grants_officer"}, testing::TestEpoch());
   }
 
   pb::Fund MakeFund(const std::string& id) {
@@ -73,7 +74,8 @@ TEST_F(ProgrammesTest, CreateGetAndEtag) {
   pb::Fund f = MakeFund("lff");
   EXPECT_EQ(f.name(), "funds/lff");
   EXPECT_EQ(f.etag(), "1");
-  EXPECT_EQ(f.create_time().seconds(), absl::ToUnixSeconds(testing::TestEpoch()));
+  EXPECT_EQ(f.create_time().seconds(),
+            absl::ToUnixSeconds(testing::TestEpoch()));
   pb::GetFundRequest get;
   get.set_name("funds/lff");
   auto got = domain_->GetFund(call_, get);
@@ -124,10 +126,9 @@ TEST_F(ProgrammesTest, BudgetLineRules) {
   req.set_request_id("r");
   auto r = domain_->CreateBudgetLine(call_, req);
   EXPECT_THAT(Fields(r.status()),
-              UnorderedElementsAre("budget_line.ceiling_pence",
-                                   "budget_line.decision_ref",
-                                   "budget_line.financial_year",
-                                   "budget_line.kind"));
+              UnorderedElementsAre(
+                  "budget_line.ceiling_pence", "budget_line.decision_ref",
+                  "budget_line.financial_year", "budget_line.kind"));
   for (const char* ref : {"MD2192", "DD1234", "ADD2120"}) {
     l = testing::ValidBudgetLine(100);
     l.set_decision_ref(ref);
@@ -149,12 +150,12 @@ TEST_F(ProgrammesTest, RoundValidation) {
   r.mutable_criteria(0)->set_weight_percent(50);  // 50 + 40 != 100
   r.set_interview_stage(false);                   // standard needs interviews
   std::swap(*r.mutable_open_time(), *r.mutable_close_time());
-  r.set_max_award_pence(10);                      // below the minimum
+  r.set_max_award_pence(10);  // below the minimum
   auto res = domain_->CreateRound(call_, req);
-  EXPECT_THAT(Fields(res.status()),
-              UnorderedElementsAre("round.criteria", "round.interview_stage",
-                                   "round.close_time",
-                                   "round.max_award_pence"));
+  EXPECT_THAT(
+      Fields(res.status()),
+      UnorderedElementsAre("round.criteria", "round.interview_stage",
+                           "round.close_time", "round.max_award_pence"));
 
   req = RoundRequest("r1");
   req.mutable_round()->add_budget_lines("funds/other/budgetLines/theirs");
