@@ -16,22 +16,6 @@ bool Contains(const std::vector<std::string>& list, absl::string_view s) {
   return std::find(list.begin(), list.end(), s) != list.end();
 }
 
-void RequireText(const std::string& value, const std::string& field,
-                 size_t max_chars, errors::Violations* v) {
-  if (value.empty()) {
-    v->Add(field, "is required");
-  } else if (Utf8Length(value) > max_chars) {
-    v->Add(field, absl::StrCat("must be at most ", max_chars, " characters"));
-  }
-}
-
-void LimitText(const std::string& value, const std::string& field,
-               size_t max_chars, errors::Violations* v) {
-  if (Utf8Length(value) > max_chars) {
-    v->Add(field, absl::StrCat("must be at most ", max_chars, " characters"));
-  }
-}
-
 constexpr char kLondonWide[] = "London-wide";
 
 }  // namespace

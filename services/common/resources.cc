@@ -94,6 +94,22 @@ size_t Utf8Length(absl::string_view s) {
   return n;
 }
 
+void RequireText(const std::string& value, const std::string& field,
+                 size_t max_chars, errors::Violations* v) {
+  if (value.empty()) {
+    v->Add(field, "is required");
+  } else {
+    LimitText(value, field, max_chars, v);
+  }
+}
+
+void LimitText(const std::string& value, const std::string& field,
+               size_t max_chars, errors::Violations* v) {
+  if (Utf8Length(value) > max_chars) {
+    v->Add(field, absl::StrCat("must be at most ", max_chars, " characters"));
+  }
+}
+
 bool ParseIsoDate(absl::string_view text, absl::Time* out) {
   if (text.size() != 10) return false;
   absl::Time t;

@@ -40,6 +40,14 @@ void CheckUpdateMask(const google::protobuf::FieldMask& mask,
 // Counts Unicode code points in UTF-8 text (for "at most N characters").
 size_t Utf8Length(absl::string_view s);
 
+// Adds a violation on `field` when `value` is empty ("is required") or
+// longer than `max_chars` characters.
+void RequireText(const std::string& value, const std::string& field,
+                 size_t max_chars, errors::Violations* v);
+// Adds a violation on `field` when `value` is longer than `max_chars`.
+void LimitText(const std::string& value, const std::string& field,
+               size_t max_chars, errors::Violations* v);
+
 // True for a real calendar date written YYYY-MM-DD; sets *out to its midnight
 // UTC.
 bool ParseIsoDate(absl::string_view text, absl::Time* out);

@@ -30,22 +30,6 @@ std::string FundName(const std::string& fund) {
   return absl::StrCat("funds/", fund);
 }
 
-void RequireText(const std::string& value, const std::string& field,
-                 size_t max_chars, errors::Violations* v) {
-  if (value.empty()) {
-    v->Add(field, "is required");
-  } else if (Utf8Length(value) > max_chars) {
-    v->Add(field, absl::StrCat("must be at most ", max_chars, " characters"));
-  }
-}
-
-void LimitText(const std::string& value, const std::string& field,
-               size_t max_chars, errors::Violations* v) {
-  if (Utf8Length(value) > max_chars) {
-    v->Add(field, absl::StrCat("must be at most ", max_chars, " characters"));
-  }
-}
-
 void ValidateNewId(const std::string& id, const std::string& field,
                    errors::Violations* v) {
   if (!IsValidId(id)) {
