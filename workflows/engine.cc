@@ -1,0 +1,1150 @@
+#include "workflows/engine.h"
+
+#include <algorithm>
+#include <map>
+#include <regex>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "services/common/audit.h"
+#include "services/common/errors.h"
+#include "services/common/idempotency.h"
+#include "services/common/money.h"
+#include "services/common/resources.h"
+#include "storage/key_coding.h"
+#include "workflows/facts.h"
+
+namespace grantflow::workflows {
+namespace {
+
+constexpr char kCases[] = "cases";
+constexpr char kByState[] = "case_by_state";
+constexpr char kByFund[] = "case_by_fund";
+constexpr char kByRound[] = "case_by_round";
+constexpr char kHistory[] = "history";
+constexpr char kLedger[] = "ledger";
+constexpr char kTimers[] = "timers";
+
+std::string Key(const std::string& s) {
+  std::string k;
+  storage::AppendString(&k, s);
+  return k;
+}
+
+std::string Key2(const std::string& a, const std::string& b) {
+  return Key(a) + Key(b);
+}
+
+std::string HistoryKey(const std::string& case_id, int64_t seq) {
+  std::string k = Key(case_id);
+  storage::AppendUint64(&k, static_cast<uint64_t>(seq));
+  return k;
+}
+
+std::string TimerKey(absl::Time due, const std::string& case_id,
+                     const std::string& timer_id) {
+  std::string k;
+  storage::AppendInt64(&k, absl::ToUnixMicros(due));
+  storage::AppendString(&k, case_id);
+  storage::AppendString(&k, timer_id);
+  return k;
+}
+
+std::string CaseId(const std::string& name) { return name.substr(6); }
+
+std::string FundOf(const std::string& round) {
+  return round.substr(0, round.find("/rounds/"));
+}
+
+absl::Status Refuse(absl::string_view reason, absl::string_view message,
+                    std::map<std::string, std::string> metadata = {}) {
+  return errors::FailedPrecondition(reason, message, std::move(metadata));
+}
+
+bool IsSha256Hex(const std::string& s) {
+  static const std::regex re("^[0-9a-f]{64}$");
+  return std::regex_match(s, re);
+}
+
+bool Terminal(const Definition& def, const std::string& state) {
+  const wpb::StateDef* s = def.State(state);
+  return s != nullptr && s->terminal();
+}
+
+// Writes the case and moves its index entries when its state changed.
+void WriteCase(storage::WriteSet& w, const ProtoTable<wpb::Case>& table,
+               const wpb::Case& c, uint64_t version,
+               const std::string& old_state) {
+  const std::string id = CaseId(c.name());
+  if (version == 0) {
+    table.Insert(w, Key(id), c);
+  } else {
+    table.Replace(w, Key(id), c, version);
+  }
+  if (old_state == c.state()) return;
+  if (!old_state.empty()) {
+    w.Delete(kByState, Key2(old_state, id));
+    w.Delete(kByFund, Key(c.fund()) + Key2(old_state, id));
+    w.Delete(kByRound, Key(c.round()) + Key2(old_state, id));
+  }
+  w.PutIndex(kByState, Key2(c.state(), id));
+  w.PutIndex(kByFund, Key(c.fund()) + Key2(c.state(), id));
+  w.PutIndex(kByRound, Key(c.round()) + Key2(c.state(), id));
+}
+
+// Appends a history event (numbering it) to the case and the write.
+void AddEvent(storage::WriteSet& w, wpb::Case& c, wpb::CaseEvent e,
+              const Call& call, const std::string& request_id) {
+  c.set_event_count(c.event_count() + 1);
+  e.set_seq(c.event_count());
+  e.set_actor(call.principal.user);
+  e.set_request_id(request_id);
+  *e.mutable_time() = ToProto(call.now);
+  w.Put(kHistory, HistoryKey(CaseId(c.name()), e.seq()), e.SerializeAsString());
+}
+
+void ScheduleTimer(storage::WriteSet& w, const wpb::Case& c,
+                   const std::string& fact, absl::Time due,
+                   const std::string& timer_id, int64_t state_seq,
+                   const std::string& report_id) {
+  wpb::TimerEntry t;
+  t.set_id(timer_id);
+  t.set_case_name(c.name());
+  t.set_fact(fact);
+  t.set_state(c.state());
+  *t.mutable_due_time() = ToProto(due);
+  t.set_report_id(report_id);
+  t.set_state_seq(state_seq);
+  w.Put(kTimers, TimerKey(due, CaseId(c.name()), timer_id),
+        t.SerializeAsString());
+}
+
+using Lines = std::map<std::string, Versioned<wpb::LedgerLine>>;
+
+absl::StatusOr<wpb::LedgerLine*> LineFor(Lines& lines,
+                                         const std::string& name) {
+  auto it = lines.find(name);
+  if (it == lines.end()) {
+    return Refuse("BUDGET_LINE_UNKNOWN",
+                  absl::StrCat(name, " is not registered with the ledger"),
+                  {{"budget_line", name}});
+  }
+  return &it->second.msg;
+}
+
+// Gives back what a case holds on its lines: the reservation, or the
+// committed amount not yet paid. Returns the pence released.
+int64_t ReleaseHoldings(wpb::Case& c, Lines& lines) {
+  int64_t released = 0;
+  for (const wpb::Allocation& a : c.allocations()) {
+    auto it = lines.find(a.budget_line());
+    if (it == lines.end()) continue;
+    wpb::LedgerLine& line = it->second.msg;
+    if (c.budget_committed()) {
+      int64_t unpaid = a.amount_pence() - a.paid_pence();
+      line.set_committed_pence(line.committed_pence() - unpaid);
+      released += unpaid;
+    } else {
+      line.set_reserved_pence(line.reserved_pence() - a.amount_pence());
+      released += a.amount_pence();
+    }
+  }
+  return released;
+}
+
+wpb::LedgerLine WithAvailable(wpb::LedgerLine l) {
+  l.set_available_pence(l.ceiling_pence() - l.reserved_pence() -
+                        l.committed_pence());
+  return l;
+}
+
+}  // namespace
+
+Engine::Engine(storage::Store* store, const DefinitionRegistry* definitions,
+               OutboxOptions outbox_options)
+    : store_(store),
+      definitions_(definitions),
+      outbox_(store, outbox_options),
+      cases_(store, kCases, "case"),
+      ledger_(store, kLedger, "budget line") {}
+
+absl::StatusOr<std::vector<Versioned<wpb::LedgerLine>>> Engine::LoadLines(
+    const std::vector<std::string>& names) const {
+  std::vector<Versioned<wpb::LedgerLine>> out;
+  for (const std::string& n : names) {
+    auto got = ledger_.Get(Key(n), n);
+    if (absl::IsNotFound(got.status())) continue;
+    if (!got.ok()) return got.status();
+    out.push_back(*std::move(got));
+  }
+  return out;
+}
+
+// ---- Cases ----
+
+absl::StatusOr<wpb::Case> Engine::StartCase(const Call& call,
+                                            const wpb::StartCaseRequest& req) {
+  errors::Violations v;
+  auto app = ParseName(req.application(), {"applications"});
+  if (!app) v.Add("application", "must be applications/{id}");
+  if (!ParseName(req.round(), {"funds", "rounds"})) {
+    v.Add("round", "must be funds/{fund}/rounds/{round}");
+  }
+  const Definition* def = nullptr;
+  if (req.definition().empty()) {
+    v.Add("definition", "is required: the lifecycle the round uses");
+  } else {
+    auto d = definitions_->Latest(req.definition());
+    if (!d.ok()) {
+      v.Add("definition", std::string(d.status().message()));
+    } else {
+      def = *d;
+    }
+  }
+  ValidateRequestId(req.request_id(), &v);
+  if (!v.empty()) return v.ToStatus();
+  const std::string id = (*app)[0];
+  ScopedLocks lock(case_locks_, {id});
+  return RunOnce<wpb::Case>(
+      *store_, call, req.request_id(), req,
+      [&](storage::WriteSet& w) -> absl::StatusOr<wpb::Case> {
+        auto existing = cases_.Get(Key(id), "cases/" + id);
+        if (existing.ok()) {
+          const wpb::Case& c = existing->msg;
+          if (c.round() == req.round() && c.definition() == def->name()) {
+            return c;  // already started: starting again changes nothing
+          }
+          return absl::AlreadyExistsError(absl::StrCat(
+              "cases/", id, " already exists for ", c.round(), " (",
+              c.definition(), ")"));
+        }
+        if (!absl::IsNotFound(existing.status())) return existing.status();
+        wpb::Case c;
+        c.set_name("cases/" + id);
+        c.set_application(req.application());
+        c.set_round(req.round());
+        c.set_fund(FundOf(req.round()));
+        c.set_definition(def->name());
+        c.set_definition_version(def->version());
+        c.set_state(def->proto().initial_state());
+        c.set_safeguarding_required(req.safeguarding_required());
+        *c.mutable_create_time() = ToProto(call.now);
+        *c.mutable_update_time() = ToProto(call.now);
+        wpb::CaseEvent e;
+        e.set_kind("CASE_STARTED");
+        e.set_to_state(c.state());
+        AddEvent(w, c, e, call, req.request_id());
+        c.set_state_entered_seq(c.event_count());
+        WriteCase(w, cases_, c, 0, "");
+        AuditChange(w, call, c.name(), req.request_id(),
+                    absl::StrCat("case started in ", c.state(), " under ",
+                                 def->name(), " v", def->version()));
+        c.set_etag("1");
+        return c;
+      });
+}
+
+absl::StatusOr<wpb::Case> Engine::RecordFact(
+    const Call& call, const wpb::RecordFactRequest& req) {
+  return Apply(call, req, nullptr, "");
+}
+
+absl::StatusOr<wpb::Case> Engine::Apply(const Call& call,
+                                        const wpb::RecordFactRequest& req,
+                                        const wpb::TimerEntry* timer,
+                                        const std::string& timer_key) {
+  errors::Violations v;
+  if (!ParseName(req.name(), {"cases"})) v.Add("name", "must be cases/{id}");
+  const FactInfo* fact = FindFact(req.fact());
+  if (fact == nullptr) {
+    std::vector<std::string> names;
+    for (const FactInfo& f : KnownFacts()) names.push_back(f.name);
+    v.Add("fact", absl::StrCat("'", req.fact(), "' is not a known fact; known: ",
+                               absl::StrJoin(names, ", ")));
+  }
+  ValidateRequestId(req.request_id(), &v);
+  if (!v.empty()) return v.ToStatus();
+  if (timer == nullptr) {
+    if (fact->timer_only) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          req.fact(), " is recorded only by the engine's own timers"));
+    }
+    bool allowed = false;
+    for (const std::string& r : fact->roles) {
+      allowed = allowed || call.principal.HasRole(r);
+    }
+    if (!allowed) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          call.principal.user, " may not record ", req.fact(),
+          "; roles that may: ", absl::StrJoin(fact->roles, ", ")));
+    }
+  }
+  const std::string id = CaseId(req.name());
+  ScopedLocks case_lock(case_locks_, {id});
+  auto pre = cases_.Get(Key(id), req.name());
+  if (!pre.ok()) return pre.status();
+  std::vector<std::string> line_names;
+  for (const auto& a : pre->msg.allocations()) line_names.push_back(a.budget_line());
+  if (fact->effect == Effect::kApproveAward) {
+    for (const auto& a : req.payload().allocations()) {
+      line_names.push_back(a.budget_line());
+    }
+  }
+  ScopedLocks line_lock(line_locks_, line_names);
+
+  return RunOnce<wpb::Case>(
+      *store_, call, req.request_id(), req,
+      [&](storage::WriteSet& w) -> absl::StatusOr<wpb::Case> {
+        auto cur = cases_.Get(Key(id), req.name());
+        if (!cur.ok()) return cur.status();
+        wpb::Case c = cur->msg;
+        auto def_or =
+            definitions_->Get(c.definition(), c.definition_version());
+        if (!def_or.ok()) return def_or.status();
+        const Definition& def = **def_or;
+        const std::string* next = def.Next(c.state(), req.fact());
+
+        if (timer != nullptr) {
+          w.Delete(kTimers, timer_key);
+          const bool stale = timer->state_seq() != 0
+                                 ? c.state_entered_seq() != timer->state_seq()
+                                 : next == nullptr;
+          if (stale || next == nullptr) {
+            AuditChange(w, call, c.name(), req.request_id(),
+                        absl::StrCat("timer ", req.fact(),
+                                     " expired unused in ", c.state()));
+            return c;
+          }
+        } else {
+          absl::Status etag = CheckEtag(req.etag(), cur->version, c.name());
+          if (!etag.ok()) return etag;
+        }
+        if (next == nullptr) {
+          std::vector<std::string> accepted = def.Accepted(c.state());
+          return Refuse(
+              "INVALID_TRANSITION",
+              absl::StrCat(c.name(), " is ", c.state(), ", which does not accept ",
+                           req.fact(), "; it accepts: ",
+                           accepted.empty() ? "nothing (terminal)"
+                                            : absl::StrJoin(accepted, ", ")),
+              {{"state", c.state()},
+               {"accepted_facts", absl::StrJoin(accepted, ",")}});
+        }
+
+        // Ledger rows this fact may touch, loaded under their locks.
+        auto loaded = LoadLines(line_names);
+        if (!loaded.ok()) return loaded.status();
+        Lines lines;
+        for (auto& l : *loaded) lines[l.msg.name()] = l;
+        std::set<std::string> touched;
+
+        const wpb::FactPayload& p = req.payload();
+        const std::string& actor = call.principal.user;
+        std::string details;
+        switch (fact->effect) {
+          case Effect::kNone:
+            break;
+          case Effect::kRecommend:
+            c.set_recommended_by(actor);
+            break;
+          case Effect::kApproveAward: {
+            errors::Violations pv;
+            if (p.amount_pence() <= 0) {
+              pv.Add("payload.amount_pence", "must be the award in pence, > 0");
+            }
+            if (p.allocations().empty()) {
+              pv.Add("payload.allocations",
+                     "name the budget lines the award draws on");
+            }
+            int64_t sum = 0;
+            std::set<std::string> seen;
+            for (int i = 0; i < p.allocations_size(); ++i) {
+              const auto& a = p.allocations(i);
+              std::string f = absl::StrCat("payload.allocations[", i, "]");
+              auto ids = ParseName(a.budget_line(), {"funds", "budgetLines"});
+              if (!ids || absl::StrCat("funds/", (*ids)[0]) != c.fund()) {
+                pv.Add(f + ".budget_line",
+                       absl::StrCat("must be a budget line of ", c.fund()));
+              } else if (!seen.insert(a.budget_line()).second) {
+                pv.Add(f + ".budget_line", "is listed twice");
+              }
+              if (a.amount_pence() <= 0) {
+                pv.Add(f + ".amount_pence", "must be > 0");
+              }
+              sum += a.amount_pence();
+            }
+            if (pv.empty() && sum != p.amount_pence()) {
+              pv.Add("payload.allocations",
+                     absl::StrCat("add up to ", FormatPounds(sum),
+                                  ", not the award of ",
+                                  FormatPounds(p.amount_pence())));
+            }
+            if (!pv.empty()) return pv.ToStatus();
+            if (actor == c.recommended_by()) {
+              return Refuse("SEPARATION_OF_DUTIES",
+                            absl::StrCat(actor, " recommended this award and "
+                                                "so cannot approve it"));
+            }
+            auto limit = call.principal.limits_pence.find("approve");
+            int64_t allowed =
+                limit == call.principal.limits_pence.end() ? 0 : limit->second;
+            if (p.amount_pence() > allowed) {
+              return Refuse(
+                  "DELEGATED_LIMIT_EXCEEDED",
+                  absl::StrCat(actor, " may approve up to ",
+                               FormatPounds(allowed), ", not ",
+                               FormatPounds(p.amount_pence())),
+                  {{"limit_pence", absl::StrCat(allowed)}});
+            }
+            for (const auto& a : p.allocations()) {
+              auto line = LineFor(lines, a.budget_line());
+              if (!line.ok()) return line.status();
+              wpb::LedgerLine& l = **line;
+              int64_t available =
+                  l.ceiling_pence() - l.reserved_pence() - l.committed_pence();
+              if (a.amount_pence() > available) {
+                return Refuse(
+                    "BUDGET_EXCEEDED",
+                    absl::StrCat(a.budget_line(), " has ",
+                                 FormatPounds(available), " available; ",
+                                 FormatPounds(a.amount_pence()),
+                                 " would pass its ceiling of ",
+                                 FormatPounds(l.ceiling_pence())),
+                    {{"budget_line", a.budget_line()},
+                     {"available_pence", absl::StrCat(available)}});
+              }
+              l.set_reserved_pence(l.reserved_pence() + a.amount_pence());
+              touched.insert(a.budget_line());
+            }
+            c.set_awarded_pence(p.amount_pence());
+            *c.mutable_allocations() = p.allocations();
+            for (auto& a : *c.mutable_allocations()) a.set_paid_pence(0);
+            c.set_approved_by(actor);
+            details = absl::StrCat("reserved ", FormatPounds(p.amount_pence()));
+            break;
+          }
+          case Effect::kDueDiligencePassed:
+            c.set_due_diligence_passed(true);
+            break;
+          case Effect::kSafeguardingPassed:
+            c.set_safeguarding_passed(true);
+            break;
+          case Effect::kConditionRaised: {
+            errors::Violations pv;
+            if (!IsValidId(p.condition_id())) {
+              pv.Add("payload.condition_id", "must be a short id");
+            }
+            if (p.description().empty()) {
+              pv.Add("payload.description", "say what must be put right");
+            }
+            for (const auto& k : c.conditions()) {
+              if (k.id() == p.condition_id()) {
+                pv.Add("payload.condition_id", "is already used on this case");
+              }
+            }
+            if (!pv.empty()) return pv.ToStatus();
+            auto* k = c.add_conditions();
+            k->set_id(p.condition_id());
+            k->set_source(call.principal.HasRole("safeguarding_officer")
+                              ? "SAFEGUARDING"
+                              : "DUE_DILIGENCE");
+            k->set_description(p.description());
+            k->set_open(true);
+            break;
+          }
+          case Effect::kConditionCleared: {
+            bool found = false;
+            for (auto& k : *c.mutable_conditions()) {
+              if (k.id() == p.condition_id() && k.open()) {
+                k.set_open(false);
+                found = true;
+              }
+            }
+            if (!found) {
+              return Refuse("CONDITION_NOT_OPEN",
+                            absl::StrCat("no open condition '",
+                                         p.condition_id(), "' on ", c.name()));
+            }
+            break;
+          }
+          case Effect::kIssueAgreement: {
+            if (!IsSha256Hex(p.document_sha256())) {
+              return errors::InvalidArgument(
+                  {{"payload.document_sha256",
+                    "must be the document's SHA-256 as 64 lower-case hex "
+                    "digits"}});
+            }
+            if (c.awarded_pence() <= 0) {
+              return Refuse("NO_AWARD", "no award has been approved");
+            }
+            std::vector<std::string> missing;
+            if (!c.due_diligence_passed()) missing.push_back("due_diligence");
+            if (c.safeguarding_required() && !c.safeguarding_passed()) {
+              missing.push_back("safeguarding");
+            }
+            if (!missing.empty()) {
+              return Refuse(
+                  "CHECKS_INCOMPLETE",
+                  absl::StrCat("the agreement cannot be issued before: ",
+                               absl::StrJoin(missing, ", ")),
+                  {{"missing", absl::StrJoin(missing, ",")}});
+            }
+            for (const auto& k : c.conditions()) {
+              if (k.open()) {
+                return Refuse("CONDITIONS_OPEN",
+                              absl::StrCat("condition '", k.id(),
+                                           "' is open: ", k.description()),
+                              {{"condition", k.id()}});
+              }
+            }
+            wpb::Agreement* ag = c.mutable_agreement();
+            const int version = ag->version() + 1;
+            ag->Clear();
+            ag->set_version(version);
+            ag->set_document_sha256(p.document_sha256());
+            details = absl::StrCat("agreement v", version, " issued");
+            break;
+          }
+          case Effect::kRecipientSigned: {
+            const wpb::Agreement& ag = c.agreement();
+            if (p.document_sha256() != ag.document_sha256()) {
+              return Refuse("DOCUMENT_MISMATCH",
+                            absl::StrCat("the signature is on another document "
+                                         "than agreement v",
+                                         ag.version()));
+            }
+            wpb::Signature* s = c.mutable_agreement()->mutable_recipient();
+            s->set_signer(actor);
+            s->set_document_sha256(p.document_sha256());
+            *s->mutable_time() = ToProto(call.now);
+            break;
+          }
+          case Effect::kExecute: {
+            const wpb::Agreement& ag = c.agreement();
+            if (!ag.has_recipient() ||
+                ag.recipient().document_sha256() != ag.document_sha256()) {
+              return Refuse("AGREEMENT_NOT_SIGNED",
+                            "the recipient has not signed this version");
+            }
+            if (p.document_sha256() != ag.document_sha256()) {
+              return Refuse("DOCUMENT_MISMATCH",
+                            absl::StrCat("the countersignature is on another "
+                                         "document than agreement v",
+                                         ag.version()));
+            }
+            if (actor == ag.recipient().signer()) {
+              return Refuse("SEPARATION_OF_DUTIES",
+                            "one person cannot sign for both parties");
+            }
+            errors::Violations pv;
+            int64_t scheduled = 0;
+            std::set<std::string> ids, reports;
+            for (int i = 0; i < p.reports_size(); ++i) {
+              const auto& r = p.reports(i);
+              std::string f = absl::StrCat("payload.reports[", i, "]");
+              if (!IsValidId(r.report_id()) ||
+                  !reports.insert(r.report_id()).second) {
+                pv.Add(f + ".report_id", "must be a unique short id");
+              }
+              if (!r.has_due_time()) pv.Add(f + ".due_time", "is required");
+            }
+            for (int i = 0; i < p.schedule_size(); ++i) {
+              const auto& s = p.schedule(i);
+              std::string f = absl::StrCat("payload.schedule[", i, "]");
+              if (!IsValidId(s.payment_id()) ||
+                  !ids.insert(s.payment_id()).second) {
+                pv.Add(f + ".payment_id", "must be a unique short id");
+              }
+              if (s.amount_pence() <= 0) pv.Add(f + ".amount_pence", "must be > 0");
+              if (!s.requires_report().empty() &&
+                  !reports.contains(s.requires_report())) {
+                pv.Add(f + ".requires_report", "names no report in payload.reports");
+              }
+              scheduled += s.amount_pence();
+            }
+            if (scheduled > c.awarded_pence()) {
+              pv.Add("payload.schedule",
+                     absl::StrCat("adds up to ", FormatPounds(scheduled),
+                                  ", more than the award of ",
+                                  FormatPounds(c.awarded_pence())));
+            }
+            if (!pv.empty()) return pv.ToStatus();
+            wpb::Signature* s = c.mutable_agreement()->mutable_funder();
+            s->set_signer(actor);
+            s->set_document_sha256(p.document_sha256());
+            *s->mutable_time() = ToProto(call.now);
+            c.mutable_agreement()->set_executed(true);
+            for (const auto& a : c.allocations()) {
+              auto line = LineFor(lines, a.budget_line());
+              if (!line.ok()) return line.status();
+              (*line)->set_reserved_pence((*line)->reserved_pence() -
+                                          a.amount_pence());
+              (*line)->set_committed_pence((*line)->committed_pence() +
+                                           a.amount_pence());
+              touched.insert(a.budget_line());
+            }
+            c.set_budget_committed(true);
+            *c.mutable_schedule() = p.schedule();
+            *c.mutable_reports() = p.reports();
+            for (const auto& r : p.reports()) {
+              ScheduleTimer(w, c, "MONITORING_REPORT_OVERDUE",
+                            FromProto(r.due_time()),
+                            absl::StrCat("report-", r.report_id()), 0,
+                            r.report_id());
+            }
+            details = absl::StrCat("agreement v", ag.version(),
+                                   " executed; committed ",
+                                   FormatPounds(c.awarded_pence()));
+            break;
+          }
+          case Effect::kReportAccepted:
+          case Effect::kReportOverdue: {
+            bool found = false;
+            for (auto& r : *c.mutable_reports()) {
+              if (r.report_id() != p.report_id()) continue;
+              found = true;
+              if (fact->effect == Effect::kReportAccepted) {
+                r.set_accepted(true);
+              } else if (!r.accepted()) {
+                r.set_overdue(true);
+              }
+            }
+            if (!found) {
+              return errors::InvalidArgument(
+                  {{"payload.report_id", "names no report of this case"}});
+            }
+            break;
+          }
+          case Effect::kClose:
+          case Effect::kRelease:
+          case Effect::kTerminate: {
+            if (c.pending_pence() > 0) {
+              return Refuse("PAYMENTS_PENDING",
+                            absl::StrCat(FormatPounds(c.pending_pence()),
+                                         " is authorised but not settled; "
+                                         "confirm or void it first"));
+            }
+            for (const auto& a : c.allocations()) {
+              if (!lines.contains(a.budget_line())) {
+                return LineFor(lines, a.budget_line()).status();
+              }
+              touched.insert(a.budget_line());
+            }
+            int64_t released = ReleaseHoldings(c, lines);
+            if (released > 0) {
+              details = absl::StrCat("released ", FormatPounds(released),
+                                     fact->effect == Effect::kTerminate
+                                         ? " (unspent funds recovered)"
+                                         : "");
+            }
+            break;
+          }
+        }
+
+        const std::string old_state = c.state();
+        wpb::CaseEvent e;
+        e.set_kind(req.fact());
+        e.set_from_state(old_state);
+        e.set_to_state(*next);
+        *e.mutable_payload() = p;
+        e.set_reason(req.reason());
+        c.set_state(*next);
+        *c.mutable_update_time() = ToProto(call.now);
+        AddEvent(w, c, e, call, req.request_id());
+        const bool reentered = *next != old_state ||
+                               fact->effect == Effect::kIssueAgreement;
+        if (reentered) {
+          c.set_state_entered_seq(c.event_count());
+          const wpb::StateDef* sd = def.State(*next);
+          for (const wpb::TimerDef& t : sd->timers()) {
+            int64_t after = t.after_seconds();
+            if (t.fact() == "SIGNATURE_DEADLINE_PASSED" &&
+                p.signature_deadline_seconds() > 0) {
+              after = p.signature_deadline_seconds();
+            }
+            ScheduleTimer(w, c, t.fact(), call.now + absl::Seconds(after),
+                          absl::StrCat(t.fact(), "-", c.event_count()),
+                          c.event_count(), "");
+          }
+        }
+        for (const std::string& kind : def.Transition(old_state, req.fact())->tasks()) {
+          wpb::Task task;
+          task.set_id(absl::StrCat(id, ":", c.event_count(), ":", kind));
+          task.set_kind(kind);
+          task.set_case_name(c.name());
+          task.set_payload(e.SerializeAsString());
+          Outbox::Enqueue(w, task, call.now);
+        }
+        for (const std::string& name : touched) {
+          const auto& l = lines.at(name);
+          ledger_.Replace(w, Key(name), l.msg, l.version);
+        }
+        WriteCase(w, cases_, c, cur->version, old_state);
+        AuditChange(w, call, c.name(), req.request_id(),
+                    absl::StrCat(req.fact(), ": ", old_state, " -> ", *next,
+                                 details.empty() ? "" : "; ", details),
+                    req.reason());
+        c.set_etag(absl::StrCat(cur->version + 1));
+        return c;
+      });
+}
+
+absl::StatusOr<wpb::Case> Engine::GetCase(const Call& call,
+                                          const wpb::GetCaseRequest& req) {
+  if (!ParseName(req.name(), {"cases"})) {
+    return errors::InvalidArgument({{"name", "must be cases/{id}"}});
+  }
+  auto got = cases_.Get(Key(CaseId(req.name())), req.name());
+  if (!got.ok()) return got.status();
+  return got->msg;
+}
+
+absl::StatusOr<wpb::ListCasesResponse> Engine::ListCases(
+    const Call& call, const wpb::ListCasesRequest& req) {
+  errors::Violations v;
+  if (!req.fund().empty() && !ParseName(req.fund(), {"funds"})) {
+    v.Add("fund", "must be funds/{fund}");
+  }
+  if (!req.round().empty() && !ParseName(req.round(), {"funds", "rounds"})) {
+    v.Add("round", "must be funds/{fund}/rounds/{round}");
+  }
+  const std::string query =
+      absl::StrCat("cases:", req.state(), "|", req.fund(), "|", req.round());
+  Page page = ParsePage(req.page_size(), req.page_token(), query, &v);
+  if (!v.empty()) return v.ToStatus();
+  wpb::ListCasesResponse resp;
+  if (req.state().empty() && req.fund().empty() && req.round().empty()) {
+    auto listed = cases_.List("", page, query);
+    if (!listed.ok()) return listed.status();
+    for (auto& c : listed->items) *resp.add_cases() = std::move(c);
+    resp.set_next_page_token(listed->next_page_token);
+    return resp;
+  }
+  std::string index, prefix;
+  int leading = 1;
+  if (!req.round().empty()) {
+    index = kByRound;
+    prefix = Key(req.round()) + (req.state().empty() ? "" : Key(req.state()));
+  } else if (!req.fund().empty()) {
+    index = kByFund;
+    prefix = Key(req.fund()) + (req.state().empty() ? "" : Key(req.state()));
+  } else {
+    index = kByState;
+    leading = 0;
+    prefix = Key(req.state());
+  }
+  auto scan = store_->Scan(index, prefix, page.start_after, page.size);
+  if (!scan.ok()) return scan.status();
+  for (const auto& row : scan->rows) {
+    storage::KeyReader r(row.key);
+    std::string skip, state, id;
+    for (int i = 0; i < leading; ++i) r.ReadString(&skip);
+    if (!r.ReadString(&state) || !r.ReadString(&id)) {
+      return absl::DataLossError("malformed case index entry");
+    }
+    auto got = cases_.Get(Key(id), id);
+    if (absl::IsNotFound(got.status())) continue;
+    if (!got.ok()) return got.status();
+    if (!req.fund().empty() && got->msg.fund() != req.fund()) continue;
+    *resp.add_cases() = std::move(got->msg);
+  }
+  if (scan->more && !scan->rows.empty()) {
+    resp.set_next_page_token(MakePageToken(query, scan->rows.back().key));
+  }
+  return resp;
+}
+
+absl::StatusOr<wpb::GetHistoryResponse> Engine::GetHistory(
+    const Call& call, const wpb::GetHistoryRequest& req) {
+  errors::Violations v;
+  if (!ParseName(req.name(), {"cases"})) v.Add("name", "must be cases/{id}");
+  const std::string query = "history:" + req.name();
+  Page page = ParsePage(req.page_size(), req.page_token(), query, &v);
+  if (!v.empty()) return v.ToStatus();
+  const std::string id = CaseId(req.name());
+  auto exists = cases_.Exists(Key(id));
+  if (!exists.ok()) return exists.status();
+  if (!*exists) return absl::NotFoundError(absl::StrCat("case ", req.name(), " not found"));
+  auto scan = store_->Scan(kHistory, Key(id), page.start_after, page.size);
+  if (!scan.ok()) return scan.status();
+  wpb::GetHistoryResponse resp;
+  for (const auto& row : scan->rows) {
+    resp.add_events()->ParseFromString(row.record.value);
+  }
+  if (scan->more && !scan->rows.empty()) {
+    resp.set_next_page_token(MakePageToken(query, scan->rows.back().key));
+  }
+  return resp;
+}
+
+// ---- Ledger ----
+
+absl::StatusOr<wpb::LedgerLine> Engine::RegisterBudgetLine(
+    const Call& call, const wpb::RegisterBudgetLineRequest& req) {
+  errors::Violations v;
+  if (!ParseName(req.budget_line(), {"funds", "budgetLines"})) {
+    v.Add("budget_line", "must be funds/{fund}/budgetLines/{line}");
+  }
+  if (req.ceiling_pence() <= 0) {
+    v.Add("ceiling_pence", "must be a positive number of pence");
+  }
+  ValidateRequestId(req.request_id(), &v);
+  if (!v.empty()) return v.ToStatus();
+  ScopedLocks lock(line_locks_, {req.budget_line()});
+  return RunOnce<wpb::LedgerLine>(
+      *store_, call, req.request_id(), req,
+      [&](storage::WriteSet& w) -> absl::StatusOr<wpb::LedgerLine> {
+        auto cur = ledger_.Get(Key(req.budget_line()), req.budget_line());
+        wpb::LedgerLine line;
+        uint64_t version = 0;
+        if (cur.ok()) {
+          line = cur->msg;
+          version = cur->version;
+          const int64_t used = line.reserved_pence() + line.committed_pence();
+          if (req.ceiling_pence() < used) {
+            return Refuse("CEILING_BELOW_USE",
+                          absl::StrCat(req.budget_line(), " already has ",
+                                       FormatPounds(used),
+                                       " reserved or committed"));
+          }
+        } else if (!absl::IsNotFound(cur.status())) {
+          return cur.status();
+        }
+        line.set_name(req.budget_line());
+        line.set_ceiling_pence(req.ceiling_pence());
+        line.clear_available_pence();
+        if (version == 0) {
+          ledger_.Insert(w, Key(req.budget_line()), line);
+        } else {
+          ledger_.Replace(w, Key(req.budget_line()), line, version);
+        }
+        AuditChange(w, call, req.budget_line(), req.request_id(),
+                    absl::StrCat("ledger ceiling ",
+                                 FormatPounds(req.ceiling_pence())));
+        line.set_etag(absl::StrCat(version + 1));
+        return WithAvailable(line);
+      });
+}
+
+absl::StatusOr<wpb::LedgerLine> Engine::GetLedgerLine(
+    const Call& call, const wpb::GetLedgerLineRequest& req) {
+  if (!ParseName(req.name(), {"funds", "budgetLines"})) {
+    return errors::InvalidArgument(
+        {{"name", "must be funds/{fund}/budgetLines/{line}"}});
+  }
+  auto got = ledger_.Get(Key(req.name()), req.name());
+  if (!got.ok()) return got.status();
+  return WithAvailable(got->msg);
+}
+
+absl::StatusOr<wpb::ListLedgerResponse> Engine::ListLedger(
+    const Call& call, const wpb::ListLedgerRequest& req) {
+  errors::Violations v;
+  if (!req.fund().empty() && !ParseName(req.fund(), {"funds"})) {
+    v.Add("fund", "must be funds/{fund}");
+  }
+  const std::string query = "ledger:" + req.fund();
+  Page page = ParsePage(req.page_size(), req.page_token(), query, &v);
+  if (!v.empty()) return v.ToStatus();
+  // Line names start with their fund's name, so a fund is a key prefix of
+  // the encoded name minus its terminator.
+  std::string prefix;
+  if (!req.fund().empty()) {
+    prefix = Key(req.fund() + "/budgetLines/");
+    prefix.resize(prefix.size() - 2);
+  }
+  auto listed = ledger_.List(prefix, page, query);
+  if (!listed.ok()) return listed.status();
+  wpb::ListLedgerResponse resp;
+  for (auto& l : listed->items) *resp.add_lines() = WithAvailable(std::move(l));
+  resp.set_next_page_token(listed->next_page_token);
+  return resp;
+}
+
+// ---- Payments ----
+
+template <typename Req>
+absl::StatusOr<wpb::Payment> Engine::PaymentCommand(
+    const Call& call, const Req& req, const std::string& payment_id,
+    const std::string& kind,
+    absl::FunctionRef<absl::Status(wpb::Case&, wpb::Payment*,
+                                   std::vector<wpb::LedgerLine>&)>
+        change) {
+  errors::Violations v;
+  if (!ParseName(req.name(), {"cases"})) v.Add("name", "must be cases/{id}");
+  if (!IsValidId(payment_id)) v.Add("payment_id", "must be a short id");
+  ValidateRequestId(req.request_id(), &v);
+  if (!v.empty()) return v.ToStatus();
+  const std::string id = CaseId(req.name());
+  ScopedLocks case_lock(case_locks_, {id});
+  auto pre = cases_.Get(Key(id), req.name());
+  if (!pre.ok()) return pre.status();
+  std::vector<std::string> names;
+  for (const auto& a : pre->msg.allocations()) names.push_back(a.budget_line());
+  ScopedLocks line_lock(line_locks_, names);
+  return RunOnce<wpb::Payment>(
+      *store_, call, req.request_id(), req,
+      [&](storage::WriteSet& w) -> absl::StatusOr<wpb::Payment> {
+        auto cur = cases_.Get(Key(id), req.name());
+        if (!cur.ok()) return cur.status();
+        wpb::Case c = cur->msg;
+        auto loaded = LoadLines(names);
+        if (!loaded.ok()) return loaded.status();
+        std::vector<wpb::LedgerLine> lines;
+        for (const auto& l : *loaded) lines.push_back(l.msg);
+        wpb::Payment payment;
+        absl::Status s = change(c, &payment, lines);
+        if (!s.ok()) return s;
+        wpb::CaseEvent e;
+        e.set_kind(kind);
+        e.set_from_state(c.state());
+        e.set_to_state(c.state());
+        e.set_payment_id(payment.payment_id());
+        e.set_amount_pence(payment.amount_pence());
+        e.set_agreement_executed(c.agreement().executed());
+        *c.mutable_update_time() = ToProto(call.now);
+        AddEvent(w, c, e, call, req.request_id());
+        for (size_t i = 0; i < lines.size(); ++i) {
+          if (lines[i].SerializeAsString() !=
+              (*loaded)[i].msg.SerializeAsString()) {
+            ledger_.Replace(w, Key(lines[i].name()), lines[i],
+                            (*loaded)[i].version);
+          }
+        }
+        WriteCase(w, cases_, c, cur->version, c.state());
+        AuditChange(w, call, c.name(), req.request_id(),
+                    absl::StrCat(kind, " ", payment.payment_id(), " ",
+                                 FormatPounds(payment.amount_pence())),
+                    payment.void_reason());
+        return payment;
+      });
+}
+
+absl::StatusOr<wpb::Payment> Engine::AuthorizePayment(
+    const Call& call, const wpb::AuthorizePaymentRequest& req) {
+  if (req.amount_pence() <= 0) {
+    return errors::InvalidArgument(
+        {{"amount_pence", "must be a positive number of pence"}});
+  }
+  return PaymentCommand(
+      call, req, req.payment_id(), "PAYMENT_AUTHORIZED",
+      [&](wpb::Case& c, wpb::Payment* out,
+          std::vector<wpb::LedgerLine>&) -> absl::Status {
+        auto def = definitions_->Get(c.definition(), c.definition_version());
+        if (def.ok() && Terminal(**def, c.state())) {
+          return Refuse("CASE_CLOSED", absl::StrCat(c.name(), " is ", c.state()));
+        }
+        // R1: an executed agreement, both signatures on the current
+        // version's hash, by two different people.
+        const wpb::Agreement& ag = c.agreement();
+        if (!ag.executed() || ag.document_sha256().empty() ||
+            ag.recipient().document_sha256() != ag.document_sha256() ||
+            ag.funder().document_sha256() != ag.document_sha256() ||
+            ag.recipient().signer() == ag.funder().signer()) {
+          return Refuse("AGREEMENT_NOT_EXECUTED",
+                        absl::StrCat("no payment before an executed funding "
+                                     "agreement; ",
+                                     c.name(), " is ", c.state()));
+        }
+        for (const auto& k : c.conditions()) {
+          if (k.open()) {
+            return Refuse("CONDITIONS_OPEN",
+                          absl::StrCat("condition '", k.id(),
+                                       "' is open: ", k.description()),
+                          {{"condition", k.id()}});
+          }
+        }
+        for (const auto& p : c.payments()) {
+          if (p.payment_id() == req.payment_id()) {
+            return absl::AlreadyExistsError(absl::StrCat(
+                "payment ", req.payment_id(), " already exists on ", c.name()));
+          }
+        }
+        if (!c.schedule().empty()) {
+          const wpb::Instalment* inst = nullptr;
+          for (const auto& i : c.schedule()) {
+            if (i.payment_id() == req.payment_id()) inst = &i;
+          }
+          if (inst == nullptr) {
+            return Refuse("PAYMENT_NOT_SCHEDULED",
+                          absl::StrCat(req.payment_id(),
+                                       " is not in the agreement's schedule"));
+          }
+          if (req.amount_pence() > inst->amount_pence()) {
+            return errors::InvalidArgument(
+                {{"amount_pence",
+                  absl::StrCat("exceeds the scheduled instalment of ",
+                               FormatPounds(inst->amount_pence()))}});
+          }
+          if (!inst->requires_report().empty()) {
+            bool accepted = false;
+            for (const auto& r : c.reports()) {
+              accepted = accepted || (r.report_id() == inst->requires_report() &&
+                                      r.accepted());
+            }
+            if (!accepted) {
+              return Refuse("REPORT_OUTSTANDING",
+                            absl::StrCat("monitoring report '",
+                                         inst->requires_report(),
+                                         "' must be accepted first"),
+                            {{"report", inst->requires_report()}});
+            }
+          }
+        }
+        // R2.
+        const int64_t after =
+            c.paid_pence() + c.pending_pence() + req.amount_pence();
+        if (after > c.awarded_pence()) {
+          return Refuse(
+              "EXCEEDS_AWARD",
+              absl::StrCat("paid ", FormatPounds(c.paid_pence()), " + pending ",
+                           FormatPounds(c.pending_pence()), " + ",
+                           FormatPounds(req.amount_pence()),
+                           " would exceed the award of ",
+                           FormatPounds(c.awarded_pence())));
+        }
+        wpb::Payment* p = c.add_payments();
+        p->set_payment_id(req.payment_id());
+        p->set_amount_pence(req.amount_pence());
+        p->set_state(wpb::Payment::PENDING);
+        p->set_authorized_by(call.principal.user);
+        *p->mutable_authorize_time() = ToProto(call.now);
+        p->set_agreement_version(ag.version());
+        p->set_agreement_sha256(ag.document_sha256());
+        c.set_pending_pence(c.pending_pence() + req.amount_pence());
+        *out = *p;
+        return absl::OkStatus();
+      });
+}
+
+absl::StatusOr<wpb::Payment> Engine::ConfirmPayment(
+    const Call& call, const wpb::ConfirmPaymentRequest& req) {
+  return PaymentCommand(
+      call, req, req.payment_id(), "PAYMENT_POSTED",
+      [&](wpb::Case& c, wpb::Payment* out,
+          std::vector<wpb::LedgerLine>& lines) -> absl::Status {
+        wpb::Payment* p = nullptr;
+        for (auto& q : *c.mutable_payments()) {
+          if (q.payment_id() == req.payment_id()) p = &q;
+        }
+        if (p == nullptr) {
+          return absl::NotFoundError(absl::StrCat("no payment ", req.payment_id(),
+                                                  " on ", c.name()));
+        }
+        if (p->state() != wpb::Payment::PENDING) {
+          return Refuse("PAYMENT_NOT_PENDING",
+                        absl::StrCat(req.payment_id(), " is ",
+                                     wpb::Payment::State_Name(p->state())));
+        }
+        p->set_state(wpb::Payment::POSTED);
+        *p->mutable_settle_time() = ToProto(call.now);
+        c.set_pending_pence(c.pending_pence() - p->amount_pence());
+        c.set_paid_pence(c.paid_pence() + p->amount_pence());
+        // Draw the payment from the award's lines in order.
+        int64_t left = p->amount_pence();
+        for (auto& a : *c.mutable_allocations()) {
+          int64_t take = std::min(left, a.amount_pence() - a.paid_pence());
+          if (take <= 0) continue;
+          a.set_paid_pence(a.paid_pence() + take);
+          for (auto& l : lines) {
+            if (l.name() == a.budget_line()) l.set_paid_pence(l.paid_pence() + take);
+          }
+          left -= take;
+        }
+        *out = *p;
+        return absl::OkStatus();
+      });
+}
+
+absl::StatusOr<wpb::Payment> Engine::VoidPayment(
+    const Call& call, const wpb::VoidPaymentRequest& req) {
+  if (req.reason().empty()) {
+    return errors::InvalidArgument({{"reason", "say why the payment is voided"}});
+  }
+  return PaymentCommand(
+      call, req, req.payment_id(), "PAYMENT_VOIDED",
+      [&](wpb::Case& c, wpb::Payment* out,
+          std::vector<wpb::LedgerLine>&) -> absl::Status {
+        wpb::Payment* p = nullptr;
+        for (auto& q : *c.mutable_payments()) {
+          if (q.payment_id() == req.payment_id()) p = &q;
+        }
+        if (p == nullptr) {
+          return absl::NotFoundError(absl::StrCat("no payment ", req.payment_id(),
+                                                  " on ", c.name()));
+        }
+        if (p->state() != wpb::Payment::PENDING) {
+          return Refuse("PAYMENT_NOT_PENDING",
+                        absl::StrCat(req.payment_id(), " is ",
+                                     wpb::Payment::State_Name(p->state())));
+        }
+        p->set_state(wpb::Payment::VOIDED);
+        p->set_void_reason(req.reason());
+        *p->mutable_settle_time() = ToProto(call.now);
+        c.set_pending_pence(c.pending_pence() - p->amount_pence());
+        *out = *p;
+        return absl::OkStatus();
+      });
+}
+
+// ---- Outbox and timers ----
+
+absl::StatusOr<wpb::ListTasksResponse> Engine::ListTasks(
+    const Call& call, const wpb::ListTasksRequest& req) {
+  errors::Violations v;
+  const std::string query = req.parked() ? "tasks:parked" : "tasks:waiting";
+  Page page = ParsePage(req.page_size(), req.page_token(), query, &v);
+  if (!v.empty()) return v.ToStatus();
+  auto listed = outbox_.List(req.parked(), page, query);
+  if (!listed.ok()) return listed.status();
+  wpb::ListTasksResponse resp;
+  for (auto& t : listed->first) *resp.add_tasks() = std::move(t);
+  resp.set_next_page_token(listed->second);
+  return resp;
+}
+
+absl::StatusOr<wpb::Task> Engine::RetryTask(const Call& call,
+                                            const wpb::RetryTaskRequest& req) {
+  errors::Violations v;
+  if (req.id().empty()) v.Add("id", "is required");
+  ValidateRequestId(req.request_id(), &v);
+  if (!v.empty()) return v.ToStatus();
+  return outbox_.Retry(req.id(), call.now, call.principal.user,
+                       req.request_id());
+}
+
+absl::StatusOr<int> Engine::FireDueTimers(absl::Time now, int limit) {
+  auto scan = store_->Scan(kTimers, "", "", limit);
+  if (!scan.ok()) return scan.status();
+  int fired = 0;
+  for (const auto& row : scan->rows) {
+    wpb::TimerEntry t;
+    t.ParseFromString(row.record.value);
+    if (FromProto(t.due_time()) > now) break;
+    Call call;
+    call.principal.user = kTimerActor;
+    call.now = now;
+    call.method = "engine/timer";
+    wpb::RecordFactRequest req;
+    req.set_name(t.case_name());
+    req.set_fact(t.fact());
+    req.mutable_payload()->set_report_id(t.report_id());
+    req.set_request_id(absl::StrCat("timer:", CaseId(t.case_name()), ":", t.id()));
+    auto applied = Apply(call, req, &t, row.key);
+    if (!applied.ok()) {
+      // A timer that cannot apply must not fire forever: drop it, on record.
+      storage::WriteSet w;
+      w.Delete(kTimers, row.key);
+      AuditChange(w, call, t.case_name(), req.request_id(),
+                  absl::StrCat("timer ", t.fact(), " could not apply: ",
+                               applied.status().message()));
+      auto c = store_->Commit(w);
+      if (!c.ok()) return c.status();
+    }
+    ++fired;
+  }
+  return fired;
+}
+
+}  // namespace grantflow::workflows
