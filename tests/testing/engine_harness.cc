@@ -1,0 +1,139 @@
+#include "tests/testing/engine_harness.h"
+
+#include <random>
+
+#include "absl/strings/str_cat.h"
+
+namespace grantflow::testing {
+
+EngineHarness::EngineHarness(const std::string& path, bool sync) {
+  storage::StoreOptions o;
+  o.path = path;
+  o.sync = sync;
+  auto s = storage::OpenRocksDbStore(o);
+  if (!s.ok()) std::abort();
+  store_ = *std::move(s);
+  if (!definitions_.AddBuiltIn().ok()) std::abort();
+  workflows::OutboxOptions oo;
+  oo.max_attempts = 3;
+  engine_ = std::make_unique<workflows::Engine>(store_.get(), &definitions_, oo);
+}
+
+Call EngineHarness::As(const std::string& user, std::vector<std::string> roles,
+                       int64_t approve_limit) const {
+  Call c;
+  c.principal.user = user;
+  c.principal.roles = std::move(roles);
+  if (approve_limit > 0) c.principal.limits_pence["approve"] = approve_limit;
+  c.now = now;
+  c.method = "/grantflow.workflow.v1.WorkflowService/Test";
+  return c;
+}
+
+std::string EngineHarness::NextRequestId() {
+  static std::atomic<uint64_t> counter{0};
+  return absl::StrCat("req-", ++counter, "-", ++request_counter_);
+}
+
+absl::StatusOr<wpb::LedgerLine> EngineHarness::Line(const std::string& name,
+                                                    int64_t ceiling) {
+  wpb::RegisterBudgetLineRequest r;
+  r.set_budget_line(name);
+  r.set_ceiling_pence(ceiling);
+  r.set_request_id(NextRequestId());
+  return engine_->RegisterBudgetLine(As("admin", {"admin"}), r);
+}
+
+absl::StatusOr<wpb::Case> EngineHarness::Start(const std::string& app_id,
+                                               const std::string& definition,
+                                               bool safeguarding) {
+  wpb::StartCaseRequest r;
+  r.set_application("applications/" + app_id);
+  r.set_round("funds/lff/rounds/r1");
+  r.set_definition(definition);
+  r.set_safeguarding_required(safeguarding);
+  r.set_request_id("start-" + app_id);
+  return engine_->StartCase(As("svc", {"service"}), r);
+}
+
+absl::StatusOr<wpb::Case> EngineHarness::Fact(const Call& who,
+                                              const std::string& case_id,
+                                              const std::string& fact,
+                                              wpb::FactPayload payload,
+                                              const std::string& request_id) {
+  wpb::RecordFactRequest r;
+  r.set_name("cases/" + case_id);
+  r.set_fact(fact);
+  *r.mutable_payload() = std::move(payload);
+  r.set_request_id(request_id.empty() ? NextRequestId() : request_id);
+  Call c = who;
+  c.now = now;
+  return engine_->RecordFact(c, r);
+}
+
+absl::Status EngineHarness::ToRecommended(const std::string& id) {
+  for (const char* f : {"ELIGIBILITY_CHECK_STARTED", "ELIGIBLE", "SHORTLISTED",
+                        "INTERVIEW_SCHEDULED", "RECOMMENDED"}) {
+    auto c = Fact(Officer(), id, f);
+    if (!c.ok()) return c.status();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EngineHarness::ToChecksPassed(const std::string& id,
+                                           int64_t pence,
+                                           const std::string& line) {
+  absl::Status s = ToRecommended(id);
+  if (!s.ok()) return s;
+  wpb::FactPayload award;
+  award.set_amount_pence(pence);
+  auto* a = award.add_allocations();
+  a->set_budget_line(line);
+  a->set_amount_pence(pence);
+  auto c = Fact(Approver(), id, "AWARD_APPROVED", award);
+  if (!c.ok()) return c.status();
+  c = Fact(Officer(), id, "CHECKS_STARTED");
+  if (!c.ok()) return c.status();
+  c = Fact(Officer(), id, "DUE_DILIGENCE_PASSED");
+  if (!c.ok()) return c.status();
+  if (c->safeguarding_required()) {
+    c = Fact(Safeguarding(), id, "SAFEGUARDING_PASSED");
+    if (!c.ok()) return c.status();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EngineHarness::ToExecuted(const std::string& id,
+                                       wpb::FactPayload execute_payload) {
+  wpb::FactPayload doc;
+  doc.set_document_sha256(kDocV1);
+  auto c = Fact(Officer(), id, "AGREEMENT_ISSUED", doc);
+  if (!c.ok()) return c.status();
+  c = Fact(Signatory(), id, "AGREEMENT_SIGNED_BY_RECIPIENT", doc);
+  if (!c.ok()) return c.status();
+  execute_payload.set_document_sha256(kDocV1);
+  c = Fact(Approver(), id, "AGREEMENT_EXECUTED", execute_payload);
+  return c.status();
+}
+
+absl::StatusOr<wpb::Payment> EngineHarness::Authorize(
+    const std::string& id, const std::string& payment_id, int64_t pence) {
+  wpb::AuthorizePaymentRequest r;
+  r.set_name("cases/" + id);
+  r.set_payment_id(payment_id);
+  r.set_amount_pence(pence);
+  r.set_request_id(NextRequestId());
+  Call c = Finance();
+  return engine_->AuthorizePayment(c, r);
+}
+
+absl::StatusOr<wpb::Payment> EngineHarness::Confirm(
+    const std::string& id, const std::string& payment_id) {
+  wpb::ConfirmPaymentRequest r;
+  r.set_name("cases/" + id);
+  r.set_payment_id(payment_id);
+  r.set_request_id(NextRequestId());
+  return engine_->ConfirmPayment(Finance(), r);
+}
+
+}  // namespace grantflow::testing

@@ -1,0 +1,77 @@
+// An engine over a real RocksDB store in a temp dir, with the shipped
+// definitions, and helpers that drive a case through its lifecycle.
+#ifndef GRANTFLOW_TESTS_TESTING_ENGINE_HARNESS_H_
+#define GRANTFLOW_TESTS_TESTING_ENGINE_HARNESS_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "services/common/call.h"
+#include "storage/store.h"
+#include "workflows/engine.h"
+
+namespace grantflow::testing {
+
+namespace wpb = ::grantflow::workflow::v1;
+
+// SHA-256 hex strings standing for agreement documents.
+inline constexpr char kDocV1[] =
+    "1111111111111111111111111111111111111111111111111111111111111111";
+inline constexpr char kDocV2[] =
+    "2222222222222222222222222222222222222222222222222222222222222222";
+
+class EngineHarness {
+ public:
+  // Opens (or reopens) the store at `path`.
+  explicit EngineHarness(const std::string& path, bool sync = true);
+
+  workflows::Engine& engine() { return *engine_; }
+  storage::Store& store() { return *store_; }
+  absl::Time now = absl::FromUnixSeconds(1777626000);
+
+  Call As(const std::string& user, std::vector<std::string> roles,
+          int64_t approve_limit = 0) const;
+  Call Officer() const { return As("grace", {"grants_officer"}); }
+  Call Approver() const { return As("ade", {"approver"}, 100'000'000); }
+  Call Signatory() const { return As("amira", {"signatory"}); }
+  Call Finance() const { return As("fin", {"finance_approver", "finance_officer"}); }
+  Call Safeguarding() const { return As("sam", {"safeguarding_officer"}); }
+
+  absl::StatusOr<wpb::LedgerLine> Line(const std::string& name, int64_t ceiling);
+  absl::StatusOr<wpb::Case> Start(const std::string& app_id,
+                                  const std::string& definition = "standard",
+                                  bool safeguarding = false);
+  absl::StatusOr<wpb::Case> Fact(const Call& who, const std::string& case_id,
+                                 const std::string& fact,
+                                 wpb::FactPayload payload = {},
+                                 const std::string& request_id = "");
+  // Drives a started standard case to RECOMMENDED (by the officer).
+  absl::Status ToRecommended(const std::string& case_id);
+  // ... then approves `pence` on `line` and passes due diligence (and
+  // safeguarding when required), landing in PRE_AGREEMENT_CHECKS.
+  absl::Status ToChecksPassed(const std::string& case_id, int64_t pence,
+                              const std::string& line);
+  // ... issues kDocV1, the recipient signs, the funder countersigns.
+  absl::Status ToExecuted(const std::string& case_id,
+                          wpb::FactPayload execute_payload = {});
+
+  absl::StatusOr<wpb::Payment> Authorize(const std::string& case_id,
+                                         const std::string& payment_id,
+                                         int64_t pence);
+  absl::StatusOr<wpb::Payment> Confirm(const std::string& case_id,
+                                       const std::string& payment_id);
+
+  std::string NextRequestId();
+
+ private:
+  std::unique_ptr<storage::Store> store_;
+  workflows::DefinitionRegistry definitions_;
+  std::unique_ptr<workflows::Engine> engine_;
+  int request_counter_ = 0;
+};
+
+}  // namespace grantflow::testing
+
+#endif  // GRANTFLOW_TESTS_TESTING_ENGINE_HARNESS_H_

@@ -1,0 +1,490 @@
+#include "workflows/engine.h"
+
+#include <atomic>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/common/errors.h"
+#include "services/common/resources.h"
+#include "tests/testing/engine_harness.h"
+#include "tests/testing/fixtures.h"
+#include "tests/testing/temp_dir.h"
+
+namespace grantflow::workflows {
+namespace {
+
+using ::grantflow::testing::EngineHarness;
+using ::grantflow::testing::kDocV1;
+using ::grantflow::testing::kDocV2;
+using ::testing::HasSubstr;
+
+constexpr char kLineA[] = "funds/lff/budgetLines/md2192-grants";
+constexpr char kLineB[] = "funds/lff/budgetLines/md2311-grants";
+
+std::string Reason(const absl::Status& s) {
+  return errors::ReasonOf(s).value_or("(none: " + std::string(s.message()) + ")");
+}
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    h_ = std::make_unique<EngineHarness>(dir_.path());
+    ASSERT_TRUE(h_->Line(kLineA, 21'500'000).ok());
+    ASSERT_TRUE(h_->Line(kLineB, 32'000'000).ok());
+  }
+  wpb::LedgerLine Ledger(const std::string& name) {
+    wpb::GetLedgerLineRequest r;
+    r.set_name(name);
+    auto l = h_->engine().GetLedgerLine(h_->Officer(), r);
+    EXPECT_TRUE(l.ok()) << l.status();
+    return *l;
+  }
+  wpb::Case Get(const std::string& id) {
+    wpb::GetCaseRequest r;
+    r.set_name("cases/" + id);
+    auto c = h_->engine().GetCase(h_->Officer(), r);
+    EXPECT_TRUE(c.ok()) << c.status();
+    return *c;
+  }
+  uint64_t Audits() { return testing::AuditCount(h_->store()); }
+
+  testing::TempDir dir_;
+  std::unique_ptr<EngineHarness> h_;
+};
+
+TEST_F(EngineTest, FullLifecycleMovesTheMoneyThroughTheLedger) {
+  ASSERT_TRUE(h_->Start("a1").ok());
+  ASSERT_TRUE(h_->ToChecksPassed("a1", 5'000'000, kLineA).ok());
+  EXPECT_EQ(Ledger(kLineA).reserved_pence(), 5'000'000);
+  EXPECT_EQ(Ledger(kLineA).available_pence(), 16'500'000);
+
+  wpb::FactPayload exec;
+  auto* r = exec.add_reports();
+  r->set_report_id("interim");
+  *r->mutable_due_time() = ToProto(h_->now + absl::Hours(24 * 180));
+  auto* i1 = exec.add_schedule();
+  i1->set_payment_id("first");
+  i1->set_amount_pence(3'000'000);
+  auto* i2 = exec.add_schedule();
+  i2->set_payment_id("second");
+  i2->set_amount_pence(2'000'000);
+  i2->set_requires_report("interim");
+  ASSERT_TRUE(h_->ToExecuted("a1", exec).ok());
+  EXPECT_EQ(Get("a1").state(), "EXECUTED");
+  EXPECT_EQ(Ledger(kLineA).reserved_pence(), 0);
+  EXPECT_EQ(Ledger(kLineA).committed_pence(), 5'000'000);
+
+  ASSERT_TRUE(h_->Authorize("a1", "first", 3'000'000).ok());
+  EXPECT_EQ(Get("a1").pending_pence(), 3'000'000);
+  ASSERT_TRUE(h_->Confirm("a1", "first").ok());
+  EXPECT_EQ(Get("a1").paid_pence(), 3'000'000);
+  EXPECT_EQ(Ledger(kLineA).paid_pence(), 3'000'000);
+
+  ASSERT_TRUE(h_->Fact(h_->Officer(), "a1", "PROJECT_STARTED").ok());
+  EXPECT_EQ(Reason(h_->Authorize("a1", "second", 2'000'000).status()),
+            "REPORT_OUTSTANDING");
+  wpb::FactPayload report;
+  report.set_report_id("interim");
+  ASSERT_TRUE(
+      h_->Fact(h_->Officer(), "a1", "MONITORING_REPORT_ACCEPTED", report).ok());
+  ASSERT_TRUE(h_->Authorize("a1", "second", 1'500'000).ok());
+  ASSERT_TRUE(h_->Confirm("a1", "second").ok());
+  // Close with £5,000 unspent: it goes back to the line.
+  auto closed = h_->Fact(h_->Officer(), "a1", "GRANT_CLOSED");
+  ASSERT_TRUE(closed.ok()) << closed.status();
+  EXPECT_EQ(closed->state(), "CLOSED");
+  EXPECT_EQ(Ledger(kLineA).committed_pence(), 4'500'000);
+  EXPECT_EQ(Ledger(kLineA).paid_pence(), 4'500'000);
+  EXPECT_EQ(Ledger(kLineA).available_pence(), 21'500'000 - 4'500'000);
+
+  wpb::GetHistoryRequest hr;
+  hr.set_name("cases/a1");
+  hr.set_page_size(5);
+  std::vector<std::string> kinds;
+  do {
+    auto page = h_->engine().GetHistory(h_->Officer(), hr);
+    ASSERT_TRUE(page.ok());
+    for (const auto& e : page->events()) kinds.push_back(e.kind());
+    hr.set_page_token(page->next_page_token());
+  } while (!hr.page_token().empty());
+  EXPECT_EQ(kinds.front(), "CASE_STARTED");
+  EXPECT_EQ(kinds.back(), "GRANT_CLOSED");
+  EXPECT_EQ(kinds.size(), 19u) << "the refused authorisation left no event";
+  auto chain = h_->store().VerifyAuditChain();
+  EXPECT_TRUE(chain->ok);
+}
+
+TEST_F(EngineTest, RefusedFactsNameTheAcceptedOnesAndWriteNothing) {
+  ASSERT_TRUE(h_->Start("a1").ok());
+  const uint64_t before = Audits();
+  auto r = h_->Fact(h_->Approver(), "a1", "AWARD_APPROVED");
+  EXPECT_EQ(Reason(r.status()), "INVALID_TRANSITION");
+  EXPECT_THAT(std::string(r.status().message()),
+              HasSubstr("accepts: ELIGIBILITY_CHECK_STARTED, WITHDRAWN"));
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      h_->Fact(h_->Officer(), "a1", "BRIBED").status()));
+  EXPECT_TRUE(
+      absl::IsNotFound(h_->Fact(h_->Officer(), "nope", "ELIGIBLE").status()));
+  EXPECT_TRUE(absl::IsPermissionDenied(
+      h_->Fact(h_->Signatory(), "a1", "ELIGIBILITY_CHECK_STARTED").status()));
+  EXPECT_TRUE(absl::IsPermissionDenied(
+      h_->Fact(h_->Officer(), "a1", "SIGNATURE_DEADLINE_PASSED").status()))
+      << "timer facts come only from the engine's timers";
+  wpb::RecordFactRequest stale;
+  stale.set_name("cases/a1");
+  stale.set_fact("ELIGIBILITY_CHECK_STARTED");
+  stale.set_etag("7");
+  stale.set_request_id("stale");
+  EXPECT_TRUE(
+      absl::IsAborted(h_->engine().RecordFact(h_->Officer(), stale).status()));
+  EXPECT_EQ(Audits(), before);
+  EXPECT_EQ(Get("a1").state(), "SUBMITTED");
+  EXPECT_EQ(Get("a1").event_count(), 1);
+}
+
+TEST_F(EngineTest, DuplicateRequestIdReturnsTheFirstResultOnce) {
+  ASSERT_TRUE(h_->Start("a1").ok());
+  auto first = h_->Fact(h_->Officer(), "a1", "ELIGIBILITY_CHECK_STARTED", {}, "x");
+  ASSERT_TRUE(first.ok());
+  auto again = h_->Fact(h_->Officer(), "a1", "ELIGIBILITY_CHECK_STARTED", {}, "x");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(first->SerializeAsString(), again->SerializeAsString());
+  EXPECT_EQ(Get("a1").event_count(), 2);
+  // Starting the same case again is harmless too.
+  auto restart = h_->Start("a1");
+  ASSERT_TRUE(restart.ok());
+  EXPECT_EQ(Get("a1").state(), "ELIGIBILITY");
+}
+
+TEST_F(EngineTest, NoPaymentBeforeAnExecutedAgreement) {
+  ASSERT_TRUE(h_->Start("a1").ok());
+  EXPECT_EQ(Reason(h_->Authorize("a1", "p1", 100).status()),
+            "AGREEMENT_NOT_EXECUTED");
+  ASSERT_TRUE(h_->ToChecksPassed("a1", 1'000'000, kLineA).ok());
+  EXPECT_EQ(Reason(h_->Authorize("a1", "p1", 100).status()),
+            "AGREEMENT_NOT_EXECUTED");
+  wpb::FactPayload v1;
+  v1.set_document_sha256(kDocV1);
+  ASSERT_TRUE(h_->Fact(h_->Officer(), "a1", "AGREEMENT_ISSUED", v1).ok());
+  EXPECT_EQ(Reason(h_->Authorize("a1", "p1", 100).status()),
+            "AGREEMENT_NOT_EXECUTED");
+  ASSERT_TRUE(
+      h_->Fact(h_->Signatory(), "a1", "AGREEMENT_SIGNED_BY_RECIPIENT", v1).ok());
+  EXPECT_EQ(Reason(h_->Authorize("a1", "p1", 100).status()),
+            "AGREEMENT_NOT_EXECUTED")
+      << "one signature is not execution";
+
+  // Re-issuing a new version discards the recipient's signature on v1.
+  wpb::FactPayload v2;
+  v2.set_document_sha256(kDocV2);
+  ASSERT_TRUE(h_->Fact(h_->Officer(), "a1", "AGREEMENT_ISSUED", v2).ok());
+  ASSERT_TRUE(
+      h_->Fact(h_->Signatory(), "a1", "AGREEMENT_SIGNED_BY_RECIPIENT", v1)
+          .status()
+          .ok() == false);
+  EXPECT_EQ(Reason(h_->Fact(h_->Signatory(), "a1",
+                            "AGREEMENT_SIGNED_BY_RECIPIENT", v1)
+                       .status()),
+            "DOCUMENT_MISMATCH");
+  ASSERT_TRUE(
+      h_->Fact(h_->Signatory(), "a1", "AGREEMENT_SIGNED_BY_RECIPIENT", v2).ok());
+  EXPECT_EQ(Reason(h_->Fact(h_->Approver(), "a1", "AGREEMENT_EXECUTED", v1)
+                       .status()),
+            "DOCUMENT_MISMATCH")
+      << "the countersignature must be on the same hash";
+  // The same person cannot sign for both sides.
+  Call both = h_->As("amira", {"approver"}, 100'000'000);
+  EXPECT_EQ(Reason(h_->Fact(both, "a1", "AGREEMENT_EXECUTED", v2).status()),
+            "SEPARATION_OF_DUTIES");
+  ASSERT_TRUE(h_->Fact(h_->Approver(), "a1", "AGREEMENT_EXECUTED", v2).ok());
+  auto p = h_->Authorize("a1", "p1", 100);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->agreement_version(), 2);
+  EXPECT_EQ(p->agreement_sha256(), kDocV2);
+}
+
+TEST_F(EngineTest, PaymentsNeverExceedTheAward) {
+  ASSERT_TRUE(h_->Start("a1").ok());
+  ASSERT_TRUE(h_->ToChecksPassed("a1", 1'000'000, kLineA).ok());
+  ASSERT_TRUE(h_->ToExecuted("a1").ok());
+  ASSERT_TRUE(h_->Authorize("a1", "p1", 600'000).ok());
+  EXPECT_EQ(Reason(h_->Authorize("a1", "p2", 400'001).status()),
+            "EXCEEDS_AWARD")
+      << "pending payments count against the award";
+  wpb::VoidPaymentRequest v;
+  v.set_name("cases/a1");
+  v.set_payment_id("p1");
+  v.set_reason("bank details wrong");
+  v.set_request_id("void-1");
+  ASSERT_TRUE(h_->engine().VoidPayment(h_->Finance(), v).ok());
+  ASSERT_TRUE(h_->Authorize("a1", "p2", 1'000'000).ok());
+  ASSERT_TRUE(h_->Confirm("a1", "p2").ok());
+  EXPECT_EQ(Reason(h_->Authorize("a1", "p3", 1).status()), "EXCEEDS_AWARD");
+  EXPECT_EQ(Reason(h_->Confirm("a1", "p2").status()), "PAYMENT_NOT_PENDING");
+  EXPECT_TRUE(absl::IsAlreadyExists(h_->Authorize("a1", "p2", 1).status()));
+}
+
+TEST_F(EngineTest, BudgetCeilingHoldsAcrossAwardsAndLines) {
+  ASSERT_TRUE(h_->Start("a1").ok());
+  ASSERT_TRUE(h_->Start("a2").ok());
+  ASSERT_TRUE(h_->ToChecksPassed("a1", 20'000'000, kLineA).ok());
+  ASSERT_TRUE(h_->ToRecommended("a2").ok());
+  wpb::FactPayload award;
+  award.set_amount_pence(3'000'000);
+  auto* a = award.add_allocations();
+  a->set_budget_line(kLineA);
+  a->set_amount_pence(3'000'000);
+  const uint64_t before = Audits();
+  auto r = h_->Fact(h_->Approver(), "a2", "AWARD_APPROVED", award);
+  EXPECT_EQ(Reason(r.status()), "BUDGET_EXCEEDED");
+  EXPECT_EQ(Audits(), before);
+  EXPECT_EQ(Ledger(kLineA).reserved_pence(), 20'000'000);
+  // The same award split across two lines fits (R3 per line).
+  award.mutable_allocations(0)->set_amount_pence(1'500'000);
+  auto* b = award.add_allocations();
+  b->set_budget_line(kLineB);
+  b->set_amount_pence(1'500'000);
+  ASSERT_TRUE(h_->Fact(h_->Approver(), "a2", "AWARD_APPROVED", award).ok());
+  EXPECT_EQ(Ledger(kLineA).available_pence(), 0);
+  EXPECT_EQ(Ledger(kLineB).reserved_pence(), 1'500'000);
+  // Withdrawal gives the reservation back.
+  ASSERT_TRUE(h_->Fact(h_->Officer(), "a2", "WITHDRAWN").ok());
+  EXPECT_EQ(Ledger(kLineA).reserved_pence(), 20'000'000);
+  EXPECT_EQ(Ledger(kLineB).reserved_pence(), 0);
+  // A ceiling cannot drop below what is in use.
+  EXPECT_EQ(Reason(h_->Line(kLineA, 10'000'000).status()), "CEILING_BELOW_USE");
+}
+
+TEST_F(EngineTest, ConcurrentAwardsOnOneLineNeverOvershootTheCeiling) {
+  ASSERT_TRUE(h_->Line("funds/lff/budgetLines/small", 10'000'000).ok());
+  constexpr int kCases = 48;
+  for (int i = 0; i < kCases; ++i) {
+    ASSERT_TRUE(h_->Start(absl::StrCat("c", i)).ok());
+    ASSERT_TRUE(h_->ToRecommended(absl::StrCat("c", i)).ok());
+  }
+  std::atomic<int> approved{0}, exceeded{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kCases; ++i) {
+    threads.emplace_back([&, i] {
+      wpb::FactPayload award;
+      award.set_amount_pence(700'000);
+      auto* a = award.add_allocations();
+      a->set_budget_line("funds/lff/budgetLines/small");
+      a->set_amount_pence(700'000);
+      auto r = h_->Fact(h_->Approver(), absl::StrCat("c", i), "AWARD_APPROVED",
+                        award, absl::StrCat("approve-", i));
+      if (r.ok()) {
+        ++approved;
+      } else if (Reason(r.status()) == "BUDGET_EXCEEDED") {
+        ++exceeded;
+      } else {
+        ADD_FAILURE() << r.status();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(approved, 14) << "£100,000 / £7,000 = 14 whole awards";
+  EXPECT_EQ(exceeded, kCases - 14);
+  EXPECT_EQ(Ledger("funds/lff/budgetLines/small").reserved_pence(), 14 * 700'000);
+}
+
+TEST_F(EngineTest, ChecksAndConditionsGateTheAgreementAndPayments) {
+  ASSERT_TRUE(h_->Start("kids", "standard", /*safeguarding=*/true).ok());
+  ASSERT_TRUE(h_->ToRecommended("kids").ok());
+  wpb::FactPayload award;
+  award.set_amount_pence(1'000'000);
+  auto* a = award.add_allocations();
+  a->set_budget_line(kLineA);
+  a->set_amount_pence(1'000'000);
+  ASSERT_TRUE(h_->Fact(h_->Approver(), "kids", "AWARD_APPROVED", award).ok());
+  ASSERT_TRUE(h_->Fact(h_->Officer(), "kids", "CHECKS_STARTED").ok());
+  wpb::FactPayload doc;
+  doc.set_document_sha256(kDocV1);
+  EXPECT_EQ(Reason(h_->Fact(h_->Officer(), "kids", "AGREEMENT_ISSUED", doc)
+                       .status()),
+            "CHECKS_INCOMPLETE");
+  ASSERT_TRUE(h_->Fact(h_->Officer(), "kids", "DUE_DILIGENCE_PASSED").ok());
+  auto r = h_->Fact(h_->Officer(), "kids", "AGREEMENT_ISSUED", doc);
+  EXPECT_EQ(Reason(r.status()), "CHECKS_INCOMPLETE");
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("safeguarding"));
+  wpb::FactPayload cond;
+  cond.set_condition_id("dbs-lead");
+  cond.set_description("Enhanced DBS check for the project lead");
+  ASSERT_TRUE(
+      h_->Fact(h_->Safeguarding(), "kids", "CONDITION_RAISED", cond).ok());
+  ASSERT_TRUE(h_->Fact(h_->Safeguarding(), "kids", "SAFEGUARDING_PASSED").ok());
+  EXPECT_EQ(Reason(h_->Fact(h_->Officer(), "kids", "AGREEMENT_ISSUED", doc)
+                       .status()),
+            "CONDITIONS_OPEN");
+  ASSERT_TRUE(
+      h_->Fact(h_->Safeguarding(), "kids", "CONDITION_CLEARED", cond).ok());
+  ASSERT_TRUE(h_->ToExecuted("kids").ok());
+  // A condition raised after execution blocks payment until cleared.
+  cond.set_condition_id("insurance");
+  cond.set_description("Public liability insurance certificate");
+  ASSERT_TRUE(h_->Fact(h_->Officer(), "kids", "CONDITION_RAISED", cond).ok());
+  EXPECT_EQ(Reason(h_->Authorize("kids", "p1", 100).status()), "CONDITIONS_OPEN");
+  ASSERT_TRUE(h_->Fact(h_->Officer(), "kids", "CONDITION_CLEARED", cond).ok());
+  EXPECT_TRUE(h_->Authorize("kids", "p1", 100).ok());
+}
+
+TEST_F(EngineTest, SeparationOfDutiesAndDelegatedLimits) {
+  ASSERT_TRUE(h_->Start("a1").ok());
+  for (const char* f : {"ELIGIBILITY_CHECK_STARTED", "ELIGIBLE", "SHORTLISTED",
+                        "INTERVIEW_SCHEDULED"}) {
+    ASSERT_TRUE(h_->Fact(h_->Officer(), "a1", f).ok());
+  }
+  Call dual = h_->As("pat", {"grants_officer", "approver"}, 100'000'000);
+  ASSERT_TRUE(h_->Fact(dual, "a1", "RECOMMENDED").ok());
+  wpb::FactPayload award;
+  award.set_amount_pence(5'000'000);
+  auto* a = award.add_allocations();
+  a->set_budget_line(kLineA);
+  a->set_amount_pence(5'000'000);
+  EXPECT_EQ(Reason(h_->Fact(dual, "a1", "AWARD_APPROVED", award).status()),
+            "SEPARATION_OF_DUTIES");
+  Call junior = h_->As("jo", {"approver"}, 1'000'000);
+  EXPECT_EQ(Reason(h_->Fact(junior, "a1", "AWARD_APPROVED", award).status()),
+            "DELEGATED_LIMIT_EXCEEDED");
+  Call no_limit = h_->As("kim", {"approver"});
+  EXPECT_EQ(Reason(h_->Fact(no_limit, "a1", "AWARD_APPROVED", award).status()),
+            "DELEGATED_LIMIT_EXCEEDED");
+  EXPECT_TRUE(h_->Fact(h_->Approver(), "a1", "AWARD_APPROVED", award).ok());
+  auto c = Get("a1");
+  EXPECT_EQ(c.recommended_by(), "pat");
+  EXPECT_EQ(c.approved_by(), "ade");
+}
+
+TEST_F(EngineTest, SignatureDeadlineLapsesTheCaseAndReleasesTheBudget) {
+  ASSERT_TRUE(h_->Start("a1").ok());
+  ASSERT_TRUE(h_->ToChecksPassed("a1", 1'000'000, kLineA).ok());
+  wpb::FactPayload doc;
+  doc.set_document_sha256(kDocV1);
+  ASSERT_TRUE(h_->Fact(h_->Officer(), "a1", "AGREEMENT_ISSUED", doc).ok());
+  // Re-issued ten days later: the 28-day clock restarts from the new issue.
+  h_->now += absl::Hours(24 * 10);
+  doc.set_document_sha256(kDocV2);
+  ASSERT_TRUE(h_->Fact(h_->Officer(), "a1", "AGREEMENT_ISSUED", doc).ok());
+  auto fired = h_->engine().FireDueTimers(h_->now + absl::Hours(24 * 20));
+  ASSERT_TRUE(fired.ok());
+  EXPECT_EQ(*fired, 1) << "the first issue's timer fires but is stale";
+  EXPECT_EQ(Get("a1").state(), "AGREEMENT_ISSUED");
+  EXPECT_EQ(*h_->engine().FireDueTimers(h_->now + absl::Hours(24 * 27)), 0);
+  fired = h_->engine().FireDueTimers(h_->now + absl::Hours(24 * 29));
+  EXPECT_EQ(*fired, 1);
+  EXPECT_EQ(Get("a1").state(), "LAPSED");
+  EXPECT_EQ(Ledger(kLineA).reserved_pence(), 0);
+  EXPECT_EQ(*h_->engine().FireDueTimers(h_->now + absl::Hours(24 * 400)), 0)
+      << "timers fire once";
+}
+
+TEST_F(EngineTest, ReportTimersMarkOverdueReports) {
+  ASSERT_TRUE(h_->Start("a1").ok());
+  ASSERT_TRUE(h_->ToChecksPassed("a1", 1'000'000, kLineA).ok());
+  wpb::FactPayload exec;
+  auto* r = exec.add_reports();
+  r->set_report_id("final");
+  *r->mutable_due_time() = ToProto(h_->now + absl::Hours(24 * 30));
+  ASSERT_TRUE(h_->ToExecuted("a1", exec).ok());
+  ASSERT_TRUE(h_->Fact(h_->Officer(), "a1", "PROJECT_STARTED").ok());
+  ASSERT_TRUE(h_->engine().FireDueTimers(h_->now + absl::Hours(24 * 31)).ok());
+  auto c = Get("a1");
+  ASSERT_EQ(c.reports_size(), 1);
+  EXPECT_TRUE(c.reports(0).overdue());
+  EXPECT_EQ(c.state(), "ACTIVE");
+}
+
+TEST_F(EngineTest, ListCasesByStateFundAndRoundThroughIndexes) {
+  for (int i = 0; i < 30; ++i) ASSERT_TRUE(h_->Start(absl::StrCat("c", i)).ok());
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(
+        h_->Fact(h_->Officer(), absl::StrCat("c", i), "ELIGIBILITY_CHECK_STARTED")
+            .ok());
+  }
+  auto count = [&](const std::string& state, const std::string& fund,
+                   const std::string& round) {
+    wpb::ListCasesRequest req;
+    req.set_state(state);
+    req.set_fund(fund);
+    req.set_round(round);
+    req.set_page_size(7);
+    int n = 0;
+    do {
+      auto page = h_->engine().ListCases(h_->Officer(), req);
+      EXPECT_TRUE(page.ok()) << page.status();
+      if (!page.ok()) return -1;
+      n += page->cases_size();
+      req.set_page_token(page->next_page_token());
+    } while (!req.page_token().empty());
+    return n;
+  };
+  EXPECT_EQ(count("SUBMITTED", "", ""), 20);
+  EXPECT_EQ(count("ELIGIBILITY", "", ""), 10);
+  EXPECT_EQ(count("", "funds/lff", ""), 30);
+  EXPECT_EQ(count("ELIGIBILITY", "", "funds/lff/rounds/r1"), 10);
+  EXPECT_EQ(count("", "funds/other", ""), 0);
+  EXPECT_EQ(count("", "", ""), 30);
+}
+
+TEST_F(EngineTest, OutboxRetriesWithBackoffThenParksWithoutBlockingOthers) {
+  Outbox& box = h_->engine().outbox();
+  int good_calls = 0, bad_calls = 0;
+  box.RegisterHandler("good", [&](const wpb::Task&) {
+    ++good_calls;
+    return absl::OkStatus();
+  });
+  box.RegisterHandler("bad", [&](const wpb::Task&) {
+    ++bad_calls;
+    return absl::UnavailableError("peer down");
+  });
+  storage::WriteSet w;
+  for (const char* kind : {"bad", "good", "nobody-handles-this"}) {
+    wpb::Task t;
+    t.set_id(absl::StrCat("t-", kind));
+    t.set_kind(kind);
+    Outbox::Enqueue(w, t, h_->now);
+  }
+  ASSERT_TRUE(h_->store().Commit(w).ok());
+  auto rep = box.DeliverDue(h_->now);
+  ASSERT_TRUE(rep.ok());
+  EXPECT_EQ(rep->delivered, 1);
+  EXPECT_EQ(rep->failed, 2);
+  EXPECT_EQ(good_calls, 1);
+  // Not due again until the backoff has passed.
+  EXPECT_EQ(box.DeliverDue(h_->now + absl::Milliseconds(500))->failed, 0);
+  EXPECT_EQ(box.DeliverDue(h_->now + absl::Seconds(1))->failed, 2);
+  auto last = box.DeliverDue(h_->now + absl::Seconds(10));
+  EXPECT_EQ(last->parked, 2) << "max_attempts is 3 in the harness";
+  EXPECT_EQ(bad_calls, 3);
+  wpb::ListTasksRequest parked;
+  parked.set_parked(true);
+  auto list = h_->engine().ListTasks(h_->Officer(), parked);
+  ASSERT_EQ(list->tasks_size(), 2);
+  EXPECT_EQ(list->tasks(0).last_error(), "peer down");
+  box.RegisterHandler("bad", [&](const wpb::Task&) { return absl::OkStatus(); });
+  wpb::RetryTaskRequest retry;
+  retry.set_id("t-bad");
+  retry.set_request_id("retry-1");
+  ASSERT_TRUE(h_->engine().RetryTask(h_->Officer(), retry).ok());
+  EXPECT_EQ(box.DeliverDue(h_->now + absl::Seconds(10))->delivered, 1);
+  EXPECT_EQ(h_->engine().ListTasks(h_->Officer(), parked)->tasks_size(), 1);
+}
+
+TEST_F(EngineTest, TerminationRecoversUnspentFunds) {
+  ASSERT_TRUE(h_->Start("a1").ok());
+  ASSERT_TRUE(h_->ToChecksPassed("a1", 2'000'000, kLineA).ok());
+  ASSERT_TRUE(h_->ToExecuted("a1").ok());
+  ASSERT_TRUE(h_->Authorize("a1", "p1", 500'000).ok());
+  EXPECT_EQ(Reason(h_->Fact(h_->Approver(), "a1", "TERMINATED").status()),
+            "PAYMENTS_PENDING");
+  ASSERT_TRUE(h_->Confirm("a1", "p1").ok());
+  ASSERT_TRUE(h_->Fact(h_->Approver(), "a1", "TERMINATED").ok());
+  EXPECT_EQ(Ledger(kLineA).committed_pence(), 500'000);
+  EXPECT_EQ(Ledger(kLineA).available_pence(), 21'000'000);
+  EXPECT_EQ(Reason(h_->Authorize("a1", "p2", 1).status()), "CASE_CLOSED");
+}
+
+}  // namespace
+}  // namespace grantflow::workflows
