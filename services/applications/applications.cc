@@ -9,6 +9,7 @@
 #include "services/common/idempotency.h"
 #include "services/common/resources.h"
 #include "storage/key_coding.h"
+#include "workflows/outbox.h"
 
 namespace grantflow::applications {
 namespace {
@@ -448,7 +449,8 @@ absl::StatusOr<pb::Application> Applications::Transition(
     const Call& call, const google::protobuf::Message& req,
     const std::string& name, const std::string& request_id,
     const std::string& etag,
-    absl::FunctionRef<absl::Status(pb::Application&)> change) {
+    absl::FunctionRef<absl::Status(pb::Application&, storage::WriteSet&)>
+        change) {
   return RunOnce<pb::Application>(
       *store_, call, request_id, req,
       [&](storage::WriteSet& writes) -> absl::StatusOr<pb::Application> {
@@ -461,7 +463,7 @@ absl::StatusOr<pb::Application> Applications::Transition(
         if (!s.ok()) return s;
         pb::Application app = current->msg;
         const pb::Application::State old_state = app.state();
-        s = change(app);
+        s = change(app, writes);
         if (!s.ok()) return s;
         *app.mutable_update_time() = ToProto(call.now);
         WriteApplication(writes, app, current->version, old_state);
@@ -480,28 +482,41 @@ absl::StatusOr<pb::Application> Applications::SubmitApplication(
   ParseAppName(req.name(), "name", &v);
   ValidateRequestId(req.request_id(), &v);
   if (!v.empty()) return v.ToStatus();
-  return Transition(call, req, req.name(), req.request_id(), req.etag(),
-                    [&](pb::Application& app) -> absl::Status {
-                      if (app.state() != pb::Application::DRAFT)
-                        return NotDraft(app);
-                      absl::StatusOr<programmes::v1::Round> round =
-                          rounds_->GetRound(call, app.round());
-                      if (!round.ok()) return round.status();
-                      absl::Status open = CheckRoundOpen(*round, call.now);
-                      if (!open.ok()) return open;
-                      errors::Violations missing;
-                      CheckComplete(app, *round, call.now, "application",
-                                    &missing);
-                      if (!missing.empty()) {
-                        return errors::FailedPrecondition(
-                            "APPLICATION_INCOMPLETE",
-                            absl::StrCat(app.name(), " is not ready to submit"),
-                            {{"application", app.name()}}, missing.list());
-                      }
-                      app.set_state(pb::Application::SUBMITTED);
-                      *app.mutable_submit_time() = ToProto(call.now);
-                      return absl::OkStatus();
-                    });
+  return Transition(
+      call, req, req.name(), req.request_id(), req.etag(),
+      [&](pb::Application& app, storage::WriteSet& writes) -> absl::Status {
+        if (app.state() != pb::Application::DRAFT) return NotDraft(app);
+        absl::StatusOr<programmes::v1::Round> round =
+            rounds_->GetRound(call, app.round());
+        if (!round.ok()) return round.status();
+        absl::Status open = CheckRoundOpen(*round, call.now);
+        if (!open.ok()) return open;
+        errors::Violations missing;
+        CheckComplete(app, *round, call.now, "application", &missing);
+        if (!missing.empty()) {
+          return errors::FailedPrecondition(
+              "APPLICATION_INCOMPLETE",
+              absl::StrCat(app.name(), " is not ready to submit"),
+              {{"application", app.name()}}, missing.list());
+        }
+        app.set_state(pb::Application::SUBMITTED);
+        *app.mutable_submit_time() = ToProto(call.now);
+        // The engine starts the case from this task, at least once.
+        workflow::v1::StartCaseRequest start;
+        start.set_application(app.name());
+        start.set_round(app.round());
+        start.set_definition(round->lifecycle_definition());
+        start.set_safeguarding_required(app.works_with_children() ||
+                                        app.works_with_adults_at_risk());
+        start.set_request_id("start:" + AppId(app.name()));
+        workflow::v1::Task task;
+        task.set_id(start.request_id());
+        task.set_kind(kStartCaseTask);
+        task.set_case_name("cases/" + AppId(app.name()));
+        task.set_payload(start.SerializeAsString());
+        workflows::Outbox::Enqueue(writes, task, call.now);
+        return absl::OkStatus();
+      });
 }
 
 absl::StatusOr<pb::Application> Applications::WithdrawApplication(
@@ -515,18 +530,33 @@ absl::StatusOr<pb::Application> Applications::WithdrawApplication(
   }
   ValidateRequestId(req.request_id(), &v);
   if (!v.empty()) return v.ToStatus();
-  return Transition(call, req, req.name(), req.request_id(), "",
-                    [&](pb::Application& app) -> absl::Status {
-                      if (app.state() == pb::Application::WITHDRAWN) {
-                        return errors::FailedPrecondition(
-                            "APPLICATION_WITHDRAWN",
-                            absl::StrCat(app.name(), " is already withdrawn"));
-                      }
-                      app.set_state(pb::Application::WITHDRAWN);
-                      *app.mutable_withdraw_time() = ToProto(call.now);
-                      app.set_withdraw_reason(req.reason());
-                      return absl::OkStatus();
-                    });
+  return Transition(
+      call, req, req.name(), req.request_id(), "",
+      [&](pb::Application& app, storage::WriteSet& writes) -> absl::Status {
+        if (app.state() == pb::Application::SUBMITTED) {
+          // The engine withdraws the case too.
+          workflow::v1::RecordFactRequest fact;
+          fact.set_name("cases/" + AppId(app.name()));
+          fact.set_fact("WITHDRAWN");
+          fact.set_reason(req.reason());
+          fact.set_request_id("withdraw:" + AppId(app.name()));
+          workflow::v1::Task task;
+          task.set_id(fact.request_id());
+          task.set_kind(kRecordFactTask);
+          task.set_case_name(fact.name());
+          task.set_payload(fact.SerializeAsString());
+          workflows::Outbox::Enqueue(writes, task, call.now);
+        }
+        if (app.state() == pb::Application::WITHDRAWN) {
+          return errors::FailedPrecondition(
+              "APPLICATION_WITHDRAWN",
+              absl::StrCat(app.name(), " is already withdrawn"));
+        }
+        app.set_state(pb::Application::WITHDRAWN);
+        *app.mutable_withdraw_time() = ToProto(call.now);
+        app.set_withdraw_reason(req.reason());
+        return absl::OkStatus();
+      });
 }
 
 // ---- Equality monitoring (R7) ----

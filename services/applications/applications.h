@@ -12,7 +12,9 @@
 //  * equality-monitoring answers are stored apart and returned only to the
 //    applicant's own organisation (R7).
 // Every change is one atomic, audited, idempotent write; a refused call writes
-// nothing.
+// nothing. Submission and withdrawal also write an outbox task (in the same
+// write) that tells the workflow engine: kStartCaseTask / kRecordFactTask,
+// whose payloads are a StartCaseRequest / RecordFactRequest.
 #ifndef GRANTFLOW_SERVICES_APPLICATIONS_APPLICATIONS_H_
 #define GRANTFLOW_SERVICES_APPLICATIONS_APPLICATIONS_H_
 
@@ -27,6 +29,9 @@
 #include "storage/store.h"
 
 namespace grantflow::applications {
+
+inline constexpr char kStartCaseTask[] = "workflow.start_case";
+inline constexpr char kRecordFactTask[] = "workflow.record_fact";
 
 // Thread-safe. Does not own `store` or `rounds`; both must outlive it.
 class Applications {
@@ -76,7 +81,8 @@ class Applications {
       const Call& call, const google::protobuf::Message& req,
       const std::string& name, const std::string& request_id,
       const std::string& etag,
-      absl::FunctionRef<absl::Status(pb::Application&)> change);
+      absl::FunctionRef<absl::Status(pb::Application&, storage::WriteSet&)>
+          change);
 
   storage::Store* store_;
   RoundSource* rounds_;

@@ -49,18 +49,12 @@ std::string HexPrefix(const unsigned char* d, int n) {
 }  // namespace
 
 const std::vector<std::string>& KnownRoles() {
-  static const auto* roles =
-      new std::vector<std::string>{"applicant",
-                                   "signatory",
-                                   "assessor",
-                                   "moderator",
-                                   "grants_officer",
-                                   "approver",
-                                   "safeguarding_officer",
-                                   "finance_officer",
-                                   "finance_approver",
-                                   "auditor",
-                                   "admin"};
+  static const auto* roles = new std::vector<std::string>{
+      "applicant", "signatory", "assessor", "moderator", "grants_officer",
+      "approver", "safeguarding_officer", "finance_officer", "finance_approver",
+      "auditor", "admin",
+      // grantflowd's own identity between services
+      "service"};
   return *roles;
 }
 

@@ -56,6 +56,25 @@ absl::flat_hash_map<std::string, Roles>* Build() {
   // aggregates with small numbers suppressed.
   (*t)[app + "GetEqualityMonitoring"] = {"applicant"};
   (*t)[app + "UpdateEqualityMonitoring"] = {"applicant"};
+
+  // The engine. Which role may record which fact is refined per fact in
+  // workflows/facts.cc; "service" is grantflowd's own identity.
+  const std::string wf = "/grantflow.workflow.v1.WorkflowService/";
+  (*t)[wf + "StartCase"] = {"service", "grants_officer", "admin"};
+  (*t)[wf + "RecordFact"] = {
+      "grants_officer",       "moderator",       "approver", "signatory",
+      "safeguarding_officer", "finance_officer", "admin",    "service"};
+  for (const char* m :
+       {"GetCase", "ListCases", "GetHistory", "GetLedgerLine", "ListLedger"}) {
+    (*t)[wf + m] = Plus(kStaff, {"service"});
+  }
+  (*t)[wf + "RegisterBudgetLine"] = {"service", "admin"};
+  (*t)[wf + "AuthorizePayment"] = {"finance_approver", "service"};
+  (*t)[wf + "ConfirmPayment"] = {"finance_officer", "finance_approver",
+                                 "service"};
+  (*t)[wf + "VoidPayment"] = {"finance_officer", "finance_approver", "service"};
+  (*t)[wf + "ListTasks"] = {"admin", "grants_officer", "auditor"};
+  (*t)[wf + "RetryTask"] = {"admin"};
   return t;
 }
 

@@ -1,7 +1,8 @@
 // grantflowd: serves the grantflow gRPC services.
 //
 //   grantflowd --data_dir=DIR [--listen=127.0.0.1:50051] [--services=all]
-//              [--peer=programmes=HOST:PORT ...] [--clock_file=PATH]
+//              [--peer=programmes=HOST:PORT,workflow=HOST:PORT]
+//              [--clock_file=PATH]
 //              [--port_file=PATH]
 //
 // Prints "grantflowd listening on HOST:PORT" once serving. SIGINT/SIGTERM
@@ -30,14 +31,17 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "Address to serve on; port 0 picks a free port");
 ABSL_FLAG(std::string, services, "all",
           "Comma-separated services to host: all, or some of programmes, "
-          "applications");
+          "applications, workflow");
 ABSL_FLAG(std::vector<std::string>, peer, {},
-          "Where a service not hosted here runs: NAME=HOST:PORT (repeatable "
-          "or comma-separated)");
+          "Where services not hosted here run, comma-separated: "
+          "NAME=HOST:PORT,NAME=HOST:PORT (a repeated --peer replaces the "
+          "earlier one)");
 ABSL_FLAG(std::vector<std::string>, trusted_key, {},
           "Extra token public keys (PEM) to trust");
 ABSL_FLAG(std::string, clock_file, "",
           "Tests only: read the current time (RFC 3339) from this file");
+ABSL_FLAG(std::string, definitions_dir, "",
+          "Extra lifecycle definitions (*.textproto) to load");
 ABSL_FLAG(std::string, port_file, "",
           "Write the bound port to this file once serving");
 
@@ -66,6 +70,7 @@ int main(int argc, char** argv) {
     options.peers[kv[0]] = kv[1];
   }
   options.trusted_keys = absl::GetFlag(FLAGS_trusted_key);
+  options.definitions_dir = absl::GetFlag(FLAGS_definitions_dir);
 
   std::unique_ptr<grantflow::Clock> clock;
   if (!absl::GetFlag(FLAGS_clock_file).empty()) {

@@ -1,35 +1,51 @@
 #include "services/grantflowd/server.h"
 
 #include <filesystem>
+#include <iostream>
 #include <set>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "grantflow/workflow/v1/workflow.grpc.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/resource_quota.h"
 #include "services/applications/application_service.h"
 #include "services/common/auth.h"
+#include "services/common/grpc_status.h"
 #include "services/programmes/programme_service.h"
+#include "services/workflow/workflow_service.h"
 #include "storage/store.h"
+#include "workflows/definitions.h"
+#include "workflows/engine.h"
+#include "workflows/outbox.h"
 
 namespace grantflow {
 namespace {
 
 constexpr char kProgrammes[] = "programmes";
 constexpr char kApplications[] = "applications";
+constexpr char kWorkflow[] = "workflow";
+
+namespace wpb = ::grantflow::workflow::v1;
 
 class Host final : public GrantflowServer {
  public:
   int port() const override { return port_; }
 
   void Shutdown() override {
-    absl::MutexLock l(&mu_);
-    if (shut_down_ || server_ == nullptr) return;
-    shut_down_ = true;
+    {
+      absl::MutexLock l(&mu_);
+      if (shut_down_ || server_ == nullptr) return;
+      shut_down_ = true;
+    }
+    if (!stop_.HasBeenNotified()) stop_.Notify();
+    if (runner_.joinable()) runner_.join();
     server_->Shutdown();
   }
 
@@ -42,11 +58,27 @@ class Host final : public GrantflowServer {
     Wait();
   }
 
+  absl::Status RunBackgroundOnce() override {
+    absl::Status first;
+    const absl::Time now = clock_->Now();
+    if (engine_ != nullptr) {
+      auto fired = engine_->FireDueTimers(now);
+      if (!fired.ok() && first.ok()) first = fired.status();
+    }
+    for (workflows::Outbox* box : outboxes_) {
+      auto r = box->DeliverDue(now);
+      if (!r.ok() && first.ok()) first = r.status();
+    }
+    return first;
+  }
+
   absl::Status Init(const ServerOptions& o) {
-    if (o.data_dir.empty())
+    if (o.data_dir.empty()) {
       return absl::InvalidArgumentError("data_dir is required");
+    }
     if (o.clock == nullptr)
       return absl::InvalidArgumentError("clock is required");
+    clock_ = o.clock;
     std::vector<std::string> wanted = o.services;
     if (wanted.empty()) {
       for (const auto& [name, full] : HostableServices())
@@ -63,11 +95,22 @@ class Host final : public GrantflowServer {
       }
       hosted_.insert(s);
     }
-    if (hosted_.contains(kApplications) && !hosted_.contains(kProgrammes) &&
-        !o.peers.contains(kProgrammes)) {
-      return absl::InvalidArgumentError(
-          "applications needs programmes: host it too or pass "
-          "--peer=programmes=HOST:PORT");
+    // Who needs whom.
+    const std::vector<std::pair<std::string, std::string>> needs = {
+        {kApplications, kProgrammes},
+        {kApplications, kWorkflow},
+        {kProgrammes, kWorkflow}};
+    for (const auto& [service, peer] : needs) {
+      if (hosted_.contains(service) && !hosted_.contains(peer) &&
+          !o.peers.contains(peer)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(service, " needs ", peer,
+                         ": host it too or pass --peer=", peer, "=HOST:PORT"));
+      }
+    }
+    for (const auto& [name, addr] : o.peers) {
+      peers_[name] =
+          grpc::CreateChannel(addr, grpc::InsecureChannelCredentials());
     }
 
     absl::StatusOr<auth::KeyPairPaths> keys =
@@ -79,6 +122,9 @@ class Host final : public GrantflowServer {
       s = verifier_.AddPublicKeyPem(k);
       if (!s.ok()) return s;
     }
+    auto signer = auth::TokenSigner::FromPemFile(keys->private_pem);
+    if (!signer.ok()) return signer.status();
+    signer_ = *std::move(signer);
     env_ = CallEnv{&verifier_, o.clock};
 
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -90,6 +136,22 @@ class Host final : public GrantflowServer {
     quota.SetMaxThreads(o.max_threads);
     builder.SetResourceQuota(quota);
 
+    if (hosted_.contains(kWorkflow)) {
+      s = definitions_.AddBuiltIn();
+      if (s.ok() && !o.definitions_dir.empty()) {
+        s = definitions_.AddDirectory(o.definitions_dir);
+      }
+      if (!s.ok()) return s;
+      auto store = OpenStore(o.data_dir, kWorkflow);
+      if (!store.ok()) return store.status();
+      workflow_store_ = *std::move(store);
+      engine_ = std::make_unique<workflows::Engine>(workflow_store_.get(),
+                                                    &definitions_);
+      workflow_service_ =
+          std::make_unique<workflows::WorkflowServiceImpl>(engine_.get(), env_);
+      builder.RegisterService(workflow_service_.get());
+      outboxes_.push_back(&engine_->outbox());
+    }
     if (hosted_.contains(kProgrammes)) {
       auto store = OpenStore(o.data_dir, kProgrammes);
       if (!store.ok()) return store.status();
@@ -99,26 +161,52 @@ class Host final : public GrantflowServer {
       programme_service_ = std::make_unique<programmes::ProgrammeServiceImpl>(
           programmes_.get(), env_);
       builder.RegisterService(programme_service_.get());
+      programmes_outbox_ =
+          std::make_unique<workflows::Outbox>(programmes_store_.get());
+      programmes_outbox_->RegisterHandler(
+          programmes::kRegisterBudgetLineTask, [this](const wpb::Task& t) {
+            wpb::RegisterBudgetLineRequest req;
+            req.ParseFromString(t.payload());
+            wpb::LedgerLine out;
+            return CallWorkflow([&](auto* stub, auto* ctx) {
+              return stub->RegisterBudgetLine(ctx, req, &out);
+            });
+          });
+      outboxes_.push_back(programmes_outbox_.get());
     }
     if (hosted_.contains(kApplications)) {
       auto store = OpenStore(o.data_dir, kApplications);
       if (!store.ok()) return store.status();
       applications_store_ = *std::move(store);
-      if (hosted_.contains(kProgrammes)) {
-        round_source_ =
-            applications::NewGrpcRoundSource([this] { return in_process_; });
-      } else {
-        std::shared_ptr<grpc::Channel> peer = grpc::CreateChannel(
-            o.peers.at(kProgrammes), grpc::InsecureChannelCredentials());
-        round_source_ =
-            applications::NewGrpcRoundSource([peer] { return peer; });
-      }
+      round_source_ = applications::NewGrpcRoundSource(
+          [this] { return ChannelTo(kProgrammes); });
       applications_ = std::make_unique<applications::Applications>(
           applications_store_.get(), round_source_.get());
       application_service_ =
           std::make_unique<applications::ApplicationServiceImpl>(
               applications_.get(), env_);
       builder.RegisterService(application_service_.get());
+      applications_outbox_ =
+          std::make_unique<workflows::Outbox>(applications_store_.get());
+      applications_outbox_->RegisterHandler(
+          applications::kStartCaseTask, [this](const wpb::Task& t) {
+            wpb::StartCaseRequest req;
+            req.ParseFromString(t.payload());
+            wpb::Case out;
+            return CallWorkflow([&](auto* stub, auto* ctx) {
+              return stub->StartCase(ctx, req, &out);
+            });
+          });
+      applications_outbox_->RegisterHandler(
+          applications::kRecordFactTask, [this](const wpb::Task& t) {
+            wpb::RecordFactRequest req;
+            req.ParseFromString(t.payload());
+            wpb::Case out;
+            return CallWorkflow([&](auto* stub, auto* ctx) {
+              return stub->RecordFact(ctx, req, &out);
+            });
+          });
+      outboxes_.push_back(applications_outbox_.get());
     }
 
     server_ = builder.BuildAndStart();
@@ -129,10 +217,18 @@ class Host final : public GrantflowServer {
     in_process_ = server_->InProcessChannel(grpc::ChannelArguments());
     grpc::HealthCheckServiceInterface* health =
         server_->GetHealthCheckService();
-    for (const std::string& s : hosted_) {
-      health->SetServingStatus(HostableServices().at(s), true);
+    for (const std::string& name : hosted_) {
+      health->SetServingStatus(HostableServices().at(name), true);
     }
     health->SetServingStatus(true);
+    if (o.background_interval > absl::ZeroDuration()) {
+      runner_ = std::thread([this, interval = o.background_interval] {
+        while (!stop_.WaitForNotificationWithTimeout(interval)) {
+          absl::Status s = RunBackgroundOnce();
+          if (!s.ok()) std::cerr << "grantflowd background: " << s << "\n";
+        }
+      });
+    }
     return absl::OkStatus();
   }
 
@@ -146,24 +242,62 @@ class Host final : public GrantflowServer {
     return storage::OpenRocksDbStore(so);
   }
 
+  std::shared_ptr<grpc::Channel> ChannelTo(const std::string& service) {
+    if (hosted_.contains(service)) return in_process_;
+    return peers_.at(service);
+  }
+
+  // Calls WorkflowService as grantflowd itself, with a short-lived token.
+  template <typename Fn>
+  absl::Status CallWorkflow(Fn fn) {
+    auth::TokenClaims claims;
+    claims.principal.user =
+        absl::StrCat("grantflowd:", absl::StrJoin(hosted_, "+"));
+    claims.principal.roles = {"service"};
+    claims.issued_at = clock_->Now();
+    claims.expires_at = claims.issued_at + absl::Minutes(5);
+    auto token = signer_->Sign(claims);
+    if (!token.ok()) return token.status();
+    auto stub = wpb::WorkflowService::NewStub(ChannelTo(kWorkflow));
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + *token);
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(10));
+    return FromGrpcStatus(fn(stub.get(), &ctx));
+  }
+
   std::set<std::string> hosted_;
+  std::map<std::string, std::shared_ptr<grpc::Channel>> peers_;
+  Clock* clock_ = nullptr;
   auth::TokenVerifier verifier_;
+  std::unique_ptr<auth::TokenSigner> signer_;
   CallEnv env_;
   int port_ = 0;
+
+  workflows::DefinitionRegistry definitions_;
+  std::unique_ptr<storage::Store> workflow_store_;
+  std::unique_ptr<workflows::Engine> engine_;
+  std::unique_ptr<workflows::WorkflowServiceImpl> workflow_service_;
 
   std::unique_ptr<storage::Store> programmes_store_;
   std::unique_ptr<programmes::Programmes> programmes_;
   std::unique_ptr<programmes::ProgrammeServiceImpl> programme_service_;
+  std::unique_ptr<workflows::Outbox> programmes_outbox_;
 
   std::unique_ptr<storage::Store> applications_store_;
   std::unique_ptr<applications::RoundSource> round_source_;
   std::unique_ptr<applications::Applications> applications_;
   std::unique_ptr<applications::ApplicationServiceImpl> application_service_;
+  std::unique_ptr<workflows::Outbox> applications_outbox_;
 
-  // Declared after everything the server's handlers use, so it is destroyed
-  // (and drained) first.
+  std::vector<workflows::Outbox*> outboxes_;
+
+  // Declared after everything the handlers and the runner use, so they stop
+  // first on destruction.
   std::unique_ptr<grpc::Server> server_;
   std::shared_ptr<grpc::Channel> in_process_;
+  absl::Notification stop_;
+  std::thread runner_;
   absl::Mutex mu_;
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
 };
@@ -174,6 +308,7 @@ const std::map<std::string, std::string>& HostableServices() {
   static const auto* m = new std::map<std::string, std::string>{
       {kProgrammes, "grantflow.programmes.v1.ProgrammeService"},
       {kApplications, "grantflow.applications.v1.ApplicationService"},
+      {kWorkflow, "grantflow.workflow.v1.WorkflowService"},
   };
   return *m;
 }

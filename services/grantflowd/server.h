@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "services/common/clock.h"
 
 namespace grantflow {
@@ -30,6 +31,11 @@ struct ServerOptions {
   std::vector<std::string> trusted_keys;
   Clock* clock = nullptr;  // not owned; must outlive the server
   int max_threads = 64;    // beyond this, calls get RESOURCE_EXHAUSTED
+  // How often the background runner fires due timers and delivers outbox
+  // tasks; zero turns it off (tests then drive them by hand).
+  absl::Duration background_interval = absl::Milliseconds(100);
+  // Extra lifecycle definitions (*.textproto) beyond the built-in ones.
+  std::string definitions_dir;
 };
 
 class GrantflowServer {
@@ -48,6 +54,9 @@ class GrantflowServer {
   virtual void Shutdown() = 0;
   // Blocks until Shutdown() completes.
   virtual void Wait() = 0;
+  // Runs one background pass now: fires due timers and delivers due outbox
+  // tasks in every hosted store. Returns the first error.
+  virtual absl::Status RunBackgroundOnce() = 0;
 };
 
 }  // namespace grantflow

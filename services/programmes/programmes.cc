@@ -4,9 +4,11 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "services/common/crud.h"
 #include "services/common/resources.h"
 #include "storage/key_coding.h"
+#include "workflows/outbox.h"
 
 namespace grantflow::programmes {
 namespace {
@@ -62,6 +64,23 @@ std::optional<std::pair<std::string, std::string>> ParseChild(
     return std::nullopt;
   }
   return std::make_pair((*ids)[0], (*ids)[1]);
+}
+
+// Adds the task that tells the ledger about a line's ceiling.
+void RegisterWithLedger(storage::WriteSet& writes, const pb::BudgetLine& line,
+                        absl::Time now) {
+  workflow::v1::RegisterBudgetLineRequest reg;
+  reg.set_budget_line(line.name());
+  reg.set_ceiling_pence(line.ceiling_pence());
+  reg.set_request_id(
+      absl::StrCat("ledger:", absl::StrReplaceAll(line.name(), {{"/", "."}}),
+                   ":", absl::ToUnixMicros(now)));
+  workflow::v1::Task task;
+  task.set_id(reg.request_id());
+  task.set_kind(kRegisterBudgetLineTask);
+  task.set_case_name(line.name());
+  task.set_payload(reg.SerializeAsString());
+  workflows::Outbox::Enqueue(writes, task, now);
 }
 
 }  // namespace
@@ -294,7 +313,14 @@ absl::StatusOr<pb::BudgetLine> Programmes::CreateBudgetLine(
   const std::string fund_id = *fund;
   return CreateResource<pb::BudgetLine>(
       *store_, lines_, call, req, req.request_id(), t, req.budget_line(),
-      [&](storage::WriteSet&) { return RequireFund(fund_id); });
+      [&](storage::WriteSet& writes) {
+        absl::Status s = RequireFund(fund_id);
+        if (!s.ok()) return s;
+        pb::BudgetLine line = req.budget_line();
+        line.set_name(t.name);
+        RegisterWithLedger(writes, line, call.now);
+        return absl::OkStatus();
+      });
 }
 
 absl::StatusOr<pb::BudgetLine> Programmes::GetBudgetLine(
@@ -337,10 +363,13 @@ absl::StatusOr<pb::BudgetLine> Programmes::UpdateBudgetLine(
   Target t{ChildKey(ids->first, ids->second), req.budget_line().name()};
   return UpdateResource<pb::BudgetLine>(
       *store_, lines_, call, req, req.request_id(), t, req.budget_line(),
-      req.update_mask(), [](const pb::BudgetLine& merged, storage::WriteSet&) {
+      req.update_mask(),
+      [&](const pb::BudgetLine& merged, storage::WriteSet& writes) {
         errors::Violations mv;
         ValidateBudgetLine(merged, "budget_line", &mv);
-        return mv.ToStatus();
+        if (!mv.empty()) return mv.ToStatus();
+        RegisterWithLedger(writes, merged, call.now);
+        return absl::OkStatus();
       });
 }
 

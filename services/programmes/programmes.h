@@ -16,6 +16,11 @@ namespace grantflow::programmes {
 
 namespace pb = ::grantflow::programmes::v1;
 
+// Outbox task that registers a budget line's ceiling with the engine's
+// ledger; its payload is a workflow RegisterBudgetLineRequest.
+inline constexpr char kRegisterBudgetLineTask[] =
+    "workflow.register_budget_line";
+
 // Lifecycle definitions a round may use: "standard" has an interview stage,
 // "micro-grant" does not.
 inline constexpr char kStandardDefinition[] = "standard";

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
+#include "grantflow/workflow/v1/workflow.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "services/common/resources.h"
@@ -159,12 +160,20 @@ TEST(GrantflowdTest, ServicesRunAsSeparateProcesses) {
   SetClock(dir, testing::TestEpoch());
   const std::string prog_data = dir.Sub("prog");
   const std::string app_data = dir.Sub("apps");
-  testing::TokenMinter minter(prog_data);  // creates prog's key pair
-  Daemon programmes(dir, prog_data, "programmes", {"--services=programmes"});
+  testing::TokenMinter minter(prog_data);   // creates prog's key pair
+  testing::TokenMinter app_keys(app_data);  // and the applications process's
+  // Process 1: programmes and the engine. It trusts the applications
+  // process's key, which signs that process's own calls to the engine.
+  Daemon programmes(
+      dir, prog_data, "programmes",
+      {"--services=programmes,workflow",
+       "--trusted_key=" + app_data + "/keys/token-signing.pub.pem"});
   ASSERT_GT(programmes.port(), 0);
   Daemon applications(
       dir, app_data, "applications",
-      {"--services=applications", "--peer=programmes=" + programmes.addr(),
+      {"--services=applications",
+       "--peer=programmes=" + programmes.addr() +
+           ",workflow=" + programmes.addr(),
        "--trusted_key=" + prog_data + "/keys/token-signing.pub.pem"});
   ASSERT_GT(applications.port(), 0);
 
@@ -243,6 +252,34 @@ TEST(GrantflowdTest, ServicesRunAsSeparateProcesses) {
   apb::Application done;
   ASSERT_TRUE(apps->SubmitApplication(&ctx3, submit, &done).ok());
   EXPECT_EQ(done.state(), apb::Application::SUBMITTED);
+
+  // The submission reaches the engine in the other process through the
+  // applications outbox, and the budget line reached its ledger the same way.
+  auto engine = workflow::v1::WorkflowService::NewStub(programmes.Channel());
+  const std::string case_name =
+      "cases/" + created.name().substr(std::string("applications/").size());
+  workflow::v1::Case started;
+  for (int i = 0; i < 100; ++i) {
+    grpc::ClientContext c;
+    testing::Authorise(&c, admin);
+    workflow::v1::GetCaseRequest get;
+    get.set_name(case_name);
+    if (engine->GetCase(&c, get, &started).ok()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(started.state(), "SUBMITTED");
+  EXPECT_EQ(started.definition(), "standard");
+  EXPECT_TRUE(started.safeguarding_required())
+      << "the project works with children";
+  {
+    grpc::ClientContext c;
+    testing::Authorise(&c, admin);
+    workflow::v1::GetLedgerLineRequest get;
+    get.set_name("funds/lff/budgetLines/grants");
+    workflow::v1::LedgerLine line;
+    ASSERT_TRUE(engine->GetLedgerLine(&c, get, &line).ok());
+    EXPECT_EQ(line.ceiling_pence(), 21'500'000);
+  }
 
   // The applications process does not serve ProgrammeService itself.
   auto wrong = ppb::ProgrammeService::NewStub(applications.Channel());

@@ -8,6 +8,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "grantflow/workflow/v1/workflow.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
@@ -168,6 +169,7 @@ TEST_F(ServerTest, AuthenticationAndRoles) {
 TEST_F(ServerTest, EveryRpcRefusesAnonymousCalls) {
   (void)ppb::Fund::descriptor();
   (void)apb::Application::descriptor();
+  (void)workflow::v1::Case::descriptor();
   grpc::GenericStub generic(channel_);
   int methods = 0;
   for (const auto& [name, full] : HostableServices()) {
@@ -195,7 +197,7 @@ TEST_F(ServerTest, EveryRpcRefusesAnonymousCalls) {
       ++methods;
     }
   }
-  EXPECT_EQ(methods, 24);
+  EXPECT_EQ(methods, 37);
 }
 
 TEST_F(ServerTest, RetriedRequestIdReturnsTheFirstResult) {
