@@ -16,7 +16,8 @@ EngineHarness::EngineHarness(const std::string& path, bool sync) {
   if (!definitions_.AddBuiltIn().ok()) std::abort();
   workflows::OutboxOptions oo;
   oo.max_attempts = 3;
-  engine_ = std::make_unique<workflows::Engine>(store_.get(), &definitions_, oo);
+  engine_ =
+      std::make_unique<workflows::Engine>(store_.get(), &definitions_, oo);
 }
 
 Call EngineHarness::As(const std::string& user, std::vector<std::string> roles,
@@ -80,8 +81,7 @@ absl::Status EngineHarness::ToRecommended(const std::string& id) {
   return absl::OkStatus();
 }
 
-absl::Status EngineHarness::ToChecksPassed(const std::string& id,
-                                           int64_t pence,
+absl::Status EngineHarness::ToChecksPassed(const std::string& id, int64_t pence,
                                            const std::string& line) {
   absl::Status s = ToRecommended(id);
   if (!s.ok()) return s;

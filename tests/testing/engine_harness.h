@@ -36,10 +36,13 @@ class EngineHarness {
   Call Officer() const { return As("grace", {"grants_officer"}); }
   Call Approver() const { return As("ade", {"approver"}, 100'000'000); }
   Call Signatory() const { return As("amira", {"signatory"}); }
-  Call Finance() const { return As("fin", {"finance_approver", "finance_officer"}); }
+  Call Finance() const {
+    return As("fin", {"finance_approver", "finance_officer"});
+  }
   Call Safeguarding() const { return As("sam", {"safeguarding_officer"}); }
 
-  absl::StatusOr<wpb::LedgerLine> Line(const std::string& name, int64_t ceiling);
+  absl::StatusOr<wpb::LedgerLine> Line(const std::string& name,
+                                       int64_t ceiling);
   absl::StatusOr<wpb::Case> Start(const std::string& app_id,
                                   const std::string& definition = "standard",
                                   bool safeguarding = false);

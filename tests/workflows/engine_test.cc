@@ -24,7 +24,8 @@ constexpr char kLineA[] = "funds/lff/budgetLines/md2192-grants";
 constexpr char kLineB[] = "funds/lff/budgetLines/md2311-grants";
 
 std::string Reason(const absl::Status& s) {
-  return errors::ReasonOf(s).value_or("(none: " + std::string(s.message()) + ")");
+  return errors::ReasonOf(s).value_or("(none: " + std::string(s.message()) +
+                                      ")");
 }
 
 class EngineTest : public ::testing::Test {
@@ -146,9 +147,11 @@ TEST_F(EngineTest, RefusedFactsNameTheAcceptedOnesAndWriteNothing) {
 
 TEST_F(EngineTest, DuplicateRequestIdReturnsTheFirstResultOnce) {
   ASSERT_TRUE(h_->Start("a1").ok());
-  auto first = h_->Fact(h_->Officer(), "a1", "ELIGIBILITY_CHECK_STARTED", {}, "x");
+  auto first =
+      h_->Fact(h_->Officer(), "a1", "ELIGIBILITY_CHECK_STARTED", {}, "x");
   ASSERT_TRUE(first.ok());
-  auto again = h_->Fact(h_->Officer(), "a1", "ELIGIBILITY_CHECK_STARTED", {}, "x");
+  auto again =
+      h_->Fact(h_->Officer(), "a1", "ELIGIBILITY_CHECK_STARTED", {}, "x");
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(first->SerializeAsString(), again->SerializeAsString());
   EXPECT_EQ(Get("a1").event_count(), 2);
@@ -171,7 +174,8 @@ TEST_F(EngineTest, NoPaymentBeforeAnExecutedAgreement) {
   EXPECT_EQ(Reason(h_->Authorize("a1", "p1", 100).status()),
             "AGREEMENT_NOT_EXECUTED");
   ASSERT_TRUE(
-      h_->Fact(h_->Signatory(), "a1", "AGREEMENT_SIGNED_BY_RECIPIENT", v1).ok());
+      h_->Fact(h_->Signatory(), "a1", "AGREEMENT_SIGNED_BY_RECIPIENT", v1)
+          .ok());
   EXPECT_EQ(Reason(h_->Authorize("a1", "p1", 100).status()),
             "AGREEMENT_NOT_EXECUTED")
       << "one signature is not execution";
@@ -189,10 +193,11 @@ TEST_F(EngineTest, NoPaymentBeforeAnExecutedAgreement) {
                        .status()),
             "DOCUMENT_MISMATCH");
   ASSERT_TRUE(
-      h_->Fact(h_->Signatory(), "a1", "AGREEMENT_SIGNED_BY_RECIPIENT", v2).ok());
-  EXPECT_EQ(Reason(h_->Fact(h_->Approver(), "a1", "AGREEMENT_EXECUTED", v1)
-                       .status()),
-            "DOCUMENT_MISMATCH")
+      h_->Fact(h_->Signatory(), "a1", "AGREEMENT_SIGNED_BY_RECIPIENT", v2)
+          .ok());
+  EXPECT_EQ(
+      Reason(h_->Fact(h_->Approver(), "a1", "AGREEMENT_EXECUTED", v1).status()),
+      "DOCUMENT_MISMATCH")
       << "the countersignature must be on the same hash";
   // The same person cannot sign for both sides.
   Call both = h_->As("amira", {"approver"}, 100'000'000);
@@ -287,7 +292,8 @@ TEST_F(EngineTest, ConcurrentAwardsOnOneLineNeverOvershootTheCeiling) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(approved, 14) << "£100,000 / £7,000 = 14 whole awards";
   EXPECT_EQ(exceeded, kCases - 14);
-  EXPECT_EQ(Ledger("funds/lff/budgetLines/small").reserved_pence(), 14 * 700'000);
+  EXPECT_EQ(Ledger("funds/lff/budgetLines/small").reserved_pence(),
+            14 * 700'000);
 }
 
 TEST_F(EngineTest, ChecksAndConditionsGateTheAgreementAndPayments) {
@@ -302,9 +308,9 @@ TEST_F(EngineTest, ChecksAndConditionsGateTheAgreementAndPayments) {
   ASSERT_TRUE(h_->Fact(h_->Officer(), "kids", "CHECKS_STARTED").ok());
   wpb::FactPayload doc;
   doc.set_document_sha256(kDocV1);
-  EXPECT_EQ(Reason(h_->Fact(h_->Officer(), "kids", "AGREEMENT_ISSUED", doc)
-                       .status()),
-            "CHECKS_INCOMPLETE");
+  EXPECT_EQ(
+      Reason(h_->Fact(h_->Officer(), "kids", "AGREEMENT_ISSUED", doc).status()),
+      "CHECKS_INCOMPLETE");
   ASSERT_TRUE(h_->Fact(h_->Officer(), "kids", "DUE_DILIGENCE_PASSED").ok());
   auto r = h_->Fact(h_->Officer(), "kids", "AGREEMENT_ISSUED", doc);
   EXPECT_EQ(Reason(r.status()), "CHECKS_INCOMPLETE");
@@ -315,9 +321,9 @@ TEST_F(EngineTest, ChecksAndConditionsGateTheAgreementAndPayments) {
   ASSERT_TRUE(
       h_->Fact(h_->Safeguarding(), "kids", "CONDITION_RAISED", cond).ok());
   ASSERT_TRUE(h_->Fact(h_->Safeguarding(), "kids", "SAFEGUARDING_PASSED").ok());
-  EXPECT_EQ(Reason(h_->Fact(h_->Officer(), "kids", "AGREEMENT_ISSUED", doc)
-                       .status()),
-            "CONDITIONS_OPEN");
+  EXPECT_EQ(
+      Reason(h_->Fact(h_->Officer(), "kids", "AGREEMENT_ISSUED", doc).status()),
+      "CONDITIONS_OPEN");
   ASSERT_TRUE(
       h_->Fact(h_->Safeguarding(), "kids", "CONDITION_CLEARED", cond).ok());
   ASSERT_TRUE(h_->ToExecuted("kids").ok());
@@ -325,7 +331,8 @@ TEST_F(EngineTest, ChecksAndConditionsGateTheAgreementAndPayments) {
   cond.set_condition_id("insurance");
   cond.set_description("Public liability insurance certificate");
   ASSERT_TRUE(h_->Fact(h_->Officer(), "kids", "CONDITION_RAISED", cond).ok());
-  EXPECT_EQ(Reason(h_->Authorize("kids", "p1", 100).status()), "CONDITIONS_OPEN");
+  EXPECT_EQ(Reason(h_->Authorize("kids", "p1", 100).status()),
+            "CONDITIONS_OPEN");
   ASSERT_TRUE(h_->Fact(h_->Officer(), "kids", "CONDITION_CLEARED", cond).ok());
   EXPECT_TRUE(h_->Authorize("kids", "p1", 100).ok());
 }
@@ -397,11 +404,12 @@ TEST_F(EngineTest, ReportTimersMarkOverdueReports) {
 }
 
 TEST_F(EngineTest, ListCasesByStateFundAndRoundThroughIndexes) {
-  for (int i = 0; i < 30; ++i) ASSERT_TRUE(h_->Start(absl::StrCat("c", i)).ok());
+  for (int i = 0; i < 30; ++i)
+    ASSERT_TRUE(h_->Start(absl::StrCat("c", i)).ok());
   for (int i = 0; i < 10; ++i) {
-    ASSERT_TRUE(
-        h_->Fact(h_->Officer(), absl::StrCat("c", i), "ELIGIBILITY_CHECK_STARTED")
-            .ok());
+    ASSERT_TRUE(h_->Fact(h_->Officer(), absl::StrCat("c", i),
+                         "ELIGIBILITY_CHECK_STARTED")
+                    .ok());
   }
   auto count = [&](const std::string& state, const std::string& fund,
                    const std::string& round) {
@@ -463,7 +471,8 @@ TEST_F(EngineTest, OutboxRetriesWithBackoffThenParksWithoutBlockingOthers) {
   auto list = h_->engine().ListTasks(h_->Officer(), parked);
   ASSERT_EQ(list->tasks_size(), 2);
   EXPECT_EQ(list->tasks(0).last_error(), "peer down");
-  box.RegisterHandler("bad", [&](const wpb::Task&) { return absl::OkStatus(); });
+  box.RegisterHandler("bad",
+                      [&](const wpb::Task&) { return absl::OkStatus(); });
   wpb::RetryTaskRequest retry;
   retry.set_id("t-bad");
   retry.set_request_id("retry-1");

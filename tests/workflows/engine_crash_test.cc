@@ -1,0 +1,326 @@
+// The engine under SIGKILL. A child process runs a mixed workload (awards
+// reserving, agreements executing, payments authorising and confirming or
+// voiding, withdrawals, closures, and payment attempts that must be refused)
+// from several threads, reporting every acknowledged and every refused
+// command on a pipe. The parent kills it at a random moment, reopens the
+// store and checks:
+//  * every acknowledged command is in its case's history exactly once, and
+//    no refused command left anything behind;
+//  * replaying each case's history, no payment was authorised while the
+//    agreement was not executed (R1);
+//  * per case, paid + pending <= awarded (R2);
+//  * per budget line, reserved + committed <= ceiling (R3), and the ledger
+//    equals what the cases hold (case and ledger are written atomically);
+//  * the audit chain verifies.
+// 50 cycles by default; GRANTFLOW_SOAK=1 runs 300.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <map>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gtest/gtest.h"
+#include "services/common/errors.h"
+#include "tests/testing/engine_harness.h"
+#include "tests/testing/temp_dir.h"
+
+namespace grantflow::workflows {
+namespace {
+
+using ::grantflow::testing::EngineHarness;
+
+const std::vector<std::string> kLines = {"funds/lff/budgetLines/a",
+                                         "funds/lff/budgetLines/b"};
+
+// One line per command: "ack|refused <case> <request_id>".
+class Reporter {
+ public:
+  explicit Reporter(int fd) : fd_(fd) {}
+  void Say(const char* what, const std::string& case_id,
+           const std::string& request_id) {
+    std::string line = absl::StrCat(what, " ", case_id, " ", request_id, "\n");
+    if (write(fd_, line.data(), line.size()) < 0) _exit(5);
+  }
+
+ private:
+  int fd_;
+};
+
+// Runs one command and reports it. Returns whether it was acknowledged.
+template <typename Fn>
+bool Run(Reporter& r, const std::string& case_id, const std::string& rid,
+         Fn fn) {
+  absl::Status s = fn(rid);
+  if (s.ok()) {
+    r.Say("ack", case_id, rid);
+    return true;
+  }
+  if (absl::IsFailedPrecondition(s) || absl::IsAlreadyExists(s)) {
+    r.Say("refused", case_id, rid);
+    return false;
+  }
+  _exit(6);  // anything else is a bug
+}
+
+[[noreturn]] void Child(const std::string& path, int cycle, int fd) {
+  EngineHarness h(path);
+  Reporter rep(fd);
+  if (cycle == 0) {
+    for (const auto& l : kLines) {
+      if (!h.Line(l, 40'000'000).ok()) _exit(3);
+    }
+  }
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      std::mt19937 rng(cycle * 7919 + t);
+      for (int i = 0;; ++i) {
+        const std::string id = absl::StrCat("c", cycle, "-", t, "-", i);
+        int n = 0;
+        auto rid = [&] { return absl::StrCat(id, "-", n++); };
+        auto fact = [&](const Call& who, const char* f,
+                        wpb::FactPayload p = {}) {
+          return Run(rep, id, rid(), [&](const std::string& r) {
+            return h.Fact(who, id, f, p, r).status();
+          });
+        };
+        auto pay = [&](const std::string& pid, int64_t pence) {
+          return Run(rep, id, rid(), [&](const std::string& r) {
+            wpb::AuthorizePaymentRequest req;
+            req.set_name("cases/" + id);
+            req.set_payment_id(pid);
+            req.set_amount_pence(pence);
+            req.set_request_id(r);
+            return h.engine().AuthorizePayment(h.Finance(), req).status();
+          });
+        };
+        if (!Run(rep, id, rid(), [&](const std::string& r) {
+              wpb::StartCaseRequest req;
+              req.set_application("applications/" + id);
+              req.set_round("funds/lff/rounds/r1");
+              req.set_definition("standard");
+              req.set_request_id(r);
+              return h.engine()
+                  .StartCase(h.As("svc", {"service"}), req)
+                  .status();
+            })) {
+          _exit(7);
+        }
+        for (const char* f :
+             {"ELIGIBILITY_CHECK_STARTED", "ELIGIBLE", "SHORTLISTED",
+              "INTERVIEW_SCHEDULED", "RECOMMENDED"}) {
+          fact(h.Officer(), f);
+        }
+        pay("early", 100);  // must be refused: no agreement yet
+        wpb::FactPayload award;
+        const int64_t amount = 500'000 + (rng() % 40) * 100'000;
+        award.set_amount_pence(amount);
+        auto* a = award.add_allocations();
+        a->set_budget_line(kLines[rng() % 2]);
+        a->set_amount_pence(amount);
+        if (!fact(h.Approver(), "AWARD_APPROVED", award)) continue;
+        if (rng() % 4 == 0) {
+          fact(h.Officer(), "WITHDRAWN");
+          continue;
+        }
+        fact(h.Officer(), "CHECKS_STARTED");
+        fact(h.Officer(), "DUE_DILIGENCE_PASSED");
+        wpb::FactPayload doc;
+        doc.set_document_sha256(testing::kDocV1);
+        fact(h.Officer(), "AGREEMENT_ISSUED", doc);
+        pay("before-countersign", 100);  // refused
+        fact(h.Signatory(), "AGREEMENT_SIGNED_BY_RECIPIENT", doc);
+        fact(h.Approver(), "AGREEMENT_EXECUTED", doc);
+        fact(h.Officer(), "PROJECT_STARTED");
+        for (int p = 0; p < 3; ++p) {
+          const std::string pid = absl::StrCat("p", p);
+          const int64_t pence = amount / 2 + (rng() % 3) * 100'000;
+          if (!pay(pid, pence)) continue;  // may exceed the award: refused
+          Run(rep, id, rid(), [&](const std::string& r) -> absl::Status {
+            if (rng() % 3 == 0) {
+              wpb::VoidPaymentRequest v;
+              v.set_name("cases/" + id);
+              v.set_payment_id(pid);
+              v.set_reason("returned by the bank");
+              v.set_request_id(r);
+              return h.engine().VoidPayment(h.Finance(), v).status();
+            }
+            wpb::ConfirmPaymentRequest c;
+            c.set_name("cases/" + id);
+            c.set_payment_id(pid);
+            c.set_request_id(r);
+            return h.engine().ConfirmPayment(h.Finance(), c).status();
+          });
+        }
+        if (rng() % 2 == 0) fact(h.Officer(), "GRANT_CLOSED");
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  _exit(0);
+}
+
+struct Violations {
+  std::vector<std::string> list;
+  void Add(std::string v) { list.push_back(std::move(v)); }
+};
+
+void CheckStore(EngineHarness& h,
+                const std::map<std::string, std::set<std::string>>& acked,
+                const std::map<std::string, std::set<std::string>>& refused,
+                Violations* v) {
+  std::map<std::string, int64_t> reserved, committed, paid;
+  wpb::ListCasesRequest list;
+  list.set_page_size(500);
+  std::map<std::string, wpb::Case> cases;
+  do {
+    auto page = h.engine().ListCases(h.Officer(), list);
+    if (!page.ok()) return v->Add(std::string(page.status().message()));
+    for (const auto& c : page->cases()) cases[c.name()] = c;
+    list.set_page_token(page->next_page_token());
+  } while (!list.page_token().empty());
+
+  for (const auto& [name, c] : cases) {
+    // History: acknowledged exactly once, refused never, R1 by replay.
+    std::map<std::string, int> seen;
+    bool executed = false;
+    wpb::GetHistoryRequest hr;
+    hr.set_name(name);
+    hr.set_page_size(500);
+    int64_t posted = 0;
+    do {
+      auto page = h.engine().GetHistory(h.Officer(), hr);
+      if (!page.ok()) return v->Add(std::string(page.status().message()));
+      for (const auto& e : page->events()) {
+        ++seen[e.request_id()];
+        if (e.kind() == "AGREEMENT_EXECUTED") executed = true;
+        if (e.kind() == "AGREEMENT_ISSUED") executed = false;
+        if (e.kind() == "PAYMENT_AUTHORIZED" &&
+            (!executed || !e.agreement_executed())) {
+          v->Add(absl::StrCat(name, ": payment ", e.payment_id(),
+                              " authorised without an executed agreement"));
+        }
+        if (e.kind() == "PAYMENT_POSTED") posted += e.amount_pence();
+      }
+      hr.set_page_token(page->next_page_token());
+    } while (!hr.page_token().empty());
+    const std::string id = name.substr(6);
+    if (auto it = acked.find(id); it != acked.end()) {
+      for (const auto& rid : it->second) {
+        if (seen[rid] != 1) {
+          v->Add(absl::StrCat(name, ": acknowledged ", rid, " appears ",
+                              seen[rid], " times"));
+        }
+      }
+    }
+    if (auto it = refused.find(id); it != refused.end()) {
+      for (const auto& rid : it->second) {
+        if (seen.contains(rid)) {
+          v->Add(absl::StrCat(name, ": refused ", rid, " left an event"));
+        }
+      }
+    }
+    if (c.paid_pence() + c.pending_pence() > c.awarded_pence()) {
+      v->Add(absl::StrCat(name, ": paid + pending exceeds the award"));
+    }
+    if (posted != c.paid_pence()) {
+      v->Add(absl::StrCat(name, ": posted payments ", posted, " != paid ",
+                          c.paid_pence()));
+    }
+    const bool released = c.state() == "WITHDRAWN" || c.state() == "CLOSED" ||
+                          c.state() == "TERMINATED" ||
+                          c.state() == "DECLINED" || c.state() == "LAPSED" ||
+                          c.state() == "INELIGIBLE";
+    for (const auto& a : c.allocations()) {
+      paid[a.budget_line()] += a.paid_pence();
+      if (c.budget_committed()) {
+        committed[a.budget_line()] +=
+            released ? a.paid_pence() : a.amount_pence();
+      } else if (!released) {
+        reserved[a.budget_line()] += a.amount_pence();
+      }
+    }
+  }
+  for (const auto& line : kLines) {
+    wpb::GetLedgerLineRequest g;
+    g.set_name(line);
+    auto l = h.engine().GetLedgerLine(h.Officer(), g);
+    if (!l.ok()) continue;  // not yet registered when killed in cycle 0
+    if (l->reserved_pence() + l->committed_pence() > l->ceiling_pence()) {
+      v->Add(absl::StrCat(line, ": reserved + committed exceeds the ceiling"));
+    }
+    if (l->reserved_pence() != reserved[line] ||
+        l->committed_pence() != committed[line] ||
+        l->paid_pence() != paid[line]) {
+      v->Add(absl::StrCat(line, ": ledger ", l->reserved_pence(), "/",
+                          l->committed_pence(), "/", l->paid_pence(),
+                          " but cases hold ", reserved[line], "/",
+                          committed[line], "/", paid[line]));
+    }
+  }
+  auto chain = h.store().VerifyAuditChain();
+  if (!chain.ok() || !chain->ok) {
+    v->Add(absl::StrCat("audit chain broken: ",
+                        chain.ok() ? chain->problem : "unreadable"));
+  }
+}
+
+TEST(EngineCrashTest, RulesHoldAndNothingAcknowledgedIsLostUnderSigkill) {
+  const int cycles = std::getenv("GRANTFLOW_SOAK") ? 300 : 50;
+  testing::TempDir dir;
+  std::mt19937 rng(std::random_device{}());
+  std::map<std::string, std::set<std::string>> acked, refused;
+  size_t acked_count = 0;
+  Violations violations;
+  for (int cycle = 0; cycle < cycles; ++cycle) {
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+      close(fds[0]);
+      Child(dir.path(), cycle, fds[1]);
+    }
+    close(fds[1]);
+    std::this_thread::sleep_for(std::chrono::milliseconds(60 + rng() % 200));
+    kill(pid, SIGKILL);
+    int status;
+    waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "child exited early: " << status;
+    std::string out;
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(fds[0], buf, sizeof(buf))) > 0) out.append(buf, n);
+    close(fds[0]);
+    out = out.substr(
+        0, out.rfind('\n') == std::string::npos ? 0 : out.rfind('\n'));
+    for (absl::string_view line :
+         absl::StrSplit(out, '\n', absl::SkipEmpty())) {
+      std::vector<std::string> parts = absl::StrSplit(line, ' ');
+      if (parts.size() != 3) continue;
+      if (parts[0] == "ack") {
+        acked[parts[1]].insert(parts[2]);
+        ++acked_count;
+      } else {
+        refused[parts[1]].insert(parts[2]);
+      }
+    }
+    EngineHarness h(dir.path());
+    CheckStore(h, acked, refused, &violations);
+    if (!violations.list.empty()) break;
+  }
+  std::cout << "engine crash cycles: " << cycles
+            << ", acknowledged commands checked: " << acked_count
+            << ", cases: " << acked.size()
+            << ", violations: " << violations.list.size() << "\n";
+  for (const auto& v : violations.list) ADD_FAILURE() << v;
+  EXPECT_GT(acked_count, 1000u);
+}
+
+}  // namespace
+}  // namespace grantflow::workflows
