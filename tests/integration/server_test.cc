@@ -3,6 +3,8 @@
 // generated stubs and a generic (descriptor-only) stub.
 #include "services/grantflowd/server.h"
 
+#include <thread>
+
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.h"
@@ -300,6 +302,68 @@ TEST_F(ServerTest, GrantctlShowsTablesJsonAndViolations) {
       1);
   EXPECT_THAT(out, HasSubstr("- application.amount_requested_pence:"));
   EXPECT_THAT(out, HasSubstr("- application.boroughs_served[0]:"));
+}
+
+TEST_F(ServerTest, SubmissionStartsACaseThatMovesThroughTheEngine) {
+  testing::SeedOverGrpc(channel_.get(), admin_, testing::TestEpoch());
+  apb::Application submitted;
+  ASSERT_TRUE(DraftAndSubmit("funds/lff/rounds/open", &submitted).ok());
+  const std::string case_name =
+      "cases/" + submitted.name().substr(std::string("applications/").size());
+  auto engine = workflow::v1::WorkflowService::NewStub(channel_);
+  const std::string officer = minter_->Token("grace", {"grants_officer"});
+  workflow::v1::Case c;
+  for (int i = 0; i < 100; ++i) {
+    workflow::v1::GetCaseRequest get;
+    get.set_name(case_name);
+    if (engine->GetCase(Ctx(officer).get(), get, &c).ok()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(c.state(), "SUBMITTED");
+
+  // A fact the state does not accept: FAILED_PRECONDITION naming the facts.
+  workflow::v1::RecordFactRequest bad;
+  bad.set_name(case_name);
+  bad.set_fact("AGREEMENT_EXECUTED");
+  bad.set_request_id("bad");
+  grpc::Status s = engine->RecordFact(
+      Ctx(minter_->Token("ade", {"approver"})).get(), bad, &c);
+  ASSERT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("ELIGIBILITY_CHECK_STARTED"));
+  // An applicant cannot drive the engine at all.
+  EXPECT_EQ(engine->RecordFact(Ctx(amira_).get(), bad, &c).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  std::string out;
+  ASSERT_EQ(testing::RunCommand(
+                {GRANTCTL_PATH, "--addr", addr_, "--token", officer, "cases",
+                 "fact", case_name, "ELIGIBILITY_CHECK_STARTED", "--reason",
+                 "complete and in scope"},
+                &out),
+            0)
+      << out;
+  EXPECT_THAT(out, HasSubstr("ELIGIBILITY"));
+  ASSERT_EQ(testing::RunCommand({GRANTCTL_PATH, "--addr", addr_, "--token",
+                                 officer, "cases", "history", case_name},
+                                &out),
+            0);
+  EXPECT_THAT(out, HasSubstr("complete and in scope"));
+  EXPECT_THAT(out, HasSubstr("CASE_STARTED"));
+  // The seeded budget lines reached the ledger through the outbox.
+  for (int i = 0; i < 100; ++i) {
+    testing::RunCommand({GRANTCTL_PATH, "--addr", addr_, "--token", officer,
+                         "ledger", "show", "--fund", "funds/lff"},
+                        &out);
+    if (out.find("grants-b") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_THAT(out, HasSubstr("funds/lff/budgetLines/grants-a"));
+  EXPECT_THAT(out, HasSubstr("£215,000.00"));
+  ASSERT_EQ(testing::RunCommand({GRANTCTL_PATH, "--addr", addr_, "--token",
+                                 admin_, "outbox", "parked"},
+                                &out),
+            0);
+  EXPECT_THAT(out, ::testing::Not(HasSubstr("workflow.")));
 }
 
 }  // namespace

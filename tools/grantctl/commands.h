@@ -15,6 +15,10 @@ int OrganisationsCommand(Cli& cli);
 int ApplicationsCommand(Cli& cli);
 int EqualityCommand(Cli& cli);
 int SeedCommand(Cli& cli);
+int CasesCommand(Cli& cli);
+int LedgerCommand(Cli& cli);
+int PaymentsCommand(Cli& cli);
+int OutboxCommand(Cli& cli);
 // Works from server reflection alone: list, describe, call.
 int RpcCommand(Cli& cli);
 int HealthCommand(Cli& cli);

@@ -32,6 +32,12 @@ Global flags: --addr HOST:PORT ($GRANTFLOW_ADDR, default 127.0.0.1:50051)
        | submit applications/A [--etag E]
        | withdraw applications/A --reason TEXT
   equality get applications/A | set applications/A [--led-by C ...] [--serves C ...]
+  cases list [--state S] [--fund F] [--round R] [--all] | get CASE | history CASE
+        | fact CASE FACT [--data PAYLOAD_JSON] [--reason TEXT] [--etag E]
+  ledger show [--fund funds/F] | get funds/F/budgetLines/L
+  payments authorize CASE --id P --amount-pence N | confirm CASE --id P
+           | void CASE --id P --reason TEXT
+  outbox parked | waiting | retry TASK_ID
   seed FILE.json [--now RFC3339]       load demo data (safe to repeat)
   health [SERVICE]                     grpc.health.v1 check
   rpc list | describe SERVICE | call SERVICE/METHOD [JSON]   (server reflection only)
@@ -61,6 +67,10 @@ int main(int argc, char** argv) {
       {"applications", ApplicationsCommand},
       {"equality", EqualityCommand},
       {"seed", SeedCommand},
+      {"cases", CasesCommand},
+      {"ledger", LedgerCommand},
+      {"payments", PaymentsCommand},
+      {"outbox", OutboxCommand},
       {"rpc", RpcCommand},
       {"health", HealthCommand},
   };

@@ -11,70 +11,13 @@
 #include "grantflow/programmes/v1/programmes.grpc.pb.h"
 #include "services/common/money.h"
 #include "tools/grantctl/commands.h"
+#include "tools/grantctl/helpers.h"
 
 namespace grantflow::grantctl {
 namespace {
 
 namespace ppb = ::grantflow::programmes::v1;
 namespace apb = ::grantflow::applications::v1;
-
-std::string When(const google::protobuf::Timestamp& t) {
-  if (t.seconds() == 0 && t.nanos() == 0) return "-";
-  return absl::FormatTime("%Y-%m-%d %H:%M", absl::FromUnixSeconds(t.seconds()),
-                          absl::UTCTimeZone());
-}
-
-// Fills `msg` from --file PATH or --data JSON. Returns false (with a usage
-// message printed) when neither is given or the JSON does not parse.
-bool BodyFromArgs(Cli& cli, google::protobuf::Message* msg, bool required,
-                  int* rc) {
-  std::string json = cli.args().Get("data");
-  std::string path = cli.args().Get("file");
-  if (!path.empty() && !ReadFile(path, &json)) {
-    *rc = cli.Usage(absl::StrCat("cannot read ", path));
-    return false;
-  }
-  if (json.empty()) {
-    if (required) {
-      *rc = cli.Usage("give the resource as --file PATH or --data JSON");
-      return false;
-    }
-    return true;
-  }
-  std::string error;
-  if (!FromJson(json, msg, &error)) {
-    *rc =
-        cli.Usage(absl::StrCat("the JSON body does not match ",
-                               msg->GetDescriptor()->full_name(), ": ", error));
-    return false;
-  }
-  return true;
-}
-
-void SetMask(Cli& cli, google::protobuf::FieldMask* mask) {
-  for (const std::string& m : cli.args().GetAll("mask")) {
-    for (absl::string_view p : absl::StrSplit(m, ',', absl::SkipEmpty())) {
-      mask->add_paths(std::string(p));
-    }
-  }
-}
-
-// Runs a unary call and prints its result with `table` unless --json.
-template <typename Resp>
-int Show(Cli& cli, const grpc::Status& status, const Resp& resp,
-         const std::function<void(const Resp&, std::ostream&)>& table) {
-  if (!status.ok()) return cli.Fail(status);
-  if (cli.json()) return cli.Print(resp);
-  table(resp, cli.out());
-  return 0;
-}
-
-void NextPage(Cli& cli, const std::string& token) {
-  if (!token.empty() && !cli.json()) {
-    cli.out() << "(more: repeat with --page-token " << token
-              << " or use --all)\n";
-  }
-}
 
 // ---- tables ----
 
@@ -149,58 +92,6 @@ void AppDetail(const apb::Application& a, std::ostream& out) {
     out << "  withdrawn:     " << When(a.withdraw_time()) << " ("
         << a.withdraw_reason() << ")\n";
   }
-}
-
-template <typename Msg>
-std::function<void(const Msg&, std::ostream&)> OneRow(Table (*make)(),
-                                                      void (*row)(Table&,
-                                                                  const Msg&)) {
-  return [make, row](const Msg& m, std::ostream& out) {
-    Table t = make();
-    row(t, m);
-    t.Print(out);
-  };
-}
-
-// Lists every page when --all, else one page.
-template <typename Req, typename Resp, typename Item>
-int ListPages(
-    Cli& cli, Req req,
-    const std::function<grpc::Status(grpc::ClientContext*, const Req&, Resp*)>&
-        call,
-    const std::function<
-        const google::protobuf::RepeatedPtrField<Item>&(const Resp&)>& items,
-    Table table, void (*row)(Table&, const Item&)) {
-  int32_t size = 0;
-  if (cli.args().Has("page-size") &&
-      !absl::SimpleAtoi(cli.args().Get("page-size"), &size)) {
-    return cli.Usage("--page-size must be a number");
-  }
-  req.set_page_size(size);
-  req.set_page_token(cli.args().Get("page-token"));
-  Resp all;
-  std::string next;
-  do {
-    Resp resp;
-    auto ctx = cli.Context();
-    grpc::Status s = call(ctx.get(), req, &resp);
-    if (!s.ok()) return cli.Fail(s);
-    for (const Item& i : items(resp)) row(table, i);
-    all.MergeFrom(resp);
-    next = resp.next_page_token();
-    req.set_page_token(next);
-  } while (cli.args().Has("all") && !next.empty());
-  if (cli.json()) {
-    all.set_next_page_token(next);
-    return cli.Print(all);
-  }
-  table.Print(cli.out());
-  NextPage(cli, next);
-  return 0;
-}
-
-std::string Arg(Cli& cli, size_t i) {
-  return cli.args().positional.size() > i ? cli.args().positional[i] : "";
 }
 
 }  // namespace

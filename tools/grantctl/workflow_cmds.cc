@@ -1,0 +1,256 @@
+// grantctl commands for the workflow engine: cases, facts, the ledger,
+// payments and the outbox.
+#include "absl/strings/str_join.h"
+#include "grantflow/workflow/v1/workflow.grpc.pb.h"
+#include "services/common/money.h"
+#include "tools/grantctl/commands.h"
+#include "tools/grantctl/helpers.h"
+
+namespace grantflow::grantctl {
+namespace {
+
+namespace wpb = ::grantflow::workflow::v1;
+
+std::string CaseName(const std::string& arg) {
+  return arg.rfind("cases/", 0) == 0 ? arg : "cases/" + arg;
+}
+
+void CaseRows(Table& t, const wpb::Case& c) {
+  t.Add({c.name(), c.state(), c.round(),
+         c.awarded_pence() ? FormatPounds(c.awarded_pence()) : "-",
+         FormatPounds(c.paid_pence()), When(c.update_time())});
+}
+Table CaseTable() {
+  return Table({"CASE", "STATE", "ROUND", "AWARDED", "PAID", "UPDATED (UTC)"});
+}
+
+void CaseDetail(const wpb::Case& c, std::ostream& out) {
+  out << c.name() << "  " << c.state() << "  (etag " << c.etag() << ", "
+      << c.definition() << " v" << c.definition_version() << ")\n"
+      << "  application:   " << c.application() << "\n"
+      << "  round:         " << c.round() << "\n";
+  if (c.awarded_pence() > 0) {
+    out << "  award:         " << FormatPounds(c.awarded_pence())
+        << (c.budget_committed() ? " committed" : " reserved")
+        << "  (recommended by " << c.recommended_by() << ", approved by "
+        << c.approved_by() << ")\n";
+    for (const auto& a : c.allocations()) {
+      out << "    " << a.budget_line() << ": " << FormatPounds(a.amount_pence())
+          << " (paid " << FormatPounds(a.paid_pence()) << ")\n";
+    }
+  }
+  out << "  checks:        due diligence "
+      << (c.due_diligence_passed() ? "passed" : "not yet") << "; safeguarding "
+      << (!c.safeguarding_required() ? "not required"
+          : c.safeguarding_passed()  ? "passed"
+                                     : "required, not yet")
+      << "\n";
+  for (const auto& k : c.conditions()) {
+    out << "  condition:     " << k.id() << " (" << k.source() << ", "
+        << (k.open() ? "OPEN" : "cleared") << "): " << k.description() << "\n";
+  }
+  if (c.agreement().version() > 0) {
+    const auto& ag = c.agreement();
+    out << "  agreement:     v" << ag.version() << " sha256 "
+        << ag.document_sha256().substr(0, 12) << "…  recipient: "
+        << (ag.recipient().signer().empty() ? "unsigned"
+                                            : ag.recipient().signer())
+        << "  funder: "
+        << (ag.funder().signer().empty() ? "unsigned" : ag.funder().signer())
+        << (ag.executed() ? "  EXECUTED" : "") << "\n";
+  }
+  for (const auto& p : c.payments()) {
+    out << "  payment:       " << p.payment_id() << " "
+        << FormatPounds(p.amount_pence()) << " "
+        << wpb::Payment::State_Name(p.state()) << "\n";
+  }
+  out << "  paid:          " << FormatPounds(c.paid_pence()) << "  pending "
+      << FormatPounds(c.pending_pence()) << "\n";
+}
+
+void LedgerRows(Table& t, const wpb::LedgerLine& l) {
+  t.Add({l.name(), FormatPounds(l.ceiling_pence()),
+         FormatPounds(l.reserved_pence()), FormatPounds(l.committed_pence()),
+         FormatPounds(l.paid_pence()), FormatPounds(l.available_pence())});
+}
+Table LedgerTable() {
+  return Table(
+      {"BUDGET LINE", "CEILING", "RESERVED", "COMMITTED", "PAID", "AVAILABLE"});
+}
+
+void TaskRows(Table& t, const wpb::Task& k) {
+  t.Add({k.id(), k.kind(), k.case_name(), absl::StrCat(k.attempts()),
+         When(k.next_attempt_time()), k.last_error()});
+}
+Table TaskTable() {
+  return Table({"TASK", "KIND", "FOR", "ATTEMPTS", "NEXT (UTC)", "LAST ERROR"});
+}
+
+void PaymentLine(const wpb::Payment& p, std::ostream& out) {
+  out << p.payment_id() << "  " << FormatPounds(p.amount_pence()) << "  "
+      << wpb::Payment::State_Name(p.state()) << "  (agreement v"
+      << p.agreement_version() << ", authorised by " << p.authorized_by()
+      << ")\n";
+}
+
+}  // namespace
+
+int CasesCommand(Cli& cli) {
+  auto stub = wpb::WorkflowService::NewStub(cli.channel());
+  const std::string verb = Arg(cli, 1);
+  if (verb == "list") {
+    wpb::ListCasesRequest req;
+    req.set_state(cli.args().Get("state"));
+    req.set_fund(cli.args().Get("fund"));
+    req.set_round(cli.args().Get("round"));
+    return ListPages<wpb::ListCasesRequest, wpb::ListCasesResponse, wpb::Case>(
+        cli, req,
+        [&](auto* c, const auto& r, auto* o) {
+          return stub->ListCases(c, r, o);
+        },
+        [](const auto& r) -> const auto& { return r.cases(); }, CaseTable(),
+        CaseRows);
+  }
+  if (verb == "get") {
+    wpb::GetCaseRequest req;
+    req.set_name(CaseName(Arg(cli, 2)));
+    wpb::Case resp;
+    auto ctx = cli.Context();
+    return Show<wpb::Case>(cli, stub->GetCase(ctx.get(), req, &resp), resp,
+                           CaseDetail);
+  }
+  if (verb == "history") {
+    wpb::GetHistoryRequest req;
+    req.set_name(CaseName(Arg(cli, 2)));
+    Table table({"#", "WHEN (UTC)", "WHAT", "FROM", "TO", "BY", "REASON"});
+    return ListPages<wpb::GetHistoryRequest, wpb::GetHistoryResponse,
+                     wpb::CaseEvent>(
+        cli, req,
+        [&](auto* c, const auto& r, auto* o) {
+          return stub->GetHistory(c, r, o);
+        },
+        [](const auto& r) -> const auto& { return r.events(); }, table,
+        [](Table& t, const wpb::CaseEvent& e) {
+          std::string what = e.kind();
+          if (!e.payment_id().empty()) {
+            absl::StrAppend(&what, " ", e.payment_id(), " ",
+                            FormatPounds(e.amount_pence()));
+          }
+          t.Add({absl::StrCat(e.seq()), When(e.time()), what, e.from_state(),
+                 e.to_state(), e.actor(), e.reason()});
+        });
+  }
+  if (verb == "fact") {
+    wpb::RecordFactRequest req;
+    req.set_name(CaseName(Arg(cli, 2)));
+    req.set_fact(Arg(cli, 3));
+    int rc = 0;
+    if (!BodyFromArgs(cli, req.mutable_payload(), false, &rc)) return rc;
+    req.set_reason(cli.args().Get("reason"));
+    req.set_etag(cli.args().Get("etag"));
+    req.set_request_id(cli.RequestId());
+    wpb::Case resp;
+    auto ctx = cli.Context();
+    return Show<wpb::Case>(cli, stub->RecordFact(ctx.get(), req, &resp), resp,
+                           CaseDetail);
+  }
+  return cli.Usage(
+      "cases list [--state S] [--fund F] [--round R] [--all] | get CASE | "
+      "history CASE | fact CASE FACT [--data PAYLOAD_JSON] [--reason TEXT] "
+      "[--etag E]");
+}
+
+int LedgerCommand(Cli& cli) {
+  auto stub = wpb::WorkflowService::NewStub(cli.channel());
+  const std::string verb = Arg(cli, 1);
+  if (verb == "show" || verb == "list") {
+    wpb::ListLedgerRequest req;
+    req.set_fund(cli.args().Get("fund"));
+    return ListPages<wpb::ListLedgerRequest, wpb::ListLedgerResponse,
+                     wpb::LedgerLine>(
+        cli, req,
+        [&](auto* c, const auto& r, auto* o) {
+          return stub->ListLedger(c, r, o);
+        },
+        [](const auto& r) -> const auto& { return r.lines(); }, LedgerTable(),
+        LedgerRows);
+  }
+  if (verb == "get") {
+    wpb::GetLedgerLineRequest req;
+    req.set_name(Arg(cli, 2));
+    wpb::LedgerLine resp;
+    auto ctx = cli.Context();
+    return Show<wpb::LedgerLine>(cli,
+                                 stub->GetLedgerLine(ctx.get(), req, &resp),
+                                 resp, OneRow(LedgerTable, LedgerRows));
+  }
+  return cli.Usage("ledger show [--fund funds/F] | get funds/F/budgetLines/L");
+}
+
+int PaymentsCommand(Cli& cli) {
+  auto stub = wpb::WorkflowService::NewStub(cli.channel());
+  const std::string verb = Arg(cli, 1);
+  const std::string name = CaseName(Arg(cli, 2));
+  const std::string id = cli.args().Get("id");
+  wpb::Payment resp;
+  auto ctx = cli.Context();
+  grpc::Status s;
+  if (verb == "authorize" || verb == "authorise") {
+    wpb::AuthorizePaymentRequest req;
+    req.set_name(name);
+    req.set_payment_id(id);
+    int64_t pence = 0;
+    if (!absl::SimpleAtoi(cli.args().Get("amount-pence"), &pence)) {
+      return cli.Usage("--amount-pence must be a whole number of pence");
+    }
+    req.set_amount_pence(pence);
+    req.set_request_id(cli.RequestId());
+    s = stub->AuthorizePayment(ctx.get(), req, &resp);
+  } else if (verb == "confirm") {
+    wpb::ConfirmPaymentRequest req;
+    req.set_name(name);
+    req.set_payment_id(id);
+    req.set_request_id(cli.RequestId());
+    s = stub->ConfirmPayment(ctx.get(), req, &resp);
+  } else if (verb == "void") {
+    wpb::VoidPaymentRequest req;
+    req.set_name(name);
+    req.set_payment_id(id);
+    req.set_reason(cli.args().Get("reason"));
+    req.set_request_id(cli.RequestId());
+    s = stub->VoidPayment(ctx.get(), req, &resp);
+  } else {
+    return cli.Usage(
+        "payments authorize CASE --id P --amount-pence N | confirm CASE --id P "
+        "| void CASE --id P --reason TEXT");
+  }
+  return Show<wpb::Payment>(cli, s, resp, PaymentLine);
+}
+
+int OutboxCommand(Cli& cli) {
+  auto stub = wpb::WorkflowService::NewStub(cli.channel());
+  const std::string verb = Arg(cli, 1);
+  if (verb == "parked" || verb == "waiting") {
+    wpb::ListTasksRequest req;
+    req.set_parked(verb == "parked");
+    return ListPages<wpb::ListTasksRequest, wpb::ListTasksResponse, wpb::Task>(
+        cli, req,
+        [&](auto* c, const auto& r, auto* o) {
+          return stub->ListTasks(c, r, o);
+        },
+        [](const auto& r) -> const auto& { return r.tasks(); }, TaskTable(),
+        TaskRows);
+  }
+  if (verb == "retry") {
+    wpb::RetryTaskRequest req;
+    req.set_id(Arg(cli, 2));
+    req.set_request_id(cli.RequestId());
+    wpb::Task resp;
+    auto ctx = cli.Context();
+    return Show<wpb::Task>(cli, stub->RetryTask(ctx.get(), req, &resp), resp,
+                           OneRow(TaskTable, TaskRows));
+  }
+  return cli.Usage("outbox parked | waiting | retry TASK_ID");
+}
+
+}  // namespace grantflow::grantctl
