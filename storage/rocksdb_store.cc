@@ -51,6 +51,11 @@ void WriteSet::PutIndex(absl::string_view table, absl::string_view key) {
   ops_.push_back(
       {OpKind::kPutIndex, std::string(table), std::string(key), "", 0});
 }
+void WriteSet::Append(absl::string_view table, absl::string_view key,
+                      absl::string_view value) {
+  ops_.push_back({OpKind::kAppend, std::string(table), std::string(key),
+                  std::string(value), 0});
+}
 void WriteSet::Delete(absl::string_view table, absl::string_view key) {
   ops_.push_back(
       {OpKind::kDelete, std::string(table), std::string(key), "", 0});
@@ -187,16 +192,20 @@ class RocksDbStore final : public Store {
     Writer w(&writes);
     mu_.Lock();
     writers_.push_back(&w);
-    while (!w.done && &w != writers_.front()) w.cv.Wait(&mu_);
+    while (!w.done && (&w != writers_.front() || leading_)) w.cv.Wait(&mu_);
     if (w.done) {
       mu_.Unlock();
       return std::move(w.result);
     }
-    // This writer leads a group of those queued behind it.
+    // This writer leads a group of those queued behind it, and takes them
+    // off the queue; the next writer leads only once this group is folded
+    // and published as in flight (see CommitGroup).
+    leading_ = true;
     std::vector<Writer*> group;
-    for (Writer* queued : writers_) {
-      if (static_cast<int>(group.size()) >= options_.max_group_size) break;
-      group.push_back(queued);
+    while (!writers_.empty() &&
+           static_cast<int>(group.size()) < options_.max_group_size) {
+      group.push_back(writers_.front());
+      writers_.pop_front();
     }
     mu_.Unlock();
 
@@ -204,13 +213,11 @@ class RocksDbStore final : public Store {
 
     mu_.Lock();
     for (Writer* done : group) {
-      writers_.pop_front();
       if (done != &w) {
         done->done = true;
         done->cv.Signal();
       }
     }
-    if (!writers_.empty()) writers_.front()->cv.Signal();
     mu_.Unlock();
     return std::move(w.result);
   }
@@ -302,13 +309,20 @@ class RocksDbStore final : public Store {
     absl::CondVar cv;
   };
 
+  using Overlay = std::unordered_map<std::string, std::optional<uint64_t>>;
+
   // Current version of a full key as the group sees it: rows written earlier
-  // in the group first, then the database. nullopt when absent.
+  // in the group, then rows of the group still being written (`base`), then
+  // the database. nullopt when absent.
   absl::StatusOr<std::optional<uint64_t>> CurrentVersion(
-      const std::unordered_map<std::string, std::optional<uint64_t>>& overlay,
+      const Overlay* base, const Overlay& overlay,
       const std::string& full_key) {
     auto it = overlay.find(full_key);
     if (it != overlay.end()) return it->second;
+    if (base != nullptr) {
+      auto b = base->find(full_key);
+      if (b != base->end()) return b->second;
+    }
     std::string raw;
     rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), full_key, &raw);
     if (s.IsNotFound()) return std::optional<uint64_t>();
@@ -320,16 +334,24 @@ class RocksDbStore final : public Store {
 
   // Folds one WriteSet into `batch`; on a failed precondition, rolls the
   // batch back and leaves `overlay`, `seq` and `hash` unchanged.
-  absl::StatusOr<CommitResult> Fold(
-      const WriteSet& ws, rocksdb::WriteBatch* batch,
-      std::unordered_map<std::string, std::optional<uint64_t>>* overlay,
-      uint64_t* seq, std::string* hash) {
+  absl::StatusOr<CommitResult> Fold(const WriteSet& ws,
+                                    rocksdb::WriteBatch* batch,
+                                    const Overlay* base, Overlay* overlay,
+                                    uint64_t* seq, std::string* hash) {
+    // Rows this WriteSet wrote, and versions it has already looked up, so
+    // a key is read from the database at most once per WriteSet.
     std::unordered_map<std::string, std::optional<uint64_t>> local;
+    std::unordered_map<std::string, std::optional<uint64_t>> seen;
     auto current =
         [&](const std::string& k) -> absl::StatusOr<std::optional<uint64_t>> {
       auto it = local.find(k);
       if (it != local.end()) return it->second;
-      return CurrentVersion(*overlay, k);
+      auto cached = seen.find(k);
+      if (cached != seen.end()) return cached->second;
+      absl::StatusOr<std::optional<uint64_t>> v =
+          CurrentVersion(base, *overlay, k);
+      if (v.ok()) seen[k] = *v;
+      return v;
     };
     batch->SetSavePoint();
     auto fail = [&](absl::Status st) {
@@ -371,6 +393,10 @@ class RocksDbStore final : public Store {
           batch->Put(k, EncodeValue(0, ""));
           local[k] = 0;
           break;
+        case WriteSet::OpKind::kAppend:
+          batch->Put(k, EncodeValue(1, op.value));
+          local[k] = 1;
+          break;
         case WriteSet::OpKind::kDelete:
           batch->Delete(k);
           local[k] = std::nullopt;
@@ -404,27 +430,80 @@ class RocksDbStore final : public Store {
     return result;
   }
 
-  // Runs on the leader only; next_seq_ and last_hash_ are touched only here.
+  // Runs on the leader. Folding overlaps the previous group's write: the
+  // fold reads through that group's overlay, then waits for the write slot,
+  // so writes (and audit sequence numbers) stay in order. If the previous
+  // write failed, the fold is redone against what is really on disk.
   void CommitGroup(const std::vector<Writer*>& group) {
     rocksdb::WriteBatch batch;
-    std::unordered_map<std::string, std::optional<uint64_t>> overlay;
-    uint64_t seq = next_seq_;
-    std::string hash = last_hash_;
+    auto overlay = std::make_shared<Overlay>();
+    uint64_t seq;
+    std::string hash;
     std::vector<Writer*> passed;
-    for (Writer* w : group) {
-      w->result = Fold(*w->writes, &batch, &overlay, &seq, &hash);
-      if (w->result.ok()) passed.push_back(w);
+    uint64_t based_on;
+    std::shared_ptr<const Overlay> base;
+    auto fold = [&] {
+      batch.Clear();
+      overlay->clear();
+      passed.clear();
+      for (Writer* w : group) {
+        w->result =
+            Fold(*w->writes, &batch, base.get(), overlay.get(), &seq, &hash);
+        if (w->result.ok()) passed.push_back(w);
+      }
+    };
+    {
+      absl::MutexLock l(&state_mu_);
+      based_on = inflight_id_;
+      base = inflight_overlay_;
+      seq = based_on != 0 ? inflight_seq_ : next_seq_;
+      hash = based_on != 0 ? inflight_hash_ : last_hash_;
     }
-    if (passed.empty()) return;
-    rocksdb::WriteOptions wo;
-    wo.sync = options_.sync;
-    absl::Status s = FromRocks(db_->Write(wo, &batch), "commit");
-    if (!s.ok()) {
-      for (Writer* w : passed) w->result = s;
-      return;
+    fold();
+
+    write_mu_.Lock();
+    uint64_t my_id;
+    {
+      absl::MutexLock l(&state_mu_);
+      if (based_on != 0 && based_on == last_failed_id_) {
+        // The group this fold built on was never written: fold again.
+        base.reset();
+        seq = next_seq_;
+        hash = last_hash_;
+        state_mu_.Unlock();
+        fold();
+        state_mu_.Lock();
+      }
+      my_id = ++last_id_;
+      if (!passed.empty()) {
+        inflight_id_ = my_id;
+        inflight_overlay_ = overlay;
+        inflight_seq_ = seq;
+        inflight_hash_ = hash;
+      }
     }
-    next_seq_ = seq;
-    last_hash_ = std::move(hash);
+    // The next writer may lead (and fold) while this group is written.
+    mu_.Lock();
+    leading_ = false;
+    if (!writers_.empty()) writers_.front()->cv.Signal();
+    mu_.Unlock();
+
+    if (!passed.empty()) {
+      rocksdb::WriteOptions wo;
+      wo.sync = options_.sync;
+      absl::Status s = FromRocks(db_->Write(wo, &batch), "commit");
+      absl::MutexLock l(&state_mu_);
+      if (s.ok()) {
+        next_seq_ = seq;
+        last_hash_ = std::move(hash);
+      } else {
+        last_failed_id_ = my_id;
+        for (Writer* w : passed) w->result = s;
+      }
+      inflight_id_ = 0;
+      inflight_overlay_.reset();
+    }
+    write_mu_.Unlock();
   }
 
   std::unique_ptr<rocksdb::DB> db_;
@@ -432,10 +511,20 @@ class RocksDbStore final : public Store {
 
   absl::Mutex mu_;
   std::deque<Writer*> writers_ ABSL_GUARDED_BY(mu_);
+  bool leading_ ABSL_GUARDED_BY(mu_) = false;  // a leader is folding
 
-  // Owned by whichever writer currently leads; see CommitGroup.
-  uint64_t next_seq_;
-  std::string last_hash_;
+  // Held by the group whose batch is being written to RocksDB.
+  absl::Mutex write_mu_;
+  // The chain's committed end, and the group being written (if any).
+  absl::Mutex state_mu_;
+  uint64_t next_seq_ ABSL_GUARDED_BY(state_mu_);
+  std::string last_hash_ ABSL_GUARDED_BY(state_mu_);
+  uint64_t last_id_ ABSL_GUARDED_BY(state_mu_) = 0;
+  uint64_t last_failed_id_ ABSL_GUARDED_BY(state_mu_) = 0;
+  uint64_t inflight_id_ ABSL_GUARDED_BY(state_mu_) = 0;
+  std::shared_ptr<const Overlay> inflight_overlay_ ABSL_GUARDED_BY(state_mu_);
+  uint64_t inflight_seq_ ABSL_GUARDED_BY(state_mu_) = 0;
+  std::string inflight_hash_ ABSL_GUARDED_BY(state_mu_);
 };
 
 }  // namespace

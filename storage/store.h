@@ -66,6 +66,11 @@ class WriteSet {
            absl::string_view value);
   // Writes an index row: empty value, version 0, no read of the old row.
   void PutIndex(absl::string_view table, absl::string_view key);
+  // Writes a row the caller knows is new by construction (an append-only
+  // log keyed by a sequence it owns, such as a case's history): version 1,
+  // no read of the old row. Use Put when the row may exist.
+  void Append(absl::string_view table, absl::string_view key,
+              absl::string_view value);
   void Delete(absl::string_view table, absl::string_view key);
 
   // Appends an audit entry with the change. A WriteSet may carry several.
@@ -74,7 +79,14 @@ class WriteSet {
   bool empty() const { return ops_.empty() && audits_.empty(); }
 
   // Exposed for Store implementations.
-  enum class OpKind { kExpectAbsent, kExpectVersion, kPut, kPutIndex, kDelete };
+  enum class OpKind {
+    kExpectAbsent,
+    kExpectVersion,
+    kPut,
+    kPutIndex,
+    kAppend,
+    kDelete
+  };
   struct Op {
     OpKind kind;
     std::string table;

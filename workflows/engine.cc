@@ -101,7 +101,10 @@ void AddEvent(storage::WriteSet& w, wpb::Case& c, wpb::CaseEvent e,
   e.set_actor(call.principal.user);
   e.set_request_id(request_id);
   *e.mutable_time() = ToProto(call.now);
-  w.Put(kHistory, HistoryKey(CaseId(c.name()), e.seq()), e.SerializeAsString());
+  // History keys are (case, seq) with seq owned by the case row, which the
+  // same write updates under a version check: new by construction.
+  w.Append(kHistory, HistoryKey(CaseId(c.name()), e.seq()),
+           e.SerializeAsString());
 }
 
 void ScheduleTimer(storage::WriteSet& w, const wpb::Case& c,
@@ -215,9 +218,9 @@ absl::StatusOr<wpb::Case> Engine::StartCase(const Call& call,
           if (c.round() == req.round() && c.definition() == def->name()) {
             return c;  // already started: starting again changes nothing
           }
-          return absl::AlreadyExistsError(absl::StrCat(
-              "cases/", id, " already exists for ", c.round(), " (",
-              c.definition(), ")"));
+          return absl::AlreadyExistsError(
+              absl::StrCat("cases/", id, " already exists for ", c.round(),
+                           " (", c.definition(), ")"));
         }
         if (!absl::IsNotFound(existing.status())) return existing.status();
         wpb::Case c;
@@ -260,8 +263,9 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& call,
   if (fact == nullptr) {
     std::vector<std::string> names;
     for (const FactInfo& f : KnownFacts()) names.push_back(f.name);
-    v.Add("fact", absl::StrCat("'", req.fact(), "' is not a known fact; known: ",
-                               absl::StrJoin(names, ", ")));
+    v.Add("fact",
+          absl::StrCat("'", req.fact(), "' is not a known fact; known: ",
+                       absl::StrJoin(names, ", ")));
   }
   ValidateRequestId(req.request_id(), &v);
   if (!v.empty()) return v.ToStatus();
@@ -275,9 +279,9 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& call,
       allowed = allowed || call.principal.HasRole(r);
     }
     if (!allowed) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          call.principal.user, " may not record ", req.fact(),
-          "; roles that may: ", absl::StrJoin(fact->roles, ", ")));
+      return absl::PermissionDeniedError(
+          absl::StrCat(call.principal.user, " may not record ", req.fact(),
+                       "; roles that may: ", absl::StrJoin(fact->roles, ", ")));
     }
   }
   const std::string id = CaseId(req.name());
@@ -285,7 +289,8 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& call,
   auto pre = cases_.Get(Key(id), req.name());
   if (!pre.ok()) return pre.status();
   std::vector<std::string> line_names;
-  for (const auto& a : pre->msg.allocations()) line_names.push_back(a.budget_line());
+  for (const auto& a : pre->msg.allocations())
+    line_names.push_back(a.budget_line());
   if (fact->effect == Effect::kApproveAward) {
     for (const auto& a : req.payload().allocations()) {
       line_names.push_back(a.budget_line());
@@ -293,14 +298,19 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& call,
   }
   ScopedLocks line_lock(line_locks_, line_names);
 
+  // The case lock is held from here to the commit, so the first attempt can
+  // use the case as just read; a retry (lost commit race) reads it again.
+  std::optional<Versioned<wpb::Case>> first_read = *std::move(pre);
   return RunOnce<wpb::Case>(
       *store_, call, req.request_id(), req,
       [&](storage::WriteSet& w) -> absl::StatusOr<wpb::Case> {
-        auto cur = cases_.Get(Key(id), req.name());
+        absl::StatusOr<Versioned<wpb::Case>> cur =
+            first_read ? *std::move(first_read)
+                       : cases_.Get(Key(id), req.name());
+        first_read.reset();
         if (!cur.ok()) return cur.status();
         wpb::Case c = cur->msg;
-        auto def_or =
-            definitions_->Get(c.definition(), c.definition_version());
+        auto def_or = definitions_->Get(c.definition(), c.definition_version());
         if (!def_or.ok()) return def_or.status();
         const Definition& def = **def_or;
         const std::string* next = def.Next(c.state(), req.fact());
@@ -324,8 +334,9 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& call,
           std::vector<std::string> accepted = def.Accepted(c.state());
           return Refuse(
               "INVALID_TRANSITION",
-              absl::StrCat(c.name(), " is ", c.state(), ", which does not accept ",
-                           req.fact(), "; it accepts: ",
+              absl::StrCat(c.name(), " is ", c.state(),
+                           ", which does not accept ", req.fact(),
+                           "; it accepts: ",
                            accepted.empty() ? "nothing (terminal)"
                                             : absl::StrJoin(accepted, ", ")),
               {{"state", c.state()},
@@ -383,19 +394,19 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& call,
             if (!pv.empty()) return pv.ToStatus();
             if (actor == c.recommended_by()) {
               return Refuse("SEPARATION_OF_DUTIES",
-                            absl::StrCat(actor, " recommended this award and "
-                                                "so cannot approve it"));
+                            absl::StrCat(actor,
+                                         " recommended this award and "
+                                         "so cannot approve it"));
             }
             auto limit = call.principal.limits_pence.find("approve");
             int64_t allowed =
                 limit == call.principal.limits_pence.end() ? 0 : limit->second;
             if (p.amount_pence() > allowed) {
-              return Refuse(
-                  "DELEGATED_LIMIT_EXCEEDED",
-                  absl::StrCat(actor, " may approve up to ",
-                               FormatPounds(allowed), ", not ",
-                               FormatPounds(p.amount_pence())),
-                  {{"limit_pence", absl::StrCat(allowed)}});
+              return Refuse("DELEGATED_LIMIT_EXCEEDED",
+                            absl::StrCat(actor, " may approve up to ",
+                                         FormatPounds(allowed), ", not ",
+                                         FormatPounds(p.amount_pence())),
+                            {{"limit_pence", absl::StrCat(allowed)}});
             }
             for (const auto& a : p.allocations()) {
               auto line = LineFor(lines, a.budget_line());
@@ -556,10 +567,12 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& call,
                   !ids.insert(s.payment_id()).second) {
                 pv.Add(f + ".payment_id", "must be a unique short id");
               }
-              if (s.amount_pence() <= 0) pv.Add(f + ".amount_pence", "must be > 0");
+              if (s.amount_pence() <= 0)
+                pv.Add(f + ".amount_pence", "must be > 0");
               if (!s.requires_report().empty() &&
                   !reports.contains(s.requires_report())) {
-                pv.Add(f + ".requires_report", "names no report in payload.reports");
+                pv.Add(f + ".requires_report",
+                       "names no report in payload.reports");
               }
               scheduled += s.amount_pence();
             }
@@ -588,10 +601,9 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& call,
             *c.mutable_schedule() = p.schedule();
             *c.mutable_reports() = p.reports();
             for (const auto& r : p.reports()) {
-              ScheduleTimer(w, c, "MONITORING_REPORT_OVERDUE",
-                            FromProto(r.due_time()),
-                            absl::StrCat("report-", r.report_id()), 0,
-                            r.report_id());
+              ScheduleTimer(
+                  w, c, "MONITORING_REPORT_OVERDUE", FromProto(r.due_time()),
+                  absl::StrCat("report-", r.report_id()), 0, r.report_id());
             }
             details = absl::StrCat("agreement v", ag.version(),
                                    " executed; committed ",
@@ -652,8 +664,8 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& call,
         c.set_state(*next);
         *c.mutable_update_time() = ToProto(call.now);
         AddEvent(w, c, e, call, req.request_id());
-        const bool reentered = *next != old_state ||
-                               fact->effect == Effect::kIssueAgreement;
+        const bool reentered =
+            *next != old_state || fact->effect == Effect::kIssueAgreement;
         if (reentered) {
           c.set_state_entered_seq(c.event_count());
           const wpb::StateDef* sd = def.State(*next);
@@ -668,7 +680,8 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& call,
                           c.event_count(), "");
           }
         }
-        for (const std::string& kind : def.Transition(old_state, req.fact())->tasks()) {
+        for (const std::string& kind :
+             def.Transition(old_state, req.fact())->tasks()) {
           wpb::Task task;
           task.set_id(absl::StrCat(id, ":", c.event_count(), ":", kind));
           task.set_kind(kind);
@@ -765,7 +778,8 @@ absl::StatusOr<wpb::GetHistoryResponse> Engine::GetHistory(
   const std::string id = CaseId(req.name());
   auto exists = cases_.Exists(Key(id));
   if (!exists.ok()) return exists.status();
-  if (!*exists) return absl::NotFoundError(absl::StrCat("case ", req.name(), " not found"));
+  if (!*exists)
+    return absl::NotFoundError(absl::StrCat("case ", req.name(), " not found"));
   auto scan = store_->Scan(kHistory, Key(id), page.start_after, page.size);
   if (!scan.ok()) return scan.status();
   wpb::GetHistoryResponse resp;
@@ -803,10 +817,10 @@ absl::StatusOr<wpb::LedgerLine> Engine::RegisterBudgetLine(
           version = cur->version;
           const int64_t used = line.reserved_pence() + line.committed_pence();
           if (req.ceiling_pence() < used) {
-            return Refuse("CEILING_BELOW_USE",
-                          absl::StrCat(req.budget_line(), " already has ",
-                                       FormatPounds(used),
-                                       " reserved or committed"));
+            return Refuse(
+                "CEILING_BELOW_USE",
+                absl::StrCat(req.budget_line(), " already has ",
+                             FormatPounds(used), " reserved or committed"));
           }
         } else if (!absl::IsNotFound(cur.status())) {
           return cur.status();
@@ -819,9 +833,9 @@ absl::StatusOr<wpb::LedgerLine> Engine::RegisterBudgetLine(
         } else {
           ledger_.Replace(w, Key(req.budget_line()), line, version);
         }
-        AuditChange(w, call, req.budget_line(), req.request_id(),
-                    absl::StrCat("ledger ceiling ",
-                                 FormatPounds(req.ceiling_pence())));
+        AuditChange(
+            w, call, req.budget_line(), req.request_id(),
+            absl::StrCat("ledger ceiling ", FormatPounds(req.ceiling_pence())));
         line.set_etag(absl::StrCat(version + 1));
         return WithAvailable(line);
       });
@@ -933,7 +947,8 @@ absl::StatusOr<wpb::Payment> Engine::AuthorizePayment(
           std::vector<wpb::LedgerLine>&) -> absl::Status {
         auto def = definitions_->Get(c.definition(), c.definition_version());
         if (def.ok() && Terminal(**def, c.state())) {
-          return Refuse("CASE_CLOSED", absl::StrCat(c.name(), " is ", c.state()));
+          return Refuse("CASE_CLOSED",
+                        absl::StrCat(c.name(), " is ", c.state()));
         }
         // R1: an executed agreement, both signatures on the current
         // version's hash, by two different people.
@@ -980,15 +995,16 @@ absl::StatusOr<wpb::Payment> Engine::AuthorizePayment(
           if (!inst->requires_report().empty()) {
             bool accepted = false;
             for (const auto& r : c.reports()) {
-              accepted = accepted || (r.report_id() == inst->requires_report() &&
-                                      r.accepted());
+              accepted =
+                  accepted ||
+                  (r.report_id() == inst->requires_report() && r.accepted());
             }
             if (!accepted) {
-              return Refuse("REPORT_OUTSTANDING",
-                            absl::StrCat("monitoring report '",
-                                         inst->requires_report(),
-                                         "' must be accepted first"),
-                            {{"report", inst->requires_report()}});
+              return Refuse(
+                  "REPORT_OUTSTANDING",
+                  absl::StrCat("monitoring report '", inst->requires_report(),
+                               "' must be accepted first"),
+                  {{"report", inst->requires_report()}});
             }
           }
         }
@@ -1029,8 +1045,8 @@ absl::StatusOr<wpb::Payment> Engine::ConfirmPayment(
           if (q.payment_id() == req.payment_id()) p = &q;
         }
         if (p == nullptr) {
-          return absl::NotFoundError(absl::StrCat("no payment ", req.payment_id(),
-                                                  " on ", c.name()));
+          return absl::NotFoundError(
+              absl::StrCat("no payment ", req.payment_id(), " on ", c.name()));
         }
         if (p->state() != wpb::Payment::PENDING) {
           return Refuse("PAYMENT_NOT_PENDING",
@@ -1048,7 +1064,8 @@ absl::StatusOr<wpb::Payment> Engine::ConfirmPayment(
           if (take <= 0) continue;
           a.set_paid_pence(a.paid_pence() + take);
           for (auto& l : lines) {
-            if (l.name() == a.budget_line()) l.set_paid_pence(l.paid_pence() + take);
+            if (l.name() == a.budget_line())
+              l.set_paid_pence(l.paid_pence() + take);
           }
           left -= take;
         }
@@ -1060,7 +1077,8 @@ absl::StatusOr<wpb::Payment> Engine::ConfirmPayment(
 absl::StatusOr<wpb::Payment> Engine::VoidPayment(
     const Call& call, const wpb::VoidPaymentRequest& req) {
   if (req.reason().empty()) {
-    return errors::InvalidArgument({{"reason", "say why the payment is voided"}});
+    return errors::InvalidArgument(
+        {{"reason", "say why the payment is voided"}});
   }
   return PaymentCommand(
       call, req, req.payment_id(), "PAYMENT_VOIDED",
@@ -1071,8 +1089,8 @@ absl::StatusOr<wpb::Payment> Engine::VoidPayment(
           if (q.payment_id() == req.payment_id()) p = &q;
         }
         if (p == nullptr) {
-          return absl::NotFoundError(absl::StrCat("no payment ", req.payment_id(),
-                                                  " on ", c.name()));
+          return absl::NotFoundError(
+              absl::StrCat("no payment ", req.payment_id(), " on ", c.name()));
         }
         if (p->state() != wpb::Payment::PENDING) {
           return Refuse("PAYMENT_NOT_PENDING",
@@ -1130,7 +1148,8 @@ absl::StatusOr<int> Engine::FireDueTimers(absl::Time now, int limit) {
     req.set_name(t.case_name());
     req.set_fact(t.fact());
     req.mutable_payload()->set_report_id(t.report_id());
-    req.set_request_id(absl::StrCat("timer:", CaseId(t.case_name()), ":", t.id()));
+    req.set_request_id(
+        absl::StrCat("timer:", CaseId(t.case_name()), ":", t.id()));
     auto applied = Apply(call, req, &t, row.key);
     if (!applied.ok()) {
       // A timer that cannot apply must not fire forever: drop it, on record.
