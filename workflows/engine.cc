@@ -239,6 +239,11 @@ absl::StatusOr<wpb::Case> Engine::StartCase(const Call& call,
         e.set_to_state(c.state());
         AddEvent(w, c, e, call, req.request_id());
         c.set_state_entered_seq(c.event_count());
+        if (req.has_round_close_time() &&
+            def->Next(c.state(), "ROUND_CLOSED")) {
+          ScheduleTimer(w, c, "ROUND_CLOSED", FromProto(req.round_close_time()),
+                        "round-closed", c.state_entered_seq(), "");
+        }
         WriteCase(w, cases_, c, 0, "");
         AuditChange(w, call, c.name(), req.request_id(),
                     absl::StrCat("case started in ", c.state(), " under ",

@@ -40,6 +40,7 @@ const std::vector<FactInfo>& KnownFacts() {
          {"grants_officer"}},
         {"MONITORING_REPORT_OVERDUE", Effect::kReportOverdue, {}, true},
         {"SIGNATURE_DEADLINE_PASSED", Effect::kRelease, {}, true},
+        {"ROUND_CLOSED", Effect::kNone, {}, true},
         {"GRANT_CLOSED", Effect::kClose, {"grants_officer"}},
         {"TERMINATED", Effect::kTerminate, approvers},
         {"WITHDRAWN", Effect::kRelease, {"grants_officer", "service"}},

@@ -509,6 +509,7 @@ absl::StatusOr<pb::Application> Applications::SubmitApplication(
         start.set_safeguarding_required(app.works_with_children() ||
                                         app.works_with_adults_at_risk());
         start.set_request_id("start:" + AppId(app.name()));
+        *start.mutable_round_close_time() = round->close_time();
         workflow::v1::Task task;
         task.set_id(start.request_id());
         task.set_kind(kStartCaseTask);

@@ -11,6 +11,7 @@
 #include "tests/testing/engine_harness.h"
 #include "tests/testing/fixtures.h"
 #include "tests/testing/temp_dir.h"
+#include "workflows/facts.h"
 
 namespace grantflow::workflows {
 namespace {
@@ -123,7 +124,8 @@ TEST_F(EngineTest, RefusedFactsNameTheAcceptedOnesAndWriteNothing) {
   auto r = h_->Fact(h_->Approver(), "a1", "AWARD_APPROVED");
   EXPECT_EQ(Reason(r.status()), "INVALID_TRANSITION");
   EXPECT_THAT(std::string(r.status().message()),
-              HasSubstr("accepts: ELIGIBILITY_CHECK_STARTED, WITHDRAWN"));
+              HasSubstr("accepts: ELIGIBILITY_CHECK_STARTED, ROUND_CLOSED, "
+                        "WITHDRAWN"));
   EXPECT_TRUE(absl::IsInvalidArgument(
       h_->Fact(h_->Officer(), "a1", "BRIBED").status()));
   EXPECT_TRUE(
@@ -385,6 +387,31 @@ TEST_F(EngineTest, SignatureDeadlineLapsesTheCaseAndReleasesTheBudget) {
   EXPECT_EQ(Ledger(kLineA).reserved_pence(), 0);
   EXPECT_EQ(*h_->engine().FireDueTimers(h_->now + absl::Hours(24 * 400)), 0)
       << "timers fire once";
+}
+
+TEST_F(EngineTest, RoundCloseTimerStartsChecksOnWaitingCasesOnly) {
+  for (const char* id : {"waiting", "moved-on"}) {
+    wpb::StartCaseRequest r;
+    r.set_application(absl::StrCat("applications/", id));
+    r.set_round("funds/lff/rounds/r1");
+    r.set_definition("standard");
+    *r.mutable_round_close_time() = ToProto(h_->now + absl::Hours(24 * 7));
+    r.set_request_id(absl::StrCat("start-", id));
+    ASSERT_TRUE(h_->engine().StartCase(h_->As("svc", {"service"}), r).ok());
+  }
+  ASSERT_TRUE(
+      h_->Fact(h_->Officer(), "moved-on", "ELIGIBILITY_CHECK_STARTED").ok());
+  ASSERT_TRUE(h_->Fact(h_->Officer(), "moved-on", "ELIGIBLE").ok());
+  EXPECT_EQ(*h_->engine().FireDueTimers(h_->now + absl::Hours(24 * 6)), 0);
+  EXPECT_EQ(*h_->engine().FireDueTimers(h_->now + absl::Hours(24 * 7)), 2);
+  EXPECT_EQ(Get("waiting").state(), "ELIGIBILITY");
+  EXPECT_EQ(Get("moved-on").state(), "IN_ASSESSMENT")
+      << "a case already past SUBMITTED ignores the timer";
+  wpb::GetHistoryRequest hr;
+  hr.set_name("cases/waiting");
+  auto history = h_->engine().GetHistory(h_->Officer(), hr);
+  EXPECT_EQ(history->events(1).kind(), "ROUND_CLOSED");
+  EXPECT_EQ(history->events(1).actor(), kTimerActor);
 }
 
 TEST_F(EngineTest, ReportTimersMarkOverdueReports) {
