@@ -63,7 +63,8 @@ Result Measure(int threads, double seconds, Op op) {
         auto a = Clock::now();
         op(t, i);
         lat[t].push_back(
-            std::chrono::duration<double, std::micro>(Clock::now() - a).count());
+            std::chrono::duration<double, std::micro>(Clock::now() - a)
+                .count());
       }
     });
   }
@@ -99,6 +100,10 @@ class CountingStore : public storage::Store {
   absl::StatusOr<storage::Record> Get(absl::string_view t,
                                       absl::string_view k) override {
     return inner_->Get(t, k);
+  }
+  absl::StatusOr<std::vector<absl::StatusOr<storage::Record>>> MultiGet(
+      absl::string_view t, const std::vector<std::string>& k) override {
+    return inner_->MultiGet(t, k);
   }
   absl::StatusOr<storage::ScanResult> Scan(absl::string_view t,
                                            absl::string_view p,
@@ -206,8 +211,8 @@ Result RawRocks(const std::string& path, int threads, double seconds,
 }
 
 Result EngineTransitions(const std::string& path,
-                         const workflows::DefinitionRegistry& defs,
-                         int threads, double seconds) {
+                         const workflows::DefinitionRegistry& defs, int threads,
+                         double seconds) {
   auto store = Open(path, true);
   workflows::Engine engine(store.get(), &defs);
   // Each thread drives its own cases through five facts, starting a new
@@ -224,8 +229,8 @@ Result EngineTransitions(const std::string& path,
       ++case_no[t];
       step[t] = 0;
       wpb::StartCaseRequest s;
-      s.set_application(absl::StrCat("applications/t", threads, "-", t, "-",
-                                     case_no[t]));
+      s.set_application(
+          absl::StrCat("applications/t", threads, "-", t, "-", case_no[t]));
       s.set_round("funds/lff/rounds/r1");
       s.set_definition("standard");
       s.set_request_id(absl::StrCat("s", threads, "-", t, "-", case_no[t]));
@@ -254,8 +259,9 @@ void ListCasesScaling(const std::string& path,
   const Call svc = As("svc", {"service"});
   const Call officer = As("grace", {"grants_officer"});
   int loaded = 0;
-  std::printf("\nListCases (state=SUBMITTED, round filter, page_size=50), "
-              "median of 200 calls each\n");
+  std::printf(
+      "\nListCases (state=SUBMITTED, round filter, page_size=50), "
+      "median of 200 calls each\n");
   std::printf("%10s  %14s  %14s  %14s\n", "cases", "first page us",
               "deep page us", "by round us");
   for (int target : {10'000, 100'000, 1'000'000}) {
@@ -324,9 +330,9 @@ int main(int argc, char** argv) {
   std::string dir = absl::GetFlag(FLAGS_dir);
   bool own_dir = dir.empty();
   if (own_dir) {
-    std::string tmpl = (std::filesystem::temp_directory_path() /
-                        "grantflow-bench-XXXXXX")
-                           .string();
+    std::string tmpl =
+        (std::filesystem::temp_directory_path() / "grantflow-bench-XXXXXX")
+            .string();
     dir = mkdtemp(tmpl.data());
   }
   workflows::DefinitionRegistry defs;
@@ -334,9 +340,10 @@ int main(int argc, char** argv) {
   const double seconds = absl::GetFlag(FLAGS_seconds);
 
   Shape shape = MeasureShape(dir + "/shape", defs);
-  std::printf("engine_bench: one transition writes %d rows, ~%zu bytes; the "
-              "raw baseline writes batches of the same shape\n",
-              shape.rows, shape.bytes);
+  std::printf(
+      "engine_bench: one transition writes %d rows, ~%zu bytes; the "
+      "raw baseline writes batches of the same shape\n",
+      shape.rows, shape.bytes);
   std::printf("%5s  %12s %9s %9s  %12s %9s %9s  %7s\n", "conc", "raw/s",
               "raw p50", "raw p99", "engine/s", "eng p50", "eng p99", "ratio");
   for (absl::string_view c :
@@ -349,10 +356,10 @@ int main(int argc, char** argv) {
     }
     Result eng = EngineTransitions(absl::StrCat(dir, "/engine-", threads), defs,
                                    threads, seconds);
-    std::printf("%5d  %12.0f %7.0fus %7.0fus  %12.0f %7.0fus %7.0fus  %6.0f%%\n",
-                threads, raw.per_second, raw.p50_us, raw.p99_us,
-                eng.per_second, eng.p50_us, eng.p99_us,
-                100.0 * eng.per_second / raw.per_second);
+    std::printf(
+        "%5d  %12.0f %7.0fus %7.0fus  %12.0f %7.0fus %7.0fus  %6.0f%%\n",
+        threads, raw.per_second, raw.p50_us, raw.p99_us, eng.per_second,
+        eng.p50_us, eng.p99_us, 100.0 * eng.per_second / raw.per_second);
     std::fflush(stdout);
   }
   ListCasesScaling(dir + "/list", defs, absl::GetFlag(FLAGS_max_cases));

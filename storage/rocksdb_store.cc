@@ -145,6 +145,32 @@ class RocksDbStore final : public Store {
     return DecodeValue(raw);
   }
 
+  absl::StatusOr<std::vector<absl::StatusOr<Record>>> MultiGet(
+      absl::string_view table, const std::vector<std::string>& keys) override {
+    std::vector<std::string> full;
+    full.reserve(keys.size());
+    for (const auto& k : keys) full.push_back(FullKey(table, k));
+    std::vector<rocksdb::Slice> slices(full.begin(), full.end());
+    std::vector<rocksdb::PinnableSlice> values(keys.size());
+    std::vector<rocksdb::Status> statuses(keys.size());
+    db_->MultiGet(rocksdb::ReadOptions(), db_->DefaultColumnFamily(),
+                  slices.size(), slices.data(), values.data(), statuses.data(),
+                  /*sorted_input=*/false);
+    std::vector<absl::StatusOr<Record>> out;
+    out.reserve(keys.size());
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (statuses[i].IsNotFound()) {
+        out.push_back(
+            absl::NotFoundError(absl::StrCat("no row in table ", table)));
+      } else if (!statuses[i].ok()) {
+        return FromRocks(statuses[i], "multiget");
+      } else {
+        out.push_back(DecodeValue(View(values[i])));
+      }
+    }
+    return out;
+  }
+
   absl::StatusOr<ScanResult> Scan(absl::string_view table,
                                   absl::string_view prefix,
                                   absl::string_view start_after,
@@ -573,6 +599,10 @@ absl::StatusOr<std::unique_ptr<Store>> OpenRocksDbStore(
   ro.IncreaseParallelism(2);
   ro.max_open_files = 256;
   ro.keep_log_file_num = 4;
+  // Small memtables keep the group's serial insert and commit-time reads
+  // shallow (engine_bench: ~71-75% of raw at concurrency 64 vs ~69% at the
+  // 64 MiB default); flushes run on the other core.
+  ro.write_buffer_size = 8 << 20;
   // Lists read one row per index entry: bloom filters let point reads skip
   // files that cannot hold the key, and a larger block cache keeps the hot
   // blocks in memory as the tables grow.

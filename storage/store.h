@@ -137,6 +137,12 @@ class Store {
   virtual absl::StatusOr<Record> Get(absl::string_view table,
                                      absl::string_view key) = 0;
 
+  // Reads several rows of one table in one batched lookup (cheaper than
+  // separate Gets for a page of results). The i-th result is the i-th key's
+  // row or NOT_FOUND; the call itself fails only on I/O errors (INTERNAL).
+  virtual absl::StatusOr<std::vector<absl::StatusOr<Record>>> MultiGet(
+      absl::string_view table, const std::vector<std::string>& keys) = 0;
+
   // Returns up to `limit` rows of `table` whose key starts with `prefix`, in
   // key order, starting after `start_after` when it is non-empty.
   // INVALID_ARGUMENT if limit <= 0; INTERNAL on I/O failure.

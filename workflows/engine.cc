@@ -754,6 +754,7 @@ absl::StatusOr<wpb::ListCasesResponse> Engine::ListCases(
   }
   auto scan = store_->Scan(index, prefix, page.start_after, page.size);
   if (!scan.ok()) return scan.status();
+  std::vector<std::string> keys;
   for (const auto& row : scan->rows) {
     storage::KeyReader r(row.key);
     std::string skip, state, id;
@@ -761,11 +762,17 @@ absl::StatusOr<wpb::ListCasesResponse> Engine::ListCases(
     if (!r.ReadString(&state) || !r.ReadString(&id)) {
       return absl::DataLossError("malformed case index entry");
     }
-    auto got = cases_.Get(Key(id), id);
-    if (absl::IsNotFound(got.status())) continue;
-    if (!got.ok()) return got.status();
-    if (!req.fund().empty() && got->msg.fund() != req.fund()) continue;
-    *resp.add_cases() = std::move(got->msg);
+    keys.push_back(Key(id));
+  }
+  // One batched read for the page's cases.
+  auto rows = store_->MultiGet(kCases, keys);
+  if (!rows.ok()) return rows.status();
+  for (auto& rec : *rows) {
+    if (absl::IsNotFound(rec.status())) continue;
+    if (!rec.ok()) return rec.status();
+    wpb::Case c = cases_.Decode(*rec).msg;
+    if (!req.fund().empty() && c.fund() != req.fund()) continue;
+    *resp.add_cases() = std::move(c);
   }
   if (scan->more && !scan->rows.empty()) {
     resp.set_next_page_token(MakePageToken(query, scan->rows.back().key));

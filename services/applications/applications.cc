@@ -398,14 +398,21 @@ absl::StatusOr<pb::ListApplicationsResponse> Applications::ListApplications(
   absl::StatusOr<storage::ScanResult> scan =
       store_->Scan(index, prefix, page.start_after, page.size);
   if (!scan.ok()) return scan.status();
+  std::vector<std::string> keys;
   for (const storage::ScanRow& row : scan->rows) {
     std::optional<std::string> id = IdFromIndexKey(row.key, leading, true);
     if (!id) return absl::DataLossError("malformed application index entry");
-    auto got = apps_.Get(IdKey(*id), *id);
-    if (absl::IsNotFound(got.status())) continue;
-    if (!got.ok()) return got.status();
-    if (!req.round().empty() && got->msg.round() != req.round()) continue;
-    *resp.add_applications() = std::move(got->msg);
+    keys.push_back(IdKey(*id));
+  }
+  // One batched read for the page's applications.
+  auto rows = store_->MultiGet(apps_.table(), keys);
+  if (!rows.ok()) return rows.status();
+  for (auto& rec : *rows) {
+    if (absl::IsNotFound(rec.status())) continue;
+    if (!rec.ok()) return rec.status();
+    pb::Application app = apps_.Decode(*rec).msg;
+    if (!req.round().empty() && app.round() != req.round()) continue;
+    *resp.add_applications() = std::move(app);
   }
   if (scan->more && !scan->rows.empty()) {
     resp.set_next_page_token(MakePageToken(query, scan->rows.back().key));

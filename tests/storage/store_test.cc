@@ -263,3 +263,27 @@ TEST(StoreTest, CheckpointIsAReadableCopy) {
 
 }  // namespace
 }  // namespace grantflow::storage
+
+namespace grantflow::storage {
+namespace {
+
+TEST(StoreMultiGetTest, ReturnsEachRowOrNotFoundInOrder) {
+  testing::TempDir dir;
+  auto store = testing::OpenStore(dir.path());
+  WriteSet w;
+  w.Put("things", "a", "1");
+  w.Put("things", "c", "3");
+  w.Put("others", "b", "x");
+  ASSERT_TRUE(store->Commit(w).ok());
+  auto rows = store->MultiGet("things", {"c", "b", "a"});
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 3u);
+  EXPECT_EQ((*rows)[0]->value, "3");
+  EXPECT_TRUE(absl::IsNotFound((*rows)[1].status()))
+      << "a row of another table is not visible";
+  EXPECT_EQ((*rows)[2]->value, "1");
+  EXPECT_EQ((*rows)[2]->version, 1u);
+}
+
+}  // namespace
+}  // namespace grantflow::storage
