@@ -55,9 +55,9 @@ absl::StatusOr<std::unique_ptr<Definition>> Definition::Create(
   for (const wpb::TransitionDef& t : p.transitions()) {
     for (const std::string* s : {&t.from(), &t.to()}) {
       if (!d->states_.contains(*s)) {
-        return Invalid(p, absl::StrCat("transition ", t.from(), " --", t.fact(),
-                                       "--> ", t.to(), " names unknown state ",
-                                       *s));
+        return Invalid(
+            p, absl::StrCat("transition ", t.from(), " --", t.fact(), "--> ",
+                            t.to(), " names unknown state ", *s));
       }
     }
     if (FindFact(t.fact()) == nullptr) {
@@ -69,8 +69,8 @@ absl::StatusOr<std::unique_ptr<Definition>> Definition::Create(
                                      " has a transition (", t.fact(), ")"));
     }
     if (!d->next_.emplace(std::make_pair(t.from(), t.fact()), &t).second) {
-      return Invalid(p, absl::StrCat("two transitions for ", t.fact(),
-                                     " from ", t.from()));
+      return Invalid(p, absl::StrCat("two transitions for ", t.fact(), " from ",
+                                     t.from()));
     }
   }
   // Timers must fire facts their state accepts.
@@ -89,7 +89,8 @@ absl::StatusOr<std::unique_ptr<Definition>> Definition::Create(
     std::string s = queue.front();
     queue.pop_front();
     for (const wpb::TransitionDef& t : p.transitions()) {
-      if (t.from() == s && reached.insert(t.to()).second) queue.push_back(t.to());
+      if (t.from() == s && reached.insert(t.to()).second)
+        queue.push_back(t.to());
     }
   }
   bool any_terminal = false;
@@ -113,8 +114,8 @@ const std::string* Definition::Next(const std::string& state,
   return t == nullptr ? nullptr : &t->to();
 }
 
-const wpb::TransitionDef* Definition::Transition(const std::string& state,
-                                                 const std::string& fact) const {
+const wpb::TransitionDef* Definition::Transition(
+    const std::string& state, const std::string& fact) const {
   auto it = next_.find({state, fact});
   return it == next_.end() ? nullptr : it->second;
 }
@@ -190,9 +191,9 @@ absl::StatusOr<const Definition*> DefinitionRegistry::Latest(
     if (key.first == name) best = d.get();
   }
   if (best == nullptr) {
-    return absl::NotFoundError(absl::StrCat(
-        "no lifecycle definition '", name, "'; loaded: ",
-        absl::StrJoin(Names(), ", ")));
+    return absl::NotFoundError(
+        absl::StrCat("no lifecycle definition '", name,
+                     "'; loaded: ", absl::StrJoin(Names(), ", ")));
   }
   return best;
 }
@@ -201,9 +202,8 @@ absl::StatusOr<const Definition*> DefinitionRegistry::Get(
     const std::string& name, int version) const {
   auto it = defs_.find({name, version});
   if (it == defs_.end()) {
-    return absl::NotFoundError(
-        absl::StrCat("lifecycle definition ", name, " v", version,
-                     " is not loaded"));
+    return absl::NotFoundError(absl::StrCat("lifecycle definition ", name, " v",
+                                            version, " is not loaded"));
   }
   return it->second.get();
 }

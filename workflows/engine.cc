@@ -156,6 +156,22 @@ int64_t ReleaseHoldings(wpb::Case& c, Lines& lines) {
   return released;
 }
 
+// The case's payment `id`, which must still be PENDING (NOT_FOUND /
+// FAILED_PRECONDITION PAYMENT_NOT_PENDING otherwise).
+absl::StatusOr<wpb::Payment*> PendingPayment(wpb::Case& c,
+                                             const std::string& id) {
+  for (auto& p : *c.mutable_payments()) {
+    if (p.payment_id() != id) continue;
+    if (p.state() != wpb::Payment::PENDING) {
+      return Refuse(
+          "PAYMENT_NOT_PENDING",
+          absl::StrCat(id, " is ", wpb::Payment::State_Name(p.state())));
+    }
+    return &p;
+  }
+  return absl::NotFoundError(absl::StrCat("no payment ", id, " on ", c.name()));
+}
+
 wpb::LedgerLine WithAvailable(wpb::LedgerLine l) {
   l.set_available_pence(l.ceiling_pence() - l.reserved_pence() -
                         l.committed_pence());
@@ -1052,19 +1068,10 @@ absl::StatusOr<wpb::Payment> Engine::ConfirmPayment(
       call, req, req.payment_id(), "PAYMENT_POSTED",
       [&](wpb::Case& c, wpb::Payment* out,
           std::vector<wpb::LedgerLine>& lines) -> absl::Status {
-        wpb::Payment* p = nullptr;
-        for (auto& q : *c.mutable_payments()) {
-          if (q.payment_id() == req.payment_id()) p = &q;
-        }
-        if (p == nullptr) {
-          return absl::NotFoundError(
-              absl::StrCat("no payment ", req.payment_id(), " on ", c.name()));
-        }
-        if (p->state() != wpb::Payment::PENDING) {
-          return Refuse("PAYMENT_NOT_PENDING",
-                        absl::StrCat(req.payment_id(), " is ",
-                                     wpb::Payment::State_Name(p->state())));
-        }
+        absl::StatusOr<wpb::Payment*> found =
+            PendingPayment(c, req.payment_id());
+        if (!found.ok()) return found.status();
+        wpb::Payment* p = *found;
         p->set_state(wpb::Payment::POSTED);
         *p->mutable_settle_time() = ToProto(call.now);
         c.set_pending_pence(c.pending_pence() - p->amount_pence());
@@ -1096,19 +1103,10 @@ absl::StatusOr<wpb::Payment> Engine::VoidPayment(
       call, req, req.payment_id(), "PAYMENT_VOIDED",
       [&](wpb::Case& c, wpb::Payment* out,
           std::vector<wpb::LedgerLine>&) -> absl::Status {
-        wpb::Payment* p = nullptr;
-        for (auto& q : *c.mutable_payments()) {
-          if (q.payment_id() == req.payment_id()) p = &q;
-        }
-        if (p == nullptr) {
-          return absl::NotFoundError(
-              absl::StrCat("no payment ", req.payment_id(), " on ", c.name()));
-        }
-        if (p->state() != wpb::Payment::PENDING) {
-          return Refuse("PAYMENT_NOT_PENDING",
-                        absl::StrCat(req.payment_id(), " is ",
-                                     wpb::Payment::State_Name(p->state())));
-        }
+        absl::StatusOr<wpb::Payment*> found =
+            PendingPayment(c, req.payment_id());
+        if (!found.ok()) return found.status();
+        wpb::Payment* p = *found;
         p->set_state(wpb::Payment::VOIDED);
         p->set_void_reason(req.reason());
         *p->mutable_settle_time() = ToProto(call.now);

@@ -73,8 +73,8 @@ class Engine {
       const Call& call, const wpb::AuthorizePaymentRequest& req);
   absl::StatusOr<wpb::Payment> ConfirmPayment(
       const Call& call, const wpb::ConfirmPaymentRequest& req);
-  absl::StatusOr<wpb::Payment> VoidPayment(
-      const Call& call, const wpb::VoidPaymentRequest& req);
+  absl::StatusOr<wpb::Payment> VoidPayment(const Call& call,
+                                           const wpb::VoidPaymentRequest& req);
 
   absl::StatusOr<wpb::ListTasksResponse> ListTasks(
       const Call& call, const wpb::ListTasksRequest& req);

@@ -12,21 +12,21 @@
 namespace grantflow::workflows {
 
 enum class Effect {
-  kNone,               // moves the case only
-  kRecommend,          // remembers who recommended (R5)
-  kApproveAward,       // reserves the award on its budget lines (R3, R5)
+  kNone,          // moves the case only
+  kRecommend,     // remembers who recommended (R5)
+  kApproveAward,  // reserves the award on its budget lines (R3, R5)
   kDueDiligencePassed,
   kSafeguardingPassed,
-  kConditionRaised,    // opens a condition: blocks issue and payment (R4)
+  kConditionRaised,  // opens a condition: blocks issue and payment (R4)
   kConditionCleared,
-  kIssueAgreement,     // gate: checks complete, no open condition (R4)
-  kRecipientSigned,    // first signature, on the issued document
-  kExecute,            // countersignature on the same hash; commits budget (R1)
+  kIssueAgreement,   // gate: checks complete, no open condition (R4)
+  kRecipientSigned,  // first signature, on the issued document
+  kExecute,          // countersignature on the same hash; commits budget (R1)
   kReportAccepted,
   kReportOverdue,
-  kClose,              // releases what was committed but not paid
-  kRelease,            // side exits: releases everything reserved/committed
-  kTerminate,          // releases the unpaid remainder (recovery)
+  kClose,      // releases what was committed but not paid
+  kRelease,    // side exits: releases everything reserved/committed
+  kTerminate,  // releases the unpaid remainder (recovery)
 };
 
 struct FactInfo {

@@ -72,10 +72,10 @@ absl::StatusOr<DeliveryReport> Outbox::DeliverDue(absl::Time now, int limit) {
       auto it = handlers_.find(task.kind());
       if (it != handlers_.end()) handler = it->second;
     }
-    absl::Status outcome =
-        handler ? handler(task)
-                : absl::UnimplementedError(
-                      absl::StrCat("no handler for task kind ", task.kind()));
+    absl::Status outcome = handler
+                               ? handler(task)
+                               : absl::UnimplementedError(absl::StrCat(
+                                     "no handler for task kind ", task.kind()));
     absl::Status s = Finish(task, row.key, outcome, now, &report);
     if (!s.ok()) return s;
   }
@@ -103,9 +103,9 @@ absl::Status Outbox::Finish(const wpb::Task& task, const std::string& due_key,
       a.actor = "engine:outbox";
       a.action = "outbox/park";
       a.resource = task.case_name();
-      a.details = absl::StrCat("parked ", task.kind(), " task ", task.id(),
-                               " after ", next.attempts(), " attempts: ",
-                               next.last_error());
+      a.details =
+          absl::StrCat("parked ", task.kind(), " task ", task.id(), " after ",
+                       next.attempts(), " attempts: ", next.last_error());
       w.Audit(a);
       ++report->parked;
     } else {

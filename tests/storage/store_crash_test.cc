@@ -17,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "storage/store.h"
 #include "tests/testing/fixtures.h"
+#include "tests/testing/process.h"
 #include "tests/testing/temp_dir.h"
 
 namespace grantflow::storage {
@@ -56,31 +57,12 @@ TEST(StoreCrashTest, AcknowledgedCommitsSurviveSigkill) {
   std::mt19937 rng(std::random_device{}());
   std::set<std::string> acknowledged;
   for (int cycle = 0; cycle < cycles; ++cycle) {
-    int fds[2];
-    ASSERT_EQ(pipe(fds), 0);
-    pid_t pid = fork();
-    if (pid == 0) {
-      close(fds[0]);
-      RunChild(dir.path(), cycle, fds[1]);
-    }
-    close(fds[1]);
-    std::this_thread::sleep_for(std::chrono::milliseconds(30 + rng() % 250));
-    kill(pid, SIGKILL);
-    int status;
-    waitpid(pid, &status, 0);
-    ASSERT_TRUE(WIFSIGNALED(status)) << "child exited early: " << status;
-    std::string acks;
-    char buf[65536];
-    ssize_t n;
-    while ((n = read(fds[0], buf, sizeof(buf))) > 0) acks.append(buf, n);
-    close(fds[0]);
-    // A line cut by the kill was never fully acknowledged.
-    size_t last_newline = acks.rfind('\n');
-    acks =
-        last_newline == std::string::npos ? "" : acks.substr(0, last_newline);
-    for (absl::string_view k : absl::StrSplit(acks, '\n', absl::SkipEmpty())) {
-      acknowledged.emplace(k);
-    }
+    bool killed = false;
+    std::vector<std::string> acks = testing::RunAndKill(
+        [&](int fd) { RunChild(dir.path(), cycle, fd); },
+        std::chrono::milliseconds(30 + rng() % 250), &killed);
+    ASSERT_TRUE(killed) << "the child exited before it was killed";
+    acknowledged.insert(acks.begin(), acks.end());
 
     auto store = testing::OpenStore(dir.path());
     ASSERT_NE(store, nullptr);

@@ -77,6 +77,37 @@ int RunCommand(const std::vector<std::string>& argv, std::string* output) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+std::vector<std::string> RunAndKill(const std::function<void(int fd)>& child,
+                                    std::chrono::milliseconds delay,
+                                    bool* killed) {
+  int fds[2];
+  if (pipe(fds) != 0) std::abort();
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    child(fds[1]);
+    _exit(0);
+  }
+  close(fds[1]);
+  std::this_thread::sleep_for(delay);
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  *killed = WIFSIGNALED(status);
+  std::string out;
+  char buf[65536];
+  ssize_t n;
+  while ((n = read(fds[0], buf, sizeof(buf))) > 0) out.append(buf, n);
+  close(fds[0]);
+  std::vector<std::string> lines;
+  size_t start = 0;
+  for (size_t nl = out.find('\n'); nl != std::string::npos;
+       start = nl + 1, nl = out.find('\n', start)) {
+    if (nl > start) lines.push_back(out.substr(start, nl - start));
+  }
+  return lines;
+}
+
 int WaitForPortFile(const std::string& path, double seconds) {
   auto deadline = std::chrono::steady_clock::now() +
                   std::chrono::milliseconds(static_cast<int>(seconds * 1000));

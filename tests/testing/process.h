@@ -4,6 +4,8 @@
 
 #include <sys/types.h>
 
+#include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -27,6 +29,14 @@ class Process {
 // Runs a command to completion; returns its exit code and fills *output with
 // stdout and stderr together.
 int RunCommand(const std::vector<std::string>& argv, std::string* output);
+
+// Forks a child that runs `child(fd)` and must never return (it reports on
+// `fd`, one line per event); after `delay` the parent SIGKILLs it and returns
+// the complete lines it wrote, dropping a line the kill cut short. Sets
+// *killed to false when the child exited before the kill.
+std::vector<std::string> RunAndKill(const std::function<void(int fd)>& child,
+                                    std::chrono::milliseconds delay,
+                                    bool* killed);
 
 // Waits up to `seconds` for a file to hold a port number; 0 on timeout.
 int WaitForPortFile(const std::string& path, double seconds);

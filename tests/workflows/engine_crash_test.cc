@@ -28,6 +28,7 @@
 #include "gtest/gtest.h"
 #include "services/common/errors.h"
 #include "tests/testing/engine_harness.h"
+#include "tests/testing/process.h"
 #include "tests/testing/temp_dir.h"
 
 namespace grantflow::workflows {
@@ -279,28 +280,12 @@ TEST(EngineCrashTest, RulesHoldAndNothingAcknowledgedIsLostUnderSigkill) {
   size_t acked_count = 0;
   Violations violations;
   for (int cycle = 0; cycle < cycles; ++cycle) {
-    int fds[2];
-    ASSERT_EQ(pipe(fds), 0);
-    pid_t pid = fork();
-    if (pid == 0) {
-      close(fds[0]);
-      Child(dir.path(), cycle, fds[1]);
-    }
-    close(fds[1]);
-    std::this_thread::sleep_for(std::chrono::milliseconds(60 + rng() % 200));
-    kill(pid, SIGKILL);
-    int status;
-    waitpid(pid, &status, 0);
-    ASSERT_TRUE(WIFSIGNALED(status)) << "child exited early: " << status;
-    std::string out;
-    char buf[65536];
-    ssize_t n;
-    while ((n = read(fds[0], buf, sizeof(buf))) > 0) out.append(buf, n);
-    close(fds[0]);
-    out = out.substr(
-        0, out.rfind('\n') == std::string::npos ? 0 : out.rfind('\n'));
-    for (absl::string_view line :
-         absl::StrSplit(out, '\n', absl::SkipEmpty())) {
+    bool killed = false;
+    std::vector<std::string> out = testing::RunAndKill(
+        [&](int fd) { Child(dir.path(), cycle, fd); },
+        std::chrono::milliseconds(60 + rng() % 200), &killed);
+    ASSERT_TRUE(killed) << "the child exited before it was killed";
+    for (const std::string& line : out) {
       std::vector<std::string> parts = absl::StrSplit(line, ' ');
       if (parts.size() != 3) continue;
       if (parts[0] == "ack") {
