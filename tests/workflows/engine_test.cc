@@ -524,3 +524,57 @@ TEST_F(EngineTest, TerminationRecoversUnspentFunds) {
 
 }  // namespace
 }  // namespace grantflow::workflows
+
+namespace grantflow::workflows {
+namespace {
+
+// Tasks a definition attaches to a transition are written with it and
+// delivered through the engine's outbox.
+TEST(EngineTasksTest, TransitionTasksAreWrittenWithTheTransitionAndDelivered) {
+  testing::TempDir dir;
+  auto store = testing::OpenStore(dir.path());
+  DefinitionRegistry defs;
+  ASSERT_TRUE(defs.AddText("t", R"(
+      name: "tasked" version: 1 initial_state: "SUBMITTED"
+      states { name: "SUBMITTED" } states { name: "ELIGIBILITY" }
+      states { name: "DONE" terminal: true }
+      transitions { from: "SUBMITTED" fact: "ELIGIBILITY_CHECK_STARTED"
+                    to: "ELIGIBILITY" tasks: "duediligence.open_check" }
+      transitions { from: "ELIGIBILITY" fact: "INELIGIBLE" to: "DONE" })")
+                  .ok());
+  Engine engine(store.get(), &defs);
+  const absl::Time now = testing::TestEpoch();
+  wpb::StartCaseRequest start;
+  start.set_application("applications/a1");
+  start.set_round("funds/lff/rounds/r1");
+  start.set_definition("tasked");
+  start.set_request_id("s");
+  ASSERT_TRUE(
+      engine.StartCase(testing::MakeCall("svc", {"service"}, now), start).ok());
+  wpb::RecordFactRequest fact;
+  fact.set_name("cases/a1");
+  fact.set_fact("ELIGIBILITY_CHECK_STARTED");
+  fact.set_request_id("f");
+  ASSERT_TRUE(
+      engine
+          .RecordFact(testing::MakeCall("grace", {"grants_officer"}, now), fact)
+          .ok());
+  std::vector<std::string> seen;
+  engine.outbox().RegisterHandler(
+      "duediligence.open_check", [&](const wpb::Task& t) {
+        wpb::CaseEvent e;
+        e.ParseFromString(t.payload());
+        seen.push_back(t.case_name() + " " + e.kind());
+        return absl::OkStatus();
+      });
+  auto report = engine.outbox().DeliverDue(now);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->delivered, 1);
+  EXPECT_EQ(seen,
+            std::vector<std::string>{"cases/a1 ELIGIBILITY_CHECK_STARTED"});
+  EXPECT_EQ(engine.outbox().DeliverDue(now + absl::Hours(1))->delivered, 0)
+      << "delivered once, then gone";
+}
+
+}  // namespace
+}  // namespace grantflow::workflows
