@@ -7,6 +7,25 @@
 #include "services/applications/applications.h"
 #include "services/common/call.h"
 
+// The service's RPCs: X(Method, Request, Response).
+#define GRANTFLOW_APPLICATION_RPCS(X)                                     \
+  X(CreateOrganisation, pb::CreateOrganisationRequest, pb::Organisation)  \
+  X(GetOrganisation, pb::GetOrganisationRequest, pb::Organisation)        \
+  X(ListOrganisations, pb::ListOrganisationsRequest,                      \
+    pb::ListOrganisationsResponse)                                        \
+  X(UpdateOrganisation, pb::UpdateOrganisationRequest, pb::Organisation)  \
+  X(CreateApplication, pb::CreateApplicationRequest, pb::Application)     \
+  X(GetApplication, pb::GetApplicationRequest, pb::Application)           \
+  X(ListApplications, pb::ListApplicationsRequest,                        \
+    pb::ListApplicationsResponse)                                         \
+  X(UpdateApplication, pb::UpdateApplicationRequest, pb::Application)     \
+  X(SubmitApplication, pb::SubmitApplicationRequest, pb::Application)     \
+  X(WithdrawApplication, pb::WithdrawApplicationRequest, pb::Application) \
+  X(GetEqualityMonitoring, pb::GetEqualityMonitoringRequest,              \
+    pb::EqualityMonitoring)                                               \
+  X(UpdateEqualityMonitoring, pb::UpdateEqualityMonitoringRequest,        \
+    pb::EqualityMonitoring)
+
 namespace grantflow::applications {
 
 // Thread-safe. Does not own `domain`, which must outlive the service.
@@ -15,26 +34,7 @@ class ApplicationServiceImpl final : public pb::ApplicationService::Service {
   ApplicationServiceImpl(Applications* domain, CallEnv env)
       : domain_(domain), env_(env) {}
 
-#define GRANTFLOW_RPC(Method, Req, Resp)                            \
-  grpc::Status Method(grpc::ServerContext* ctx, const pb::Req* req, \
-                      pb::Resp* resp) override;
-  GRANTFLOW_RPC(CreateOrganisation, CreateOrganisationRequest, Organisation)
-  GRANTFLOW_RPC(GetOrganisation, GetOrganisationRequest, Organisation)
-  GRANTFLOW_RPC(ListOrganisations, ListOrganisationsRequest,
-                ListOrganisationsResponse)
-  GRANTFLOW_RPC(UpdateOrganisation, UpdateOrganisationRequest, Organisation)
-  GRANTFLOW_RPC(CreateApplication, CreateApplicationRequest, Application)
-  GRANTFLOW_RPC(GetApplication, GetApplicationRequest, Application)
-  GRANTFLOW_RPC(ListApplications, ListApplicationsRequest,
-                ListApplicationsResponse)
-  GRANTFLOW_RPC(UpdateApplication, UpdateApplicationRequest, Application)
-  GRANTFLOW_RPC(SubmitApplication, SubmitApplicationRequest, Application)
-  GRANTFLOW_RPC(WithdrawApplication, WithdrawApplicationRequest, Application)
-  GRANTFLOW_RPC(GetEqualityMonitoring, GetEqualityMonitoringRequest,
-                EqualityMonitoring)
-  GRANTFLOW_RPC(UpdateEqualityMonitoring, UpdateEqualityMonitoringRequest,
-                EqualityMonitoring)
-#undef GRANTFLOW_RPC
+  GRANTFLOW_APPLICATION_RPCS(GRANTFLOW_DECLARE_RPC)
 
  private:
   Applications* domain_;

@@ -36,16 +36,21 @@ std::string AppId(const std::string& name) {
   return name.substr(std::string("applications/").size());
 }
 
-// The application id at the end of an index key (its last component).
+std::string OrgId(const std::string& name) {
+  return name.substr(std::string("organisations/").size());
+}
+
+// The application id at the end of an index key: `leading_strings` string
+// components, the state, then the id.
 std::optional<std::string> IdFromIndexKey(absl::string_view key,
-                                          int leading_strings, bool has_state) {
+                                          int leading_strings) {
   storage::KeyReader r(key);
   std::string s;
   uint64_t state;
   for (int i = 0; i < leading_strings; ++i) {
     if (!r.ReadString(&s)) return std::nullopt;
   }
-  if (has_state && !r.ReadUint64(&state)) return std::nullopt;
+  if (!r.ReadUint64(&state)) return std::nullopt;
   if (!r.ReadString(&s) || !r.done()) return std::nullopt;
   return s;
 }
@@ -187,7 +192,7 @@ absl::StatusOr<pb::Organisation> Applications::GetOrganisation(
   if (!v.empty()) return v.ToStatus();
   absl::Status access = CheckOrgAccess(call, req.name(), /*write=*/false);
   if (!access.ok()) return access;
-  auto got = orgs_.Get(IdKey(req.name().substr(14)), req.name());
+  auto got = orgs_.Get(IdKey(OrgId(req.name())), req.name());
   if (!got.ok()) return got.status();
   return got->msg;
 }
@@ -201,7 +206,7 @@ absl::StatusOr<pb::ListOrganisationsResponse> Applications::ListOrganisations(
   if (IsOrganisationScoped(call.principal)) {
     // Only the caller's own organisation, if they may see it.
     if (CheckOrgAccess(call, call.principal.organisation, false).ok()) {
-      auto got = orgs_.Get(IdKey(call.principal.organisation.substr(14)),
+      auto got = orgs_.Get(IdKey(OrgId(call.principal.organisation)),
                            call.principal.organisation);
       if (got.ok()) *resp.add_organisations() = got->msg;
     }
@@ -230,8 +235,7 @@ absl::StatusOr<pb::Organisation> Applications::UpdateOrganisation(
   const bool scoped = IsOrganisationScoped(call.principal);
   return UpdateResource<pb::Organisation>(
       *store_, orgs_, call, req, req.request_id(),
-      Target{IdKey(name.substr(14)), name}, req.organisation(),
-      req.update_mask(),
+      Target{IdKey(OrgId(name)), name}, req.organisation(), req.update_mask(),
       [&](const pb::Organisation& merged, storage::WriteSet&) {
         errors::Violations mv;
         ValidateOrganisation(merged, "organisation", &mv);
@@ -400,7 +404,7 @@ absl::StatusOr<pb::ListApplicationsResponse> Applications::ListApplications(
   if (!scan.ok()) return scan.status();
   std::vector<std::string> keys;
   for (const storage::ScanRow& row : scan->rows) {
-    std::optional<std::string> id = IdFromIndexKey(row.key, leading, true);
+    std::optional<std::string> id = IdFromIndexKey(row.key, leading);
     if (!id) return absl::DataLossError("malformed application index entry");
     keys.push_back(IdKey(*id));
   }

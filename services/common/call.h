@@ -57,4 +57,22 @@ grpc::Status Serve(grpc::ServerContext* context, const CallEnv& env,
 
 }  // namespace grantflow
 
+// Service adapters list their RPCs once, as X(Method, Request, Response), and
+// expand the list twice: GRANTFLOW_DECLARE_RPC in the class, and
+// GRANTFLOW_DEFINE_RPC in the .cc, where each RPC authenticates, authorises
+// by its full method name and hands the request to `domain->Method`.
+#define GRANTFLOW_DECLARE_RPC(Method, Req, Resp)                            \
+  grpc::Status Method(grpc::ServerContext* ctx, const Req* req, Resp* resp) \
+      override;
+
+#define GRANTFLOW_DEFINE_RPC(Class, Service, domain, Method, Req, Resp) \
+  grpc::Status Class::Method(grpc::ServerContext* ctx, const Req* req,  \
+                             Resp* resp) {                              \
+    return ::grantflow::Serve(                                          \
+        ctx, env_, "/" Service "/" #Method, *req, resp,                 \
+        [this](const ::grantflow::Call& call, const Req& r) {           \
+          return domain->Method(call, r);                               \
+        });                                                             \
+  }
+
 #endif  // GRANTFLOW_SERVICES_COMMON_CALL_H_

@@ -7,6 +7,21 @@
 #include "services/common/call.h"
 #include "services/programmes/programmes.h"
 
+// The service's RPCs: X(Method, Request, Response).
+#define GRANTFLOW_PROGRAMME_RPCS(X)                                           \
+  X(CreateFund, pb::CreateFundRequest, pb::Fund)                              \
+  X(GetFund, pb::GetFundRequest, pb::Fund)                                    \
+  X(ListFunds, pb::ListFundsRequest, pb::ListFundsResponse)                   \
+  X(UpdateFund, pb::UpdateFundRequest, pb::Fund)                              \
+  X(CreateBudgetLine, pb::CreateBudgetLineRequest, pb::BudgetLine)            \
+  X(GetBudgetLine, pb::GetBudgetLineRequest, pb::BudgetLine)                  \
+  X(ListBudgetLines, pb::ListBudgetLinesRequest, pb::ListBudgetLinesResponse) \
+  X(UpdateBudgetLine, pb::UpdateBudgetLineRequest, pb::BudgetLine)            \
+  X(CreateRound, pb::CreateRoundRequest, pb::Round)                           \
+  X(GetRound, pb::GetRoundRequest, pb::Round)                                 \
+  X(ListRounds, pb::ListRoundsRequest, pb::ListRoundsResponse)                \
+  X(UpdateRound, pb::UpdateRoundRequest, pb::Round)
+
 namespace grantflow::programmes {
 
 // Thread-safe. Does not own `domain`, which must outlive the service.
@@ -15,23 +30,7 @@ class ProgrammeServiceImpl final : public pb::ProgrammeService::Service {
   ProgrammeServiceImpl(Programmes* domain, CallEnv env)
       : domain_(domain), env_(env) {}
 
-#define GRANTFLOW_RPC(Method, Req, Resp)                            \
-  grpc::Status Method(grpc::ServerContext* ctx, const pb::Req* req, \
-                      pb::Resp* resp) override;
-  GRANTFLOW_RPC(CreateFund, CreateFundRequest, Fund)
-  GRANTFLOW_RPC(GetFund, GetFundRequest, Fund)
-  GRANTFLOW_RPC(ListFunds, ListFundsRequest, ListFundsResponse)
-  GRANTFLOW_RPC(UpdateFund, UpdateFundRequest, Fund)
-  GRANTFLOW_RPC(CreateBudgetLine, CreateBudgetLineRequest, BudgetLine)
-  GRANTFLOW_RPC(GetBudgetLine, GetBudgetLineRequest, BudgetLine)
-  GRANTFLOW_RPC(ListBudgetLines, ListBudgetLinesRequest,
-                ListBudgetLinesResponse)
-  GRANTFLOW_RPC(UpdateBudgetLine, UpdateBudgetLineRequest, BudgetLine)
-  GRANTFLOW_RPC(CreateRound, CreateRoundRequest, Round)
-  GRANTFLOW_RPC(GetRound, GetRoundRequest, Round)
-  GRANTFLOW_RPC(ListRounds, ListRoundsRequest, ListRoundsResponse)
-  GRANTFLOW_RPC(UpdateRound, UpdateRoundRequest, Round)
-#undef GRANTFLOW_RPC
+  GRANTFLOW_PROGRAMME_RPCS(GRANTFLOW_DECLARE_RPC)
 
  private:
   Programmes* domain_;

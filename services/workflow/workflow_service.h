@@ -7,6 +7,22 @@
 #include "services/common/call.h"
 #include "workflows/engine.h"
 
+// The service's RPCs: X(Method, Request, Response).
+#define GRANTFLOW_WORKFLOW_RPCS(X)                                       \
+  X(StartCase, wpb::StartCaseRequest, wpb::Case)                         \
+  X(RecordFact, wpb::RecordFactRequest, wpb::Case)                       \
+  X(GetCase, wpb::GetCaseRequest, wpb::Case)                             \
+  X(ListCases, wpb::ListCasesRequest, wpb::ListCasesResponse)            \
+  X(GetHistory, wpb::GetHistoryRequest, wpb::GetHistoryResponse)         \
+  X(RegisterBudgetLine, wpb::RegisterBudgetLineRequest, wpb::LedgerLine) \
+  X(GetLedgerLine, wpb::GetLedgerLineRequest, wpb::LedgerLine)           \
+  X(ListLedger, wpb::ListLedgerRequest, wpb::ListLedgerResponse)         \
+  X(AuthorizePayment, wpb::AuthorizePaymentRequest, wpb::Payment)        \
+  X(ConfirmPayment, wpb::ConfirmPaymentRequest, wpb::Payment)            \
+  X(VoidPayment, wpb::VoidPaymentRequest, wpb::Payment)                  \
+  X(ListTasks, wpb::ListTasksRequest, wpb::ListTasksResponse)            \
+  X(RetryTask, wpb::RetryTaskRequest, wpb::Task)
+
 namespace grantflow::workflows {
 
 // Thread-safe. Does not own `engine`, which must outlive the service.
@@ -15,23 +31,7 @@ class WorkflowServiceImpl final : public wpb::WorkflowService::Service {
   WorkflowServiceImpl(Engine* engine, CallEnv env)
       : engine_(engine), env_(env) {}
 
-#define GRANTFLOW_RPC(Method, Req, Resp)                             \
-  grpc::Status Method(grpc::ServerContext* ctx, const wpb::Req* req, \
-                      wpb::Resp* resp) override;
-  GRANTFLOW_RPC(StartCase, StartCaseRequest, Case)
-  GRANTFLOW_RPC(RecordFact, RecordFactRequest, Case)
-  GRANTFLOW_RPC(GetCase, GetCaseRequest, Case)
-  GRANTFLOW_RPC(ListCases, ListCasesRequest, ListCasesResponse)
-  GRANTFLOW_RPC(GetHistory, GetHistoryRequest, GetHistoryResponse)
-  GRANTFLOW_RPC(RegisterBudgetLine, RegisterBudgetLineRequest, LedgerLine)
-  GRANTFLOW_RPC(GetLedgerLine, GetLedgerLineRequest, LedgerLine)
-  GRANTFLOW_RPC(ListLedger, ListLedgerRequest, ListLedgerResponse)
-  GRANTFLOW_RPC(AuthorizePayment, AuthorizePaymentRequest, Payment)
-  GRANTFLOW_RPC(ConfirmPayment, ConfirmPaymentRequest, Payment)
-  GRANTFLOW_RPC(VoidPayment, VoidPaymentRequest, Payment)
-  GRANTFLOW_RPC(ListTasks, ListTasksRequest, ListTasksResponse)
-  GRANTFLOW_RPC(RetryTask, RetryTaskRequest, Task)
-#undef GRANTFLOW_RPC
+  GRANTFLOW_WORKFLOW_RPCS(GRANTFLOW_DECLARE_RPC)
 
  private:
   Engine* engine_;
