@@ -790,9 +790,7 @@ absl::StatusOr<wpb::ListCasesResponse> Engine::ListCases(
     if (!req.fund().empty() && c.fund() != req.fund()) continue;
     *resp.add_cases() = std::move(c);
   }
-  if (scan->more && !scan->rows.empty()) {
-    resp.set_next_page_token(MakePageToken(query, scan->rows.back().key));
-  }
+  resp.set_next_page_token(NextPageToken(*scan, query));
   return resp;
 }
 
@@ -814,9 +812,7 @@ absl::StatusOr<wpb::GetHistoryResponse> Engine::GetHistory(
   for (const auto& row : scan->rows) {
     resp.add_events()->ParseFromString(row.record.value);
   }
-  if (scan->more && !scan->rows.empty()) {
-    resp.set_next_page_token(MakePageToken(query, scan->rows.back().key));
-  }
+  resp.set_next_page_token(NextPageToken(*scan, query));
   return resp;
 }
 

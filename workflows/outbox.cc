@@ -136,11 +136,7 @@ absl::StatusOr<std::pair<std::vector<wpb::Task>, std::string>> Outbox::List(
     t.ParseFromString(row.record.value);
     tasks.push_back(std::move(t));
   }
-  std::string next;
-  if (scan->more && !scan->rows.empty()) {
-    next = MakePageToken(query, scan->rows.back().key);
-  }
-  return std::make_pair(std::move(tasks), next);
+  return std::make_pair(std::move(tasks), NextPageToken(*scan, query));
 }
 
 absl::StatusOr<wpb::Task> Outbox::Retry(const std::string& id, absl::Time now,

@@ -418,9 +418,7 @@ absl::StatusOr<pb::ListApplicationsResponse> Applications::ListApplications(
     if (!req.round().empty() && app.round() != req.round()) continue;
     *resp.add_applications() = std::move(app);
   }
-  if (scan->more && !scan->rows.empty()) {
-    resp.set_next_page_token(MakePageToken(query, scan->rows.back().key));
-  }
+  resp.set_next_page_token(NextPageToken(*scan, query));
   return resp;
 }
 

@@ -38,4 +38,10 @@ std::string MakePageToken(absl::string_view query, absl::string_view last_key) {
   return absl::WebSafeBase64Escape(raw);
 }
 
+std::string NextPageToken(const storage::ScanResult& scan,
+                          absl::string_view query) {
+  if (!scan.more || scan.rows.empty()) return "";
+  return MakePageToken(query, scan.rows.back().key);
+}
+
 }  // namespace grantflow

@@ -11,6 +11,7 @@
 
 #include "absl/strings/string_view.h"
 #include "services/common/errors.h"
+#include "storage/store.h"
 
 namespace grantflow {
 
@@ -29,6 +30,10 @@ Page ParsePage(int32_t page_size, const std::string& page_token,
                absl::string_view query, errors::Violations* v);
 
 std::string MakePageToken(absl::string_view query, absl::string_view last_key);
+
+// The token for the page after `scan` ("" when it was the last page).
+std::string NextPageToken(const storage::ScanResult& scan,
+                          absl::string_view query);
 
 }  // namespace grantflow
 

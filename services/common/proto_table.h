@@ -69,9 +69,7 @@ class ProtoTable {
       if (!v.ok()) return v.status();
       out.items.push_back(std::move(v->msg));
     }
-    if (scan->more && !scan->rows.empty()) {
-      out.next_page_token = MakePageToken(query, scan->rows.back().key);
-    }
+    out.next_page_token = NextPageToken(*scan, query);
     return out;
   }
 

@@ -178,50 +178,12 @@ TEST(GrantflowdTest, ServicesRunAsSeparateProcesses) {
   ASSERT_GT(applications.port(), 0);
 
   const std::string admin = minter.Token("root", {"admin"});
-  // Seed programmes through its own process, organisations through the other.
-  {
-    auto prog = ppb::ProgrammeService::NewStub(programmes.Channel());
-    grpc::ClientContext ctx;
-    testing::Authorise(&ctx, admin);
-    ppb::CreateFundRequest f;
-    f.set_fund_id("lff");
-    *f.mutable_fund() = testing::ValidFund();
-    f.set_request_id("f");
-    ppb::Fund out;
-    ASSERT_TRUE(prog->CreateFund(&ctx, f, &out).ok());
-    grpc::ClientContext ctx2;
-    testing::Authorise(&ctx2, admin);
-    ppb::CreateBudgetLineRequest l;
-    l.set_parent("funds/lff");
-    l.set_budget_line_id("grants");
-    *l.mutable_budget_line() = testing::ValidBudgetLine(21'500'000);
-    l.set_request_id("l");
-    ppb::BudgetLine line;
-    ASSERT_TRUE(prog->CreateBudgetLine(&ctx2, l, &line).ok());
-    grpc::ClientContext ctx3;
-    testing::Authorise(&ctx3, admin);
-    ppb::CreateRoundRequest r;
-    r.set_parent("funds/lff");
-    r.set_round_id("open");
-    *r.mutable_round() =
-        testing::ValidRound(testing::TestEpoch() - absl::Hours(1),
-                            testing::TestEpoch() + absl::Hours(240),
-                            {"funds/lff/budgetLines/grants"});
-    r.set_request_id("r");
-    ppb::Round round;
-    ASSERT_TRUE(prog->CreateRound(&ctx3, r, &round).ok());
-  }
+  // Programme data through its own process, the organisation through the
+  // other.
+  testing::SeedOverGrpc(programmes.Channel().get(),
+                        applications.Channel().get(), admin,
+                        testing::TestEpoch());
   auto apps = apb::ApplicationService::NewStub(applications.Channel());
-  {
-    grpc::ClientContext ctx;
-    testing::Authorise(&ctx, admin);
-    apb::CreateOrganisationRequest o;
-    o.set_organisation_id("hackney-families");
-    *o.mutable_organisation() = testing::ValidOrganisation({"amira"});
-    o.set_request_id("o");
-    apb::Organisation org;
-    ASSERT_TRUE(apps->CreateOrganisation(&ctx, o, &org).ok());
-  }
   const std::string amira =
       minter.Token("amira", {"applicant"}, "organisations/hackney-families");
   grpc::ClientContext ctx;
@@ -278,7 +240,7 @@ TEST(GrantflowdTest, ServicesRunAsSeparateProcesses) {
     grpc::ClientContext c;
     testing::Authorise(&c, admin);
     workflow::v1::GetLedgerLineRequest get;
-    get.set_name("funds/lff/budgetLines/grants");
+    get.set_name("funds/lff/budgetLines/grants-a");
     if (engine->GetLedgerLine(&c, get, &line).ok()) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }

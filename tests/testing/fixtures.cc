@@ -150,10 +150,15 @@ apb::Application CompleteApplication(const std::string& round,
 
 void SeedOverGrpc(grpc::Channel* channel, const std::string& admin_token,
                   absl::Time epoch) {
+  SeedOverGrpc(channel, channel, admin_token, epoch);
+}
+
+void SeedOverGrpc(grpc::Channel* programmes, grpc::Channel* applications,
+                  const std::string& admin_token, absl::Time epoch) {
   auto prog = ppb::ProgrammeService::NewStub(
-      std::shared_ptr<grpc::Channel>(channel, [](grpc::Channel*) {}));
+      std::shared_ptr<grpc::Channel>(programmes, [](grpc::Channel*) {}));
   auto apps = apb::ApplicationService::NewStub(
-      std::shared_ptr<grpc::Channel>(channel, [](grpc::Channel*) {}));
+      std::shared_ptr<grpc::Channel>(applications, [](grpc::Channel*) {}));
   {
     grpc::ClientContext ctx;
     Authorise(&ctx, admin_token);

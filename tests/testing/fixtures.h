@@ -63,6 +63,10 @@ applications::v1::Application CompleteApplication(const std::string& round,
 // member "amira". Fails the test on error.
 void SeedOverGrpc(grpc::Channel* channel, const std::string& admin_token,
                   absl::Time epoch);
+// The same, for a split deployment: programme data through one channel,
+// the organisation through another.
+void SeedOverGrpc(grpc::Channel* programmes, grpc::Channel* applications,
+                  const std::string& admin_token, absl::Time epoch);
 
 }  // namespace grantflow::testing
 
