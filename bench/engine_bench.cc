@@ -173,11 +173,14 @@ Shape MeasureShape(const std::string& dir,
                    const workflows::DefinitionRegistry& defs) {
   auto store = Open(dir, true);
   CountingStore counting(store.get());
-  workflows::Engine engine(&counting, &defs);
+  workflows::StaticDirectory directory;
+  workflows::Engine engine(&counting, &defs, &directory);
   wpb::StartCaseRequest start;
   start.set_application("applications/shape");
   start.set_round("funds/lff/rounds/r1");
   start.set_definition("standard");
+  start.set_organisation("organisations/bench");
+  start.set_amount_requested_pence(1'000'000);
   start.set_request_id("start-shape");
   (void)engine.StartCase(As("svc", {"service"}), start);
   wpb::RecordFactRequest f;
@@ -214,7 +217,8 @@ Result EngineTransitions(const std::string& path,
                          const workflows::DefinitionRegistry& defs, int threads,
                          double seconds) {
   auto store = Open(path, true);
-  workflows::Engine engine(store.get(), &defs);
+  workflows::StaticDirectory directory;
+  workflows::Engine engine(store.get(), &defs, &directory);
   // Each thread drives its own cases through five facts, starting a new
   // case (untimed) when one reaches RECOMMENDED.
   std::vector<long> case_no(threads, 0);
@@ -233,6 +237,8 @@ Result EngineTransitions(const std::string& path,
           absl::StrCat("applications/t", threads, "-", t, "-", case_no[t]));
       s.set_round("funds/lff/rounds/r1");
       s.set_definition("standard");
+      s.set_organisation("organisations/bench");
+      s.set_amount_requested_pence(1'000'000);
       s.set_request_id(absl::StrCat("s", threads, "-", t, "-", case_no[t]));
       if (!engine.StartCase(svc, s).ok()) std::exit(2);
       return;
@@ -255,7 +261,8 @@ void ListCasesScaling(const std::string& path,
                       int max_cases) {
   // Loading is not what is measured, so the store is opened unsynced here.
   auto store = Open(path, false);
-  workflows::Engine engine(store.get(), &defs);
+  workflows::StaticDirectory directory;
+  workflows::Engine engine(store.get(), &defs, &directory);
   const Call svc = As("svc", {"service"});
   const Call officer = As("grace", {"grants_officer"});
   int loaded = 0;
@@ -276,6 +283,8 @@ void ListCasesScaling(const std::string& path,
           s.set_application(absl::StrCat("applications/l", n));
           s.set_round(absl::StrCat("funds/lff/rounds/r", n % 20));
           s.set_definition("standard");
+          s.set_organisation("organisations/bench");
+          s.set_amount_requested_pence(1'000'000);
           s.set_request_id(absl::StrCat("l", n));
           if (!engine.StartCase(svc, s).ok()) std::exit(3);
         }

@@ -172,6 +172,81 @@ absl::StatusOr<wpb::Payment*> PendingPayment(wpb::Case& c,
   return absl::NotFoundError(absl::StrCat("no payment ", id, " on ", c.name()));
 }
 
+// The books after a change: no total negative, R2 per case and R3 per line.
+// Rules are checked where each command decides; this is the last guard, so a
+// bug can only ever refuse a command, never write broken books.
+absl::Status CheckBooks(const wpb::Case* c,
+                        const std::vector<const wpb::LedgerLine*>& lines) {
+  auto broken = [](absl::string_view where, absl::string_view what) {
+    return absl::InternalError(
+        absl::StrCat("refused to write ", where, ": it would leave ", what,
+                     " (a grantflow bug; nothing was written)"));
+  };
+  if (c != nullptr) {
+    if (c->awarded_pence() < 0 || c->paid_pence() < 0 ||
+        c->pending_pence() < 0) {
+      return broken(c->name(), "a negative total");
+    }
+    std::optional<int64_t> spent =
+        AddPence(c->paid_pence(), c->pending_pence());
+    if (!spent || *spent > c->awarded_pence()) {
+      return broken(c->name(), "paid + pending above the award (R2)");
+    }
+    for (const auto& a : c->allocations()) {
+      if (a.amount_pence() < 0 || a.paid_pence() < 0 ||
+          a.paid_pence() > a.amount_pence()) {
+        return broken(c->name(), "an allocation paid beyond its amount");
+      }
+    }
+  }
+  for (const wpb::LedgerLine* l : lines) {
+    if (l->ceiling_pence() < 0 || l->reserved_pence() < 0 ||
+        l->committed_pence() < 0 || l->paid_pence() < 0) {
+      return broken(l->name(), "a negative total");
+    }
+    std::optional<int64_t> used =
+        AddPence(l->reserved_pence(), l->committed_pence());
+    if (!used || *used > l->ceiling_pence()) {
+      return broken(l->name(), "reserved + committed above the ceiling (R3)");
+    }
+    if (l->paid_pence() > l->committed_pence()) {
+      return broken(l->name(), "more paid than committed");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckCaseSize(const wpb::Case& c) {
+  if (c.ByteSizeLong() > kMaxCaseBytes) {
+    return Refuse("CASE_TOO_LARGE",
+                  absl::StrCat(c.name(), " would hold more than ",
+                               kMaxCaseBytes / 1024, " KiB"));
+  }
+  return absl::OkStatus();
+}
+
+// True when every role is an organisation's (applicant, signatory).
+bool ActsForAnOrganisation(const auth::Principal& p) {
+  for (const std::string& r : p.roles) {
+    if (r != "applicant" && r != "signatory") return false;
+  }
+  return !p.roles.empty();
+}
+
+// R1: the funder's countersignature is given by funder staff only.
+absl::Status CheckFunderStaff(const auth::Principal& p) {
+  if (!p.organisation.empty() || p.HasRole("applicant") ||
+      p.HasRole("signatory")) {
+    return errors::WithReason(
+        absl::PermissionDeniedError(absl::StrCat(
+            p.user,
+            " acts for an organisation; the funder's countersignature "
+            "must come from funder staff")),
+        "NOT_FUNDER_STAFF");
+  }
+  return absl::OkStatus();
+}
+
 wpb::LedgerLine WithAvailable(wpb::LedgerLine l) {
   l.set_available_pence(l.ceiling_pence() - l.reserved_pence() -
                         l.committed_pence());
@@ -181,10 +256,16 @@ wpb::LedgerLine WithAvailable(wpb::LedgerLine l) {
 }  // namespace
 
 Engine::Engine(storage::Store* store, const DefinitionRegistry* definitions,
-               OutboxOptions outbox_options)
+               Directory* directory, OutboxOptions outbox_options)
     : store_(store),
       definitions_(definitions),
-      outbox_(store, outbox_options),
+      directory_(directory),
+      outbox_(store,
+              [&] {
+                if (outbox_options.service.empty())
+                  outbox_options.service = "workflow";
+                return outbox_options;
+              }()),
       cases_(store, kCases, "case"),
       ledger_(store, kLedger, "budget line") {}
 
@@ -221,6 +302,10 @@ absl::StatusOr<wpb::Case> Engine::StartCase(const Call& call,
       def = *d;
     }
   }
+  if (!ParseName(req.organisation(), {"organisations"})) {
+    v.Add("organisation", "must be organisations/{id}: the applicant");
+  }
+  ValidateAmount(req.amount_requested_pence(), "amount_requested_pence", &v);
   ValidateRequestId(req.request_id(), &v);
   if (!v.empty()) return v.ToStatus();
   const std::string id = (*app)[0];
@@ -231,7 +316,8 @@ absl::StatusOr<wpb::Case> Engine::StartCase(const Call& call,
         auto existing = cases_.Get(Key(id), "cases/" + id);
         if (existing.ok()) {
           const wpb::Case& c = existing->msg;
-          if (c.round() == req.round() && c.definition() == def->name()) {
+          if (c.round() == req.round() && c.definition() == def->name() &&
+              c.organisation() == req.organisation()) {
             return c;  // already started: starting again changes nothing
           }
           return absl::AlreadyExistsError(
@@ -248,6 +334,8 @@ absl::StatusOr<wpb::Case> Engine::StartCase(const Call& call,
         c.set_definition_version(def->version());
         c.set_state(def->proto().initial_state());
         c.set_safeguarding_required(req.safeguarding_required());
+        c.set_organisation(req.organisation());
+        c.set_amount_requested_pence(req.amount_requested_pence());
         *c.mutable_create_time() = ToProto(call.now);
         *c.mutable_update_time() = ToProto(call.now);
         wpb::CaseEvent e;
@@ -274,7 +362,7 @@ absl::StatusOr<wpb::Case> Engine::RecordFact(
   return Apply(call, req, nullptr, "");
 }
 
-absl::StatusOr<wpb::Case> Engine::Apply(const Call& call,
+absl::StatusOr<wpb::Case> Engine::Apply(const Call& caller,
                                         const wpb::RecordFactRequest& req,
                                         const wpb::TimerEntry* timer,
                                         const std::string& timer_key) {
@@ -287,6 +375,25 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& call,
     v.Add("fact",
           absl::StrCat("'", req.fact(), "' is not a known fact; known: ",
                        absl::StrJoin(names, ", ")));
+  }
+  if (Utf8Length(req.reason()) > kMaxReasonChars) {
+    v.Add("reason",
+          absl::StrCat("must be at most ", kMaxReasonChars, " characters"));
+  }
+  // A service may act for a person, who is then the fact's actor.
+  Call call = caller;
+  std::string via;
+  if (!req.on_behalf_of().empty()) {
+    std::optional<std::string> who = auth::CanonicalUser(req.on_behalf_of());
+    if (!who) {
+      v.Add("on_behalf_of", "must be a user name");
+    } else if (!caller.principal.HasRole("service")) {
+      return absl::PermissionDeniedError(
+          "only a service may record a fact on someone's behalf");
+    } else {
+      via = caller.principal.user;
+      call.principal.user = *who;
+    }
   }
   ValidateRequestId(req.request_id(), &v);
   if (!v.empty()) return v.ToStatus();
@@ -306,6 +413,52 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& call,
     }
   }
   const std::string id = CaseId(req.name());
+  // Who may sign (R1) and the round's terms come from the services that own
+  // them. Ask before taking any lock; a case's round and organisation never
+  // change, so an unlocked read says whom to ask.
+  std::optional<RoundTerms> terms;
+  std::set<std::string> signatories;
+  if (timer == nullptr && (fact->effect == Effect::kApproveAward ||
+                           fact->effect == Effect::kRecipientSigned ||
+                           fact->effect == Effect::kExecute)) {
+    auto peek = cases_.Get(Key(id), req.name());
+    if (!peek.ok()) return peek.status();
+    const wpb::Case& c = peek->msg;
+    if (fact->effect == Effect::kExecute) {
+      absl::Status staff = CheckFunderStaff(call.principal);
+      if (!staff.ok()) return staff;
+    } else if (fact->effect == Effect::kRecipientSigned) {
+      const auth::Principal& p = call.principal;
+      if (!ActsForAnOrganisation(p) || p.organisation != c.organisation()) {
+        return errors::WithReason(
+            absl::PermissionDeniedError(absl::StrCat(
+                p.user, " signs for ",
+                p.organisation.empty() ? "no organisation" : p.organisation,
+                ActsForAnOrganisation(p) ? "" : " with funder roles",
+                "; the recipient's signature must come from a signatory of ",
+                c.organisation())),
+            "NOT_RECIPIENT_SIGNATORY");
+      }
+      auto names = directory_->Signatories(c.organisation());
+      if (!names.ok()) return names.status();
+      if (!names->contains(p.user)) {
+        return errors::WithReason(
+            absl::PermissionDeniedError(absl::StrCat(
+                p.user, " is not an authorised signatory of ", c.organisation(),
+                " (its record's signatory_users say who may sign)")),
+            "NOT_RECIPIENT_SIGNATORY");
+      }
+    } else {
+      auto got = directory_->GetRound(c.round());
+      if (absl::IsNotFound(got.status())) {
+        return Refuse(
+            "ROUND_UNKNOWN",
+            absl::StrCat(c.round(), " is not a round of ", "ProgrammeService"));
+      }
+      if (!got.ok()) return got.status();
+      terms = *std::move(got);
+    }
+  }
   ScopedLocks case_lock(case_locks_, {id});
   auto pre = cases_.Get(Key(id), req.name());
   if (!pre.ok()) return pre.status();
@@ -382,14 +535,33 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& call,
             break;
           case Effect::kApproveAward: {
             errors::Violations pv;
-            if (p.amount_pence() <= 0) {
-              pv.Add("payload.amount_pence", "must be the award in pence, > 0");
+            ValidateAmount(p.amount_pence(), "payload.amount_pence", &pv);
+            if (pv.empty()) {
+              if (p.amount_pence() > c.amount_requested_pence()) {
+                pv.Add("payload.amount_pence",
+                       absl::StrCat("must not exceed the ",
+                                    FormatPounds(c.amount_requested_pence()),
+                                    " the application asked for"));
+              } else if (p.amount_pence() > terms->max_award_pence) {
+                pv.Add("payload.amount_pence",
+                       absl::StrCat("must not exceed ", c.round(),
+                                    "'s maximum award of ",
+                                    FormatPounds(terms->max_award_pence)));
+              } else if (p.amount_pence() < terms->min_award_pence) {
+                pv.Add("payload.amount_pence",
+                       absl::StrCat("must be at least ", c.round(),
+                                    "'s minimum award of ",
+                                    FormatPounds(terms->min_award_pence)));
+              }
             }
             if (p.allocations().empty()) {
               pv.Add("payload.allocations",
                      "name the budget lines the award draws on");
+            } else if (p.allocations_size() > kMaxAllocations) {
+              pv.Add("payload.allocations",
+                     absl::StrCat("at most ", kMaxAllocations, " lines"));
             }
-            int64_t sum = 0;
+            std::optional<int64_t> sum = 0;
             std::set<std::string> seen;
             for (int i = 0; i < p.allocations_size(); ++i) {
               const auto& a = p.allocations(i);
@@ -400,20 +572,27 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& call,
                        absl::StrCat("must be a budget line of ", c.fund()));
               } else if (!seen.insert(a.budget_line()).second) {
                 pv.Add(f + ".budget_line", "is listed twice");
+              } else if (std::find(terms->budget_lines.begin(),
+                                   terms->budget_lines.end(),
+                                   a.budget_line()) ==
+                         terms->budget_lines.end()) {
+                pv.Add(f + ".budget_line",
+                       absl::StrCat("is not a budget line ", c.round(),
+                                    " draws on; it draws on: ",
+                                    absl::StrJoin(terms->budget_lines, ", ")));
               }
-              if (a.amount_pence() <= 0) {
-                pv.Add(f + ".amount_pence", "must be > 0");
-              }
-              sum += a.amount_pence();
+              ValidateAmount(a.amount_pence(), f + ".amount_pence", &pv);
+              if (sum) sum = AddPence(*sum, a.amount_pence());
             }
-            if (pv.empty() && sum != p.amount_pence()) {
+            if (pv.empty() && (!sum || *sum != p.amount_pence())) {
               pv.Add("payload.allocations",
-                     absl::StrCat("add up to ", FormatPounds(sum),
+                     absl::StrCat("add up to ",
+                                  sum ? FormatPounds(*sum) : "too much",
                                   ", not the award of ",
                                   FormatPounds(p.amount_pence())));
             }
             if (!pv.empty()) return pv.ToStatus();
-            if (actor == c.recommended_by()) {
+            if (actor == auth::CanonicalUser(c.recommended_by())) {
               return Refuse("SEPARATION_OF_DUTIES",
                             absl::StrCat(actor,
                                          " recommended this award and "
@@ -467,15 +646,19 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& call,
             if (!IsValidId(p.condition_id())) {
               pv.Add("payload.condition_id", "must be a short id");
             }
-            if (p.description().empty()) {
-              pv.Add("payload.description", "say what must be put right");
-            }
+            RequireText(p.description(), "payload.description", kMaxReasonChars,
+                        &pv);
             for (const auto& k : c.conditions()) {
               if (k.id() == p.condition_id()) {
                 pv.Add("payload.condition_id", "is already used on this case");
               }
             }
             if (!pv.empty()) return pv.ToStatus();
+            if (c.conditions_size() >= kMaxConditions) {
+              return Refuse("CASE_LIMIT_REACHED",
+                            absl::StrCat(c.name(), " already has ",
+                                         kMaxConditions, " conditions"));
+            }
             auto* k = c.add_conditions();
             k->set_id(p.condition_id());
             k->set_source(call.principal.HasRole("safeguarding_officer")
@@ -565,13 +748,21 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& call,
                                          "document than agreement v",
                                          ag.version()));
             }
-            if (actor == ag.recipient().signer()) {
+            if (actor == auth::CanonicalUser(ag.recipient().signer())) {
               return Refuse("SEPARATION_OF_DUTIES",
                             "one person cannot sign for both parties");
             }
             errors::Violations pv;
-            int64_t scheduled = 0;
+            std::optional<int64_t> scheduled = 0;
             std::set<std::string> ids, reports;
+            if (p.reports_size() > kMaxReports) {
+              pv.Add("payload.reports",
+                     absl::StrCat("at most ", kMaxReports, " reports"));
+            }
+            if (p.schedule_size() > kMaxInstalments) {
+              pv.Add("payload.schedule",
+                     absl::StrCat("at most ", kMaxInstalments, " instalments"));
+            }
             for (int i = 0; i < p.reports_size(); ++i) {
               const auto& r = p.reports(i);
               std::string f = absl::StrCat("payload.reports[", i, "]");
@@ -588,20 +779,21 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& call,
                   !ids.insert(s.payment_id()).second) {
                 pv.Add(f + ".payment_id", "must be a unique short id");
               }
-              if (s.amount_pence() <= 0)
-                pv.Add(f + ".amount_pence", "must be > 0");
+              ValidateAmount(s.amount_pence(), f + ".amount_pence", &pv);
               if (!s.requires_report().empty() &&
                   !reports.contains(s.requires_report())) {
                 pv.Add(f + ".requires_report",
                        "names no report in payload.reports");
               }
-              scheduled += s.amount_pence();
+              if (scheduled) scheduled = AddPence(*scheduled, s.amount_pence());
             }
-            if (scheduled > c.awarded_pence()) {
+            if (!scheduled || *scheduled > c.awarded_pence()) {
               pv.Add("payload.schedule",
-                     absl::StrCat("adds up to ", FormatPounds(scheduled),
-                                  ", more than the award of ",
-                                  FormatPounds(c.awarded_pence())));
+                     absl::StrCat(
+                         "adds up to ",
+                         scheduled ? FormatPounds(*scheduled) : "too much",
+                         ", more than the award of ",
+                         FormatPounds(c.awarded_pence())));
             }
             if (!pv.empty()) return pv.ToStatus();
             wpb::Signature* s = c.mutable_agreement()->mutable_funder();
@@ -675,9 +867,17 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& call,
           }
         }
 
+        std::vector<const wpb::LedgerLine*> after;
+        for (const std::string& name : touched) {
+          after.push_back(&lines.at(name).msg);
+        }
+        absl::Status books = CheckBooks(&c, after);
+        if (!books.ok()) return books;
+
         const std::string old_state = c.state();
         wpb::CaseEvent e;
         e.set_kind(req.fact());
+        e.set_via(via);
         e.set_from_state(old_state);
         e.set_to_state(*next);
         *e.mutable_payload() = p;
@@ -685,6 +885,8 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& call,
         c.set_state(*next);
         *c.mutable_update_time() = ToProto(call.now);
         AddEvent(w, c, e, call, req.request_id());
+        absl::Status size = CheckCaseSize(c);
+        if (!size.ok()) return size;
         const bool reentered =
             *next != old_state || fact->effect == Effect::kIssueAgreement;
         if (reentered) {
@@ -703,7 +905,7 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& call,
         }
         for (const std::string& kind :
              def.Transition(old_state, req.fact())->tasks()) {
-          wpb::Task task;
+          opb::Task task;
           task.set_id(absl::StrCat(id, ":", c.event_count(), ":", kind));
           task.set_kind(kind);
           task.set_case_name(c.name());
@@ -717,9 +919,11 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& call,
         WriteCase(w, cases_, c, cur->version, old_state);
         AuditChange(w, call, c.name(), req.request_id(),
                     absl::StrCat(req.fact(), ": ", old_state, " -> ", *next,
-                                 details.empty() ? "" : "; ", details),
+                                 details.empty() ? "" : "; ", details,
+                                 via.empty() ? "" : "; via ", via),
                     req.reason());
         c.set_etag(absl::StrCat(cur->version + 1));
+        AddNextFacts(c);
         return c;
       });
 }
@@ -731,7 +935,21 @@ absl::StatusOr<wpb::Case> Engine::GetCase(const Call& call,
   }
   auto got = cases_.Get(Key(CaseId(req.name())), req.name());
   if (!got.ok()) return got.status();
+  AddNextFacts(got->msg);
   return got->msg;
+}
+
+void Engine::AddNextFacts(wpb::Case& c) const {
+  c.clear_next_facts();
+  auto def = definitions_->Get(c.definition(), c.definition_version());
+  if (!def.ok()) return;
+  for (const std::string& f : (*def)->Accepted(c.state())) {
+    wpb::NextFact* n = c.add_next_facts();
+    n->set_fact(f);
+    if (const FactInfo* info = FindFact(f); info != nullptr) {
+      for (const std::string& r : info->roles) n->add_roles(r);
+    }
+  }
 }
 
 absl::StatusOr<wpb::ListCasesResponse> Engine::ListCases(
@@ -749,7 +967,7 @@ absl::StatusOr<wpb::ListCasesResponse> Engine::ListCases(
   if (!v.empty()) return v.ToStatus();
   wpb::ListCasesResponse resp;
   if (req.state().empty() && req.fund().empty() && req.round().empty()) {
-    auto listed = cases_.List("", page, query);
+    auto listed = cases_.List("", page, query);  // bounded by kMaxPageBytes
     if (!listed.ok()) return listed.status();
     for (auto& c : listed->items) *resp.add_cases() = std::move(c);
     resp.set_next_page_token(listed->next_page_token);
@@ -780,17 +998,24 @@ absl::StatusOr<wpb::ListCasesResponse> Engine::ListCases(
     }
     keys.push_back(Key(id));
   }
-  // One batched read for the page's cases.
+  // One batched read for the page's cases, cut short if the page would pass
+  // kMaxPageBytes.
   auto rows = store_->MultiGet(kCases, keys);
   if (!rows.ok()) return rows.status();
-  for (auto& rec : *rows) {
+  PageBytes budget;
+  size_t used = 0;
+  for (; used < rows->size(); ++used) {
+    auto& rec = (*rows)[used];
     if (absl::IsNotFound(rec.status())) continue;
     if (!rec.ok()) return rec.status();
-    wpb::Case c = cases_.Decode(*rec).msg;
+    auto decoded = cases_.Decode(*rec);
+    if (!decoded.ok()) return decoded.status();
+    wpb::Case c = std::move(decoded->msg);
     if (!req.fund().empty() && c.fund() != req.fund()) continue;
+    if (!budget.Fits(c.ByteSizeLong())) break;
     *resp.add_cases() = std::move(c);
   }
-  resp.set_next_page_token(NextPageToken(*scan, query));
+  resp.set_next_page_token(PageTokenAfter(*scan, used, query));
   return resp;
 }
 
@@ -809,10 +1034,17 @@ absl::StatusOr<wpb::GetHistoryResponse> Engine::GetHistory(
   auto scan = store_->Scan(kHistory, Key(id), page.start_after, page.size);
   if (!scan.ok()) return scan.status();
   wpb::GetHistoryResponse resp;
-  for (const auto& row : scan->rows) {
-    resp.add_events()->ParseFromString(row.record.value);
+  PageBytes budget;
+  size_t used = 0;
+  for (; used < scan->rows.size(); ++used) {
+    const auto& row = scan->rows[used];
+    if (!budget.Fits(row.record.value.size())) break;
+    if (!resp.add_events()->ParseFromString(row.record.value)) {
+      return absl::DataLossError(
+          absl::StrCat("history event of ", req.name(), " is unreadable"));
+    }
   }
-  resp.set_next_page_token(NextPageToken(*scan, query));
+  resp.set_next_page_token(PageTokenAfter(*scan, used, query));
   return resp;
 }
 
@@ -824,12 +1056,34 @@ absl::StatusOr<wpb::LedgerLine> Engine::RegisterBudgetLine(
   if (!ParseName(req.budget_line(), {"funds", "budgetLines"})) {
     v.Add("budget_line", "must be funds/{fund}/budgetLines/{line}");
   }
-  if (req.ceiling_pence() <= 0) {
-    v.Add("ceiling_pence", "must be a positive number of pence");
+  ValidateAmount(req.ceiling_pence(), "ceiling_pence", &v);
+  if (req.generation() <= 0) {
+    v.Add("generation", "must be the source's generation of the ceiling, > 0");
   }
   ValidateRequestId(req.request_id(), &v);
   if (!v.empty()) return v.ToStatus();
   ScopedLocks lock(line_locks_, {req.budget_line()});
+  // A registration no newer than what the line holds changes nothing, so it
+  // is answered without a write: whatever order registrations arrive in, the
+  // newest generation wins.
+  auto cur = ledger_.Get(Key(req.budget_line()), req.budget_line());
+  if (!cur.ok() && !absl::IsNotFound(cur.status())) return cur.status();
+  if (cur.ok()) {
+    const wpb::LedgerLine& held = cur->msg;
+    if (req.generation() < held.source_generation() ||
+        (req.generation() == held.source_generation() &&
+         req.ceiling_pence() == held.ceiling_pence())) {
+      return WithAvailable(held);
+    }
+    if (req.generation() == held.source_generation()) {
+      return Refuse(
+          "GENERATION_CONFLICT",
+          absl::StrCat(req.budget_line(), " already holds generation ",
+                       held.source_generation(), " with a ceiling of ",
+                       FormatPounds(held.ceiling_pence())),
+          {{"generation", absl::StrCat(held.source_generation())}});
+    }
+  }
   return RunOnce<wpb::LedgerLine>(
       *store_, call, req.request_id(), req,
       [&](storage::WriteSet& w) -> absl::StatusOr<wpb::LedgerLine> {
@@ -839,19 +1093,26 @@ absl::StatusOr<wpb::LedgerLine> Engine::RegisterBudgetLine(
         if (cur.ok()) {
           line = cur->msg;
           version = cur->version;
-          const int64_t used = line.reserved_pence() + line.committed_pence();
-          if (req.ceiling_pence() < used) {
+          std::optional<int64_t> used =
+              AddPence(line.reserved_pence(), line.committed_pence());
+          if (!used || req.ceiling_pence() < *used) {
             return Refuse(
                 "CEILING_BELOW_USE",
                 absl::StrCat(req.budget_line(), " already has ",
-                             FormatPounds(used), " reserved or committed"));
+                             FormatPounds(used.value_or(0)),
+                             " reserved or committed; the ceiling cannot go "
+                             "below that"),
+                {{"in_use_pence", absl::StrCat(used.value_or(0))}});
           }
         } else if (!absl::IsNotFound(cur.status())) {
           return cur.status();
         }
         line.set_name(req.budget_line());
         line.set_ceiling_pence(req.ceiling_pence());
+        line.set_source_generation(req.generation());
         line.clear_available_pence();
+        absl::Status books = CheckBooks(nullptr, {&line});
+        if (!books.ok()) return books;
         if (version == 0) {
           ledger_.Insert(w, Key(req.budget_line()), line);
         } else {
@@ -859,7 +1120,8 @@ absl::StatusOr<wpb::LedgerLine> Engine::RegisterBudgetLine(
         }
         AuditChange(
             w, call, req.budget_line(), req.request_id(),
-            absl::StrCat("ledger ceiling ", FormatPounds(req.ceiling_pence())));
+            absl::StrCat("ledger ceiling ", FormatPounds(req.ceiling_pence()),
+                         " (generation ", req.generation(), ")"));
         line.set_etag(absl::StrCat(version + 1));
         return WithAvailable(line);
       });
@@ -934,6 +1196,10 @@ absl::StatusOr<wpb::Payment> Engine::PaymentCommand(
         wpb::Payment payment;
         absl::Status s = change(c, &payment, lines);
         if (!s.ok()) return s;
+        std::vector<const wpb::LedgerLine*> after;
+        for (const auto& l : lines) after.push_back(&l);
+        s = CheckBooks(&c, after);
+        if (!s.ok()) return s;
         wpb::CaseEvent e;
         e.set_kind(kind);
         e.set_from_state(c.state());
@@ -943,6 +1209,8 @@ absl::StatusOr<wpb::Payment> Engine::PaymentCommand(
         e.set_agreement_executed(c.agreement().executed());
         *c.mutable_update_time() = ToProto(call.now);
         AddEvent(w, c, e, call, req.request_id());
+        s = CheckCaseSize(c);
+        if (!s.ok()) return s;
         for (size_t i = 0; i < lines.size(); ++i) {
           if (lines[i].SerializeAsString() !=
               (*loaded)[i].msg.SerializeAsString()) {
@@ -961,10 +1229,9 @@ absl::StatusOr<wpb::Payment> Engine::PaymentCommand(
 
 absl::StatusOr<wpb::Payment> Engine::AuthorizePayment(
     const Call& call, const wpb::AuthorizePaymentRequest& req) {
-  if (req.amount_pence() <= 0) {
-    return errors::InvalidArgument(
-        {{"amount_pence", "must be a positive number of pence"}});
-  }
+  errors::Violations v;
+  ValidateAmount(req.amount_pence(), "amount_pence", &v);
+  if (!v.empty()) return v.ToStatus();
   return PaymentCommand(
       call, req, req.payment_id(), "PAYMENT_AUTHORIZED",
       [&](wpb::Case& c, wpb::Payment* out,
@@ -1000,6 +1267,11 @@ absl::StatusOr<wpb::Payment> Engine::AuthorizePayment(
                 "payment ", req.payment_id(), " already exists on ", c.name()));
           }
         }
+        if (c.payments_size() >= kMaxPayments) {
+          return Refuse("CASE_LIMIT_REACHED",
+                        absl::StrCat(c.name(), " already has ", kMaxPayments,
+                                     " payments"));
+        }
         if (!c.schedule().empty()) {
           const wpb::Instalment* inst = nullptr;
           for (const auto& i : c.schedule()) {
@@ -1032,10 +1304,10 @@ absl::StatusOr<wpb::Payment> Engine::AuthorizePayment(
             }
           }
         }
-        // R2.
-        const int64_t after =
-            c.paid_pence() + c.pending_pence() + req.amount_pence();
-        if (after > c.awarded_pence()) {
+        // R2, with a sum that cannot wrap.
+        const std::optional<int64_t> after =
+            SumPence({c.paid_pence(), c.pending_pence(), req.amount_pence()});
+        if (!after || *after > c.awarded_pence()) {
           return Refuse(
               "EXCEEDS_AWARD",
               absl::StrCat("paid ", FormatPounds(c.paid_pence()), " + pending ",
@@ -1091,10 +1363,9 @@ absl::StatusOr<wpb::Payment> Engine::ConfirmPayment(
 
 absl::StatusOr<wpb::Payment> Engine::VoidPayment(
     const Call& call, const wpb::VoidPaymentRequest& req) {
-  if (req.reason().empty()) {
-    return errors::InvalidArgument(
-        {{"reason", "say why the payment is voided"}});
-  }
+  errors::Violations v;
+  RequireText(req.reason(), "reason", kMaxReasonChars, &v);
+  if (!v.empty()) return v.ToStatus();
   return PaymentCommand(
       call, req, req.payment_id(), "PAYMENT_VOIDED",
       [&](wpb::Case& c, wpb::Payment* out,
@@ -1114,28 +1385,14 @@ absl::StatusOr<wpb::Payment> Engine::VoidPayment(
 
 // ---- Outbox and timers ----
 
-absl::StatusOr<wpb::ListTasksResponse> Engine::ListTasks(
-    const Call& call, const wpb::ListTasksRequest& req) {
-  errors::Violations v;
-  const std::string query = req.parked() ? "tasks:parked" : "tasks:waiting";
-  Page page = ParsePage(req.page_size(), req.page_token(), query, &v);
-  if (!v.empty()) return v.ToStatus();
-  auto listed = outbox_.List(req.parked(), page, query);
-  if (!listed.ok()) return listed.status();
-  wpb::ListTasksResponse resp;
-  for (auto& t : listed->first) *resp.add_tasks() = std::move(t);
-  resp.set_next_page_token(listed->second);
-  return resp;
+absl::StatusOr<opb::ListTasksResponse> Engine::ListTasks(
+    const Call& call, const opb::ListTasksRequest& req) {
+  return outbox_.ListTasks(call, req);
 }
 
-absl::StatusOr<wpb::Task> Engine::RetryTask(const Call& call,
-                                            const wpb::RetryTaskRequest& req) {
-  errors::Violations v;
-  if (req.id().empty()) v.Add("id", "is required");
-  ValidateRequestId(req.request_id(), &v);
-  if (!v.empty()) return v.ToStatus();
-  return outbox_.Retry(req.id(), call.now, call.principal.user,
-                       req.request_id());
+absl::StatusOr<opb::Task> Engine::RetryTask(const Call& call,
+                                            const opb::RetryTaskRequest& req) {
+  return outbox_.RetryTask(call, req);
 }
 
 absl::StatusOr<int> Engine::FireDueTimers(absl::Time now, int limit) {

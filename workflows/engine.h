@@ -5,8 +5,15 @@
 //   R1 a payment is authorised only against an executed agreement: signed by
 //      the recipient and countersigned by the funder, by different people,
 //      on the same document hash, and that hash is the current version's;
-//   R2 paid + pending never exceed the award;
-//   R3 reserved + committed never exceed a budget line's ceiling;
+//      The recipient's signature comes from an authorised signatory of the
+//      case's own organisation (its records, asked through the Directory);
+//      the countersignature from funder staff, never an organisation's user;
+//   R2 paid + pending never exceed the award; every amount is capped at
+//      kMaxAmountPence and every sum is overflow-checked; no total is ever
+//      negative (checked before every write, INTERNAL if it would be);
+//   R3 reserved + committed never exceed a budget line's ceiling; an award
+//      stays within what was requested, the round's limits and the budget
+//      lines the round draws on;
 //   R4 the agreement is issued only after due diligence (and safeguarding
 //      when the project works with children or adults at risk); open
 //      conditions block issue and payment;
@@ -31,23 +38,38 @@
 #include "services/common/proto_table.h"
 #include "storage/store.h"
 #include "workflows/definitions.h"
+#include "workflows/directory.h"
 #include "workflows/locks.h"
 #include "workflows/outbox.h"
 
 namespace grantflow::workflows {
 
-// Thread-safe. Does not own the store or the registry; both must outlive it.
+// Bounds on what one case may hold, so no caller can grow a case (or a page
+// of cases) past what a gRPC message carries.
+inline constexpr size_t kMaxReasonChars = 1000;
+inline constexpr int kMaxAllocations = 10;
+inline constexpr int kMaxConditions = 20;
+inline constexpr int kMaxInstalments = 50;
+inline constexpr int kMaxReports = 50;
+inline constexpr int kMaxPayments = 200;
+inline constexpr size_t kMaxCaseBytes = 256 * 1024;
+
+// Thread-safe. Does not own the store, the registry or the directory; all
+// must outlive it.
 // Status codes: INVALID_ARGUMENT (bad fields, unknown fact), NOT_FOUND,
 // PERMISSION_DENIED (role may not record the fact), ABORTED (etag),
 // FAILED_PRECONDITION with reasons INVALID_TRANSITION, BUDGET_EXCEEDED,
 // BUDGET_LINE_UNKNOWN, SEPARATION_OF_DUTIES, DELEGATED_LIMIT_EXCEEDED,
 // CHECKS_INCOMPLETE, CONDITIONS_OPEN, DOCUMENT_MISMATCH, AGREEMENT_NOT_SIGNED,
 // AGREEMENT_NOT_EXECUTED, REPORT_OUTSTANDING, EXCEEDS_AWARD,
-// PAYMENT_NOT_SCHEDULED, PAYMENTS_PENDING, CASE_CLOSED, CEILING_BELOW_USE.
+// PAYMENT_NOT_SCHEDULED, PAYMENTS_PENDING, CASE_CLOSED, CEILING_BELOW_USE,
+// GENERATION_CONFLICT, CASE_TOO_LARGE; PERMISSION_DENIED with reasons
+// NOT_RECIPIENT_SIGNATORY and NOT_FUNDER_STAFF for signatures; UNAVAILABLE
+// when the Directory cannot answer.
 class Engine {
  public:
   Engine(storage::Store* store, const DefinitionRegistry* definitions,
-         OutboxOptions outbox_options = {});
+         Directory* directory, OutboxOptions outbox_options = {});
 
   absl::StatusOr<wpb::Case> StartCase(const Call& call,
                                       const wpb::StartCaseRequest& req);
@@ -60,8 +82,9 @@ class Engine {
   absl::StatusOr<wpb::GetHistoryResponse> GetHistory(
       const Call& call, const wpb::GetHistoryRequest& req);
 
-  // Creates or updates a line's ceiling; a ceiling below what is already
-  // reserved + committed is refused (CEILING_BELOW_USE).
+  // Creates or updates a line's ceiling when the request's generation is
+  // newer than the line's (see RegisterBudgetLineRequest); a ceiling below
+  // what is already reserved + committed is refused (CEILING_BELOW_USE).
   absl::StatusOr<wpb::LedgerLine> RegisterBudgetLine(
       const Call& call, const wpb::RegisterBudgetLineRequest& req);
   absl::StatusOr<wpb::LedgerLine> GetLedgerLine(
@@ -76,10 +99,10 @@ class Engine {
   absl::StatusOr<wpb::Payment> VoidPayment(const Call& call,
                                            const wpb::VoidPaymentRequest& req);
 
-  absl::StatusOr<wpb::ListTasksResponse> ListTasks(
-      const Call& call, const wpb::ListTasksRequest& req);
-  absl::StatusOr<wpb::Task> RetryTask(const Call& call,
-                                      const wpb::RetryTaskRequest& req);
+  absl::StatusOr<opb::ListTasksResponse> ListTasks(
+      const Call& call, const opb::ListTasksRequest& req);
+  absl::StatusOr<opb::Task> RetryTask(const Call& call,
+                                      const opb::RetryTaskRequest& req);
 
   // Fires every timer due at or before `now` (at most `limit`) as an
   // ordinary idempotent command. Returns how many fired.
@@ -103,8 +126,12 @@ class Engine {
   absl::StatusOr<std::vector<Versioned<wpb::LedgerLine>>> LoadLines(
       const std::vector<std::string>& names) const;
 
+  // Fills next_facts from the case's definition.
+  void AddNextFacts(wpb::Case& c) const;
+
   storage::Store* store_;
   const DefinitionRegistry* definitions_;
+  Directory* directory_;
   Outbox outbox_;
   ProtoTable<wpb::Case> cases_;
   ProtoTable<wpb::LedgerLine> ledger_;

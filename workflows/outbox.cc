@@ -1,8 +1,11 @@
 #include "workflows/outbox.h"
 
 #include <algorithm>
+#include <iostream>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/audit.h"
+#include "services/common/idempotency.h"
 #include "services/common/resources.h"
 #include "storage/key_coding.h"
 
@@ -28,10 +31,24 @@ std::string DueKey(absl::Time due, const std::string& id) {
 
 }  // namespace
 
-Outbox::Outbox(storage::Store* store, OutboxOptions options)
-    : store_(store), options_(options) {}
+bool IsPermanentFailure(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kOutOfRange:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kUnimplemented:
+      return true;
+    default:
+      return false;
+  }
+}
 
-void Outbox::Enqueue(storage::WriteSet& writes, wpb::Task task,
+Outbox::Outbox(storage::Store* store, OutboxOptions options)
+    : store_(store), options_(std::move(options)) {}
+
+void Outbox::Enqueue(storage::WriteSet& writes, opb::Task task,
                      absl::Time now) {
   *task.mutable_create_time() = ToProto(now);
   *task.mutable_next_attempt_time() = ToProto(now);
@@ -64,7 +81,7 @@ absl::StatusOr<DeliveryReport> Outbox::DeliverDue(absl::Time now, int limit) {
     }
     absl::StatusOr<storage::Record> rec = store_->Get(kTasks, IdKey(id));
     if (!rec.ok()) continue;  // delivered by an earlier pass
-    wpb::Task task;
+    opb::Task task;
     task.ParseFromString(rec->value);
     Handler handler;
     {
@@ -82,19 +99,21 @@ absl::StatusOr<DeliveryReport> Outbox::DeliverDue(absl::Time now, int limit) {
   return report;
 }
 
-absl::Status Outbox::Finish(const wpb::Task& task, const std::string& due_key,
+absl::Status Outbox::Finish(const opb::Task& task, const std::string& due_key,
                             absl::Status outcome, absl::Time now,
                             DeliveryReport* report) {
   storage::WriteSet w;
+  std::string parked_message;
   w.Delete(kDue, due_key);
   if (outcome.ok()) {
     w.Delete(kTasks, IdKey(task.id()));
     ++report->delivered;
   } else {
-    wpb::Task next = task;
+    opb::Task next = task;
     next.set_attempts(task.attempts() + 1);
-    next.set_last_error(std::string(outcome.message()));
-    if (next.attempts() >= options_.max_attempts) {
+    next.set_last_error(absl::StrCat(absl::StatusCodeToString(outcome.code()),
+                                     ": ", outcome.message()));
+    if (IsPermanentFailure(outcome)) {
       next.set_parked(true);
       w.Delete(kTasks, IdKey(task.id()));
       w.Put(kParked, IdKey(task.id()), next.SerializeAsString());
@@ -108,6 +127,9 @@ absl::Status Outbox::Finish(const wpb::Task& task, const std::string& due_key,
                        next.attempts(), " attempts: ", next.last_error());
       w.Audit(a);
       ++report->parked;
+      parked_message = absl::StrCat(
+          "outbox[", options_.service, "]: ", a.details,
+          " (grantctl outbox parked; grantctl outbox retry ", task.id(), ")");
     } else {
       absl::Duration backoff = options_.first_backoff;
       for (int i = 1; i < next.attempts() && backoff < options_.max_backoff;
@@ -122,52 +144,73 @@ absl::Status Outbox::Finish(const wpb::Task& task, const std::string& due_key,
     }
   }
   absl::StatusOr<storage::CommitResult> c = store_->Commit(w);
+  if (c.ok() && !parked_message.empty()) {
+    if (options_.log) {
+      options_.log(parked_message);
+    } else {
+      std::cerr << "grantflowd " << parked_message << std::endl;
+    }
+  }
   return c.status();
 }
 
-absl::StatusOr<std::pair<std::vector<wpb::Task>, std::string>> Outbox::List(
-    bool parked, const Page& page, absl::string_view query) const {
-  absl::StatusOr<storage::ScanResult> scan =
-      store_->Scan(parked ? kParked : kTasks, "", page.start_after, page.size);
+absl::StatusOr<opb::ListTasksResponse> Outbox::ListTasks(
+    const Call& call, const opb::ListTasksRequest& req) const {
+  errors::Violations v;
+  const std::string query = req.parked() ? "tasks:parked" : "tasks:waiting";
+  Page page = ParsePage(req.page_size(), req.page_token(), query, &v);
+  if (!v.empty()) return v.ToStatus();
+  absl::StatusOr<storage::ScanResult> scan = store_->Scan(
+      req.parked() ? kParked : kTasks, "", page.start_after, page.size);
   if (!scan.ok()) return scan.status();
-  std::vector<wpb::Task> tasks;
-  for (const auto& row : scan->rows) {
-    wpb::Task t;
-    t.ParseFromString(row.record.value);
-    tasks.push_back(std::move(t));
+  opb::ListTasksResponse resp;
+  PageBytes budget;
+  size_t used = 0;
+  for (; used < scan->rows.size(); ++used) {
+    const auto& row = scan->rows[used];
+    if (!budget.Fits(row.record.value.size())) break;
+    opb::Task* t = resp.add_tasks();
+    if (!t->ParseFromString(row.record.value)) {
+      return absl::DataLossError("an outbox task cannot be read");
+    }
+    t->set_service(options_.service);
   }
-  return std::make_pair(std::move(tasks), NextPageToken(*scan, query));
+  resp.set_next_page_token(PageTokenAfter(*scan, used, query));
+  return resp;
 }
 
-absl::StatusOr<wpb::Task> Outbox::Retry(const std::string& id, absl::Time now,
-                                        const std::string& actor,
-                                        const std::string& request_id) {
-  absl::StatusOr<storage::Record> rec = store_->Get(kParked, IdKey(id));
-  if (absl::IsNotFound(rec.status())) {
-    return absl::NotFoundError(absl::StrCat("no parked task ", id));
-  }
-  if (!rec.ok()) return rec.status();
-  wpb::Task task;
-  task.ParseFromString(rec->value);
-  task.set_parked(false);
-  task.set_attempts(0);
-  *task.mutable_next_attempt_time() = ToProto(now);
-  storage::WriteSet w;
-  w.ExpectVersion(kParked, IdKey(id), rec->version);
-  w.Delete(kParked, IdKey(id));
-  w.Put(kTasks, IdKey(id), task.SerializeAsString());
-  w.PutIndex(kDue, DueKey(now, id));
-  storage::AuditRecord a;
-  a.time_micros = absl::ToUnixMicros(now);
-  a.actor = actor;
-  a.action = "outbox/retry";
-  a.resource = task.case_name();
-  a.request_id = request_id;
-  a.details = absl::StrCat("retry ", task.kind(), " task ", id);
-  w.Audit(a);
-  absl::StatusOr<storage::CommitResult> c = store_->Commit(w);
-  if (!c.ok()) return c.status();
-  return task;
+absl::StatusOr<opb::Task> Outbox::RetryTask(const Call& call,
+                                            const opb::RetryTaskRequest& req) {
+  errors::Violations v;
+  if (req.id().empty()) v.Add("id", "is required: the parked task's id");
+  ValidateRequestId(req.request_id(), &v);
+  if (!v.empty()) return v.ToStatus();
+  const std::string& id = req.id();
+  const absl::Time now = call.now;
+  return RunOnce<opb::Task>(
+      *store_, call, req.request_id(), req,
+      [&](storage::WriteSet& w) -> absl::StatusOr<opb::Task> {
+        absl::StatusOr<storage::Record> rec = store_->Get(kParked, IdKey(id));
+        if (absl::IsNotFound(rec.status())) {
+          return absl::NotFoundError(absl::StrCat("no parked task ", id));
+        }
+        if (!rec.ok()) return rec.status();
+        opb::Task task;
+        if (!task.ParseFromString(rec->value)) {
+          return absl::DataLossError("an outbox task cannot be read");
+        }
+        task.set_parked(false);
+        task.set_attempts(0);
+        *task.mutable_next_attempt_time() = ToProto(now);
+        w.ExpectVersion(kParked, IdKey(id), rec->version);
+        w.Delete(kParked, IdKey(id));
+        w.Put(kTasks, IdKey(id), task.SerializeAsString());
+        w.PutIndex(kDue, DueKey(now, id));
+        AuditChange(w, call, task.case_name(), req.request_id(),
+                    absl::StrCat("retry ", task.kind(), " task ", id));
+        task.set_service(options_.service);
+        return task;
+      });
 }
 
 }  // namespace grantflow::workflows

@@ -1,8 +1,12 @@
 // A durable outbox: tasks for other services are written in the same atomic
 // write as the change that caused them, then delivered at least once, with
-// retry and exponential backoff, to idempotent handlers. A task that keeps
-// failing is parked (never dropped, never blocking other tasks) until an
-// operator retries it.
+// retry and exponential backoff, to idempotent handlers. A transient failure
+// (the receiver down, overloaded, slow, or not yet trusting this host) is
+// retried for as long as it lasts, the backoff capped; a permanent one (the
+// receiver refuses the task as invalid: INVALID_ARGUMENT,
+// FAILED_PRECONDITION, OUT_OF_RANGE, NOT_FOUND, ALREADY_EXISTS,
+// UNIMPLEMENTED) parks the task: never dropped, never blocking others,
+// logged, listed by ListTasks, until an operator retries it.
 #ifndef GRANTFLOW_WORKFLOWS_OUTBOX_H_
 #define GRANTFLOW_WORKFLOWS_OUTBOX_H_
 
@@ -14,38 +18,46 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "grantflow/outbox/v1/outbox.pb.h"
 #include "grantflow/workflow/v1/workflow.pb.h"
+#include "services/common/call.h"
 #include "services/common/paging.h"
 #include "storage/store.h"
 
 namespace grantflow::workflows {
 
 namespace wpb = ::grantflow::workflow::v1;
+namespace opb = ::grantflow::outbox::v1;
 
 struct OutboxOptions {
-  int max_attempts = 8;  // then the task is parked
+  std::string service;  // whose outbox: named in logs and in listed tasks
   absl::Duration first_backoff = absl::Seconds(1);
-  absl::Duration max_backoff = absl::Minutes(5);
+  absl::Duration max_backoff = absl::Minutes(1);
+  // Where parking is reported; stderr when unset.
+  std::function<void(const std::string&)> log;
 };
+
+// True for a delivery failure that retrying cannot cure (see above).
+bool IsPermanentFailure(const absl::Status& status);
 
 struct DeliveryReport {
   int delivered = 0;
-  int failed = 0;  // will be retried
-  int parked = 0;
+  int failed = 0;  // transient: will be retried
+  int parked = 0;  // permanent: waits for an operator
 };
 
 // Thread-safe. Does not own the store.
 class Outbox {
  public:
   // Handlers must be idempotent: a task may be delivered more than once.
-  using Handler = std::function<absl::Status(const wpb::Task&)>;
+  using Handler = std::function<absl::Status(const opb::Task&)>;
 
   Outbox(storage::Store* store, OutboxOptions options = {});
 
   // Adds `task` (id, kind, case_name, payload set by the caller) to `writes`,
   // due at `now`. The id must be unique per task; deriving it from the change
   // that emits it makes re-emission harmless.
-  static void Enqueue(storage::WriteSet& writes, wpb::Task task,
+  static void Enqueue(storage::WriteSet& writes, opb::Task task,
                       absl::Time now);
 
   void RegisterHandler(const std::string& kind, Handler handler);
@@ -54,18 +66,19 @@ class Outbox {
   // handler counts as a failure. Returns INTERNAL only for storage errors.
   absl::StatusOr<DeliveryReport> DeliverDue(absl::Time now, int limit = 100);
 
-  // Waiting (parked=false) or parked tasks, one page.
-  absl::StatusOr<std::pair<std::vector<wpb::Task>, std::string>> List(
-      bool parked, const Page& page, absl::string_view query) const;
+  // The ListTasks RPC every service with an outbox offers: waiting
+  // (parked=false) or parked tasks, one page. INVALID_ARGUMENT for a bad
+  // page.
+  absl::StatusOr<opb::ListTasksResponse> ListTasks(
+      const Call& call, const opb::ListTasksRequest& req) const;
 
-  // Moves a parked task back to the queue, due now, attempts reset.
-  // NOT_FOUND when no parked task has that id.
-  absl::StatusOr<wpb::Task> Retry(const std::string& id, absl::Time now,
-                                  const std::string& actor,
-                                  const std::string& request_id);
+  // The RetryTask RPC: moves a parked task back to the queue, due now,
+  // attempts reset; audited. NOT_FOUND when no parked task has that id.
+  absl::StatusOr<opb::Task> RetryTask(const Call& call,
+                                      const opb::RetryTaskRequest& req);
 
  private:
-  absl::Status Finish(const wpb::Task& task, const std::string& due_key,
+  absl::Status Finish(const opb::Task& task, const std::string& due_key,
                       absl::Status outcome, absl::Time now,
                       DeliveryReport* report);
 

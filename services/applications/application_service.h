@@ -8,23 +8,26 @@
 #include "services/common/call.h"
 
 // The service's RPCs: X(Method, Request, Response).
-#define GRANTFLOW_APPLICATION_RPCS(X)                                     \
-  X(CreateOrganisation, pb::CreateOrganisationRequest, pb::Organisation)  \
-  X(GetOrganisation, pb::GetOrganisationRequest, pb::Organisation)        \
-  X(ListOrganisations, pb::ListOrganisationsRequest,                      \
-    pb::ListOrganisationsResponse)                                        \
-  X(UpdateOrganisation, pb::UpdateOrganisationRequest, pb::Organisation)  \
-  X(CreateApplication, pb::CreateApplicationRequest, pb::Application)     \
-  X(GetApplication, pb::GetApplicationRequest, pb::Application)           \
-  X(ListApplications, pb::ListApplicationsRequest,                        \
-    pb::ListApplicationsResponse)                                         \
-  X(UpdateApplication, pb::UpdateApplicationRequest, pb::Application)     \
-  X(SubmitApplication, pb::SubmitApplicationRequest, pb::Application)     \
-  X(WithdrawApplication, pb::WithdrawApplicationRequest, pb::Application) \
-  X(GetEqualityMonitoring, pb::GetEqualityMonitoringRequest,              \
-    pb::EqualityMonitoring)                                               \
-  X(UpdateEqualityMonitoring, pb::UpdateEqualityMonitoringRequest,        \
-    pb::EqualityMonitoring)
+#define GRANTFLOW_APPLICATION_RPCS(X)                                       \
+  X(CreateOrganisation, pb::CreateOrganisationRequest, pb::Organisation)    \
+  X(GetOrganisation, pb::GetOrganisationRequest, pb::Organisation)          \
+  X(ListOrganisations, pb::ListOrganisationsRequest,                        \
+    pb::ListOrganisationsResponse)                                          \
+  X(UpdateOrganisation, pb::UpdateOrganisationRequest, pb::Organisation)    \
+  X(CreateApplication, pb::CreateApplicationRequest, pb::Application)       \
+  X(GetApplication, pb::GetApplicationRequest, pb::Application)             \
+  X(ListApplications, pb::ListApplicationsRequest,                          \
+    pb::ListApplicationsResponse)                                           \
+  X(UpdateApplication, pb::UpdateApplicationRequest, pb::Application)       \
+  X(SubmitApplication, pb::SubmitApplicationRequest, pb::Application)       \
+  X(WithdrawApplication, pb::WithdrawApplicationRequest, pb::Application)   \
+  X(GetEqualityMonitoring, pb::GetEqualityMonitoringRequest,                \
+    pb::EqualityMonitoring)                                                 \
+  X(UpdateEqualityMonitoring, pb::UpdateEqualityMonitoringRequest,          \
+    pb::EqualityMonitoring)                                                 \
+  X(ApplyCaseOutcome, pb::ApplyCaseOutcomeRequest, pb::Application)         \
+  X(ListTasks, outbox::v1::ListTasksRequest, outbox::v1::ListTasksResponse) \
+  X(RetryTask, outbox::v1::RetryTaskRequest, outbox::v1::Task)
 
 namespace grantflow::applications {
 

@@ -76,6 +76,23 @@ void ParseRoundName(const std::string& name, const std::string& field,
   }
 }
 
+// The engine's StartCase for a submitted application; the same request
+// every time, so starting twice changes nothing.
+workflow::v1::StartCaseRequest StartCaseFor(
+    const pb::Application& app, const programmes::v1::Round& round) {
+  workflow::v1::StartCaseRequest start;
+  start.set_application(app.name());
+  start.set_round(app.round());
+  start.set_definition(round.lifecycle_definition());
+  start.set_safeguarding_required(app.works_with_children() ||
+                                  app.works_with_adults_at_risk());
+  start.set_organisation(app.organisation());
+  start.set_amount_requested_pence(app.amount_requested_pence());
+  start.set_request_id("start:" + AppId(app.name()));
+  *start.mutable_round_close_time() = round.close_time();
+  return start;
+}
+
 absl::Status NotDraft(const pb::Application& app) {
   return errors::FailedPrecondition(
       "APPLICATION_NOT_DRAFT",
@@ -112,9 +129,12 @@ bool IsOrganisationScoped(const auth::Principal& p) {
   });
 }
 
-Applications::Applications(storage::Store* store, RoundSource* rounds)
+Applications::Applications(storage::Store* store, RoundSource* rounds,
+                           CaseClient* cases)
     : store_(store),
       rounds_(rounds),
+      cases_(cases),
+      outbox_(store, workflows::OutboxOptions{.service = "applications"}),
       orgs_(store, "organisations", "organisation"),
       apps_(store, "applications", "application"),
       equality_(store, "equality_monitoring", "equality monitoring") {}
@@ -165,6 +185,7 @@ absl::StatusOr<pb::Organisation> Applications::CreateOrganisation(
           "is required: use the organisation named in your token");
   }
   pb::Organisation org = req.organisation();
+  CanonicaliseUsers(&org);
   if (scoped && std::find(org.member_users().begin(), org.member_users().end(),
                           call.principal.user) == org.member_users().end()) {
     org.add_member_users(call.principal.user);
@@ -182,7 +203,7 @@ absl::StatusOr<pb::Organisation> Applications::CreateOrganisation(
   }
   return CreateResource<pb::Organisation>(
       *store_, orgs_, call, req, req.request_id(), Target{IdKey(id), name}, org,
-      [](storage::WriteSet&) { return absl::OkStatus(); });
+      [](auto&, storage::WriteSet&) { return absl::OkStatus(); });
 }
 
 absl::StatusOr<pb::Organisation> Applications::GetOrganisation(
@@ -224,18 +245,21 @@ absl::StatusOr<pb::Organisation> Applications::UpdateOrganisation(
   errors::Violations v;
   const std::string& name = req.organisation().name();
   ParseOrgName(name, "organisation.name", &v);
-  CheckUpdateMask(req.update_mask(),
-                  {"display_name", "legal_form", "charity_number",
-                   "company_number", "address", "contacts", "member_users"},
-                  &v);
+  CheckUpdateMask(
+      req.update_mask(),
+      {"display_name", "legal_form", "charity_number", "company_number",
+       "address", "contacts", "member_users", "signatory_users"},
+      &v);
   ValidateRequestId(req.request_id(), &v);
   if (!v.empty()) return v.ToStatus();
   absl::Status access = CheckOrgAccess(call, name, /*write=*/true);
   if (!access.ok()) return access;
   const bool scoped = IsOrganisationScoped(call.principal);
+  pb::Organisation patch = req.organisation();
+  CanonicaliseUsers(&patch);
   return UpdateResource<pb::Organisation>(
       *store_, orgs_, call, req, req.request_id(),
-      Target{IdKey(OrgId(name)), name}, req.organisation(), req.update_mask(),
+      Target{IdKey(OrgId(name)), name}, patch, req.update_mask(),
       [&](const pb::Organisation& merged, storage::WriteSet&) {
         errors::Violations mv;
         ValidateOrganisation(merged, "organisation", &mv);
@@ -408,17 +432,24 @@ absl::StatusOr<pb::ListApplicationsResponse> Applications::ListApplications(
     if (!id) return absl::DataLossError("malformed application index entry");
     keys.push_back(IdKey(*id));
   }
-  // One batched read for the page's applications.
+  // One batched read for the page's applications, cut short if the page
+  // would pass kMaxPageBytes.
   auto rows = store_->MultiGet(apps_.table(), keys);
   if (!rows.ok()) return rows.status();
-  for (auto& rec : *rows) {
+  PageBytes budget;
+  size_t used = 0;
+  for (; used < rows->size(); ++used) {
+    auto& rec = (*rows)[used];
     if (absl::IsNotFound(rec.status())) continue;
     if (!rec.ok()) return rec.status();
-    pb::Application app = apps_.Decode(*rec).msg;
+    auto decoded = apps_.Decode(*rec);
+    if (!decoded.ok()) return decoded.status();
+    pb::Application app = std::move(decoded->msg);
     if (!req.round().empty() && app.round() != req.round()) continue;
+    if (!budget.Fits(app.ByteSizeLong())) break;
     *resp.add_applications() = std::move(app);
   }
-  resp.set_next_page_token(NextPageToken(*scan, query));
+  resp.set_next_page_token(PageTokenAfter(*scan, used, query));
   return resp;
 }
 
@@ -511,15 +542,8 @@ absl::StatusOr<pb::Application> Applications::SubmitApplication(
         app.set_state(pb::Application::SUBMITTED);
         *app.mutable_submit_time() = ToProto(call.now);
         // The engine starts the case from this task, at least once.
-        workflow::v1::StartCaseRequest start;
-        start.set_application(app.name());
-        start.set_round(app.round());
-        start.set_definition(round->lifecycle_definition());
-        start.set_safeguarding_required(app.works_with_children() ||
-                                        app.works_with_adults_at_risk());
-        start.set_request_id("start:" + AppId(app.name()));
-        *start.mutable_round_close_time() = round->close_time();
-        workflow::v1::Task task;
+        workflow::v1::StartCaseRequest start = StartCaseFor(app, *round);
+        outbox::v1::Task task;
         task.set_id(start.request_id());
         task.set_kind(kStartCaseTask);
         task.set_case_name("cases/" + AppId(app.name()));
@@ -533,39 +557,107 @@ absl::StatusOr<pb::Application> Applications::WithdrawApplication(
     const Call& call, const pb::WithdrawApplicationRequest& req) {
   errors::Violations v;
   ParseAppName(req.name(), "name", &v);
-  if (req.reason().empty()) {
-    v.Add("reason", "is required: say why the application is withdrawn");
-  } else if (Utf8Length(req.reason()) > 1000) {
-    v.Add("reason", "must be at most 1000 characters");
-  }
+  RequireText(req.reason(), "reason", 1000, &v);
   ValidateRequestId(req.request_id(), &v);
   if (!v.empty()) return v.ToStatus();
+  // Held from asking the engine until the withdrawal is recorded, so the
+  // engine's own report of it (ApplyCaseOutcome) waits its turn.
+  workflows::ScopedLocks lock(app_locks_, {req.name()});
   return Transition(
       call, req, req.name(), req.request_id(), "",
       [&](pb::Application& app, storage::WriteSet& writes) -> absl::Status {
-        if (app.state() == pb::Application::SUBMITTED) {
-          // The engine withdraws the case too.
-          workflow::v1::RecordFactRequest fact;
-          fact.set_name("cases/" + AppId(app.name()));
-          fact.set_fact("WITHDRAWN");
-          fact.set_reason(req.reason());
-          fact.set_request_id("withdraw:" + AppId(app.name()));
-          workflow::v1::Task task;
-          task.set_id(fact.request_id());
-          task.set_kind(kRecordFactTask);
-          task.set_case_name(fact.name());
-          task.set_payload(fact.SerializeAsString());
-          workflows::Outbox::Enqueue(writes, task, call.now);
-        }
         if (app.state() == pb::Application::WITHDRAWN) {
           return errors::FailedPrecondition(
               "APPLICATION_WITHDRAWN",
               absl::StrCat(app.name(), " is already withdrawn"));
         }
+        if (app.state() == pb::Application::SUBMITTED) {
+          absl::Status s = WithdrawCase(call, app, req.reason());
+          if (!s.ok()) return s;
+        }
         app.set_state(pb::Application::WITHDRAWN);
         *app.mutable_withdraw_time() = ToProto(call.now);
         app.set_withdraw_reason(req.reason());
         return absl::OkStatus();
+      });
+}
+
+absl::Status Applications::WithdrawCase(const Call& call,
+                                        const pb::Application& app,
+                                        const std::string& reason) {
+  const std::string id = AppId(app.name());
+  workflow::v1::RecordFactRequest fact;
+  fact.set_name("cases/" + id);
+  fact.set_fact("WITHDRAWN");
+  fact.set_reason(reason);
+  fact.set_on_behalf_of(call.principal.user);
+  fact.set_request_id("withdraw:" + id);
+  absl::StatusOr<workflow::v1::Case> done = cases_->RecordFact(fact);
+  if (absl::IsNotFound(done.status())) {
+    // The submission's StartCase task has not reached the engine yet: start
+    // the case now, with the very request the task carries, and withdraw it.
+    absl::StatusOr<programmes::v1::Round> round =
+        rounds_->GetRound(call, app.round());
+    if (!round.ok()) return round.status();
+    absl::StatusOr<workflow::v1::Case> started =
+        cases_->StartCase(StartCaseFor(app, *round));
+    if (!started.ok()) return started.status();
+    done = cases_->RecordFact(fact);
+  }
+  if (done.ok()) return absl::OkStatus();
+  if (errors::ReasonOf(done.status()) == "INVALID_TRANSITION") {
+    const std::string state = errors::MetadataOf(done.status(), "state");
+    if (state == "WITHDRAWN") return absl::OkStatus();  // withdrawn already
+    return errors::FailedPrecondition(
+        "WITHDRAWAL_NOT_ALLOWED",
+        absl::StrCat(app.name(), "'s grant is ", state,
+                     " and can no longer be withdrawn",
+                     state == "EXECUTED" || state == "ACTIVE"
+                         ? ": its funding agreement is executed; the grants "
+                           "team can end the grant instead"
+                         : ""),
+        {{"case_state", state}});
+  }
+  return done.status();
+}
+
+absl::StatusOr<pb::Application> Applications::ApplyCaseOutcome(
+    const Call& call, const pb::ApplyCaseOutcomeRequest& req) {
+  errors::Violations v;
+  ParseAppName(req.application(), "application", &v);
+  if (req.state().empty()) v.Add("state", "is required: the case's state");
+  if (req.event_seq() <= 0) v.Add("event_seq", "must be the case event's seq");
+  LimitText(req.reason(), "reason", 1000, &v);
+  ValidateRequestId(req.request_id(), &v);
+  if (!v.empty()) return v.ToStatus();
+  workflows::ScopedLocks lock(app_locks_, {req.application()});
+  return RunOnce<pb::Application>(
+      *store_, call, req.request_id(), req,
+      [&](storage::WriteSet& writes) -> absl::StatusOr<pb::Application> {
+        auto current = LoadApplication(req.application(), "application");
+        if (!current.ok()) return current.status();
+        pb::Application app = current->msg;
+        if (req.event_seq() <= app.case_event_seq()) return app;  // older
+        const pb::Application::State old_state = app.state();
+        app.set_case_event_seq(req.event_seq());
+        if (req.state() == "WITHDRAWN" &&
+            app.state() == pb::Application::SUBMITTED) {
+          app.set_state(pb::Application::WITHDRAWN);
+          *app.mutable_withdraw_time() = ToProto(call.now);
+          app.set_withdraw_reason(
+              req.reason().empty() ? absl::StrCat("withdrawn by ", req.actor())
+                                   : req.reason());
+        }
+        *app.mutable_update_time() = ToProto(call.now);
+        WriteApplication(writes, app, current->version, old_state);
+        AuditChange(writes, call, app.name(), req.request_id(),
+                    absl::StrCat("case ", req.state(), " (event ",
+                                 req.event_seq(), " by ", req.actor(), "): ",
+                                 pb::Application::State_Name(old_state), " -> ",
+                                 pb::Application::State_Name(app.state())),
+                    req.reason());
+        app.set_etag(absl::StrCat(current->version + 1));
+        return app;
       });
 }
 

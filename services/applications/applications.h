@@ -11,10 +11,17 @@
 //    (FAILED_PRECONDITION, APPLICATION_INCOMPLETE, one violation per field);
 //  * equality-monitoring answers are stored apart and returned only to the
 //    applicant's own organisation (R7).
+//  * withdrawing a submitted application asks the engine first, through the
+//    CaseClient: the case is withdrawn there (releasing any reservation in
+//    the same step) or the withdrawal is refused (FAILED_PRECONDITION,
+//    WITHDRAWAL_NOT_ALLOWED, once the agreement is executed); an
+//    application and its case never disagree about it. A withdrawal recorded
+//    at the engine directly reaches the application through
+//    ApplyCaseOutcome.
 // Every change is one atomic, audited, idempotent write; a refused call writes
-// nothing. Submission and withdrawal also write an outbox task (in the same
-// write) that tells the workflow engine: kStartCaseTask / kRecordFactTask,
-// whose payloads are a StartCaseRequest / RecordFactRequest.
+// nothing. Submission also writes an outbox task (in the same write) that
+// starts the case at the engine: kStartCaseTask, whose payload is a
+// StartCaseRequest.
 #ifndef GRANTFLOW_SERVICES_APPLICATIONS_APPLICATIONS_H_
 #define GRANTFLOW_SERVICES_APPLICATIONS_APPLICATIONS_H_
 
@@ -22,21 +29,28 @@
 
 #include "absl/status/statusor.h"
 #include "grantflow/applications/v1/applications.pb.h"
+#include "services/applications/case_client.h"
 #include "services/applications/round_source.h"
 #include "services/applications/validation.h"
 #include "services/common/call.h"
 #include "services/common/proto_table.h"
 #include "storage/store.h"
+#include "workflows/locks.h"
+#include "workflows/outbox.h"
 
 namespace grantflow::applications {
 
 inline constexpr char kStartCaseTask[] = "workflow.start_case";
-inline constexpr char kRecordFactTask[] = "workflow.record_fact";
+// The engine's task (declared in the lifecycle definitions) that carries a
+// case's outcome to its application; its payload is the CaseEvent.
+inline constexpr char kApplyCaseOutcomeTask[] =
+    "applications.apply_case_outcome";
 
-// Thread-safe. Does not own `store` or `rounds`; both must outlive it.
+// Thread-safe. Does not own `store`, `rounds` or `cases`; all must outlive
+// it.
 class Applications {
  public:
-  Applications(storage::Store* store, RoundSource* rounds);
+  Applications(storage::Store* store, RoundSource* rounds, CaseClient* cases);
 
   absl::StatusOr<pb::Organisation> CreateOrganisation(
       const Call& call, const pb::CreateOrganisationRequest& req);
@@ -65,6 +79,23 @@ class Applications {
   absl::StatusOr<pb::EqualityMonitoring> UpdateEqualityMonitoring(
       const Call& call, const pb::UpdateEqualityMonitoringRequest& req);
 
+  // From the engine: the case reached an outcome the application follows.
+  // Ignores an event no newer than the application's case_event_seq.
+  absl::StatusOr<pb::Application> ApplyCaseOutcome(
+      const Call& call, const pb::ApplyCaseOutcomeRequest& req);
+
+  absl::StatusOr<outbox::v1::ListTasksResponse> ListTasks(
+      const Call& call, const outbox::v1::ListTasksRequest& req) {
+    return outbox_.ListTasks(call, req);
+  }
+  absl::StatusOr<outbox::v1::Task> RetryTask(
+      const Call& call, const outbox::v1::RetryTaskRequest& req) {
+    return outbox_.RetryTask(call, req);
+  }
+
+  // Tasks for the engine (kStartCaseTask); the host registers its handler.
+  workflows::Outbox& outbox() { return outbox_; }
+
  private:
   // OK when the caller may read (write=false) or act for (write=true) the
   // organisation; PERMISSION_DENIED otherwise; NOT_FOUND when it is absent.
@@ -84,8 +115,17 @@ class Applications {
       absl::FunctionRef<absl::Status(pb::Application&, storage::WriteSet&)>
           change);
 
+  // Asks the engine to withdraw the application's case (starting it first
+  // if its StartCase task has not arrived yet). OK when the case is
+  // withdrawn; WITHDRAWAL_NOT_ALLOWED when its state no longer allows it.
+  absl::Status WithdrawCase(const Call& call, const pb::Application& app,
+                            const std::string& reason);
+
   storage::Store* store_;
   RoundSource* rounds_;
+  CaseClient* cases_;
+  workflows::Outbox outbox_;
+  workflows::LockTable app_locks_;  // withdrawals and outcomes, one at a time
   ProtoTable<pb::Organisation> orgs_;
   ProtoTable<pb::Application> apps_;
   ProtoTable<pb::EqualityMonitoring> equality_;

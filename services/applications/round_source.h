@@ -10,6 +10,7 @@
 #include "grantflow/programmes/v1/programmes.grpc.pb.h"
 #include "grpcpp/channel.h"
 #include "services/common/call.h"
+#include "services/common/peer.h"
 
 namespace grantflow::applications {
 
@@ -22,11 +23,6 @@ class RoundSource {
   virtual absl::StatusOr<programmes::v1::Round> GetRound(
       const Call& call, const std::string& name) = 0;
 };
-
-// Supplies the channel to ProgrammeService; called on every lookup, so a
-// host can hand out an in-process channel that exists only once its server
-// has started. Must be thread-safe and return a non-null channel.
-using ChannelProvider = std::function<std::shared_ptr<grpc::Channel>()>;
 
 // Calls ProgrammeService.GetRound over the provided channel (in-process when
 // co-hosted, TCP otherwise) with the caller's own credentials.

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "services/common/auth.h"
 #include "services/common/money.h"
 #include "services/common/resources.h"
 
@@ -17,6 +18,29 @@ bool Contains(const std::vector<std::string>& list, absl::string_view s) {
 }
 
 constexpr char kLondonWide[] = "London-wide";
+
+// Checks a list of user names (each canonical-able, none twice once
+// canonical, at most `max`); returns the canonical names.
+std::set<std::string> CheckUserList(
+    const google::protobuf::RepeatedPtrField<std::string>& users,
+    const std::string& field, int max, errors::Violations* v) {
+  std::set<std::string> seen;
+  if (users.size() > max) {
+    v->Add(field, absl::StrCat("must have at most ", max, " users"));
+  }
+  for (int i = 0; i < users.size(); ++i) {
+    std::string f = absl::StrCat(field, "[", i, "]");
+    std::optional<std::string> u = auth::CanonicalUser(users[i]);
+    if (!u) {
+      v->Add(f,
+             "must be a user name of 1-128 printable ASCII characters "
+             "without spaces");
+    } else if (!seen.insert(*u).second) {
+      v->Add(f, "is listed twice (user names ignore case)");
+    }
+  }
+  return seen;
+}
 
 }  // namespace
 
@@ -144,15 +168,27 @@ void ValidateOrganisation(const pb::Organisation& org,
     }
     LimitText(c.role(), f + ".role", 100, v);
   }
-  std::set<std::string> users;
-  for (int i = 0; i < org.member_users_size(); ++i) {
-    const std::string& u = org.member_users(i);
-    std::string f = absl::StrCat(prefix, ".member_users[", i, "]");
-    if (u.empty() || u.size() > 128 ||
-        u.find_first_of(" \t\r\n") != std::string::npos) {
-      v->Add(f, "must be a user name of 1-128 characters without spaces");
-    } else if (!users.insert(u).second) {
-      v->Add(f, "is listed twice");
+  if (org.contacts_size() > 20) {
+    v->Add(prefix + ".contacts", "must have at most 20 contacts");
+  }
+  std::set<std::string> members =
+      CheckUserList(org.member_users(), prefix + ".member_users", 50, v);
+  std::set<std::string> signatories =
+      CheckUserList(org.signatory_users(), prefix + ".signatory_users", 20, v);
+  for (int i = 0; i < org.signatory_users_size(); ++i) {
+    std::optional<std::string> u = auth::CanonicalUser(org.signatory_users(i));
+    if (u && !members.contains(*u)) {
+      v->Add(absl::StrCat(prefix, ".signatory_users[", i, "]"),
+             "must also be one of member_users");
+    }
+  }
+}
+
+void CanonicaliseUsers(pb::Organisation* org) {
+  for (auto* list :
+       {org->mutable_member_users(), org->mutable_signatory_users()}) {
+    for (std::string& u : *list) {
+      if (std::optional<std::string> c = auth::CanonicalUser(u)) u = *c;
     }
   }
 }
@@ -162,11 +198,13 @@ void ValidateDraft(const pb::Application& app,
                    const std::string& prefix, errors::Violations* v) {
   LimitText(app.title(), prefix + ".title", 140, v);
   LimitText(app.summary(), prefix + ".summary", 5000, v);
-  if (app.amount_requested_pence() < 0) {
-    v->Add(prefix + ".amount_requested_pence", "must not be negative");
-  } else if (round != nullptr && app.amount_requested_pence() > 0 &&
-             (app.amount_requested_pence() < round->min_award_pence() ||
-              app.amount_requested_pence() > round->max_award_pence())) {
+  const int64_t amount = app.amount_requested_pence();
+  // 0 means "not filled in yet" in a draft; submission requires it.
+  if (amount < 0 || amount > kMaxAmountPence) {
+    ValidateAmount(amount, prefix + ".amount_requested_pence", v);
+  } else if (round != nullptr && amount > 0 &&
+             (amount < round->min_award_pence() ||
+              amount > round->max_award_pence())) {
     v->Add(
         prefix + ".amount_requested_pence",
         absl::StrCat("must be between ", FormatPounds(round->min_award_pence()),
@@ -211,9 +249,7 @@ void ValidateDraft(const pb::Application& app,
   for (int i = 0; i < app.budget_size(); ++i) {
     std::string f = absl::StrCat(prefix, ".budget[", i, "]");
     RequireText(app.budget(i).description(), f + ".description", 200, v);
-    if (app.budget(i).amount_pence() <= 0) {
-      v->Add(f + ".amount_pence", "must be a positive number of pence");
-    }
+    ValidateAmount(app.budget(i).amount_pence(), f + ".amount_pence", v);
   }
 }
 
@@ -251,13 +287,18 @@ void CheckComplete(const pb::Application& app,
     v->Add(prefix + ".budget",
            "at least one budget line is required to submit");
   } else {
-    int64_t total = 0;
+    // Items are capped (ValidateDraft), so at most 100 of them cannot
+    // overflow; AddPence keeps the sum honest regardless.
+    std::optional<int64_t> total = 0;
     for (const pb::BudgetItem& item : app.budget()) {
-      if (item.amount_pence() > 0) total += item.amount_pence();
+      if (total && item.amount_pence() > 0) {
+        total = AddPence(*total, item.amount_pence());
+      }
     }
-    if (total != app.amount_requested_pence()) {
+    if (!total || *total != app.amount_requested_pence()) {
       v->Add(prefix + ".budget",
-             absl::StrCat("adds up to ", FormatPounds(total),
+             absl::StrCat("adds up to ",
+                          total ? FormatPounds(*total) : "more than int64",
                           " but the amount requested is ",
                           FormatPounds(app.amount_requested_pence())));
     }

@@ -30,6 +30,11 @@ bool IsEmail(absl::string_view s);
 void ValidateOrganisation(const pb::Organisation& org,
                           const std::string& prefix, errors::Violations* v);
 
+// Rewrites member_users and signatory_users in canonical form
+// (auth::CanonicalUser); names that have none are left for
+// ValidateOrganisation to report.
+void CanonicaliseUsers(pb::Organisation* org);
+
 // Checks the fields a draft has, allowing missing ones. When `round` is
 // non-null, the amount is checked against its limits.
 void ValidateDraft(const pb::Application& app,

@@ -216,8 +216,12 @@ absl::StatusOr<Principal> TokenVerifier::Verify(const std::string& token,
     return Unauthenticated("not yet valid");
   }
   Principal who;
-  who.user = str("sub");
-  if (who.user.empty()) return Unauthenticated("no subject");
+  std::optional<std::string> user = CanonicalUser(str("sub"));
+  if (!user) {
+    return Unauthenticated(
+        "the subject is not a user name (1-128 printable ASCII characters)");
+  }
+  who.user = *std::move(user);
   if (!p.contains("roles") || !p["roles"].is_array()) {
     return Unauthenticated("no roles");
   }
@@ -234,6 +238,16 @@ absl::StatusOr<Principal> TokenVerifier::Verify(const std::string& token,
     }
   }
   return who;
+}
+
+std::optional<std::string> CanonicalUser(absl::string_view raw) {
+  if (raw.empty() || raw.size() > 128) return std::nullopt;
+  std::string out(raw);
+  for (char& c : out) {
+    if (c < 0x21 || c > 0x7e) return std::nullopt;
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
 }
 
 absl::StatusOr<KeyPairPaths> EnsureDevKeyPair(const std::string& dir) {

@@ -10,12 +10,14 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace grantflow::auth {
@@ -27,9 +29,17 @@ inline constexpr char kAudience[] = "grantflow";
 const std::vector<std::string>& KnownRoles();
 bool IsKnownRole(const std::string& role);
 
+// The canonical form of a user identity. People are compared by it wherever
+// it matters (separation of duties, signatories, organisation members), so
+// "Sam" and "sam" are one person. The rule: 1-128 printable ASCII characters
+// (0x21-0x7E: no spaces, no control characters, no letters from other
+// scripts that could pose as ASCII look-alikes), ASCII letters lower-cased.
+// nullopt when `raw` breaks it; tokens whose subject breaks it are refused.
+std::optional<std::string> CanonicalUser(absl::string_view raw);
+
 // The verified caller.
 struct Principal {
-  std::string user;                // "sub"
+  std::string user;                // "sub", canonical (CanonicalUser)
   std::vector<std::string> roles;  // each a known role
   std::string organisation;        // organisations/{id}, for applicants
   std::map<std::string, int64_t>

@@ -36,6 +36,8 @@ absl::flat_hash_map<std::string, Roles>* Build() {
                         "ListBudgetLines", "GetRound", "ListRounds"}) {
     (*t)[prog + m] = programme_readers;
   }
+  // The engine reads a round's terms when an award is approved.
+  (*t)[prog + "GetRound"] = Plus(programme_readers, {"service"});
 
   const std::string app = "/grantflow.applications.v1.ApplicationService/";
   // Applicants act only for their own organisation (checked in the domain).
@@ -44,7 +46,9 @@ absl::flat_hash_map<std::string, Roles>* Build() {
   const Roles org_writers = {"applicant", "grants_officer", "admin"};
   (*t)[app + "CreateOrganisation"] = org_writers;
   (*t)[app + "UpdateOrganisation"] = org_writers;
-  (*t)[app + "GetOrganisation"] = Plus(kStaff, {"applicant", "signatory"});
+  // The engine reads an organisation's signatories when one signs (R1).
+  (*t)[app + "GetOrganisation"] =
+      Plus(kStaff, {"applicant", "signatory", "service"});
   (*t)[app + "ListOrganisations"] = Plus(kStaff, {"applicant", "signatory"});
   (*t)[app + "CreateApplication"] = {"applicant"};
   (*t)[app + "UpdateApplication"] = {"applicant"};
@@ -56,11 +60,18 @@ absl::flat_hash_map<std::string, Roles>* Build() {
   // aggregates with small numbers suppressed.
   (*t)[app + "GetEqualityMonitoring"] = {"applicant"};
   (*t)[app + "UpdateEqualityMonitoring"] = {"applicant"};
+  // The engine's outbox reports a case's outcome to its application.
+  (*t)[app + "ApplyCaseOutcome"] = {"service"};
+  const Roles outbox_readers = {"admin", "grants_officer", "auditor"};
+  (*t)[app + "ListTasks"] = outbox_readers;
+  (*t)[app + "RetryTask"] = {"admin"};
 
   // The engine. Which role may record which fact is refined per fact in
   // workflows/facts.cc; "service" is grantflowd's own identity.
   const std::string wf = "/grantflow.workflow.v1.WorkflowService/";
-  (*t)[wf + "StartCase"] = {"service", "grants_officer", "admin"};
+  // Cases start from submissions only (ApplicationService), so a case's
+  // organisation and amount requested are always the application's.
+  (*t)[wf + "StartCase"] = {"service"};
   (*t)[wf + "RecordFact"] = {
       "grants_officer",       "moderator",       "approver", "signatory",
       "safeguarding_officer", "finance_officer", "admin",    "service"};
@@ -68,12 +79,14 @@ absl::flat_hash_map<std::string, Roles>* Build() {
        {"GetCase", "ListCases", "GetHistory", "GetLedgerLine", "ListLedger"}) {
     (*t)[wf + m] = Plus(kStaff, {"service"});
   }
-  (*t)[wf + "RegisterBudgetLine"] = {"service", "admin"};
+  // Only ProgrammeService registers ceilings, so the ledger and the budget
+  // lines cannot be made to disagree from outside.
+  (*t)[wf + "RegisterBudgetLine"] = {"service"};
   (*t)[wf + "AuthorizePayment"] = {"finance_approver", "service"};
   (*t)[wf + "ConfirmPayment"] = {"finance_officer", "finance_approver",
                                  "service"};
   (*t)[wf + "VoidPayment"] = {"finance_officer", "finance_approver", "service"};
-  (*t)[wf + "ListTasks"] = {"admin", "grants_officer", "auditor"};
+  (*t)[wf + "ListTasks"] = outbox_readers;
   (*t)[wf + "RetryTask"] = {"admin"};
   return t;
 }

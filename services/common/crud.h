@@ -26,14 +26,15 @@ struct Target {
 };
 
 // Creates `msg` under `target`: ALREADY_EXISTS when the name is taken;
-// `check(writes)` may read other state, add preconditions to the write, or
-// refuse. Sets name, create_time and update_time.
+// `check(msg, writes)` may read other state, ask another service, set
+// output-only fields of `msg`, add preconditions to the write, or refuse.
+// Sets name, create_time and update_time.
 template <typename Msg>
 absl::StatusOr<Msg> CreateResource(
     storage::Store& store, const ProtoTable<Msg>& table, const Call& call,
     const google::protobuf::Message& request, absl::string_view request_id,
     const Target& target, Msg msg,
-    absl::FunctionRef<absl::Status(storage::WriteSet&)> check) {
+    absl::FunctionRef<absl::Status(Msg&, storage::WriteSet&)> check) {
   msg.set_name(target.name);
   *msg.mutable_create_time() = ToProto(call.now);
   *msg.mutable_update_time() = ToProto(call.now);
@@ -45,12 +46,12 @@ absl::StatusOr<Msg> CreateResource(
                           return absl::AlreadyExistsError(
                               absl::StrCat(target.name, " already exists"));
                         }
-                        absl::Status ok = check(writes);
+                        Msg out = msg;
+                        absl::Status ok = check(out, writes);
                         if (!ok.ok()) return ok;
-                        table.Insert(writes, target.key, msg);
+                        table.Insert(writes, target.key, out);
                         AuditChange(writes, call, target.name, request_id,
                                     "created");
-                        Msg out = msg;
                         out.set_etag("1");
                         return out;
                       });
@@ -58,14 +59,15 @@ absl::StatusOr<Msg> CreateResource(
 
 // Applies the fields of `patch` named by `mask` to the stored resource after
 // checking `etag` (ABORTED, reason ETAG_MISMATCH). `validate(merged, writes)`
-// checks the merged result (INVALID_ARGUMENT) and may add preconditions.
+// checks the merged result (INVALID_ARGUMENT), may set its output-only
+// fields, and may add preconditions.
 template <typename Msg>
 absl::StatusOr<Msg> UpdateResource(
     storage::Store& store, const ProtoTable<Msg>& table, const Call& call,
     const google::protobuf::Message& request, absl::string_view request_id,
     const Target& target, const Msg& patch,
     const google::protobuf::FieldMask& mask,
-    absl::FunctionRef<absl::Status(const Msg&, storage::WriteSet&)> validate) {
+    absl::FunctionRef<absl::Status(Msg&, storage::WriteSet&)> validate) {
   return RunOnce<Msg>(
       store, call, request_id, request,
       [&](storage::WriteSet& writes) -> absl::StatusOr<Msg> {

@@ -75,6 +75,15 @@ std::optional<std::string> ReasonOf(const absl::Status& status) {
   return info.reason();
 }
 
+std::string MetadataOf(const absl::Status& status, absl::string_view key) {
+  auto p = status.GetPayload(kErrorInfoType);
+  if (!p) return "";
+  google::rpc::ErrorInfo info;
+  if (!info.ParseFromString(std::string(*p))) return "";
+  auto it = info.metadata().find(std::string(key));
+  return it == info.metadata().end() ? "" : it->second;
+}
+
 std::vector<FieldViolation> FieldViolationsOf(const absl::Status& status) {
   std::vector<FieldViolation> out;
   auto p = status.GetPayload(kBadRequestType);

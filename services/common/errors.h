@@ -58,6 +58,8 @@ absl::Status WithReason(absl::Status status, absl::string_view reason,
 
 // Reads details back (for clients and tests).
 std::optional<std::string> ReasonOf(const absl::Status& status);
+// One ErrorInfo metadata value, or "" when absent.
+std::string MetadataOf(const absl::Status& status, absl::string_view key);
 std::vector<FieldViolation> FieldViolationsOf(const absl::Status& status);
 
 }  // namespace grantflow::errors

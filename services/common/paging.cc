@@ -44,4 +44,11 @@ std::string NextPageToken(const storage::ScanResult& scan,
   return MakePageToken(query, scan.rows.back().key);
 }
 
+std::string PageTokenAfter(const storage::ScanResult& scan, size_t used,
+                           absl::string_view query) {
+  if (used >= scan.rows.size()) return NextPageToken(scan, query);
+  if (used == 0) return "";  // not reached: one item always fits
+  return MakePageToken(query, scan.rows[used - 1].key);
+}
+
 }  // namespace grantflow

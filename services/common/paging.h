@@ -17,6 +17,28 @@ namespace grantflow {
 
 inline constexpr int kDefaultPageSize = 50;
 inline constexpr int kMaxPageSize = 500;
+// A page stops early, with a next_page_token, once its items would pass this
+// many encoded bytes, so every answer stays well inside gRPC's 4 MiB default
+// message limit whatever the records hold. A single item always fits (every
+// record is bounded far below this).
+inline constexpr size_t kMaxPageBytes = 2 * 1024 * 1024;
+
+// Counts a page's bytes against kMaxPageBytes. Not thread-safe.
+class PageBytes {
+ public:
+  // True when an item of `bytes` still fits (always for the first); counts
+  // it if so.
+  bool Fits(size_t bytes) {
+    if (count_ > 0 && used_ + bytes > kMaxPageBytes) return false;
+    used_ += bytes;
+    ++count_;
+    return true;
+  }
+
+ private:
+  size_t used_ = 0;
+  int count_ = 0;
+};
 
 struct Page {
   int size = kDefaultPageSize;
@@ -34,6 +56,10 @@ std::string MakePageToken(absl::string_view query, absl::string_view last_key);
 // The token for the page after `scan` ("" when it was the last page).
 std::string NextPageToken(const storage::ScanResult& scan,
                           absl::string_view query);
+// The same when only the first `used` rows of `scan` went into the page
+// (because the page reached kMaxPageBytes): the next page starts after them.
+std::string PageTokenAfter(const storage::ScanResult& scan, size_t used,
+                           absl::string_view query);
 
 }  // namespace grantflow
 

@@ -57,19 +57,24 @@ class ProtoTable {
     return true;
   }
 
-  // One page of rows whose key starts with `prefix`.
+  // One page of rows whose key starts with `prefix`, at most page.size rows
+  // and (beyond the first) kMaxPageBytes.
   absl::StatusOr<Listed<Msg>> List(absl::string_view prefix, const Page& page,
                                    absl::string_view query) const {
     absl::StatusOr<storage::ScanResult> scan =
         store_->Scan(table_, prefix, page.start_after, page.size);
     if (!scan.ok()) return scan.status();
     Listed<Msg> out;
-    for (const storage::ScanRow& row : scan->rows) {
+    PageBytes budget;
+    size_t used = 0;
+    for (; used < scan->rows.size(); ++used) {
+      const storage::ScanRow& row = scan->rows[used];
+      if (!budget.Fits(row.record.value.size())) break;
       absl::StatusOr<Versioned<Msg>> v = Decode(row.record);
       if (!v.ok()) return v.status();
       out.items.push_back(std::move(v->msg));
     }
-    out.next_page_token = NextPageToken(*scan, query);
+    out.next_page_token = PageTokenAfter(*scan, used, query);
     return out;
   }
 
@@ -88,9 +93,13 @@ class ProtoTable {
     writes.Put(table_, key, msg.SerializeAsString());
   }
 
-  Versioned<Msg> Decode(const storage::Record& rec) const {
+  // DATA_LOSS when the stored bytes are not a Msg.
+  absl::StatusOr<Versioned<Msg>> Decode(const storage::Record& rec) const {
     Versioned<Msg> v;
-    v.msg.ParseFromString(rec.value);
+    if (!v.msg.ParseFromString(rec.value)) {
+      return absl::DataLossError(
+          absl::StrCat("a stored ", kind_, " cannot be read"));
+    }
     v.version = rec.version;
     v.msg.set_etag(absl::StrCat(rec.version));
     return v;

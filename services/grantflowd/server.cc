@@ -19,6 +19,7 @@
 #include "services/common/auth.h"
 #include "services/common/grpc_status.h"
 #include "services/programmes/programme_service.h"
+#include "services/workflow/peer_directory.h"
 #include "services/workflow/workflow_service.h"
 #include "storage/store.h"
 #include "workflows/definitions.h"
@@ -33,6 +34,8 @@ constexpr char kApplications[] = "applications";
 constexpr char kWorkflow[] = "workflow";
 
 namespace wpb = ::grantflow::workflow::v1;
+namespace opb = ::grantflow::outbox::v1;
+namespace apb = ::grantflow::applications::v1;
 
 class Host final : public GrantflowServer {
  public:
@@ -59,17 +62,31 @@ class Host final : public GrantflowServer {
   }
 
   absl::Status RunBackgroundOnce() override {
-    absl::Status first;
-    const absl::Time now = clock_->Now();
-    if (engine_ != nullptr) {
-      auto fired = engine_->FireDueTimers(now);
-      if (!fired.ok() && first.ok()) first = fired.status();
+    return RunPass(/*reconcile_every=*/absl::ZeroDuration());
+  }
+
+  // Settles budget lines with the ledger; records whether it all worked, so
+  // the runner knows when to try again.
+  absl::Status ReconcileLedger(absl::Time now) {
+    auto report = programmes_->ReconcileLedger(now);
+    absl::MutexLock l(&mu_);
+    last_reconcile_ = absl::Now();
+    if (!report.ok()) {
+      reconciled_ = false;
+      return report.status();
     }
-    for (workflows::Outbox* box : outboxes_) {
-      auto r = box->DeliverDue(now);
-      if (!r.ok() && first.ok()) first = r.status();
+    reconciled_ = report->problems.empty();
+    if (report->adopted + report->pushed > 0) {
+      std::cerr << "grantflowd: budget lines settled with the ledger: "
+                << report->adopted << " adopted its ceiling, " << report->pushed
+                << " registered\n";
     }
-    return first;
+    if (!report->problems.empty()) {
+      return absl::UnavailableError(
+          absl::StrCat("budget lines not yet settled with the ledger: ",
+                       absl::StrJoin(report->problems, "; ")));
+    }
+    return absl::OkStatus();
   }
 
   absl::Status Init(const ServerOptions& o) {
@@ -95,11 +112,14 @@ class Host final : public GrantflowServer {
       }
       hosted_.insert(s);
     }
-    // Who needs whom.
+    // Who needs whom: applications reads rounds and asks the engine;
+    // programmes asks the ledger; the engine reads rounds and signatories.
     const std::vector<std::pair<std::string, std::string>> needs = {
         {kApplications, kProgrammes},
         {kApplications, kWorkflow},
-        {kProgrammes, kWorkflow}};
+        {kProgrammes, kWorkflow},
+        {kWorkflow, kProgrammes},
+        {kWorkflow, kApplications}};
     for (const auto& [service, peer] : needs) {
       if (hosted_.contains(service) && !hosted_.contains(peer) &&
           !o.peers.contains(peer)) {
@@ -145,34 +165,50 @@ class Host final : public GrantflowServer {
       auto store = OpenStore(o.data_dir, kWorkflow);
       if (!store.ok()) return store.status();
       workflow_store_ = *std::move(store);
-      engine_ = std::make_unique<workflows::Engine>(workflow_store_.get(),
-                                                    &definitions_);
+      directory_ = workflows::NewPeerDirectory(PeerFor(kProgrammes),
+                                               PeerFor(kApplications));
+      engine_ = std::make_unique<workflows::Engine>(
+          workflow_store_.get(), &definitions_, directory_.get());
       workflow_service_ =
           std::make_unique<workflows::WorkflowServiceImpl>(engine_.get(), env_);
       builder.RegisterService(workflow_service_.get());
+      // A case's outcome (a withdrawal recorded at the engine) reaches its
+      // application.
+      engine_->outbox().RegisterHandler(
+          applications::kApplyCaseOutcomeTask,
+          [peer = PeerFor(kApplications)](const opb::Task& t) -> absl::Status {
+            wpb::CaseEvent e;
+            if (!e.ParseFromString(t.payload())) {
+              return absl::InvalidArgumentError(
+                  "task payload is not a case event");
+            }
+            const std::string id = t.case_name().substr(6);
+            apb::ApplyCaseOutcomeRequest req;
+            req.set_application("applications/" + id);
+            req.set_state(e.to_state());
+            req.set_event_seq(e.seq());
+            req.set_reason(e.reason());
+            req.set_actor(e.actor());
+            req.set_request_id(absl::StrCat("outcome:", id, ":", e.seq()));
+            auto ctx = peer.Context();
+            if (!ctx.ok()) return ctx.status();
+            apb::Application out;
+            return FromGrpcStatus(
+                apb::ApplicationService::NewStub(peer.channel())
+                    ->ApplyCaseOutcome(ctx->get(), req, &out));
+          });
       outboxes_.push_back(&engine_->outbox());
     }
     if (hosted_.contains(kProgrammes)) {
       auto store = OpenStore(o.data_dir, kProgrammes);
       if (!store.ok()) return store.status();
       programmes_store_ = *std::move(store);
-      programmes_ =
-          std::make_unique<programmes::Programmes>(programmes_store_.get());
+      ledger_client_ = programmes::NewPeerLedgerClient(PeerFor(kWorkflow));
+      programmes_ = std::make_unique<programmes::Programmes>(
+          programmes_store_.get(), ledger_client_.get());
       programme_service_ = std::make_unique<programmes::ProgrammeServiceImpl>(
           programmes_.get(), env_);
       builder.RegisterService(programme_service_.get());
-      programmes_outbox_ =
-          std::make_unique<workflows::Outbox>(programmes_store_.get());
-      programmes_outbox_->RegisterHandler(
-          programmes::kRegisterBudgetLineTask, [this](const wpb::Task& t) {
-            wpb::RegisterBudgetLineRequest req;
-            req.ParseFromString(t.payload());
-            wpb::LedgerLine out;
-            return CallWorkflow([&](auto* stub, auto* ctx) {
-              return stub->RegisterBudgetLine(ctx, req, &out);
-            });
-          });
-      outboxes_.push_back(programmes_outbox_.get());
     }
     if (hosted_.contains(kApplications)) {
       auto store = OpenStore(o.data_dir, kApplications);
@@ -180,33 +216,24 @@ class Host final : public GrantflowServer {
       applications_store_ = *std::move(store);
       round_source_ = applications::NewGrpcRoundSource(
           [this] { return ChannelTo(kProgrammes); });
+      case_client_ = applications::NewPeerCaseClient(PeerFor(kWorkflow));
       applications_ = std::make_unique<applications::Applications>(
-          applications_store_.get(), round_source_.get());
+          applications_store_.get(), round_source_.get(), case_client_.get());
       application_service_ =
           std::make_unique<applications::ApplicationServiceImpl>(
               applications_.get(), env_);
       builder.RegisterService(application_service_.get());
-      applications_outbox_ =
-          std::make_unique<workflows::Outbox>(applications_store_.get());
-      applications_outbox_->RegisterHandler(
-          applications::kStartCaseTask, [this](const wpb::Task& t) {
+      applications_->outbox().RegisterHandler(
+          applications::kStartCaseTask,
+          [this](const opb::Task& t) -> absl::Status {
             wpb::StartCaseRequest req;
-            req.ParseFromString(t.payload());
-            wpb::Case out;
-            return CallWorkflow([&](auto* stub, auto* ctx) {
-              return stub->StartCase(ctx, req, &out);
-            });
+            if (!req.ParseFromString(t.payload())) {
+              return absl::InvalidArgumentError(
+                  "task payload is not a StartCaseRequest");
+            }
+            return case_client_->StartCase(req).status();
           });
-      applications_outbox_->RegisterHandler(
-          applications::kRecordFactTask, [this](const wpb::Task& t) {
-            wpb::RecordFactRequest req;
-            req.ParseFromString(t.payload());
-            wpb::Case out;
-            return CallWorkflow([&](auto* stub, auto* ctx) {
-              return stub->RecordFact(ctx, req, &out);
-            });
-          });
-      outboxes_.push_back(applications_outbox_.get());
+      outboxes_.push_back(&applications_->outbox());
     }
 
     server_ = builder.BuildAndStart();
@@ -222,9 +249,10 @@ class Host final : public GrantflowServer {
     }
     health->SetServingStatus(true);
     if (o.background_interval > absl::ZeroDuration()) {
-      runner_ = std::thread([this, interval = o.background_interval] {
+      runner_ = std::thread([this, interval = o.background_interval,
+                             every = o.reconcile_interval] {
         while (!stop_.WaitForNotificationWithTimeout(interval)) {
-          absl::Status s = RunBackgroundOnce();
+          absl::Status s = RunPass(every);
           if (!s.ok()) std::cerr << "grantflowd background: " << s << "\n";
         }
       });
@@ -233,6 +261,55 @@ class Host final : public GrantflowServer {
   }
 
  private:
+  // One background pass: due timers and outbox tasks always; settling
+  // budget lines with the ledger when it last happened `reconcile_every`
+  // ago (at start-up, then from time to time), or a couple of seconds ago
+  // while some lines are unsettled.
+  absl::Status RunPass(absl::Duration reconcile_every) {
+    absl::Status first;
+    const absl::Time now = clock_->Now();
+    if (engine_ != nullptr) {
+      auto fired = engine_->FireDueTimers(now);
+      if (!fired.ok()) first = fired.status();
+    }
+    for (workflows::Outbox* box : outboxes_) {
+      auto r = box->DeliverDue(now);
+      if (!r.ok() && first.ok()) first = r.status();
+    }
+    bool due = false;
+    {
+      absl::MutexLock l(&mu_);
+      due = absl::Now() - last_reconcile_ >=
+            (reconciled_ ? reconcile_every
+                         : std::min(reconcile_every, absl::Seconds(2)));
+    }
+    if (programmes_ != nullptr && due) {
+      absl::Status r = ReconcileLedger(now);
+      if (!r.ok() && first.ok()) first = r;
+    }
+    return first;
+  }
+
+  // Calls to other services carry a short-lived token of grantflowd's own
+  // "service" identity, signed with this host's key.
+  Peer PeerFor(const std::string& service) {
+    Peer p;
+    p.channel = [this, service] { return ChannelTo(service); };
+    p.credentials = [this](grpc::ClientContext* ctx) -> absl::Status {
+      auth::TokenClaims claims;
+      claims.principal.user =
+          absl::StrCat("grantflowd:", absl::StrJoin(hosted_, "+"));
+      claims.principal.roles = {"service"};
+      claims.issued_at = clock_->Now();
+      claims.expires_at = claims.issued_at + absl::Minutes(5);
+      auto token = signer_->Sign(claims);
+      if (!token.ok()) return token.status();
+      ctx->AddMetadata("authorization", "Bearer " + *token);
+      return absl::OkStatus();
+    };
+    return p;
+  }
+
   static absl::StatusOr<std::unique_ptr<storage::Store>> OpenStore(
       const std::string& data_dir, const std::string& service) {
     storage::StoreOptions so;
@@ -247,25 +324,6 @@ class Host final : public GrantflowServer {
     return peers_.at(service);
   }
 
-  // Calls WorkflowService as grantflowd itself, with a short-lived token.
-  template <typename Fn>
-  absl::Status CallWorkflow(Fn fn) {
-    auth::TokenClaims claims;
-    claims.principal.user =
-        absl::StrCat("grantflowd:", absl::StrJoin(hosted_, "+"));
-    claims.principal.roles = {"service"};
-    claims.issued_at = clock_->Now();
-    claims.expires_at = claims.issued_at + absl::Minutes(5);
-    auto token = signer_->Sign(claims);
-    if (!token.ok()) return token.status();
-    auto stub = wpb::WorkflowService::NewStub(ChannelTo(kWorkflow));
-    grpc::ClientContext ctx;
-    ctx.AddMetadata("authorization", "Bearer " + *token);
-    ctx.set_deadline(std::chrono::system_clock::now() +
-                     std::chrono::seconds(10));
-    return FromGrpcStatus(fn(stub.get(), &ctx));
-  }
-
   std::set<std::string> hosted_;
   std::map<std::string, std::shared_ptr<grpc::Channel>> peers_;
   Clock* clock_ = nullptr;
@@ -276,19 +334,20 @@ class Host final : public GrantflowServer {
 
   workflows::DefinitionRegistry definitions_;
   std::unique_ptr<storage::Store> workflow_store_;
+  std::unique_ptr<workflows::Directory> directory_;
   std::unique_ptr<workflows::Engine> engine_;
   std::unique_ptr<workflows::WorkflowServiceImpl> workflow_service_;
 
   std::unique_ptr<storage::Store> programmes_store_;
+  std::unique_ptr<programmes::LedgerClient> ledger_client_;
   std::unique_ptr<programmes::Programmes> programmes_;
   std::unique_ptr<programmes::ProgrammeServiceImpl> programme_service_;
-  std::unique_ptr<workflows::Outbox> programmes_outbox_;
 
   std::unique_ptr<storage::Store> applications_store_;
   std::unique_ptr<applications::RoundSource> round_source_;
+  std::unique_ptr<applications::CaseClient> case_client_;
   std::unique_ptr<applications::Applications> applications_;
   std::unique_ptr<applications::ApplicationServiceImpl> application_service_;
-  std::unique_ptr<workflows::Outbox> applications_outbox_;
 
   std::vector<workflows::Outbox*> outboxes_;
 
@@ -300,6 +359,8 @@ class Host final : public GrantflowServer {
   std::thread runner_;
   absl::Mutex mu_;
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Time last_reconcile_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  bool reconciled_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace

@@ -34,6 +34,10 @@ struct ServerOptions {
   // How often the background runner fires due timers and delivers outbox
   // tasks; zero turns it off (tests then drive them by hand).
   absl::Duration background_interval = absl::Milliseconds(100);
+  // How often (real time) budget lines are settled with the ledger once
+  // they agree; while some do not, every couple of seconds. They are also
+  // settled at start-up and by RunBackgroundOnce.
+  absl::Duration reconcile_interval = absl::Seconds(30);
   // Extra lifecycle definitions (*.textproto) beyond the built-in ones.
   std::string definitions_dir;
 };
@@ -54,8 +58,9 @@ class GrantflowServer {
   virtual void Shutdown() = 0;
   // Blocks until Shutdown() completes.
   virtual void Wait() = 0;
-  // Runs one background pass now: fires due timers and delivers due outbox
-  // tasks in every hosted store. Returns the first error.
+  // Runs one background pass now: fires due timers, delivers due outbox
+  // tasks in every hosted store, and settles budget lines with the ledger.
+  // Returns the first error.
   virtual absl::Status RunBackgroundOnce() = 0;
 };
 

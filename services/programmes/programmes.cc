@@ -5,16 +5,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "services/common/audit.h"
 #include "services/common/crud.h"
+#include "services/common/money.h"
 #include "services/common/resources.h"
 #include "storage/key_coding.h"
-#include "workflows/outbox.h"
 
 namespace grantflow::programmes {
 namespace {
-
-// Sanity cap on any single amount: £100m. Catches pounds typed as pence twice.
-constexpr int64_t kMaxPence = 10'000'000'000;
 
 std::string FundKey(const std::string& fund) {
   std::string k;
@@ -66,23 +64,6 @@ std::optional<std::pair<std::string, std::string>> ParseChild(
   return std::make_pair((*ids)[0], (*ids)[1]);
 }
 
-// Adds the task that tells the ledger about a line's ceiling.
-void RegisterWithLedger(storage::WriteSet& writes, const pb::BudgetLine& line,
-                        absl::Time now) {
-  workflow::v1::RegisterBudgetLineRequest reg;
-  reg.set_budget_line(line.name());
-  reg.set_ceiling_pence(line.ceiling_pence());
-  reg.set_request_id(
-      absl::StrCat("ledger:", absl::StrReplaceAll(line.name(), {{"/", "."}}),
-                   ":", absl::ToUnixMicros(now)));
-  workflow::v1::Task task;
-  task.set_id(reg.request_id());
-  task.set_kind(kRegisterBudgetLineTask);
-  task.set_case_name(line.name());
-  task.set_payload(reg.SerializeAsString());
-  workflows::Outbox::Enqueue(writes, task, now);
-}
-
 }  // namespace
 
 void ValidateFund(const pb::Fund& fund, const std::string& prefix,
@@ -101,11 +82,7 @@ void ValidateFund(const pb::Fund& fund, const std::string& prefix,
 void ValidateBudgetLine(const pb::BudgetLine& line, const std::string& prefix,
                         errors::Violations* v) {
   RequireText(line.display_name(), prefix + ".display_name", 200, v);
-  if (line.ceiling_pence() <= 0) {
-    v->Add(prefix + ".ceiling_pence", "must be a positive number of pence");
-  } else if (line.ceiling_pence() > kMaxPence) {
-    v->Add(prefix + ".ceiling_pence", "must be at most 10000000000 (£100m)");
-  }
+  ValidateAmount(line.ceiling_pence(), prefix + ".ceiling_pence", v);
   static const std::regex kDecision("^(MD|DD|ADD)[0-9]{1,6}$");
   if (!std::regex_match(line.decision_ref(), kDecision)) {
     v->Add(prefix + ".decision_ref",
@@ -136,14 +113,9 @@ void ValidateRound(const pb::Round& round, const std::string& prefix,
       FromProto(round.close_time()) <= FromProto(round.open_time())) {
     v->Add(prefix + ".close_time", "must be after open_time");
   }
-  if (round.min_award_pence() <= 0) {
-    v->Add(prefix + ".min_award_pence", "must be a positive number of pence");
-  }
-  if (round.max_award_pence() <= 0) {
-    v->Add(prefix + ".max_award_pence", "must be a positive number of pence");
-  } else if (round.max_award_pence() > kMaxPence) {
-    v->Add(prefix + ".max_award_pence", "must be at most 10000000000 (£100m)");
-  } else if (round.max_award_pence() < round.min_award_pence()) {
+  ValidateAmount(round.min_award_pence(), prefix + ".min_award_pence", v);
+  ValidateAmount(round.max_award_pence(), prefix + ".max_award_pence", v);
+  if (round.max_award_pence() < round.min_award_pence()) {
     v->Add(prefix + ".max_award_pence", "must be at least min_award_pence");
   }
   if (round.criteria().empty()) {
@@ -197,8 +169,9 @@ void ValidateRound(const pb::Round& round, const std::string& prefix,
   }
 }
 
-Programmes::Programmes(storage::Store* store)
+Programmes::Programmes(storage::Store* store, LedgerClient* ledger)
     : store_(store),
+      ledger_(ledger),
       funds_(store, "funds", "fund"),
       lines_(store, "budget_lines", "budget line"),
       rounds_(store, "rounds", "round") {}
@@ -252,7 +225,7 @@ absl::StatusOr<pb::Fund> Programmes::CreateFund(
   Target t{FundKey(req.fund_id()), FundName(req.fund_id())};
   return CreateResource<pb::Fund>(
       *store_, funds_, call, req, req.request_id(), t, req.fund(),
-      [](storage::WriteSet&) { return absl::OkStatus(); });
+      [](auto&, storage::WriteSet&) { return absl::OkStatus(); });
 }
 
 absl::StatusOr<pb::Fund> Programmes::GetFund(const Call& call,
@@ -311,14 +284,16 @@ absl::StatusOr<pb::BudgetLine> Programmes::CreateBudgetLine(
   Target t{ChildKey(*fund, req.budget_line_id()),
            absl::StrCat(req.parent(), "/budgetLines/", req.budget_line_id())};
   const std::string fund_id = *fund;
+  workflows::ScopedLocks lock(line_locks_, {t.name});
   return CreateResource<pb::BudgetLine>(
       *store_, lines_, call, req, req.request_id(), t, req.budget_line(),
-      [&](storage::WriteSet& writes) {
+      [&](pb::BudgetLine& line, storage::WriteSet&) -> absl::Status {
         absl::Status s = RequireFund(fund_id);
         if (!s.ok()) return s;
-        pb::BudgetLine line = req.budget_line();
-        line.set_name(t.name);
-        RegisterWithLedger(writes, line, call.now);
+        absl::StatusOr<int64_t> gen =
+            RegisterCeiling(t.name, line.ceiling_pence(), 0, call.now);
+        if (!gen.ok()) return gen.status();
+        line.set_ledger_generation(*gen);
         return absl::OkStatus();
       });
 }
@@ -360,17 +335,152 @@ absl::StatusOr<pb::BudgetLine> Programmes::UpdateBudgetLine(
                   &v);
   ValidateRequestId(req.request_id(), &v);
   if (!v.empty()) return v.ToStatus();
-  Target t{ChildKey(ids->first, ids->second), req.budget_line().name()};
+  const std::string& name = req.budget_line().name();
+  Target t{ChildKey(ids->first, ids->second), name};
+  // Held until the change is recorded, so the ledger sees one change of
+  // this line at a time, in order.
+  workflows::ScopedLocks lock(line_locks_, {name});
+  auto current = lines_.Get(t.key, name);
+  if (!current.ok()) return current.status();
   return UpdateResource<pb::BudgetLine>(
       *store_, lines_, call, req, req.request_id(), t, req.budget_line(),
       req.update_mask(),
-      [&](const pb::BudgetLine& merged, storage::WriteSet& writes) {
+      [&](pb::BudgetLine& merged, storage::WriteSet&) -> absl::Status {
         errors::Violations mv;
         ValidateBudgetLine(merged, "budget_line", &mv);
         if (!mv.empty()) return mv.ToStatus();
-        RegisterWithLedger(writes, merged, call.now);
+        if (merged.ceiling_pence() == current->msg.ceiling_pence() &&
+            merged.ledger_generation() > 0) {
+          return absl::OkStatus();
+        }
+        // The ledger decides first: it refuses a ceiling below what it has
+        // in use (CEILING_BELOW_USE), and then nothing is written here.
+        absl::StatusOr<int64_t> gen = RegisterCeiling(
+            name, merged.ceiling_pence(), merged.ledger_generation(), call.now);
+        if (!gen.ok()) return gen.status();
+        merged.set_ledger_generation(*gen);
         return absl::OkStatus();
       });
+}
+
+absl::StatusOr<int64_t> Programmes::RegisterCeiling(const std::string& line,
+                                                    int64_t ceiling,
+                                                    int64_t local_generation,
+                                                    absl::Time now) {
+  int64_t base = local_generation;
+  absl::StatusOr<workflow::v1::LedgerLine> held = ledger_->Get(line);
+  if (held.ok()) {
+    base = std::max(base, held->source_generation());
+  } else if (!absl::IsNotFound(held.status())) {
+    return held.status();
+  }
+  workflow::v1::RegisterBudgetLineRequest reg;
+  reg.set_budget_line(line);
+  reg.set_ceiling_pence(ceiling);
+  reg.set_generation(base + 1);
+  reg.set_request_id(absl::StrCat("ledger:", NewId(now), ":",
+                                  absl::StrReplaceAll(line, {{"/", "."}}), ":",
+                                  reg.generation()));
+  absl::StatusOr<workflow::v1::LedgerLine> done = ledger_->Register(reg);
+  if (errors::ReasonOf(done.status()) == "GENERATION_CONFLICT" ||
+      (done.ok() && done->source_generation() != reg.generation())) {
+    return absl::AbortedError(
+        absl::StrCat("the ledger's record of ", line,
+                     " changed while this change ran; send it again"));
+  }
+  if (!done.ok()) return done.status();
+  return reg.generation();
+}
+
+absl::StatusOr<ReconcileReport> Programmes::ReconcileLedger(absl::Time now) {
+  ReconcileReport report;
+  std::string after;
+  for (;;) {
+    auto scan = store_->Scan(lines_.table(), "", after, 200);
+    if (!scan.ok()) return scan.status();
+    for (const storage::ScanRow& row : scan->rows) {
+      absl::Status s = ReconcileLine(row.key, now, &report);
+      if (absl::IsInternal(s) || absl::IsDataLoss(s)) return s;
+      if (!s.ok()) report.problems.push_back(std::string(s.message()));
+    }
+    if (!scan->more || scan->rows.empty()) break;
+    after = scan->rows.back().key;
+  }
+  return report;
+}
+
+absl::Status Programmes::ReconcileLine(const std::string& key, absl::Time now,
+                                       ReconcileReport* report) {
+  auto peek = lines_.Get(key, "budget line");
+  if (!peek.ok()) return peek.status();
+  const std::string name = peek->msg.name();
+  workflows::ScopedLocks lock(line_locks_, {name});
+  auto local = lines_.Get(key, name);
+  if (!local.ok()) return local.status();
+  ++report->checked;
+  pb::BudgetLine line = local->msg;
+  absl::StatusOr<workflow::v1::LedgerLine> held = ledger_->Get(name);
+  if (!held.ok() && !absl::IsNotFound(held.status())) {
+    return absl::UnavailableError(absl::StrCat(
+        name, ": the ledger cannot be asked: ", held.status().message()));
+  }
+  const int64_t ledger_gen = held.ok() ? held->source_generation() : 0;
+  if (held.ok() && ledger_gen == line.ledger_generation() &&
+      held->ceiling_pence() == line.ceiling_pence()) {
+    return absl::OkStatus();  // they agree
+  }
+  Call call;
+  call.principal.user = "grantflowd:ledger-reconcile";
+  call.method = "programmes/reconcile-ledger";
+  call.now = now;
+  if (held.ok() && ledger_gen > line.ledger_generation()) {
+    // The ledger accepted a ceiling that was never recorded here (this
+    // service stopped in between): the ledger is the authority, adopt it.
+    const int64_t was = line.ceiling_pence();
+    line.set_ceiling_pence(held->ceiling_pence());
+    line.set_ledger_generation(ledger_gen);
+    *line.mutable_update_time() = ToProto(now);
+    storage::WriteSet w;
+    lines_.Replace(w, key, line, local->version);
+    AuditChange(
+        w, call, name, "",
+        absl::StrCat("ceiling settled from the ledger: ", FormatPounds(was),
+                     " -> ", FormatPounds(line.ceiling_pence()),
+                     " (generation ", ledger_gen, ")"));
+    auto c = store_->Commit(w);
+    if (!c.ok()) return c.status();
+    ++report->adopted;
+    return absl::OkStatus();
+  }
+  // The ledger holds an older ceiling, or none: send it this one. A line
+  // recorded before generations existed gets a fresh one.
+  if (line.ledger_generation() <= ledger_gen) {
+    absl::StatusOr<int64_t> gen = RegisterCeiling(
+        name, line.ceiling_pence(), line.ledger_generation(), now);
+    if (!gen.ok()) return gen.status();
+    line.set_ledger_generation(*gen);
+    storage::WriteSet w;
+    lines_.Replace(w, key, line, local->version);
+    AuditChange(w, call, name, "",
+                absl::StrCat("ceiling registered with the ledger (generation ",
+                             *gen, ")"));
+    auto c = store_->Commit(w);
+    if (!c.ok()) return c.status();
+  } else {
+    workflow::v1::RegisterBudgetLineRequest reg;
+    reg.set_budget_line(name);
+    reg.set_ceiling_pence(line.ceiling_pence());
+    reg.set_generation(line.ledger_generation());
+    reg.set_request_id(absl::StrCat("reconcile:", NewId(now)));
+    absl::StatusOr<workflow::v1::LedgerLine> done = ledger_->Register(reg);
+    if (!done.ok()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(name, ": the ledger refused this line's ceiling: ",
+                       done.status().message()));
+    }
+  }
+  ++report->pushed;
+  return absl::OkStatus();
 }
 
 // ---- Rounds ----
@@ -388,7 +498,7 @@ absl::StatusOr<pb::Round> Programmes::CreateRound(
   const std::string fund_id = *fund;
   return CreateResource<pb::Round>(
       *store_, rounds_, call, req, req.request_id(), t, req.round(),
-      [&](storage::WriteSet&) {
+      [&](pb::Round&, storage::WriteSet&) {
         absl::Status s = RequireFund(fund_id);
         if (!s.ok()) return s;
         errors::Violations lv;
@@ -441,7 +551,7 @@ absl::StatusOr<pb::Round> Programmes::UpdateRound(
   return UpdateResource<pb::Round>(
       *store_, rounds_, call, req, req.request_id(), t, req.round(),
       req.update_mask(),
-      [&](const pb::Round& merged, storage::WriteSet&) -> absl::Status {
+      [&](pb::Round& merged, storage::WriteSet&) -> absl::Status {
         errors::Violations mv;
         ValidateRound(merged, "round", &mv);
         absl::Status s = CheckRoundBudgetLines(merged, fund_id, &mv);

@@ -10,29 +10,45 @@
 #include "grantflow/programmes/v1/programmes.pb.h"
 #include "services/common/call.h"
 #include "services/common/proto_table.h"
+#include "services/programmes/ledger_client.h"
 #include "storage/store.h"
+#include "workflows/locks.h"
 
 namespace grantflow::programmes {
 
 namespace pb = ::grantflow::programmes::v1;
-
-// Outbox task that registers a budget line's ceiling with the engine's
-// ledger; its payload is a workflow RegisterBudgetLineRequest.
-inline constexpr char kRegisterBudgetLineTask[] =
-    "workflow.register_budget_line";
 
 // Lifecycle definitions a round may use: "standard" has an interview stage,
 // "micro-grant" does not.
 inline constexpr char kStandardDefinition[] = "standard";
 inline constexpr char kMicroGrantDefinition[] = "micro-grant";
 
-// Thread-safe. Does not own the store, which must outlive it.
+// What ReconcileLedger did.
+struct ReconcileReport {
+  int checked = 0;  // lines compared with the ledger
+  int pushed = 0;   // registered with the ledger, which held an older one
+  int adopted = 0;  // took the ledger's newer ceiling
+  std::vector<std::string> problems;  // lines that could not be settled
+};
+
+// Thread-safe. Does not own the store or the ledger client, which must
+// outlive it.
 // Status codes: INVALID_ARGUMENT (bad fields), NOT_FOUND (unknown name),
-// ALREADY_EXISTS (create with a taken id), ABORTED (etag mismatch),
-// INTERNAL (storage).
+// ALREADY_EXISTS (create with a taken id), ABORTED (etag mismatch, or the
+// ledger moved on while a change ran), FAILED_PRECONDITION CEILING_BELOW_USE
+// (a ceiling below what the ledger has reserved or committed), UNAVAILABLE
+// (the ledger cannot be reached: budget-line changes need it), INTERNAL
+// (storage).
+//
+// Budget lines and the ledger never disagree: a line's ceiling is registered
+// with the ledger, synchronously, before it is recorded here, under a
+// generation number that only grows, and the ledger applies a registration
+// only when its generation is newer than the one it holds. If this service
+// stops between the two (a crash), the ledger holds a newer generation than
+// the line; ReconcileLedger then adopts it.
 class Programmes {
  public:
-  explicit Programmes(storage::Store* store);
+  Programmes(storage::Store* store, LedgerClient* ledger);
 
   absl::StatusOr<pb::Fund> CreateFund(const Call& call,
                                       const pb::CreateFundRequest& req);
@@ -61,7 +77,22 @@ class Programmes {
   absl::StatusOr<pb::Round> UpdateRound(const Call& call,
                                         const pb::UpdateRoundRequest& req);
 
+  // Settles every budget line with the ledger (see the class comment). Run
+  // at start-up and from time to time; safe at any moment, concurrently with
+  // changes. Returns INTERNAL only for this store's errors; lines the ledger
+  // cannot settle now are listed in the report and tried again next time.
+  absl::StatusOr<ReconcileReport> ReconcileLedger(absl::Time now);
+
  private:
+  // Registers `ceiling` for `line` with the ledger under a generation newer
+  // than both `local_generation` and the ledger's; returns that generation.
+  absl::StatusOr<int64_t> RegisterCeiling(const std::string& line,
+                                          int64_t ceiling,
+                                          int64_t local_generation,
+                                          absl::Time now);
+  // Settles one line; counts what it did in `report`.
+  absl::Status ReconcileLine(const std::string& key, absl::Time now,
+                             ReconcileReport* report);
   // Checks that each named budget line exists and belongs to `fund_id`.
   absl::Status CheckRoundBudgetLines(const pb::Round& round,
                                      const std::string& fund_id,
@@ -69,6 +100,8 @@ class Programmes {
   absl::Status RequireFund(const std::string& fund_id) const;
 
   storage::Store* store_;
+  LedgerClient* ledger_;
+  workflows::LockTable line_locks_;  // one change per budget line at a time
   ProtoTable<pb::Fund> funds_;
   ProtoTable<pb::BudgetLine> lines_;
   ProtoTable<pb::Round> rounds_;

@@ -20,8 +20,8 @@
   X(AuthorizePayment, wpb::AuthorizePaymentRequest, wpb::Payment)        \
   X(ConfirmPayment, wpb::ConfirmPaymentRequest, wpb::Payment)            \
   X(VoidPayment, wpb::VoidPaymentRequest, wpb::Payment)                  \
-  X(ListTasks, wpb::ListTasksRequest, wpb::ListTasksResponse)            \
-  X(RetryTask, wpb::RetryTaskRequest, wpb::Task)
+  X(ListTasks, opb::ListTasksRequest, opb::ListTasksResponse)            \
+  X(RetryTask, opb::RetryTaskRequest, opb::Task)
 
 namespace grantflow::workflows {
 

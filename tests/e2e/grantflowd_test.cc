@@ -9,12 +9,14 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "grantflow/workflow/v1/workflow.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "services/common/resources.h"
 #include "storage/store.h"
+#include "tests/testing/daemon.h"
 #include "tests/testing/fixtures.h"
 #include "tests/testing/process.h"
 #include "tests/testing/temp_dir.h"
@@ -25,37 +27,81 @@ namespace {
 namespace ppb = ::grantflow::programmes::v1;
 namespace apb = ::grantflow::applications::v1;
 
-// One grantflowd child on port 0 with its clock read from a file.
-class Daemon {
+// A grantflowd child of this test binary.
+class Daemon : public testing::Daemon {
  public:
   Daemon(const testing::TempDir& dir, const std::string& data_dir,
-         const std::string& name, std::vector<std::string> extra = {})
-      : port_file_(dir.Sub(name + ".port")) {
-    std::remove(port_file_.c_str());
-    std::vector<std::string> argv = {
-        GRANTFLOWD_PATH, "--data_dir=" + data_dir, "--listen=127.0.0.1:0",
-        "--port_file=" + port_file_, "--clock_file=" + dir.Sub("clock")};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    process_ = std::make_unique<testing::Process>(argv, dir.Sub(name + ".log"));
-    port_ = testing::WaitForPortFile(port_file_, 20);
-  }
-  int port() const { return port_; }
-  std::string addr() const { return absl::StrCat("127.0.0.1:", port_); }
-  std::shared_ptr<grpc::Channel> Channel() const {
-    return grpc::CreateChannel(addr(), grpc::InsecureChannelCredentials());
-  }
-  int Kill(int sig) { return process_->KillAndWait(sig); }
-
- private:
-  std::string port_file_;
-  std::unique_ptr<testing::Process> process_;
-  int port_ = 0;
+         const std::string& name, std::vector<std::string> extra = {},
+         int port = 0)
+      : testing::Daemon(GRANTFLOWD_PATH, dir, data_dir, name, std::move(extra),
+                        port) {}
 };
 
-void SetClock(const testing::TempDir& dir, absl::Time t) {
-  std::ofstream(dir.Sub("clock"))
-      << absl::FormatTime(absl::RFC3339_full, t, absl::UTCTimeZone());
-}
+using testing::SetClock;
+
+// Three grantflowd processes, one service each, on ports fixed up front (each
+// names the others as peers), each trusting the others' token keys.
+struct SplitDeployment {
+  explicit SplitDeployment(const testing::TempDir& d) : dir(d) {
+    for (const char* s : {"programmes", "applications", "workflow"}) {
+      data[s] = dir.Sub(s);
+      ports[s] = testing::FreePort();
+      keys.push_back(std::make_unique<testing::TokenMinter>(data[s]));
+    }
+    minter = keys[0].get();
+    seed_file = dir.Sub("seed.json");
+    std::ofstream(seed_file) << testing::SeedJson(testing::TestEpoch());
+  }
+  std::string Addr(const std::string& s) const {
+    return absl::StrCat("127.0.0.1:", ports.at(s));
+  }
+  std::shared_ptr<grpc::Channel> Channel(const std::string& s) const {
+    return grpc::CreateChannel(Addr(s), grpc::InsecureChannelCredentials());
+  }
+  // Starts (or restarts) one process; false if it did not come up.
+  bool Start(const std::string& s) {
+    std::vector<std::string> peers, trusted;
+    for (const auto& [other, port] : ports) {
+      if (other == s) continue;
+      peers.push_back(absl::StrCat(other, "=", Addr(other)));
+      trusted.push_back(data[other] + "/keys/token-signing.pub.pem");
+    }
+    // Repeating an absl list flag replaces it: one comma-separated list each.
+    std::vector<std::string> extra = {
+        "--services=" + s, "--peer=" + absl::StrJoin(peers, ","),
+        "--trusted_key=" + absl::StrJoin(trusted, ",")};
+    procs[s].reset();
+    procs[s] = std::make_unique<Daemon>(
+        dir, data[s], absl::StrCat(s, "-", ++starts), extra, ports[s]);
+    return procs[s]->port() == ports[s];
+  }
+  bool Up() {
+    return Start("programmes") && Start("applications") && Start("workflow");
+  }
+  void Kill(const std::string& s) {
+    procs[s]->Kill(SIGKILL);
+    procs[s].reset();
+  }
+  // Runs grantctl with each service's address.
+  int Grantctl(const std::string& token, std::vector<std::string> args,
+               std::string* out) {
+    std::vector<std::string> argv = {GRANTCTL_PATH, "--token=" + token};
+    for (const auto& [s, port] : ports) {
+      argv.push_back(absl::StrCat("--addr-", s, "=", Addr(s)));
+    }
+    argv.insert(argv.end(), args.begin(), args.end());
+    return testing::RunCommand(argv, out);
+  }
+
+  const testing::TempDir& dir;
+  std::map<std::string, std::string> data;
+  std::map<std::string, int> ports;
+  std::vector<std::unique_ptr<testing::TokenMinter>> keys;
+  testing::TokenMinter* minter;
+  std::map<std::string, std::unique_ptr<Daemon>> procs;
+  std::string seed_file;
+  int starts = 0;
+};
 
 TEST(GrantflowdTest, AcknowledgedSubmissionsSurviveSigkill) {
   testing::TempDir dir;
@@ -153,39 +199,24 @@ TEST(GrantflowdTest, AcknowledgedSubmissionsSurviveSigkill) {
   EXPECT_GT(acknowledged.size(), 0u);
 }
 
-// The split deployment: programmes and applications in two processes, each
-// with its own data directory, sharing only a token key.
+// The split deployment: programmes, applications and the engine in three
+// processes, each with its own data directory, reaching each other only over
+// gRPC, seeded by grantctl sending each section to the service that owns it.
 TEST(GrantflowdTest, ServicesRunAsSeparateProcesses) {
   testing::TempDir dir;
   SetClock(dir, testing::TestEpoch());
-  const std::string prog_data = dir.Sub("prog");
-  const std::string app_data = dir.Sub("apps");
-  testing::TokenMinter minter(prog_data);   // creates prog's key pair
-  testing::TokenMinter app_keys(app_data);  // and the applications process's
-  // Process 1: programmes and the engine. It trusts the applications
-  // process's key, which signs that process's own calls to the engine.
-  Daemon programmes(
-      dir, prog_data, "programmes",
-      {"--services=programmes,workflow",
-       "--trusted_key=" + app_data + "/keys/token-signing.pub.pem"});
-  ASSERT_GT(programmes.port(), 0);
-  Daemon applications(
-      dir, app_data, "applications",
-      {"--services=applications",
-       "--peer=programmes=" + programmes.addr() +
-           ",workflow=" + programmes.addr(),
-       "--trusted_key=" + prog_data + "/keys/token-signing.pub.pem"});
-  ASSERT_GT(applications.port(), 0);
+  SplitDeployment split(dir);
+  ASSERT_TRUE(split.Up());
+  const std::string admin = split.minter->Token("root", {"admin"});
+  std::string out;
+  ASSERT_EQ(split.Grantctl(admin, {"seed", split.seed_file}, &out), 0) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("6 records loaded"));
+  // Seeding again changes nothing.
+  ASSERT_EQ(split.Grantctl(admin, {"seed", split.seed_file}, &out), 0) << out;
 
-  const std::string admin = minter.Token("root", {"admin"});
-  // Programme data through its own process, the organisation through the
-  // other.
-  testing::SeedOverGrpc(programmes.Channel().get(),
-                        applications.Channel().get(), admin,
-                        testing::TestEpoch());
-  auto apps = apb::ApplicationService::NewStub(applications.Channel());
-  const std::string amira =
-      minter.Token("amira", {"applicant"}, "organisations/hackney-families");
+  auto apps = apb::ApplicationService::NewStub(split.Channel("applications"));
+  const std::string amira = split.minter->Token(
+      "amira", {"applicant"}, "organisations/hackney-families");
   grpc::ClientContext ctx;
   testing::Authorise(&ctx, amira);
   apb::CreateApplicationRequest draft;
@@ -201,7 +232,6 @@ TEST(GrantflowdTest, ServicesRunAsSeparateProcesses) {
 
   grpc::ClientContext ctx2;
   testing::Authorise(&ctx2, amira);
-  draft.mutable_application()->set_amount_requested_pence(2'000'000);
   *draft.mutable_application() = testing::CompleteApplication(
       "funds/lff/rounds/open", "organisations/hackney-families", 2'000'000);
   draft.set_request_id("d2");
@@ -215,9 +245,10 @@ TEST(GrantflowdTest, ServicesRunAsSeparateProcesses) {
   ASSERT_TRUE(apps->SubmitApplication(&ctx3, submit, &done).ok());
   EXPECT_EQ(done.state(), apb::Application::SUBMITTED);
 
-  // The submission reaches the engine in the other process through the
-  // applications outbox, and the budget line reached its ledger the same way.
-  auto engine = workflow::v1::WorkflowService::NewStub(programmes.Channel());
+  // The submission reaches the engine in its own process through the
+  // applications outbox; the budget lines reached its ledger synchronously.
+  auto engine =
+      workflow::v1::WorkflowService::NewStub(split.Channel("workflow"));
   const std::string case_name =
       "cases/" + created.name().substr(std::string("applications/").size());
   workflow::v1::Case started;
@@ -231,31 +262,31 @@ TEST(GrantflowdTest, ServicesRunAsSeparateProcesses) {
   }
   EXPECT_EQ(started.state(), "SUBMITTED");
   EXPECT_EQ(started.definition(), "standard");
+  EXPECT_EQ(started.organisation(), "organisations/hackney-families");
+  EXPECT_EQ(started.amount_requested_pence(), 2'000'000);
   EXPECT_TRUE(started.safeguarding_required())
       << "the project works with children";
-  // The line and the case travel through different outboxes (and
-  // processes), so either may arrive first.
-  workflow::v1::LedgerLine line;
-  for (int i = 0; i < 100; ++i) {
+  {
     grpc::ClientContext c;
     testing::Authorise(&c, admin);
     workflow::v1::GetLedgerLineRequest get;
     get.set_name("funds/lff/budgetLines/grants-a");
-    if (engine->GetLedgerLine(&c, get, &line).ok()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    workflow::v1::LedgerLine line;
+    ASSERT_TRUE(engine->GetLedgerLine(&c, get, &line).ok());
+    EXPECT_EQ(line.ceiling_pence(), 21'500'000);
+    EXPECT_EQ(line.source_generation(), 1);
   }
-  EXPECT_EQ(line.ceiling_pence(), 21'500'000);
 
   // The applications process does not serve ProgrammeService itself.
-  auto wrong = ppb::ProgrammeService::NewStub(applications.Channel());
+  auto wrong = ppb::ProgrammeService::NewStub(split.Channel("applications"));
   grpc::ClientContext ctx4;
   testing::Authorise(&ctx4, admin);
   ppb::ListFundsResponse funds;
   EXPECT_EQ(wrong->ListFunds(&ctx4, {}, &funds).error_code(),
             grpc::StatusCode::UNIMPLEMENTED);
 
-  // With programmes gone, submissions fail cleanly instead of guessing.
-  programmes.Kill(SIGKILL);
+  // With programmes gone, drafting fails cleanly instead of guessing.
+  split.Kill("programmes");
   grpc::ClientContext ctx5;
   testing::Authorise(&ctx5, amira);
   draft.set_request_id("d3");

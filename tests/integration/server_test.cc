@@ -199,7 +199,7 @@ TEST_F(ServerTest, EveryRpcRefusesAnonymousCalls) {
       ++methods;
     }
   }
-  EXPECT_EQ(methods, 37);
+  EXPECT_EQ(methods, 40);
 }
 
 TEST_F(ServerTest, RetriedRequestIdReturnsTheFirstResult) {

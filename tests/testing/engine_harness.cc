@@ -1,5 +1,6 @@
 #include "tests/testing/engine_harness.h"
 
+#include <algorithm>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -14,10 +15,24 @@ EngineHarness::EngineHarness(const std::string& path, bool sync) {
   if (!s.ok()) std::abort();
   store_ = *std::move(s);
   if (!definitions_.AddBuiltIn().ok()) std::abort();
-  workflows::OutboxOptions oo;
-  oo.max_attempts = 3;
-  engine_ =
-      std::make_unique<workflows::Engine>(store_.get(), &definitions_, oo);
+  round_.min_award_pence = 1;
+  round_.max_award_pence = 100'000'000;
+  directory_.SetRound(kRound, round_);
+  directory_.SetSignatories(kOrg, {"amira"});
+  // Ledger lines registered by earlier runs on this store stay in the round.
+  wpb::ListLedgerRequest list;
+  list.set_page_size(500);
+  auto lines = workflows::Engine(store_.get(), &definitions_, &directory_)
+                   .ListLedger(As("admin", {"admin"}), list);
+  if (lines.ok()) {
+    for (const auto& l : lines->lines()) {
+      round_.budget_lines.push_back(l.name());
+      generation_ = std::max(generation_, l.source_generation());
+    }
+    directory_.SetRound(kRound, round_);
+  }
+  engine_ = std::make_unique<workflows::Engine>(store_.get(), &definitions_,
+                                                &directory_);
 }
 
 Call EngineHarness::As(const std::string& user, std::vector<std::string> roles,
@@ -41,16 +56,25 @@ absl::StatusOr<wpb::LedgerLine> EngineHarness::Line(const std::string& name,
   wpb::RegisterBudgetLineRequest r;
   r.set_budget_line(name);
   r.set_ceiling_pence(ceiling);
+  r.set_generation(++generation_);
   r.set_request_id(NextRequestId());
-  return engine_->RegisterBudgetLine(As("admin", {"admin"}), r);
+  if (std::find(round_.budget_lines.begin(), round_.budget_lines.end(), name) ==
+      round_.budget_lines.end()) {
+    round_.budget_lines.push_back(name);
+    directory_.SetRound(kRound, round_);
+  }
+  return engine_->RegisterBudgetLine(As("svc", {"service"}), r);
 }
 
 absl::StatusOr<wpb::Case> EngineHarness::Start(const std::string& app_id,
                                                const std::string& definition,
-                                               bool safeguarding) {
+                                               bool safeguarding,
+                                               int64_t requested) {
   wpb::StartCaseRequest r;
   r.set_application("applications/" + app_id);
-  r.set_round("funds/lff/rounds/r1");
+  r.set_round(kRound);
+  r.set_organisation(kOrg);
+  r.set_amount_requested_pence(requested);
   r.set_definition(definition);
   r.set_safeguarding_required(safeguarding);
   r.set_request_id("start-" + app_id);

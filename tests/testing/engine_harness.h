@@ -22,12 +22,19 @@ inline constexpr char kDocV1[] =
 inline constexpr char kDocV2[] =
     "2222222222222222222222222222222222222222222222222222222222222222";
 
+// The organisation every harness case applies for, and its round.
+inline constexpr char kOrg[] = "organisations/hackney-families";
+inline constexpr char kRound[] = "funds/lff/rounds/r1";
+
 class EngineHarness {
  public:
-  // Opens (or reopens) the store at `path`.
+  // Opens (or reopens) the store at `path`. The directory knows round r1
+  // (awards of £0.01 to £1,000,000 on every line registered through Line())
+  // and kOrg, whose authorised signatory is amira.
   explicit EngineHarness(const std::string& path, bool sync = true);
 
   workflows::Engine& engine() { return *engine_; }
+  workflows::StaticDirectory& directory() { return directory_; }
   storage::Store& store() { return *store_; }
   absl::Time now = absl::FromUnixSeconds(1777626000);
 
@@ -35,17 +42,25 @@ class EngineHarness {
           int64_t approve_limit = 0) const;
   Call Officer() const { return As("grace", {"grants_officer"}); }
   Call Approver() const { return As("ade", {"approver"}, 100'000'000); }
-  Call Signatory() const { return As("amira", {"signatory"}); }
+  Call Signatory() const {
+    Call c = As("amira", {"signatory"});
+    c.principal.organisation = kOrg;
+    return c;
+  }
   Call Finance() const {
     return As("fin", {"finance_approver", "finance_officer"});
   }
   Call Safeguarding() const { return As("sam", {"safeguarding_officer"}); }
 
+  // Registers (or re-registers, with a newer generation) a ledger line and
+  // adds it to round r1's budget lines.
   absl::StatusOr<wpb::LedgerLine> Line(const std::string& name,
                                        int64_t ceiling);
+  // Starts a case for kOrg in round r1 asking for `requested` pence.
   absl::StatusOr<wpb::Case> Start(const std::string& app_id,
                                   const std::string& definition = "standard",
-                                  bool safeguarding = false);
+                                  bool safeguarding = false,
+                                  int64_t requested = 50'000'000);
   absl::StatusOr<wpb::Case> Fact(const Call& who, const std::string& case_id,
                                  const std::string& fact,
                                  wpb::FactPayload payload = {},
@@ -71,6 +86,9 @@ class EngineHarness {
  private:
   std::unique_ptr<storage::Store> store_;
   workflows::DefinitionRegistry definitions_;
+  workflows::StaticDirectory directory_;
+  workflows::RoundTerms round_;
+  int64_t generation_ = 0;
   std::unique_ptr<workflows::Engine> engine_;
   int request_counter_ = 0;
 };

@@ -1,6 +1,8 @@
 #include "tests/testing/fixtures.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "services/common/resources.h"
 
@@ -153,33 +155,17 @@ void SeedOverGrpc(grpc::Channel* channel, const std::string& admin_token,
   SeedOverGrpc(channel, channel, admin_token, epoch);
 }
 
-void SeedOverGrpc(grpc::Channel* programmes, grpc::Channel* applications,
-                  const std::string& admin_token, absl::Time epoch) {
-  auto prog = ppb::ProgrammeService::NewStub(
-      std::shared_ptr<grpc::Channel>(programmes, [](grpc::Channel*) {}));
-  auto apps = apb::ApplicationService::NewStub(
-      std::shared_ptr<grpc::Channel>(applications, [](grpc::Channel*) {}));
-  {
-    grpc::ClientContext ctx;
-    Authorise(&ctx, admin_token);
-    ppb::CreateFundRequest req;
-    req.set_fund_id("lff");
-    *req.mutable_fund() = ValidFund();
-    req.set_request_id("seed-fund");
-    ppb::Fund out;
-    ASSERT_TRUE(prog->CreateFund(&ctx, req, &out).ok());
-  }
+SeedRequests MakeSeedRequests(absl::Time epoch) {
+  SeedRequests seed;
+  seed.fund.set_fund_id("lff");
+  *seed.fund.mutable_fund() = ValidFund();
+  seed.fund.set_request_id("seed-fund");
   for (const char* id : {"grants-a", "grants-b"}) {
-    grpc::ClientContext ctx;
-    Authorise(&ctx, admin_token);
-    ppb::CreateBudgetLineRequest req;
+    ppb::CreateBudgetLineRequest& req = seed.lines.emplace_back();
     req.set_parent("funds/lff");
     req.set_budget_line_id(id);
     *req.mutable_budget_line() = ValidBudgetLine(21'500'000);
     req.set_request_id(absl::StrCat("seed-line-", id));
-    ppb::BudgetLine out;
-    grpc::Status s = prog->CreateBudgetLine(&ctx, req, &out);
-    ASSERT_TRUE(s.ok()) << s.error_message();
   }
   struct R {
     const char* id;
@@ -189,15 +175,62 @@ void SeedOverGrpc(grpc::Channel* programmes, grpc::Channel* applications,
        {R{"open", epoch - absl::Hours(24), epoch + absl::Hours(24 * 30)},
         R{"closed", epoch - absl::Hours(24 * 60),
           epoch - absl::Hours(24 * 30)}}) {
-    grpc::ClientContext ctx;
-    Authorise(&ctx, admin_token);
-    ppb::CreateRoundRequest req;
+    ppb::CreateRoundRequest& req = seed.rounds.emplace_back();
     req.set_parent("funds/lff");
     req.set_round_id(r.id);
     *req.mutable_round() = ValidRound(
         r.open, r.close,
         {"funds/lff/budgetLines/grants-a", "funds/lff/budgetLines/grants-b"});
     req.set_request_id(absl::StrCat("seed-round-", r.id));
+  }
+  seed.org.set_organisation_id("hackney-families");
+  *seed.org.mutable_organisation() = ValidOrganisation({"amira", "kofi"});
+  seed.org.mutable_organisation()->add_signatory_users("kofi");
+  seed.org.set_request_id("seed-org");
+  return seed;
+}
+
+std::string SeedJson(absl::Time epoch) {
+  const SeedRequests seed = MakeSeedRequests(epoch);
+  auto json = [](const google::protobuf::Message& m) {
+    std::string out;
+    google::protobuf::util::JsonPrintOptions o;
+    o.preserve_proto_field_names = true;
+    (void)google::protobuf::util::MessageToJsonString(m, &out, o);
+    return out;
+  };
+  std::vector<std::string> lines, rounds;
+  for (const auto& l : seed.lines) lines.push_back(json(l));
+  for (const auto& r : seed.rounds) rounds.push_back(json(r));
+  return absl::StrCat("{\"funds\": [", json(seed.fund),
+                      "], \"budget_lines\": [", absl::StrJoin(lines, ","),
+                      "], \"rounds\": [", absl::StrJoin(rounds, ","),
+                      "], \"organisations\": [", json(seed.org), "]}");
+}
+
+void SeedOverGrpc(grpc::Channel* programmes, grpc::Channel* applications,
+                  const std::string& admin_token, absl::Time epoch) {
+  auto prog = ppb::ProgrammeService::NewStub(
+      std::shared_ptr<grpc::Channel>(programmes, [](grpc::Channel*) {}));
+  auto apps = apb::ApplicationService::NewStub(
+      std::shared_ptr<grpc::Channel>(applications, [](grpc::Channel*) {}));
+  const SeedRequests seed = MakeSeedRequests(epoch);
+  {
+    grpc::ClientContext ctx;
+    Authorise(&ctx, admin_token);
+    ppb::Fund out;
+    ASSERT_TRUE(prog->CreateFund(&ctx, seed.fund, &out).ok());
+  }
+  for (const auto& req : seed.lines) {
+    grpc::ClientContext ctx;
+    Authorise(&ctx, admin_token);
+    ppb::BudgetLine out;
+    grpc::Status s = prog->CreateBudgetLine(&ctx, req, &out);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  for (const auto& req : seed.rounds) {
+    grpc::ClientContext ctx;
+    Authorise(&ctx, admin_token);
     ppb::Round out;
     grpc::Status s = prog->CreateRound(&ctx, req, &out);
     ASSERT_TRUE(s.ok()) << s.error_message();
@@ -205,12 +238,8 @@ void SeedOverGrpc(grpc::Channel* programmes, grpc::Channel* applications,
   {
     grpc::ClientContext ctx;
     Authorise(&ctx, admin_token);
-    apb::CreateOrganisationRequest req;
-    req.set_organisation_id("hackney-families");
-    *req.mutable_organisation() = ValidOrganisation({"amira"});
-    req.set_request_id("seed-org");
     apb::Organisation out;
-    grpc::Status s = apps->CreateOrganisation(&ctx, req, &out);
+    grpc::Status s = apps->CreateOrganisation(&ctx, seed.org, &out);
     ASSERT_TRUE(s.ok()) << s.error_message();
   }
 }

@@ -57,10 +57,22 @@ applications::v1::Application CompleteApplication(const std::string& round,
                                                   const std::string& org,
                                                   int64_t pence);
 
-// Creates over gRPC, as an admin: fund "lff", budget lines "grants-a" and
-// "grants-b", round "open" (open from epoch-1d to epoch+30d) and round
-// "closed" (closed before epoch), and organisation "hackney-families" with
-// member "amira". Fails the test on error.
+// The seed: fund "lff", budget lines "grants-a" and "grants-b" (£215,000
+// each), round "open" (open from epoch-1d to epoch+30d, awards £10,000 to
+// £75,000 on both lines) and round "closed" (closed before epoch), and
+// organisation "hackney-families" with members "amira" (applicant) and
+// "kofi", its authorised signatory.
+struct SeedRequests {
+  programmes::v1::CreateFundRequest fund;
+  std::vector<programmes::v1::CreateBudgetLineRequest> lines;
+  std::vector<programmes::v1::CreateRoundRequest> rounds;
+  applications::v1::CreateOrganisationRequest org;
+};
+SeedRequests MakeSeedRequests(absl::Time epoch);
+// The seed in `grantctl seed`'s format (deploy/demo/demo.json's).
+std::string SeedJson(absl::Time epoch);
+
+// Creates the seed over gRPC, as an admin. Fails the test on error.
 void SeedOverGrpc(grpc::Channel* channel, const std::string& admin_token,
                   absl::Time epoch);
 // The same, for a split deployment: programme data through one channel,

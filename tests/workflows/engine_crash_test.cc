@@ -104,8 +104,10 @@ bool Run(Reporter& r, const std::string& case_id, const std::string& rid,
         if (!Run(rep, id, rid(), [&](const std::string& r) {
               wpb::StartCaseRequest req;
               req.set_application("applications/" + id);
-              req.set_round("funds/lff/rounds/r1");
+              req.set_round(testing::kRound);
               req.set_definition("standard");
+              req.set_organisation(testing::kOrg);
+              req.set_amount_requested_pence(5'000'000);
               req.set_request_id(r);
               return h.engine()
                   .StartCase(h.As("svc", {"service"}), req)

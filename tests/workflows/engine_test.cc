@@ -395,6 +395,8 @@ TEST_F(EngineTest, RoundCloseTimerStartsChecksOnWaitingCasesOnly) {
     r.set_application(absl::StrCat("applications/", id));
     r.set_round("funds/lff/rounds/r1");
     r.set_definition("standard");
+    r.set_organisation(testing::kOrg);
+    r.set_amount_requested_pence(1'000'000);
     *r.mutable_round_close_time() = ToProto(h_->now + absl::Hours(24 * 7));
     r.set_request_id(absl::StrCat("start-", id));
     ASSERT_TRUE(h_->engine().StartCase(h_->As("svc", {"service"}), r).ok());
@@ -463,20 +465,24 @@ TEST_F(EngineTest, ListCasesByStateFundAndRoundThroughIndexes) {
   EXPECT_EQ(count("", "", ""), 30);
 }
 
-TEST_F(EngineTest, OutboxRetriesWithBackoffThenParksWithoutBlockingOthers) {
+TEST_F(EngineTest, OutboxRetriesTransientFailuresAndParksOnlyPermanentOnes) {
   Outbox& box = h_->engine().outbox();
-  int good_calls = 0, bad_calls = 0;
-  box.RegisterHandler("good", [&](const wpb::Task&) {
+  int good_calls = 0, down_calls = 0, refused_calls = 0;
+  box.RegisterHandler("good", [&](const opb::Task&) {
     ++good_calls;
     return absl::OkStatus();
   });
-  box.RegisterHandler("bad", [&](const wpb::Task&) {
-    ++bad_calls;
+  box.RegisterHandler("down", [&](const opb::Task&) {
+    ++down_calls;
     return absl::UnavailableError("peer down");
   });
+  box.RegisterHandler("refused", [&](const opb::Task&) {
+    ++refused_calls;
+    return absl::InvalidArgumentError("not a task I understand");
+  });
   storage::WriteSet w;
-  for (const char* kind : {"bad", "good", "nobody-handles-this"}) {
-    wpb::Task t;
+  for (const char* kind : {"down", "good", "refused", "nobody-handles-this"}) {
+    opb::Task t;
     t.set_id(absl::StrCat("t-", kind));
     t.set_kind(kind);
     Outbox::Enqueue(w, t, h_->now);
@@ -485,26 +491,47 @@ TEST_F(EngineTest, OutboxRetriesWithBackoffThenParksWithoutBlockingOthers) {
   auto rep = box.DeliverDue(h_->now);
   ASSERT_TRUE(rep.ok());
   EXPECT_EQ(rep->delivered, 1);
-  EXPECT_EQ(rep->failed, 2);
+  EXPECT_EQ(rep->failed, 1) << "the peer being down is transient";
+  EXPECT_EQ(rep->parked, 2) << "a refusal and a kind nobody handles are not";
   EXPECT_EQ(good_calls, 1);
   // Not due again until the backoff has passed.
   EXPECT_EQ(box.DeliverDue(h_->now + absl::Milliseconds(500))->failed, 0);
-  EXPECT_EQ(box.DeliverDue(h_->now + absl::Seconds(1))->failed, 2);
-  auto last = box.DeliverDue(h_->now + absl::Seconds(10));
-  EXPECT_EQ(last->parked, 2) << "max_attempts is 3 in the harness";
-  EXPECT_EQ(bad_calls, 3);
-  wpb::ListTasksRequest parked;
+  EXPECT_EQ(box.DeliverDue(h_->now + absl::Seconds(1))->failed, 1);
+  // A transient failure is retried through a long outage, the backoff
+  // capped at a minute: two hours of passes park nothing.
+  absl::Time t = h_->now + absl::Seconds(1);
+  for (int i = 0; i < 120; ++i) {
+    t += absl::Minutes(1);
+    auto r = box.DeliverDue(t);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->parked, 0);
+  }
+  EXPECT_GE(down_calls, 100) << "attempted about once a minute";
+  EXPECT_EQ(refused_calls, 1) << "a parked task is not attempted again";
+  opb::ListTasksRequest waiting;
+  auto still = h_->engine().ListTasks(h_->Officer(), waiting);
+  ASSERT_EQ(still->tasks_size(), 1);
+  EXPECT_EQ(still->tasks(0).id(), "t-down");
+  EXPECT_EQ(still->tasks(0).service(), "workflow");
+  EXPECT_EQ(still->tasks(0).last_error(), "UNAVAILABLE: peer down");
+  opb::ListTasksRequest parked;
   parked.set_parked(true);
   auto list = h_->engine().ListTasks(h_->Officer(), parked);
   ASSERT_EQ(list->tasks_size(), 2);
-  EXPECT_EQ(list->tasks(0).last_error(), "peer down");
-  box.RegisterHandler("bad",
-                      [&](const wpb::Task&) { return absl::OkStatus(); });
-  wpb::RetryTaskRequest retry;
-  retry.set_id("t-bad");
+  // When the peer comes back, the waiting task is delivered.
+  box.RegisterHandler("down",
+                      [&](const opb::Task&) { return absl::OkStatus(); });
+  EXPECT_EQ(box.DeliverDue(t + absl::Minutes(1))->delivered, 1);
+  // An operator retries a parked one once its cause is fixed.
+  box.RegisterHandler("refused",
+                      [&](const opb::Task&) { return absl::OkStatus(); });
+  opb::RetryTaskRequest retry;
+  retry.set_id("t-refused");
   retry.set_request_id("retry-1");
   ASSERT_TRUE(h_->engine().RetryTask(h_->Officer(), retry).ok());
-  EXPECT_EQ(box.DeliverDue(h_->now + absl::Seconds(10))->delivered, 1);
+  EXPECT_TRUE(h_->engine().RetryTask(h_->Officer(), retry).ok())
+      << "a retried RetryTask answers as the first did";
+  EXPECT_EQ(box.DeliverDue(t + absl::Minutes(2))->delivered, 1);
   EXPECT_EQ(h_->engine().ListTasks(h_->Officer(), parked)->tasks_size(), 1);
 }
 
@@ -542,12 +569,15 @@ TEST(EngineTasksTest, TransitionTasksAreWrittenWithTheTransitionAndDelivered) {
                     to: "ELIGIBILITY" tasks: "duediligence.open_check" }
       transitions { from: "ELIGIBILITY" fact: "INELIGIBLE" to: "DONE" })")
                   .ok());
-  Engine engine(store.get(), &defs);
+  StaticDirectory directory;
+  Engine engine(store.get(), &defs, &directory);
   const absl::Time now = testing::TestEpoch();
   wpb::StartCaseRequest start;
   start.set_application("applications/a1");
   start.set_round("funds/lff/rounds/r1");
   start.set_definition("tasked");
+  start.set_organisation("organisations/o");
+  start.set_amount_requested_pence(100);
   start.set_request_id("s");
   ASSERT_TRUE(
       engine.StartCase(testing::MakeCall("svc", {"service"}, now), start).ok());
@@ -561,7 +591,7 @@ TEST(EngineTasksTest, TransitionTasksAreWrittenWithTheTransitionAndDelivered) {
           .ok());
   std::vector<std::string> seen;
   engine.outbox().RegisterHandler(
-      "duediligence.open_check", [&](const wpb::Task& t) {
+      "duediligence.open_check", [&](const opb::Task& t) {
         wpb::CaseEvent e;
         e.ParseFromString(t.payload());
         seen.push_back(t.case_name() + " " + e.kind());

@@ -1,5 +1,6 @@
 #include "tools/grantctl/cli.h"
 
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -60,13 +61,24 @@ Args ParseArgs(int argc, char** argv, int start, std::string* error) {
 Cli::Cli(Args args, std::ostream& out, std::ostream& err)
     : args_(std::move(args)), out_(out), err_(err) {}
 
-std::shared_ptr<grpc::Channel> Cli::channel() {
-  if (channel_ == nullptr) {
-    const char* env = std::getenv("GRANTFLOW_ADDR");
-    std::string addr = args_.Get("addr", env ? env : "127.0.0.1:50051");
-    channel_ = grpc::CreateChannel(addr, grpc::InsecureChannelCredentials());
+std::string Cli::Address(const std::string& service) const {
+  if (!service.empty()) {
+    if (args_.Has("addr-" + service)) return args_.Get("addr-" + service);
+    std::string var = "GRANTFLOW_ADDR_";
+    for (char c : service) var.push_back(std::toupper(c));
+    if (const char* env = std::getenv(var.c_str()); env && *env) return env;
   }
-  return channel_;
+  const char* env = std::getenv("GRANTFLOW_ADDR");
+  return args_.Get("addr", env ? env : "127.0.0.1:50051");
+}
+
+std::shared_ptr<grpc::Channel> Cli::channel(const std::string& service) {
+  const std::string addr = Address(service);
+  auto& ch = channels_[addr];
+  if (ch == nullptr) {
+    ch = grpc::CreateChannel(addr, grpc::InsecureChannelCredentials());
+  }
+  return ch;
 }
 
 std::unique_ptr<grpc::ClientContext> Cli::Context() {
@@ -92,11 +104,26 @@ int Cli::Print(const google::protobuf::Message& msg) {
 }
 
 int Cli::Fail(const grpc::Status& status) {
-  err_ << "error: " << StatusCodeName(status.error_code()) << ": "
-       << status.error_message() << "\n";
   google::rpc::Status rpc;
-  if (!status.error_details().empty() &&
-      rpc.ParseFromString(status.error_details())) {
+  const bool detailed = !status.error_details().empty() &&
+                        rpc.ParseFromString(status.error_details());
+  // The message of an INVALID_ARGUMENT summarises its field violations,
+  // which follow one per line: say each once.
+  std::string message = status.error_message();
+  bool has_violations = false;
+  for (const auto& any : rpc.details()) {
+    google::rpc::BadRequest br;
+    if (any.UnpackTo(&br) && br.field_violations_size() > 0) {
+      has_violations = true;
+    }
+  }
+  constexpr char kSummary[] = "invalid request: ";
+  if (has_violations && message.rfind(kSummary, 0) == 0) {
+    message = "invalid request";
+  }
+  err_ << "error: " << StatusCodeName(status.error_code()) << ": " << message
+       << "\n";
+  if (detailed) {
     for (const auto& any : rpc.details()) {
       google::rpc::ErrorInfo info;
       google::rpc::BadRequest br;

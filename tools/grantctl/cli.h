@@ -40,8 +40,14 @@ class Cli {
   std::ostream& err() { return err_; }
   bool json() const { return args_.Has("json"); }
 
-  // The channel to --addr (default $GRANTFLOW_ADDR or 127.0.0.1:50051).
-  std::shared_ptr<grpc::Channel> channel();
+  // The channel to `service` (programmes, applications, workflow): its own
+  // address when given (--addr-SERVICE or $GRANTFLOW_ADDR_SERVICE, e.g.
+  // $GRANTFLOW_ADDR_WORKFLOW, for a split deployment), else --addr
+  // ($GRANTFLOW_ADDR, default 127.0.0.1:50051), where grantflowd hosts them
+  // all.
+  std::shared_ptr<grpc::Channel> channel(const std::string& service = "");
+  // The address channel(service) connects to.
+  std::string Address(const std::string& service) const;
   // A context with the bearer token (--token or $GRANTFLOW_TOKEN) and a
   // 30-second deadline.
   std::unique_ptr<grpc::ClientContext> Context();
@@ -60,7 +66,7 @@ class Cli {
   Args args_;
   std::ostream& out_;
   std::ostream& err_;
-  std::shared_ptr<grpc::Channel> channel_;
+  std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;
 };
 
 // A plain text table with aligned columns.

@@ -97,7 +97,7 @@ void AppDetail(const apb::Application& a, std::ostream& out) {
 }  // namespace
 
 int FundsCommand(Cli& cli) {
-  auto stub = ppb::ProgrammeService::NewStub(cli.channel());
+  auto stub = ppb::ProgrammeService::NewStub(cli.channel("programmes"));
   const std::string verb = Arg(cli, 1);
   if (verb == "list") {
     return ListPages<ppb::ListFundsRequest, ppb::ListFundsResponse, ppb::Fund>(
@@ -151,7 +151,7 @@ int FundsCommand(Cli& cli) {
 }
 
 int BudgetLinesCommand(Cli& cli) {
-  auto stub = ppb::ProgrammeService::NewStub(cli.channel());
+  auto stub = ppb::ProgrammeService::NewStub(cli.channel("programmes"));
   const std::string verb = Arg(cli, 1);
   if (verb == "list") {
     ppb::ListBudgetLinesRequest req;
@@ -193,7 +193,7 @@ int BudgetLinesCommand(Cli& cli) {
 }
 
 int RoundsCommand(Cli& cli) {
-  auto stub = ppb::ProgrammeService::NewStub(cli.channel());
+  auto stub = ppb::ProgrammeService::NewStub(cli.channel("programmes"));
   const std::string verb = Arg(cli, 1);
   if (verb == "list") {
     ppb::ListRoundsRequest req;
@@ -257,7 +257,7 @@ int RoundsCommand(Cli& cli) {
 }
 
 int OrganisationsCommand(Cli& cli) {
-  auto stub = apb::ApplicationService::NewStub(cli.channel());
+  auto stub = apb::ApplicationService::NewStub(cli.channel("applications"));
   const std::string verb = Arg(cli, 1);
   if (verb == "list") {
     return ListPages<apb::ListOrganisationsRequest,
@@ -366,7 +366,7 @@ std::string ApplyAppFlags(const Args& a, apb::Application* app,
 }  // namespace
 
 int ApplicationsCommand(Cli& cli) {
-  auto stub = apb::ApplicationService::NewStub(cli.channel());
+  auto stub = apb::ApplicationService::NewStub(cli.channel("applications"));
   const std::string verb = Arg(cli, 1);
   auto detail = [&cli](const grpc::Status& s, const apb::Application& a) {
     return Show<apb::Application>(cli, s, a, AppDetail);
@@ -456,7 +456,7 @@ int ApplicationsCommand(Cli& cli) {
 }
 
 int EqualityCommand(Cli& cli) {
-  auto stub = apb::ApplicationService::NewStub(cli.channel());
+  auto stub = apb::ApplicationService::NewStub(cli.channel("applications"));
   const std::string verb = Arg(cli, 1);
   const std::string name = absl::StrCat(Arg(cli, 2), "/equalityMonitoring");
   auto show = [&cli](const grpc::Status& s, const apb::EqualityMonitoring& e) {

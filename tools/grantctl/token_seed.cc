@@ -135,9 +135,12 @@ int SeedCommand(Cli& cli) {
   // loaded, so re-running the seed later sends the same requests.
   ResolveTimes(doc, now);
 
-  auto programmes = programmes::v1::ProgrammeService::NewStub(cli.channel());
-  auto applications =
-      applications::v1::ApplicationService::NewStub(cli.channel());
+  // Each section goes to the service that owns it (separate addresses in a
+  // split deployment: --addr-programmes, --addr-applications).
+  auto programmes =
+      programmes::v1::ProgrammeService::NewStub(cli.channel("programmes"));
+  auto applications = applications::v1::ApplicationService::NewStub(
+      cli.channel("applications"));
   int loaded = 0, present = 0;
   auto run = [&](const char* section, auto make_request, auto call) -> bool {
     if (!doc.contains(section)) return true;

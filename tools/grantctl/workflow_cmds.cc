@@ -1,6 +1,7 @@
 // grantctl commands for the workflow engine: cases, facts, the ledger,
 // payments and the outbox.
 #include "absl/strings/str_join.h"
+#include "grantflow/applications/v1/applications.grpc.pb.h"
 #include "grantflow/workflow/v1/workflow.grpc.pb.h"
 #include "services/common/money.h"
 #include "tools/grantctl/commands.h"
@@ -10,6 +11,8 @@ namespace grantflow::grantctl {
 namespace {
 
 namespace wpb = ::grantflow::workflow::v1;
+namespace opb = ::grantflow::outbox::v1;
+namespace apb = ::grantflow::applications::v1;
 
 std::string CaseName(const std::string& arg) {
   return arg.rfind("cases/", 0) == 0 ? arg : "cases/" + arg;
@@ -78,12 +81,14 @@ Table LedgerTable() {
       {"BUDGET LINE", "CEILING", "RESERVED", "COMMITTED", "PAID", "AVAILABLE"});
 }
 
-void TaskRows(Table& t, const wpb::Task& k) {
-  t.Add({k.id(), k.kind(), k.case_name(), absl::StrCat(k.attempts()),
-         When(k.next_attempt_time()), k.last_error()});
+void TaskRows(Table& t, const opb::Task& k) {
+  t.Add({k.service(), k.id(), k.kind(), k.case_name(),
+         absl::StrCat(k.attempts()), When(k.next_attempt_time()),
+         k.last_error()});
 }
 Table TaskTable() {
-  return Table({"TASK", "KIND", "FOR", "ATTEMPTS", "NEXT (UTC)", "LAST ERROR"});
+  return Table({"SERVICE", "TASK", "KIND", "FOR", "ATTEMPTS", "NEXT (UTC)",
+                "LAST ERROR"});
 }
 
 void PaymentLine(const wpb::Payment& p, std::ostream& out) {
@@ -96,7 +101,7 @@ void PaymentLine(const wpb::Payment& p, std::ostream& out) {
 }  // namespace
 
 int CasesCommand(Cli& cli) {
-  auto stub = wpb::WorkflowService::NewStub(cli.channel());
+  auto stub = wpb::WorkflowService::NewStub(cli.channel("workflow"));
   const std::string verb = Arg(cli, 1);
   if (verb == "list") {
     wpb::ListCasesRequest req;
@@ -161,7 +166,7 @@ int CasesCommand(Cli& cli) {
 }
 
 int LedgerCommand(Cli& cli) {
-  auto stub = wpb::WorkflowService::NewStub(cli.channel());
+  auto stub = wpb::WorkflowService::NewStub(cli.channel("workflow"));
   const std::string verb = Arg(cli, 1);
   if (verb == "show" || verb == "list") {
     wpb::ListLedgerRequest req;
@@ -188,7 +193,7 @@ int LedgerCommand(Cli& cli) {
 }
 
 int PaymentsCommand(Cli& cli) {
-  auto stub = wpb::WorkflowService::NewStub(cli.channel());
+  auto stub = wpb::WorkflowService::NewStub(cli.channel("workflow"));
   const std::string verb = Arg(cli, 1);
   const std::string name = CaseName(Arg(cli, 2));
   const std::string id = cli.args().Get("id");
@@ -228,29 +233,80 @@ int PaymentsCommand(Cli& cli) {
 }
 
 int OutboxCommand(Cli& cli) {
-  auto stub = wpb::WorkflowService::NewStub(cli.channel());
+  // Every service with an outbox, and how to call its ListTasks/RetryTask.
+  using ListFn = std::function<grpc::Status(grpc::ClientContext*,
+                                            const opb::ListTasksRequest&,
+                                            opb::ListTasksResponse*)>;
+  using RetryFn = std::function<grpc::Status(
+      grpc::ClientContext*, const opb::RetryTaskRequest&, opb::Task*)>;
+  struct Box {
+    std::string service;
+    ListFn list;
+    RetryFn retry;
+  };
+  auto wf = wpb::WorkflowService::NewStub(cli.channel("workflow"));
+  auto apps = apb::ApplicationService::NewStub(cli.channel("applications"));
+  const std::vector<Box> boxes = {
+      {"applications",
+       [&](auto* c, const auto& r, auto* o) {
+         return apps->ListTasks(c, r, o);
+       },
+       [&](auto* c, const auto& r, auto* o) {
+         return apps->RetryTask(c, r, o);
+       }},
+      {"workflow",
+       [&](auto* c, const auto& r, auto* o) { return wf->ListTasks(c, r, o); },
+       [&](auto* c, const auto& r, auto* o) { return wf->RetryTask(c, r, o); }},
+  };
   const std::string verb = Arg(cli, 1);
   if (verb == "parked" || verb == "waiting") {
-    wpb::ListTasksRequest req;
-    req.set_parked(verb == "parked");
-    return ListPages<wpb::ListTasksRequest, wpb::ListTasksResponse, wpb::Task>(
-        cli, req,
-        [&](auto* c, const auto& r, auto* o) {
-          return stub->ListTasks(c, r, o);
-        },
-        [](const auto& r) -> const auto& { return r.tasks(); }, TaskTable(),
-        TaskRows);
+    // One view across the services: every page of each.
+    opb::ListTasksResponse all;
+    Table table = TaskTable();
+    for (const Box& box : boxes) {
+      opb::ListTasksRequest req;
+      req.set_parked(verb == "parked");
+      req.set_page_size(500);
+      do {
+        opb::ListTasksResponse resp;
+        auto ctx = cli.Context();
+        grpc::Status s = box.list(ctx.get(), req, &resp);
+        if (!s.ok()) {
+          cli.err() << box.service << ": ";
+          return cli.Fail(s);
+        }
+        for (const opb::Task& t : resp.tasks()) TaskRows(table, t);
+        all.MergeFrom(resp);
+        req.set_page_token(resp.next_page_token());
+      } while (!req.page_token().empty());
+    }
+    all.clear_next_page_token();
+    if (cli.json()) return cli.Print(all);
+    table.Print(cli.out());
+    return 0;
   }
   if (verb == "retry") {
-    wpb::RetryTaskRequest req;
+    // A task id names its service's outbox only implicitly: try each.
+    opb::RetryTaskRequest req;
     req.set_id(Arg(cli, 2));
     req.set_request_id(cli.RequestId());
-    wpb::Task resp;
-    auto ctx = cli.Context();
-    return Show<wpb::Task>(cli, stub->RetryTask(ctx.get(), req, &resp), resp,
-                           OneRow(TaskTable, TaskRows));
+    grpc::Status last;
+    for (const Box& box : boxes) {
+      if (cli.args().Has("service") &&
+          cli.args().Get("service") != box.service) {
+        continue;
+      }
+      opb::Task resp;
+      auto ctx = cli.Context();
+      last = box.retry(ctx.get(), req, &resp);
+      if (last.error_code() == grpc::StatusCode::NOT_FOUND) continue;
+      return Show<opb::Task>(cli, last, resp, OneRow(TaskTable, TaskRows));
+    }
+    return cli.Fail(last);
   }
-  return cli.Usage("outbox parked | waiting | retry TASK_ID");
+  return cli.Usage(
+      "outbox parked | waiting | retry TASK_ID [--service "
+      "applications|workflow]");
 }
 
 }  // namespace grantflow::grantctl

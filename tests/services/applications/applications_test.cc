@@ -7,7 +7,9 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/common/resources.h"
+#include "tests/testing/engine_harness.h"
 #include "tests/testing/fixtures.h"
+#include "tests/testing/in_process.h"
 #include "tests/testing/temp_dir.h"
 
 namespace grantflow::applications {
@@ -36,7 +38,11 @@ class ApplicationsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     store_ = testing::OpenStore(dir_.path());
-    domain_ = std::make_unique<Applications>(store_.get(), &rounds_);
+    engine_ = std::make_unique<testing::EngineHarness>(engine_dir_.path());
+    cases_ = std::make_unique<testing::EngineCaseClient>(
+        &engine_->engine(), [] { return testing::TestEpoch(); });
+    domain_ =
+        std::make_unique<Applications>(store_.get(), &rounds_, cases_.get());
     const absl::Time epoch = testing::TestEpoch();
     auto r = testing::ValidRound(epoch - absl::Hours(24),
                                  epoch + absl::Hours(24 * 30), {});
@@ -93,6 +99,9 @@ class ApplicationsTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
+  testing::TempDir engine_dir_;
+  std::unique_ptr<testing::EngineHarness> engine_;
+  std::unique_ptr<testing::EngineCaseClient> cases_;
   std::unique_ptr<storage::Store> store_;
   FakeRounds rounds_;
   std::unique_ptr<Applications> domain_;

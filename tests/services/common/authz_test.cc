@@ -31,7 +31,7 @@ TEST(AuthzTest, EveryRpcOfEveryServiceHasAnEntry) {
       ++methods;
     }
   }
-  EXPECT_EQ(methods, 37);
+  EXPECT_EQ(methods, 40);
 }
 
 TEST(AuthzTest, NoStaleEntriesAndOnlyKnownRoles) {

@@ -10,7 +10,9 @@
 #include "services/common/errors.h"
 #include "services/common/idempotency.h"
 #include "services/common/resources.h"
+#include "tests/testing/engine_harness.h"
 #include "tests/testing/fixtures.h"
+#include "tests/testing/in_process.h"
 #include "tests/testing/temp_dir.h"
 
 namespace grantflow::programmes {
@@ -30,7 +32,10 @@ class ProgrammesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     store_ = testing::OpenStore(dir_.path());
-    domain_ = std::make_unique<Programmes>(store_.get());
+    engine_ = std::make_unique<testing::EngineHarness>(engine_dir_.path());
+    ledger_ = std::make_unique<testing::EngineLedgerClient>(
+        &engine_->engine(), [] { return testing::TestEpoch(); });
+    domain_ = std::make_unique<Programmes>(store_.get(), ledger_.get());
     call_ =
         testing::MakeCall("grace", {"grants_officer"}, testing::TestEpoch());
   }
@@ -67,6 +72,9 @@ class ProgrammesTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
+  testing::TempDir engine_dir_;
+  std::unique_ptr<testing::EngineHarness> engine_;
+  std::unique_ptr<testing::EngineLedgerClient> ledger_;
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<Programmes> domain_;
   Call call_;
@@ -243,46 +251,6 @@ TEST_F(ProgrammesTest, ListRoundsPagesThroughEveryRoundOnce) {
   EXPECT_EQ(domain_->ListRounds(call_, other)->rounds_size(), 0);
   other.set_parent("funds/none");
   EXPECT_TRUE(absl::IsNotFound(domain_->ListRounds(call_, other).status()));
-}
-
-}  // namespace
-}  // namespace grantflow::programmes
-
-namespace grantflow::programmes {
-namespace {
-
-// Creating or changing a budget line queues, in the same write, a task that
-// registers its ceiling with the engine's ledger.
-TEST(ProgrammesLedgerTaskTest, BudgetLineChangesQueueALedgerRegistration) {
-  testing::TempDir dir;
-  auto store = testing::OpenStore(dir.path());
-  Programmes domain(store.get());
-  Call call =
-      testing::MakeCall("grace", {"grants_officer"}, testing::TestEpoch());
-  pb::CreateFundRequest f;
-  f.set_fund_id("lff");
-  *f.mutable_fund() = testing::ValidFund();
-  f.set_request_id("f");
-  ASSERT_TRUE(domain.CreateFund(call, f).ok());
-  pb::CreateBudgetLineRequest l;
-  l.set_parent("funds/lff");
-  l.set_budget_line_id("md2192-grants");
-  *l.mutable_budget_line() = testing::ValidBudgetLine(21'500'000);
-  l.set_request_id("l");
-  ASSERT_TRUE(domain.CreateBudgetLine(call, l).ok());
-  auto tasks = store->Scan("outbox", "", "", 10);
-  ASSERT_TRUE(tasks.ok());
-  ASSERT_EQ(tasks->rows.size(), 1u);
-  workflow::v1::Task task;
-  ASSERT_TRUE(task.ParseFromString(tasks->rows[0].record.value));
-  EXPECT_EQ(task.kind(), kRegisterBudgetLineTask);
-  workflow::v1::RegisterBudgetLineRequest reg;
-  ASSERT_TRUE(reg.ParseFromString(task.payload()));
-  EXPECT_EQ(reg.budget_line(), "funds/lff/budgetLines/md2192-grants");
-  EXPECT_EQ(reg.ceiling_pence(), 21'500'000);
-  errors::Violations v;
-  ValidateRequestId(reg.request_id(), &v);
-  EXPECT_TRUE(v.empty()) << reg.request_id();
 }
 
 }  // namespace

@@ -1,0 +1,43 @@
+// Calling another grantflow service: where it is (a channel, in-process when
+// co-hosted, TCP otherwise) and who the caller is to it (the host's own
+// "service" identity). Used by the clients a domain class holds for the
+// services it must ask synchronously.
+#ifndef GRANTFLOW_SERVICES_COMMON_PEER_H_
+#define GRANTFLOW_SERVICES_COMMON_PEER_H_
+
+#include <chrono>
+#include <functional>
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/channel.h"
+#include "grpcpp/client_context.h"
+
+namespace grantflow {
+
+// Supplies the channel to a service; called on every call, so a host can
+// hand out an in-process channel that exists only once its server has
+// started. Must be thread-safe and return a non-null channel.
+using ChannelProvider = std::function<std::shared_ptr<grpc::Channel>()>;
+
+// Adds the caller's credentials to a client context. Thread-safe.
+using Credentials = std::function<absl::Status(grpc::ClientContext*)>;
+
+struct Peer {
+  ChannelProvider channel;
+  Credentials credentials;
+  std::chrono::milliseconds deadline{10'000};
+
+  // A context carrying the credentials and the deadline.
+  absl::StatusOr<std::unique_ptr<grpc::ClientContext>> Context() const {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    ctx->set_deadline(std::chrono::system_clock::now() + deadline);
+    absl::Status s = credentials(ctx.get());
+    if (!s.ok()) return s;
+    return ctx;
+  }
+};
+
+}  // namespace grantflow
+
+#endif  // GRANTFLOW_SERVICES_COMMON_PEER_H_

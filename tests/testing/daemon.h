@@ -1,0 +1,45 @@
+// A real grantflowd child process for end-to-end tests: on 127.0.0.1 at a
+// given port (0 picks one), its clock read from a file the test moves.
+#ifndef GRANTFLOW_TESTS_TESTING_DAEMON_H_
+#define GRANTFLOW_TESTS_TESTING_DAEMON_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+#include "tests/testing/process.h"
+#include "tests/testing/temp_dir.h"
+
+namespace grantflow::testing {
+
+class Daemon {
+ public:
+  // Starts GRANTFLOWD_PATH on `data_dir`, logging to dir/name.log, with the
+  // clock in dir/clock, and waits (up to 20 s) until it serves.
+  Daemon(const std::string& grantflowd, const TempDir& dir,
+         const std::string& data_dir, const std::string& name,
+         std::vector<std::string> extra = {}, int port = 0);
+  int port() const { return port_; }
+  std::string addr() const;
+  std::shared_ptr<grpc::Channel> Channel() const;
+  // Sends `sig` and waits; returns the wait status.
+  int Kill(int sig) { return process_->KillAndWait(sig); }
+
+ private:
+  std::string port_file_;
+  std::unique_ptr<Process> process_;
+  int port_ = 0;
+};
+
+// Writes the time the daemons of `dir` read.
+void SetClock(const TempDir& dir, absl::Time t);
+
+// A port on 127.0.0.1 that was free a moment ago, for daemons that must
+// know each other's addresses before either starts.
+int FreePort();
+
+}  // namespace grantflow::testing
+
+#endif  // GRANTFLOW_TESTS_TESTING_DAEMON_H_
