@@ -94,7 +94,9 @@ void WriteCase(storage::WriteSet& w, const ProtoTable<wpb::Case>& table,
 }
 
 // Appends a history event (numbering it) to the case and the write.
-void AddEvent(storage::WriteSet& w, wpb::Case& c, wpb::CaseEvent e,
+// Numbers `e` (seq, actor, time, request id) and appends it to the case's
+// history in `w`; `e` is left as recorded.
+void AddEvent(storage::WriteSet& w, wpb::Case& c, wpb::CaseEvent& e,
               const Call& call, const std::string& request_id) {
   c.set_event_count(c.event_count() + 1);
   e.set_seq(c.event_count());

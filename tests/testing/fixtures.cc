@@ -63,6 +63,19 @@ std::string TokenMinter::Token(const std::string& user,
   return *t;
 }
 
+std::string TokenMinter::Approver(const std::string& user,
+                                  int64_t approve_limit_pence) const {
+  auth::TokenClaims c;
+  c.principal.user = user;
+  c.principal.roles = {"approver"};
+  c.principal.limits_pence["approve"] = approve_limit_pence;
+  c.issued_at = TestEpoch() - absl::Hours(24 * 365);
+  c.expires_at = absl::Now() + absl::Hours(1);
+  auto t = signer_->Sign(c);
+  EXPECT_TRUE(t.ok());
+  return *t;
+}
+
 void Authorise(grpc::ClientContext* ctx, const std::string& token) {
   ctx->AddMetadata("authorization", "Bearer " + token);
 }

@@ -36,6 +36,9 @@ class TokenMinter {
   std::string Token(const std::string& user, std::vector<std::string> roles,
                     const std::string& org = "",
                     absl::Duration ttl = absl::Hours(1)) const;
+  // A funder approver who may approve awards up to `approve_limit_pence`.
+  std::string Approver(const std::string& user,
+                       int64_t approve_limit_pence) const;
 
  private:
   std::unique_ptr<auth::TokenSigner> signer_;

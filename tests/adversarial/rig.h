@@ -1,0 +1,113 @@
+// A grantflowd host on a real port with the seed loaded, the people of a
+// funding round as token holders, and a tally of attacks: each attempt that
+// must be refused is counted, checked for its code and reason, and checked to
+// have changed nothing.
+#ifndef GRANTFLOW_TESTS_ADVERSARIAL_RIG_H_
+#define GRANTFLOW_TESTS_ADVERSARIAL_RIG_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "grantflow/applications/v1/applications.grpc.pb.h"
+#include "grantflow/programmes/v1/programmes.grpc.pb.h"
+#include "grantflow/workflow/v1/workflow.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "services/common/clock.h"
+#include "services/grantflowd/server.h"
+#include "tests/testing/fixtures.h"
+#include "tests/testing/temp_dir.h"
+
+namespace grantflow::testing {
+
+namespace wpb = ::grantflow::workflow::v1;
+namespace ppb = ::grantflow::programmes::v1;
+namespace apb = ::grantflow::applications::v1;
+
+inline constexpr char kOpenRound[] = "funds/lff/rounds/open";
+inline constexpr char kHackney[] = "organisations/hackney-families";
+inline constexpr char kPeckham[] = "organisations/peckham-arts";
+inline constexpr char kLineA[] = "funds/lff/budgetLines/grants-a";
+inline constexpr char kLineB[] = "funds/lff/budgetLines/grants-b";
+inline constexpr char kDoc[] =
+    "1111111111111111111111111111111111111111111111111111111111111111";
+inline constexpr char kOtherDoc[] =
+    "2222222222222222222222222222222222222222222222222222222222222222";
+
+// Counts attacks on one rule; prints the tally when destroyed.
+class Attacks {
+ public:
+  explicit Attacks(std::string rule) : rule_(std::move(rule)) {}
+  ~Attacks();
+  // One attempt that must be refused with `code` (and `reason`, when given).
+  void Refused(const std::string& what, const grpc::Status& status,
+               grpc::StatusCode code, const std::string& reason = "");
+  // `must_refuse` concurrent attempts that had to be refused, of which
+  // `refused` were.
+  void Raced(const std::string& what, int must_refuse, int refused);
+  int made() const { return made_; }
+
+ private:
+  std::string rule_;
+  int made_ = 0;
+  int succeeded_ = 0;
+};
+
+class Rig {
+ public:
+  Rig();
+  ~Rig();
+
+  // People (tokens).
+  std::string admin, officer, moderator, approver, small_approver, finance,
+      safeguarding, amira, kofi, tom;
+
+  ppb::ProgrammeService::Stub& programmes() { return *programmes_; }
+  apb::ApplicationService::Stub& applications() { return *applications_; }
+  wpb::WorkflowService::Stub& engine() { return *engine_; }
+  std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) const;
+  TokenMinter& minter() { return *minter_; }
+  // Delivers outbox tasks and fires timers now.
+  void Background();
+
+  // amira drafts and submits for `org`'s round; returns the case name once
+  // the engine has it.
+  std::string NewCase(int64_t requested, const std::string& suffix);
+  grpc::Status Fact(const std::string& token, const std::string& c,
+                    const std::string& fact, wpb::FactPayload payload = {},
+                    const std::string& reason = "", wpb::Case* out = nullptr);
+  wpb::FactPayload Award(int64_t pence, const std::string& line = kLineA);
+  // To RECOMMENDED (by the officer), approved (by `approver`) for `pence`,
+  // and through due diligence and safeguarding.
+  void ToChecksPassed(const std::string& c, int64_t pence,
+                      const std::string& line = kLineA);
+  // ... then issued, signed by kofi and countersigned by the approver.
+  void ToExecuted(const std::string& c);
+  grpc::Status Authorize(const std::string& token, const std::string& c,
+                         const std::string& id, int64_t pence,
+                         wpb::Payment* out = nullptr);
+  wpb::Case Case(const std::string& c);
+  wpb::LedgerLine Ledger(const std::string& line);
+  ppb::BudgetLine Line(const std::string& line);
+  std::string NextId();
+
+ private:
+  TempDir dir_;
+  FakeClock clock_{TestEpoch()};
+  std::unique_ptr<GrantflowServer> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<TokenMinter> minter_;
+  std::unique_ptr<ppb::ProgrammeService::Stub> programmes_;
+  std::unique_ptr<apb::ApplicationService::Stub> applications_;
+  std::unique_ptr<wpb::WorkflowService::Stub> engine_;
+  int counter_ = 0;
+};
+
+// The ErrorInfo reason of a gRPC status, or "".
+std::string ReasonOf(const grpc::Status& s);
+// The fields of its BadRequest violations.
+std::vector<std::string> FieldsOf(const grpc::Status& s);
+
+}  // namespace grantflow::testing
+
+#endif  // GRANTFLOW_TESTS_ADVERSARIAL_RIG_H_

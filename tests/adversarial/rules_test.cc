@@ -1,0 +1,575 @@
+// The rules R1-R5 attacked from outside, through gRPC, by every role that
+// could try: other organisations' users, funder staff signing for a
+// recipient, boundary and overflowing amounts, look-alike identities, huge
+// text, concurrent callers and retries. Each test prints how many attempts it
+// made and how many succeeded (which must be none); every refused attempt is
+// checked to have left the case as it was.
+#include <atomic>
+#include <cstdint>
+#include <limits>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/common/money.h"
+#include "tests/adversarial/rig.h"
+
+namespace grantflow::testing {
+namespace {
+
+using grpc::StatusCode;
+using ::testing::Contains;
+
+constexpr int64_t kMax = kMaxAmountPence;
+constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
+constexpr int64_t kInt64Min = std::numeric_limits<int64_t>::min();
+
+wpb::FactPayload Doc(const char* sha) {
+  wpb::FactPayload p;
+  p.set_document_sha256(sha);
+  return p;
+}
+
+// R1: no payment before an agreement executed by the recipient's own
+// signatory and countersigned by funder staff, on the same document.
+TEST(AdversarialTest, R1_OnlyTheRecipientsSignatoryAndFunderStaffExecute) {
+  Rig rig;
+  Attacks attacks("R1 (signatures, payment before execution)");
+  const std::string c = rig.NewCase(5'000'000, "r1");
+  auto pay_early = [&](const std::string& state) {
+    const std::string etag = rig.Case(c).etag();
+    for (int64_t pence : {int64_t{1}, int64_t{5'000'000}}) {
+      attacks.Refused(absl::StrCat("payment of ", pence, " while ", state),
+                      rig.Authorize(rig.finance, c, rig.NextId(), pence),
+                      StatusCode::FAILED_PRECONDITION,
+                      "AGREEMENT_NOT_EXECUTED");
+    }
+    EXPECT_EQ(rig.Case(c).etag(), etag) << "a refused payment wrote";
+  };
+  pay_early("SUBMITTED");
+  rig.ToChecksPassed(c, 5'000'000);
+  pay_early("PRE_AGREEMENT_CHECKS");
+  ASSERT_TRUE(rig.Fact(rig.officer, c, "AGREEMENT_ISSUED", Doc(kDoc)).ok());
+  pay_early("AGREEMENT_ISSUED");
+
+  // Everyone who is not the recipient's own signatory tries to sign for it.
+  const std::string etag = rig.Case(c).etag();
+  struct Signer {
+    std::string who, token, reason;
+    StatusCode code;
+  };
+  TokenMinter& m = rig.minter();
+  const std::vector<Signer> impostors = {
+      {"another organisation's signatory", rig.tom, "NOT_RECIPIENT_SIGNATORY",
+       StatusCode::PERMISSION_DENIED},
+      {"a signatory of no organisation", m.Token("mallory", {"signatory"}),
+       "NOT_RECIPIENT_SIGNATORY", StatusCode::PERMISSION_DENIED},
+      {"a member who is not an authorised signatory",
+       m.Token("amira", {"signatory"}, kHackney), "NOT_RECIPIENT_SIGNATORY",
+       StatusCode::PERMISSION_DENIED},
+      {"the signatory holding funder roles too",
+       m.Token("kofi", {"signatory", "approver"}, kHackney),
+       "NOT_RECIPIENT_SIGNATORY", StatusCode::PERMISSION_DENIED},
+      {"a grants officer", rig.officer, "", StatusCode::PERMISSION_DENIED},
+      {"an approver", rig.approver, "", StatusCode::PERMISSION_DENIED},
+      {"an admin", rig.admin, "", StatusCode::PERMISSION_DENIED},
+      {"the applicant", rig.amira, "", StatusCode::PERMISSION_DENIED},
+      {"grantflowd's service identity", m.Token("svc", {"service"}), "",
+       StatusCode::PERMISSION_DENIED},
+  };
+  for (const Signer& s : impostors) {
+    attacks.Refused(
+        "recipient signature by " + s.who,
+        rig.Fact(s.token, c, "AGREEMENT_SIGNED_BY_RECIPIENT", Doc(kDoc)),
+        s.code, s.reason);
+  }
+  attacks.Refused(
+      "the right signatory on another document",
+      rig.Fact(rig.kofi, c, "AGREEMENT_SIGNED_BY_RECIPIENT", Doc(kOtherDoc)),
+      StatusCode::FAILED_PRECONDITION, "DOCUMENT_MISMATCH");
+  attacks.Refused("countersignature before the recipient signed",
+                  rig.Fact(rig.approver, c, "AGREEMENT_EXECUTED", Doc(kDoc)),
+                  StatusCode::FAILED_PRECONDITION, "INVALID_TRANSITION");
+  EXPECT_EQ(rig.Case(c).etag(), etag) << "a refused signature wrote";
+
+  // The organisation's signatory signs, however the IdP spells the name.
+  ASSERT_TRUE(rig.Fact(m.Token("Kofi", {"signatory"}, kHackney), c,
+                       "AGREEMENT_SIGNED_BY_RECIPIENT", Doc(kDoc))
+                  .ok());
+  EXPECT_EQ(rig.Case(c).agreement().recipient().signer(), "kofi");
+  pay_early("SIGNED_BY_RECIPIENT");
+
+  // Now everyone who is not funder staff, or is the same person, tries to
+  // countersign.
+  const std::string signed_etag = rig.Case(c).etag();
+  auto approver_of = [&](const std::string& user,
+                         std::vector<std::string> roles,
+                         const std::string& org) {
+    return m.Token(user, std::move(roles), org);
+  };
+  const std::vector<Signer> countersigners = {
+      {"the recipient's signatory as an approver of its organisation",
+       approver_of("kofi", {"approver"}, kHackney), "NOT_FUNDER_STAFF",
+       StatusCode::PERMISSION_DENIED},
+      {"the recipient's signatory in capitals, as funder staff",
+       approver_of("KOFI", {"approver"}, ""), "SEPARATION_OF_DUTIES",
+       StatusCode::FAILED_PRECONDITION},
+      {"another organisation's user with the approver role",
+       approver_of("tom", {"approver"}, kPeckham), "NOT_FUNDER_STAFF",
+       StatusCode::PERMISSION_DENIED},
+      {"an approver who is also an applicant",
+       approver_of("eve", {"approver", "applicant"}, ""), "NOT_FUNDER_STAFF",
+       StatusCode::PERMISSION_DENIED},
+      {"the recipient's signatory", rig.kofi, "",
+       StatusCode::PERMISSION_DENIED},
+      {"a grants officer", rig.officer, "", StatusCode::PERMISSION_DENIED},
+      {"finance", rig.finance, "", StatusCode::PERMISSION_DENIED},
+  };
+  for (const Signer& s : countersigners) {
+    attacks.Refused("countersignature by " + s.who,
+                    rig.Fact(s.token, c, "AGREEMENT_EXECUTED", Doc(kDoc)),
+                    s.code, s.reason);
+  }
+  attacks.Refused(
+      "countersignature on another document",
+      rig.Fact(rig.approver, c, "AGREEMENT_EXECUTED", Doc(kOtherDoc)),
+      StatusCode::FAILED_PRECONDITION, "DOCUMENT_MISMATCH");
+  EXPECT_EQ(rig.Case(c).etag(), signed_etag);
+  pay_early("SIGNED_BY_RECIPIENT");
+
+  // Funder staff countersign; only now is a payment possible.
+  ASSERT_TRUE(rig.Fact(rig.approver, c, "AGREEMENT_EXECUTED", Doc(kDoc)).ok());
+  EXPECT_TRUE(rig.Authorize(rig.finance, c, "first", 2'500'000).ok());
+  EXPECT_GT(attacks.made(), 25);
+}
+
+// R2: payments never exceed the award, whatever the amounts and however
+// many callers race; no total ever goes negative.
+TEST(AdversarialTest, R2_PaymentsNeverExceedTheAwardOrOverflow) {
+  Rig rig;
+  Attacks attacks("R2 (payments within the award, overflow-safe)");
+  const std::string c = rig.NewCase(2'000'000, "r2");
+  rig.ToChecksPassed(c, 2'000'000);
+  rig.ToExecuted(c);
+  const std::string etag = rig.Case(c).etag();
+  for (int64_t bad :
+       {int64_t{0}, int64_t{-1}, kInt64Min, kInt64Max, kMax + 1, -kMax}) {
+    attacks.Refused(absl::StrCat("payment of ", bad, " pence"),
+                    rig.Authorize(rig.finance, c, rig.NextId(), bad),
+                    StatusCode::INVALID_ARGUMENT);
+  }
+  attacks.Refused("the award plus a penny",
+                  rig.Authorize(rig.finance, c, rig.NextId(), 2'000'001),
+                  StatusCode::FAILED_PRECONDITION, "EXCEEDS_AWARD");
+  attacks.Refused("the cap, far above the award",
+                  rig.Authorize(rig.finance, c, rig.NextId(), kMax),
+                  StatusCode::FAILED_PRECONDITION, "EXCEEDS_AWARD");
+  EXPECT_EQ(rig.Case(c).etag(), etag);
+  ASSERT_TRUE(rig.Authorize(rig.finance, c, "p1", 1'500'000).ok());
+  // Amounts that would wrap paid + pending + amount past int64.
+  for (int64_t wrap :
+       {kInt64Max - 1'000'000, kInt64Max - 1'499'999, kInt64Max}) {
+    attacks.Refused(absl::StrCat("a wrapping payment of ", wrap),
+                    rig.Authorize(rig.finance, c, rig.NextId(), wrap),
+                    StatusCode::INVALID_ARGUMENT);
+  }
+  attacks.Refused("the remainder plus a penny",
+                  rig.Authorize(rig.finance, c, rig.NextId(), 500'001),
+                  StatusCode::FAILED_PRECONDITION, "EXCEEDS_AWARD");
+  // A retry of an authorisation answers again and adds nothing.
+  wpb::AuthorizePaymentRequest retry;
+  retry.set_name(c);
+  retry.set_payment_id("p2");
+  retry.set_amount_pence(100'000);
+  retry.set_request_id("retried");
+  wpb::Payment first, second;
+  ASSERT_TRUE(rig.engine()
+                  .AuthorizePayment(rig.Ctx(rig.finance).get(), retry, &first)
+                  .ok());
+  ASSERT_TRUE(rig.engine()
+                  .AuthorizePayment(rig.Ctx(rig.finance).get(), retry, &second)
+                  .ok());
+  EXPECT_EQ(rig.Case(c).pending_pence(), 1'600'000);
+
+  // Sixteen callers race for the last £4,000 in £1,000 pieces: four win.
+  std::atomic<int> won{0}, lost{0};
+  std::vector<std::thread> racers;
+  for (int i = 0; i < 16; ++i) {
+    racers.emplace_back([&, i] {
+      grpc::Status s =
+          rig.Authorize(rig.finance, c, absl::StrCat("race-", i), 100'000);
+      if (s.ok()) {
+        ++won;
+      } else if (ReasonOf(s) == "EXCEEDS_AWARD") {
+        ++lost;
+      }
+    });
+  }
+  for (auto& t : racers) t.join();
+  EXPECT_EQ(won, 4);
+  EXPECT_EQ(lost, 12);
+  attacks.Raced("racing payments past the award", 12, lost);
+  wpb::Case after = rig.Case(c);
+  EXPECT_EQ(after.pending_pence(), 2'000'000);
+  EXPECT_EQ(after.paid_pence(), 0);
+  EXPECT_LE(after.paid_pence() + after.pending_pence(), after.awarded_pence());
+
+  // Instalments and allocations that would overflow are refused too.
+  const std::string c2 = rig.NewCase(2'000'000, "r2b");
+  wpb::FactPayload overflowing = rig.Award(2'000'000);
+  overflowing.mutable_allocations(0)->set_amount_pence(kInt64Max);
+  auto* second_line = overflowing.add_allocations();
+  second_line->set_budget_line(kLineB);
+  second_line->set_amount_pence(2'000'001 - kInt64Max);
+  for (const char* f : {"ELIGIBILITY_CHECK_STARTED", "ELIGIBLE", "SHORTLISTED",
+                        "INTERVIEW_SCHEDULED", "RECOMMENDED"}) {
+    ASSERT_TRUE(rig.Fact(rig.officer, c2, f).ok());
+  }
+  attacks.Refused("allocations that wrap to the award",
+                  rig.Fact(rig.approver, c2, "AWARD_APPROVED", overflowing),
+                  StatusCode::INVALID_ARGUMENT);
+  ASSERT_TRUE(
+      rig.Fact(rig.approver, c2, "AWARD_APPROVED", rig.Award(2'000'000)).ok());
+  ASSERT_TRUE(rig.Fact(rig.officer, c2, "CHECKS_STARTED").ok());
+  ASSERT_TRUE(rig.Fact(rig.officer, c2, "DUE_DILIGENCE_PASSED").ok());
+  ASSERT_TRUE(rig.Fact(rig.safeguarding, c2, "SAFEGUARDING_PASSED").ok());
+  ASSERT_TRUE(rig.Fact(rig.officer, c2, "AGREEMENT_ISSUED", Doc(kDoc)).ok());
+  ASSERT_TRUE(
+      rig.Fact(rig.kofi, c2, "AGREEMENT_SIGNED_BY_RECIPIENT", Doc(kDoc)).ok());
+  wpb::FactPayload schedule = Doc(kDoc);
+  for (int64_t pence : {kInt64Max, int64_t{2}}) {
+    auto* i = schedule.add_schedule();
+    i->set_payment_id(absl::StrCat("i", pence % 7));
+    i->set_amount_pence(pence);
+  }
+  attacks.Refused("a schedule whose sum wraps",
+                  rig.Fact(rig.approver, c2, "AGREEMENT_EXECUTED", schedule),
+                  StatusCode::INVALID_ARGUMENT);
+  wpb::LedgerLine line = rig.Ledger(kLineA);
+  EXPECT_GE(line.reserved_pence(), 0);
+  EXPECT_GE(line.committed_pence(), 0);
+  EXPECT_GE(line.paid_pence(), 0);
+  EXPECT_GE(line.available_pence(), 0);
+}
+
+// R3: awards within the budget line's ceiling, the round's limits, the amount
+// requested and the lines the round draws on; ceilings never lowered below
+// use; the ledger's ceilings changed only through ProgrammeService.
+TEST(AdversarialTest, R3_AwardsStayWithinCeilingsRoundsAndRequests) {
+  Rig rig;
+  Attacks attacks("R3 (ceilings, round limits, requests)");
+  // A line the round does not draw on, and another fund's line.
+  ppb::CreateBudgetLineRequest extra;
+  extra.set_parent("funds/lff");
+  extra.set_budget_line_id("grants-c");
+  *extra.mutable_budget_line() = ValidBudgetLine(50'000'000);
+  extra.set_request_id("grants-c");
+  ppb::BudgetLine created;
+  ASSERT_TRUE(rig.programmes()
+                  .CreateBudgetLine(rig.Ctx(rig.admin).get(), extra, &created)
+                  .ok());
+
+  const std::string c = rig.NewCase(5'000'000, "r3");
+  for (const char* f : {"ELIGIBILITY_CHECK_STARTED", "ELIGIBLE", "SHORTLISTED",
+                        "INTERVIEW_SCHEDULED", "RECOMMENDED"}) {
+    ASSERT_TRUE(rig.Fact(rig.officer, c, f).ok());
+  }
+  const std::string etag = rig.Case(c).etag();
+  auto award = [&](const std::string& what, wpb::FactPayload p,
+                   const std::string& field) {
+    grpc::Status s = rig.Fact(rig.approver, c, "AWARD_APPROVED", p);
+    attacks.Refused(what, s, StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(FieldsOf(s), Contains(field)) << what;
+  };
+  award("an award above the amount requested", rig.Award(5'000'001),
+        "payload.amount_pence");
+  award("an award of nothing", rig.Award(0), "payload.amount_pence");
+  award("an award past the cap", rig.Award(kMax + 1), "payload.amount_pence");
+  award("an award on a line the round does not draw on",
+        rig.Award(2'000'000, "funds/lff/budgetLines/grants-c"),
+        "payload.allocations[0].budget_line");
+  award("an award on another fund's line",
+        rig.Award(2'000'000, "funds/esol/budgetLines/grants-a"),
+        "payload.allocations[0].budget_line");
+  award("an award below the round's minimum", rig.Award(999'999),
+        "payload.amount_pence");
+  // The round's maximum is read when the award is approved, not remembered
+  // from the submission: lower it, and the same award is refused.
+  ppb::UpdateRoundRequest lower;
+  lower.mutable_round()->set_name(kOpenRound);
+  lower.mutable_round()->set_max_award_pence(4'000'000);
+  lower.mutable_update_mask()->add_paths("max_award_pence");
+  lower.set_request_id("lower-max");
+  ppb::Round round;
+  ASSERT_TRUE(rig.programmes()
+                  .UpdateRound(rig.Ctx(rig.officer).get(), lower, &round)
+                  .ok());
+  award("an award above the round's (lowered) maximum", rig.Award(5'000'000),
+        "payload.amount_pence");
+  EXPECT_EQ(rig.Case(c).etag(), etag) << "a refused award wrote";
+  ASSERT_TRUE(
+      rig.Fact(rig.approver, c, "AWARD_APPROVED", rig.Award(4'000'000)).ok());
+
+  // The ceiling cannot go below what is reserved, and the refusal changes
+  // neither ProgrammeService nor the ledger.
+  const ppb::BudgetLine before = rig.Line(kLineA);
+  for (int64_t ceiling : {int64_t{3'999'999}, int64_t{1}}) {
+    ppb::UpdateBudgetLineRequest up;
+    up.mutable_budget_line()->set_name(kLineA);
+    up.mutable_budget_line()->set_ceiling_pence(ceiling);
+    up.mutable_update_mask()->add_paths("ceiling_pence");
+    up.set_request_id(rig.NextId());
+    ppb::BudgetLine out;
+    attacks.Refused(
+        absl::StrCat("a ceiling of ", ceiling, " under £40,000 reserved"),
+        rig.programmes().UpdateBudgetLine(rig.Ctx(rig.officer).get(), up, &out),
+        StatusCode::FAILED_PRECONDITION, "CEILING_BELOW_USE");
+  }
+  EXPECT_EQ(rig.Line(kLineA).etag(), before.etag());
+  EXPECT_EQ(rig.Ledger(kLineA).ceiling_pence(), 21'500'000);
+  // Exactly the amount in use is allowed; both sides then agree.
+  ppb::UpdateBudgetLineRequest exact;
+  exact.mutable_budget_line()->set_name(kLineA);
+  exact.mutable_budget_line()->set_ceiling_pence(4'000'000);
+  exact.mutable_update_mask()->add_paths("ceiling_pence");
+  exact.set_request_id("exact");
+  ppb::BudgetLine lowered;
+  ASSERT_TRUE(rig.programmes()
+                  .UpdateBudgetLine(rig.Ctx(rig.officer).get(), exact, &lowered)
+                  .ok());
+  EXPECT_EQ(rig.Ledger(kLineA).ceiling_pence(), 4'000'000);
+  EXPECT_EQ(rig.Ledger(kLineA).source_generation(),
+            lowered.ledger_generation());
+
+  // Nobody but ProgrammeService registers ceilings with the ledger.
+  for (const std::string& token : {rig.admin, rig.officer, rig.approver}) {
+    wpb::RegisterBudgetLineRequest reg;
+    reg.set_budget_line(kLineA);
+    reg.set_ceiling_pence(kMax);
+    reg.set_generation(1'000'000);
+    reg.set_request_id(rig.NextId());
+    wpb::LedgerLine out;
+    attacks.Refused(
+        "a ceiling registered with the ledger directly",
+        rig.engine().RegisterBudgetLine(rig.Ctx(token).get(), reg, &out),
+        StatusCode::PERMISSION_DENIED);
+  }
+  EXPECT_EQ(rig.Ledger(kLineA).ceiling_pence(), 4'000'000);
+
+  // Twelve approvers race for grants-b's £215,000 in £20,000 awards: ten win.
+  std::vector<std::string> cases;
+  for (int i = 0; i < 12; ++i) {
+    cases.push_back(rig.NewCase(2'000'000, absl::StrCat("race-", i)));
+    for (const char* f :
+         {"ELIGIBILITY_CHECK_STARTED", "ELIGIBLE", "SHORTLISTED",
+          "INTERVIEW_SCHEDULED", "RECOMMENDED"}) {
+      ASSERT_TRUE(rig.Fact(rig.officer, cases.back(), f).ok());
+    }
+  }
+  std::atomic<int> won{0}, over{0};
+  std::vector<std::thread> racers;
+  for (const std::string& rc : cases) {
+    racers.emplace_back([&, rc] {
+      grpc::Status s = rig.Fact(rig.approver, rc, "AWARD_APPROVED",
+                                rig.Award(2'000'000, kLineB));
+      if (s.ok()) {
+        ++won;
+      } else if (ReasonOf(s) == "BUDGET_EXCEEDED") {
+        ++over;
+      }
+    });
+  }
+  for (auto& t : racers) t.join();
+  EXPECT_EQ(won, 10);
+  EXPECT_EQ(over, 2);
+  attacks.Raced("racing awards past the ceiling", 2, over);
+  wpb::LedgerLine b = rig.Ledger(kLineB);
+  EXPECT_EQ(b.reserved_pence(), 20'000'000);
+  EXPECT_LE(b.reserved_pence() + b.committed_pence(), b.ceiling_pence());
+}
+
+// R4: checks before the agreement; open conditions block issue and payment.
+TEST(AdversarialTest, R4_ChecksGateTheAgreementAndConditionsBlockPayment) {
+  Rig rig;
+  Attacks attacks("R4 (checks and conditions)");
+  const std::string c = rig.NewCase(3'000'000, "r4");
+  for (const char* f : {"ELIGIBILITY_CHECK_STARTED", "ELIGIBLE", "SHORTLISTED",
+                        "INTERVIEW_SCHEDULED", "RECOMMENDED"}) {
+    ASSERT_TRUE(rig.Fact(rig.officer, c, f).ok());
+  }
+  ASSERT_TRUE(
+      rig.Fact(rig.approver, c, "AWARD_APPROVED", rig.Award(3'000'000)).ok());
+  ASSERT_TRUE(rig.Fact(rig.officer, c, "CHECKS_STARTED").ok());
+  attacks.Refused("issue before due diligence",
+                  rig.Fact(rig.officer, c, "AGREEMENT_ISSUED", Doc(kDoc)),
+                  StatusCode::FAILED_PRECONDITION, "CHECKS_INCOMPLETE");
+  ASSERT_TRUE(rig.Fact(rig.officer, c, "DUE_DILIGENCE_PASSED").ok());
+  attacks.Refused(
+      "issue before safeguarding (the project works with "
+      "children)",
+      rig.Fact(rig.officer, c, "AGREEMENT_ISSUED", Doc(kDoc)),
+      StatusCode::FAILED_PRECONDITION, "CHECKS_INCOMPLETE");
+  attacks.Refused("safeguarding passed by a grants officer",
+                  rig.Fact(rig.officer, c, "SAFEGUARDING_PASSED"),
+                  StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(rig.Fact(rig.safeguarding, c, "SAFEGUARDING_PASSED").ok());
+  wpb::FactPayload cond;
+  cond.set_condition_id("bank-letter");
+  cond.set_description("a bank letter confirming the account");
+  ASSERT_TRUE(rig.Fact(rig.officer, c, "CONDITION_RAISED", cond).ok());
+  attacks.Refused("issue with a condition open",
+                  rig.Fact(rig.officer, c, "AGREEMENT_ISSUED", Doc(kDoc)),
+                  StatusCode::FAILED_PRECONDITION, "CONDITIONS_OPEN");
+  ASSERT_TRUE(rig.Fact(rig.officer, c, "CONDITION_CLEARED", cond).ok());
+  rig.ToExecuted(c);
+  cond.set_condition_id("insurance");
+  cond.set_description("public liability insurance");
+  ASSERT_TRUE(rig.Fact(rig.officer, c, "CONDITION_RAISED", cond).ok());
+  attacks.Refused("payment with a condition open",
+                  rig.Authorize(rig.finance, c, "p", 1'000'000),
+                  StatusCode::FAILED_PRECONDITION, "CONDITIONS_OPEN");
+}
+
+// R5: whoever recommends cannot approve (however the name is spelt);
+// approvers act within their delegated limit.
+TEST(AdversarialTest, R5_SeparationOfDutiesAndDelegatedLimits) {
+  Rig rig;
+  Attacks attacks("R5 (separation of duties, delegated limits)");
+  const std::string c = rig.NewCase(5'000'000, "r5");
+  for (const char* f : {"ELIGIBILITY_CHECK_STARTED", "ELIGIBLE", "SHORTLISTED",
+                        "INTERVIEW_SCHEDULED"}) {
+    ASSERT_TRUE(rig.Fact(rig.officer, c, f).ok());
+  }
+  ASSERT_TRUE(rig.Fact(rig.minter().Token("Grace", {"grants_officer"}), c,
+                       "RECOMMENDED")
+                  .ok());
+  for (const char* spelling : {"grace", "GRACE", "gRaCe"}) {
+    attacks.Refused(
+        absl::StrCat("approval by the recommender as '", spelling, "'"),
+        rig.Fact(rig.minter().Approver(spelling, kMax), c, "AWARD_APPROVED",
+                 rig.Award(5'000'000)),
+        StatusCode::FAILED_PRECONDITION, "SEPARATION_OF_DUTIES");
+  }
+  attacks.Refused(
+      "approval above the approver's limit",
+      rig.Fact(rig.small_approver, c, "AWARD_APPROVED", rig.Award(1'000'001)),
+      StatusCode::FAILED_PRECONDITION, "DELEGATED_LIMIT_EXCEEDED");
+  attacks.Refused("approval by an approver with no limit",
+                  rig.Fact(rig.minter().Token("nolimit", {"approver"}), c,
+                           "AWARD_APPROVED", rig.Award(1'000'000)),
+                  StatusCode::FAILED_PRECONDITION, "DELEGATED_LIMIT_EXCEEDED");
+  attacks.Refused(
+      "approval by a grants officer",
+      rig.Fact(rig.officer, c, "AWARD_APPROVED", rig.Award(1'000'000)),
+      StatusCode::PERMISSION_DENIED);
+  attacks.Refused(
+      "approval by the applicant",
+      rig.Fact(rig.amira, c, "AWARD_APPROVED", rig.Award(1'000'000)),
+      StatusCode::PERMISSION_DENIED);
+  // At exactly the limit, an approver may.
+  EXPECT_TRUE(
+      rig.Fact(rig.small_approver, c, "AWARD_APPROVED", rig.Award(1'000'000))
+          .ok());
+}
+
+// An application and its case never disagree: withdrawal asks the engine,
+// which refuses it once the agreement is executed and releases the
+// reservation when it allows it.
+TEST(AdversarialTest, WithdrawalFollowsTheEngine) {
+  Rig rig;
+  Attacks attacks("withdrawal (application and case agree)");
+  auto withdraw = [&](const std::string& token, const std::string& c) {
+    apb::WithdrawApplicationRequest req;
+    req.set_name("applications/" + c.substr(6));
+    req.set_reason("we can no longer run the project");
+    req.set_request_id(rig.NextId());
+    apb::Application out;
+    return rig.applications().WithdrawApplication(rig.Ctx(token).get(), req,
+                                                  &out);
+  };
+  auto app_state = [&](const std::string& c) {
+    apb::GetApplicationRequest req;
+    req.set_name("applications/" + c.substr(6));
+    apb::Application out;
+    EXPECT_TRUE(rig.applications()
+                    .GetApplication(rig.Ctx(rig.admin).get(), req, &out)
+                    .ok());
+    return out.state();
+  };
+  const std::string executed = rig.NewCase(2'000'000, "executed");
+  rig.ToChecksPassed(executed, 2'000'000);
+  rig.ToExecuted(executed);
+  ASSERT_TRUE(rig.Authorize(rig.finance, executed, "p1", 1'000'000).ok());
+  for (const std::string& who : {rig.amira, rig.officer}) {
+    attacks.Refused("withdrawal of an executed grant", withdraw(who, executed),
+                    StatusCode::FAILED_PRECONDITION, "WITHDRAWAL_NOT_ALLOWED");
+  }
+  EXPECT_EQ(app_state(executed), apb::Application::SUBMITTED);
+  EXPECT_EQ(rig.Case(executed).state(), "EXECUTED");
+  attacks.Refused("withdrawal by another organisation's user",
+                  withdraw(rig.tom, executed), StatusCode::PERMISSION_DENIED);
+
+  // After approval, withdrawal releases the reservation in the same step.
+  const std::string approved = rig.NewCase(3'000'000, "approved");
+  rig.ToChecksPassed(approved, 3'000'000);
+  const int64_t reserved = rig.Ledger(kLineA).reserved_pence();
+  ASSERT_TRUE(withdraw(rig.amira, approved).ok());
+  EXPECT_EQ(rig.Case(approved).state(), "WITHDRAWN");
+  EXPECT_EQ(rig.Ledger(kLineA).reserved_pence(), reserved - 3'000'000);
+  EXPECT_EQ(app_state(approved), apb::Application::WITHDRAWN);
+
+  // A withdrawal recorded at the engine reaches the application.
+  const std::string at_engine = rig.NewCase(2'000'000, "at-engine");
+  ASSERT_TRUE(rig.Fact(rig.officer, at_engine, "WITHDRAWN", {},
+                       "the group asked us by phone")
+                  .ok());
+  rig.Background();
+  EXPECT_EQ(app_state(at_engine), apb::Application::WITHDRAWN);
+}
+
+// Free text is bounded, so nobody can grow a case (or a page of cases) past
+// what every other user can still read.
+TEST(AdversarialTest, TextAndCasesAreBounded) {
+  Rig rig;
+  Attacks attacks("bounded text and cases");
+  const std::string c = rig.NewCase(2'000'000, "text");
+  const std::string etag = rig.Case(c).etag();
+  attacks.Refused("a reason of 1,001 characters",
+                  rig.Fact(rig.officer, c, "ELIGIBILITY_CHECK_STARTED", {},
+                           std::string(1001, 'x')),
+                  StatusCode::INVALID_ARGUMENT);
+  attacks.Refused("a reason of 5 MB",
+                  rig.Fact(rig.officer, c, "ELIGIBILITY_CHECK_STARTED", {},
+                           std::string(5 << 20, 'x')),
+                  StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(rig.Case(c).etag(), etag);
+  rig.ToChecksPassed(c, 2'000'000);
+  wpb::FactPayload cond;
+  cond.set_condition_id("long");
+  cond.set_description(std::string(1001, 'y'));
+  attacks.Refused("a condition of 1,001 characters",
+                  rig.Fact(rig.officer, c, "CONDITION_RAISED", cond),
+                  StatusCode::INVALID_ARGUMENT);
+  for (int i = 0; i < 20; ++i) {
+    cond.set_condition_id(absl::StrCat("c", i));
+    cond.set_description(std::string(1000, 'z'));
+    ASSERT_TRUE(rig.Fact(rig.officer, c, "CONDITION_RAISED", cond).ok());
+  }
+  cond.set_condition_id("c20");
+  attacks.Refused("a 21st condition",
+                  rig.Fact(rig.officer, c, "CONDITION_RAISED", cond),
+                  StatusCode::FAILED_PRECONDITION, "CASE_LIMIT_REACHED");
+  // Every user can still read the case and list the round.
+  EXPECT_EQ(rig.Case(c).conditions_size(), 20);
+  wpb::ListCasesRequest list;
+  list.set_round(kOpenRound);
+  list.set_page_size(500);
+  wpb::ListCasesResponse page;
+  EXPECT_TRUE(
+      rig.engine().ListCases(rig.Ctx(rig.officer).get(), list, &page).ok());
+  EXPECT_EQ(page.cases_size(), 1);
+}
+
+}  // namespace
+}  // namespace grantflow::testing
