@@ -66,6 +66,11 @@ absl::StatusOr<wpb::LedgerLine> EngineHarness::Line(const std::string& name,
   return engine_->RegisterBudgetLine(As("svc", {"service"}), r);
 }
 
+void EngineHarness::AddToRound(const std::string& line) {
+  round_.budget_lines.push_back(line);
+  directory_.SetRound(kRound, round_);
+}
+
 absl::StatusOr<wpb::Case> EngineHarness::Start(const std::string& app_id,
                                                const std::string& definition,
                                                bool safeguarding,

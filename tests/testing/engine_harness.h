@@ -56,6 +56,8 @@ class EngineHarness {
   // adds it to round r1's budget lines.
   absl::StatusOr<wpb::LedgerLine> Line(const std::string& name,
                                        int64_t ceiling);
+  // Adds a line (registered some other way) to round r1's budget lines.
+  void AddToRound(const std::string& line);
   // Starts a case for kOrg in round r1 asking for `requested` pence.
   absl::StatusOr<wpb::Case> Start(const std::string& app_id,
                                   const std::string& definition = "standard",

@@ -7,6 +7,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/common/errors.h"
+#include "services/common/money.h"
 #include "services/common/resources.h"
 #include "tests/testing/engine_harness.h"
 #include "tests/testing/fixtures.h"
@@ -604,6 +605,59 @@ TEST(EngineTasksTest, TransitionTasksAreWrittenWithTheTransitionAndDelivered) {
             std::vector<std::string>{"cases/a1 ELIGIBILITY_CHECK_STARTED"});
   EXPECT_EQ(engine.outbox().DeliverDue(now + absl::Hours(1))->delivered, 0)
       << "delivered once, then gone";
+}
+
+}  // namespace
+}  // namespace grantflow::workflows
+
+namespace grantflow::workflows {
+namespace {
+
+absl::StatusOr<wpb::LedgerLine> Register(testing::EngineHarness& h,
+                                         int64_t generation, int64_t ceiling,
+                                         const std::string& rid) {
+  wpb::RegisterBudgetLineRequest r;
+  r.set_budget_line("funds/lff/budgetLines/gen");
+  r.set_ceiling_pence(ceiling);
+  r.set_generation(generation);
+  r.set_request_id(rid);
+  return h.engine().RegisterBudgetLine(h.As("svc", {"service"}), r);
+}
+
+// Whatever order ProgrammeService's registrations arrive in, the ledger ends
+// with the newest generation's ceiling.
+TEST(LedgerGenerationTest, OnlyANewerGenerationChangesTheCeiling) {
+  testing::TempDir dir;
+  testing::EngineHarness h(dir.path());
+  ASSERT_TRUE(Register(h, 5, 10'000'000, "g5").ok());
+  const uint64_t audits = testing::AuditCount(h.store());
+  // An older one, arriving late, changes nothing and writes nothing.
+  auto stale = Register(h, 3, 99'000'000, "g3");
+  ASSERT_TRUE(stale.ok());
+  EXPECT_EQ(stale->ceiling_pence(), 10'000'000);
+  EXPECT_EQ(stale->source_generation(), 5);
+  EXPECT_EQ(testing::AuditCount(h.store()), audits);
+  // The same generation again is harmless; with another ceiling it is a
+  // conflict.
+  EXPECT_TRUE(Register(h, 5, 10'000'000, "g5-again").ok());
+  EXPECT_EQ(errors::ReasonOf(Register(h, 5, 12'000'000, "g5-other").status()),
+            "GENERATION_CONFLICT");
+  EXPECT_EQ(testing::AuditCount(h.store()), audits);
+  // Newer ones apply; below what is in use, never.
+  h.AddToRound("funds/lff/budgetLines/gen");
+  ASSERT_TRUE(h.Start("a1").ok());
+  ASSERT_TRUE(
+      h.ToChecksPassed("a1", 4'000'000, "funds/lff/budgetLines/gen").ok());
+  EXPECT_EQ(errors::ReasonOf(Register(h, 6, 3'999'999, "g6").status()),
+            "CEILING_BELOW_USE");
+  auto g7 = Register(h, 7, 4'000'000, "g7");
+  ASSERT_TRUE(g7.ok());
+  EXPECT_EQ(g7->available_pence(), 0);
+  EXPECT_EQ(g7->source_generation(), 7);
+  for (int64_t bad : {int64_t{0}, int64_t{-1}, kMaxAmountPence + 1}) {
+    EXPECT_TRUE(absl::IsInvalidArgument(Register(h, 8, bad, "bad").status()));
+  }
+  EXPECT_TRUE(absl::IsInvalidArgument(Register(h, 0, 5, "g0").status()));
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 namespace grantflow::applications {
 namespace {
 
+namespace wpb = ::grantflow::workflow::v1;
 using ::testing::ElementsAre;
 using ::testing::UnorderedElementsAre;
 
@@ -347,6 +348,112 @@ TEST_F(ApplicationsTest, EqualityAnswersAreStoredApartFromTheApplication) {
   for (const auto& e : *audit) {
     EXPECT_EQ(e.details().find("Refugees"), std::string::npos);
   }
+}
+
+}  // namespace
+}  // namespace grantflow::applications
+
+namespace grantflow::applications {
+namespace {
+
+namespace wpb = ::grantflow::workflow::v1;
+
+std::string CaseOf(const pb::Application& app) {
+  return "cases/" + app.name().substr(std::string("applications/").size());
+}
+
+TEST_F(ApplicationsTest, WithdrawalAsksTheEngineFirst) {
+  auto a = Draft("d1");
+  ASSERT_TRUE(Submit(amira_, a->name(), "s1").ok());
+  // The StartCase task has not been delivered: withdrawing starts the case
+  // (with the same request) and withdraws it.
+  pb::WithdrawApplicationRequest w;
+  w.set_name(a->name());
+  w.set_reason("Our venue closed");
+  w.set_request_id("w1");
+  ASSERT_TRUE(domain_->WithdrawApplication(amira_, w).ok());
+  wpb::GetCaseRequest get;
+  get.set_name(CaseOf(*a));
+  auto c = engine_->engine().GetCase(officer_, get);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->state(), "WITHDRAWN");
+  EXPECT_EQ(c->organisation(), kOrg);
+  EXPECT_EQ(c->amount_requested_pence(), 2'000'000);
+  wpb::GetHistoryRequest hist;
+  hist.set_name(CaseOf(*a));
+  auto events = engine_->engine().GetHistory(officer_, hist);
+  ASSERT_TRUE(events.ok());
+  const wpb::CaseEvent& last = events->events(events->events_size() - 1);
+  EXPECT_EQ(last.actor(), "amira") << "the person, not the service";
+  EXPECT_EQ(last.via(), "grantflowd:test");
+  // The late StartCase task is then harmless.
+  domain_->outbox().RegisterHandler(kStartCaseTask,
+                                    [&](const outbox::v1::Task& t) {
+                                      wpb::StartCaseRequest req;
+                                      req.ParseFromString(t.payload());
+                                      return cases_->StartCase(req).status();
+                                    });
+  auto rep = domain_->outbox().DeliverDue(testing::TestEpoch());
+  ASSERT_TRUE(rep.ok());
+  EXPECT_EQ(rep->delivered, 1);
+  EXPECT_EQ(engine_->engine().GetCase(officer_, get)->state(), "WITHDRAWN");
+}
+
+TEST_F(ApplicationsTest, AnExecutedGrantCannotBeWithdrawn) {
+  auto a = Draft("d1");
+  ASSERT_TRUE(Submit(amira_, a->name(), "s1").ok());
+  domain_->outbox().RegisterHandler(kStartCaseTask,
+                                    [&](const outbox::v1::Task& t) {
+                                      wpb::StartCaseRequest req;
+                                      req.ParseFromString(t.payload());
+                                      return cases_->StartCase(req).status();
+                                    });
+  ASSERT_EQ(domain_->outbox().DeliverDue(testing::TestEpoch())->delivered, 1);
+  const std::string id = CaseOf(*a).substr(6);
+  ASSERT_TRUE(engine_->Line("funds/lff/budgetLines/a", 10'000'000).ok());
+  ASSERT_TRUE(
+      engine_->ToChecksPassed(id, 2'000'000, "funds/lff/budgetLines/a").ok());
+  ASSERT_TRUE(engine_->ToExecuted(id).ok());
+  const uint64_t audits = testing::AuditCount(*store_);
+  pb::WithdrawApplicationRequest w;
+  w.set_name(a->name());
+  w.set_reason("We would rather not");
+  w.set_request_id("w1");
+  auto refused = domain_->WithdrawApplication(amira_, w);
+  EXPECT_EQ(errors::ReasonOf(refused.status()), "WITHDRAWAL_NOT_ALLOWED")
+      << refused.status();
+  EXPECT_EQ(testing::AuditCount(*store_), audits) << "a refusal wrote";
+  pb::GetApplicationRequest get;
+  get.set_name(a->name());
+  EXPECT_EQ(domain_->GetApplication(amira_, get)->state(),
+            pb::Application::SUBMITTED);
+}
+
+TEST_F(ApplicationsTest, CaseOutcomesApplyOnlyWhenNewer) {
+  auto a = Draft("d1");
+  ASSERT_TRUE(Submit(amira_, a->name(), "s1").ok());
+  Call svc = testing::MakeCall("grantflowd", {"service"}, testing::TestEpoch());
+  pb::ApplyCaseOutcomeRequest out;
+  out.set_application(a->name());
+  out.set_state("WITHDRAWN");
+  out.set_event_seq(7);
+  out.set_actor("grace");
+  out.set_reason("withdrawn by phone");
+  out.set_request_id("o7");
+  auto applied = domain_->ApplyCaseOutcome(svc, out);
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  EXPECT_EQ(applied->state(), pb::Application::WITHDRAWN);
+  EXPECT_EQ(applied->case_event_seq(), 7);
+  const uint64_t audits = testing::AuditCount(*store_);
+  out.set_event_seq(5);
+  out.set_request_id("o5");
+  auto older = domain_->ApplyCaseOutcome(svc, out);
+  ASSERT_TRUE(older.ok());
+  EXPECT_EQ(older->case_event_seq(), 7) << "an older event is ignored";
+  EXPECT_EQ(testing::AuditCount(*store_), audits);
+  out.set_event_seq(0);
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(domain_->ApplyCaseOutcome(svc, out).status()));
 }
 
 }  // namespace

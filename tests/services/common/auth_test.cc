@@ -189,3 +189,38 @@ TEST_F(AuthTest, UnknownKeyAndTamperedPayloadAreRejected) {
 
 }  // namespace
 }  // namespace grantflow::auth
+
+namespace grantflow::auth {
+namespace {
+
+TEST(CanonicalUserTest, OnePersonOneNameWhateverTheCase) {
+  EXPECT_EQ(CanonicalUser("Sam"), "sam");
+  EXPECT_EQ(CanonicalUser("SAM"), CanonicalUser("sam"));
+  EXPECT_EQ(CanonicalUser("Kofi.Mensah@Example.org"),
+            "kofi.mensah@example.org");
+  // Nothing that could hide a second person behind a look-alike name.
+  for (const std::string& bad :
+       {std::string(""), std::string("sam "), std::string(" sam"),
+        std::string("s am"), std::string("sa\tm"), std::string("sam\n"),
+        std::string("s\xc3\xa1m"),     // á
+        std::string("\xd1\x95\x61m"),  // Cyrillic dze, "sam"-like
+        std::string("sa\0m", 4), std::string(129, 'a')}) {
+    EXPECT_FALSE(CanonicalUser(bad).has_value()) << "'" << bad << "'";
+  }
+  EXPECT_TRUE(CanonicalUser(std::string(128, 'a')).has_value());
+}
+
+TEST_F(AuthTest, TokensCarryTheCanonicalNameAndRefuseOthers) {
+  json p = Payload();
+  p["sub"] = "Amira";
+  auto v = verifier_.Verify(SignRaw(keys_.private_pem, Header(), p), kNow);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->user, "amira");
+  p["sub"] = "amira smith";
+  ExpectRejected(SignRaw(keys_.private_pem, Header(), p), "space in sub");
+  p["sub"] = "\xd0\xb0mira";  // Cyrillic a
+  ExpectRejected(SignRaw(keys_.private_pem, Header(), p), "non-ASCII sub");
+}
+
+}  // namespace
+}  // namespace grantflow::auth

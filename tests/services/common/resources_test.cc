@@ -1,7 +1,15 @@
 #include "services/common/resources.h"
 
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "grantflow/programmes/v1/programmes.pb.h"
 #include "gtest/gtest.h"
+#include "services/common/money.h"
 #include "services/common/paging.h"
+#include "services/common/proto_table.h"
+#include "tests/testing/fixtures.h"
+#include "tests/testing/temp_dir.h"
 
 namespace grantflow {
 namespace {
@@ -81,6 +89,73 @@ TEST(PagingTest, TokensRoundTripAndBelongToTheirQuery) {
   EXPECT_EQ(ParsePage(100000, "", "q", &big).size, kMaxPageSize);
   EXPECT_EQ(ParsePage(0, "", "q", &big).size, kDefaultPageSize);
   EXPECT_TRUE(big.empty());
+}
+
+}  // namespace
+}  // namespace grantflow
+
+namespace grantflow {
+namespace {
+
+TEST(MoneyTest, AmountsAreCappedAndSumsNeverWrap) {
+  const int64_t max = std::numeric_limits<int64_t>::max();
+  for (int64_t ok : {int64_t{1}, kMaxAmountPence}) {
+    errors::Violations v;
+    ValidateAmount(ok, "amount", &v);
+    EXPECT_TRUE(v.empty()) << ok;
+  }
+  for (int64_t bad : {int64_t{0}, int64_t{-1}, kMaxAmountPence + 1, max,
+                      std::numeric_limits<int64_t>::min()}) {
+    errors::Violations v;
+    ValidateAmount(bad, "amount", &v);
+    ASSERT_EQ(v.list().size(), 1u) << bad;
+    EXPECT_EQ(v.list()[0].field, "amount");
+  }
+  EXPECT_EQ(AddPence(2, 3), 5);
+  EXPECT_EQ(AddPence(max, 1), std::nullopt);
+  EXPECT_EQ(AddPence(std::numeric_limits<int64_t>::min(), -1), std::nullopt);
+  EXPECT_EQ(SumPence({max - 2, 1, 1}), max);
+  EXPECT_EQ(SumPence({max - 2, 1, 1, 1}), std::nullopt);
+  EXPECT_EQ(FormatPounds(kMaxAmountPence), "£100,000,000.00");
+}
+
+// A page of large rows stops before it would pass kMaxPageBytes, and its
+// token continues exactly where it stopped.
+TEST(PagingTest, PagesStopAtTheirByteBudget) {
+  testing::TempDir dir;
+  auto store = testing::OpenStore(dir.path());
+  ProtoTable<programmes::v1::Fund> funds(store.get(), "funds", "fund");
+  storage::WriteSet w;
+  const int kRows = 12;
+  for (int i = 0; i < kRows; ++i) {
+    programmes::v1::Fund f;
+    f.set_name(absl::StrCat("funds/f", i));
+    f.set_description(std::string(500 * 1024, 'd'));  // 0.5 MiB each
+    funds.Insert(w, absl::StrCat("k", i < 10 ? "0" : "", i), f);
+  }
+  ASSERT_TRUE(store->Commit(w).ok());
+  std::vector<std::string> seen;
+  Page page;
+  page.size = kMaxPageSize;
+  int pages = 0;
+  do {
+    auto listed = funds.List("", page, "funds");
+    ASSERT_TRUE(listed.ok());
+    size_t bytes = 0;
+    for (const auto& f : listed->items) {
+      bytes += f.ByteSizeLong();
+      seen.push_back(f.name());
+    }
+    EXPECT_LE(bytes, kMaxPageBytes);
+    EXPECT_GE(listed->items.size(), 1u);
+    ++pages;
+    if (listed->next_page_token.empty()) break;
+    errors::Violations v;
+    page = ParsePage(kMaxPageSize, listed->next_page_token, "funds", &v);
+    ASSERT_TRUE(v.empty());
+  } while (pages < 100);
+  EXPECT_EQ(seen.size(), static_cast<size_t>(kRows)) << "none lost or repeated";
+  EXPECT_GE(pages, 3);
 }
 
 }  // namespace

@@ -255,3 +255,116 @@ TEST_F(ProgrammesTest, ListRoundsPagesThroughEveryRoundOnce) {
 
 }  // namespace
 }  // namespace grantflow::programmes
+
+namespace grantflow::programmes {
+namespace {
+
+// ProgrammeService and the ledger never disagree about a ceiling.
+class CeilingTest : public ProgrammesTest {
+ protected:
+  void SetUp() override {
+    ProgrammesTest::SetUp();
+    MakeFund("lff");
+    ASSERT_TRUE(MakeLine("lff", "grants-a").ok());
+  }
+  absl::StatusOr<pb::BudgetLine> SetCeiling(int64_t pence,
+                                            const std::string& rid) {
+    pb::UpdateBudgetLineRequest up;
+    up.mutable_budget_line()->set_name(kLine);
+    up.mutable_budget_line()->set_ceiling_pence(pence);
+    up.mutable_update_mask()->add_paths("ceiling_pence");
+    up.set_request_id(rid);
+    return domain_->UpdateBudgetLine(call_, up);
+  }
+  pb::BudgetLine Local() {
+    pb::GetBudgetLineRequest get;
+    get.set_name(kLine);
+    return *domain_->GetBudgetLine(call_, get);
+  }
+  workflow::v1::LedgerLine Ledger() { return *ledger_->Get(kLine); }
+  static constexpr char kLine[] = "funds/lff/budgetLines/grants-a";
+};
+
+TEST_F(CeilingTest, EveryCeilingIsRegisteredWithTheLedgerFirst) {
+  EXPECT_EQ(Ledger().ceiling_pence(), 21'500'000);
+  EXPECT_EQ(Ledger().source_generation(), Local().ledger_generation());
+  auto raised = SetCeiling(30'000'000, "raise");
+  ASSERT_TRUE(raised.ok()) << raised.status();
+  EXPECT_EQ(raised->ledger_generation(), 2);
+  EXPECT_EQ(Ledger().ceiling_pence(), 30'000'000);
+  EXPECT_EQ(Ledger().source_generation(), 2);
+  // A change of another field leaves the ledger alone.
+  pb::UpdateBudgetLineRequest rename;
+  rename.mutable_budget_line()->set_name(kLine);
+  rename.mutable_budget_line()->set_display_name("Renamed");
+  rename.mutable_update_mask()->add_paths("display_name");
+  rename.set_request_id("rename");
+  ASSERT_TRUE(domain_->UpdateBudgetLine(call_, rename).ok());
+  EXPECT_EQ(Ledger().source_generation(), 2);
+}
+
+TEST_F(CeilingTest, BelowUseOrWithTheLedgerDownNothingIsWritten) {
+  engine_->AddToRound(kLine);
+  ASSERT_TRUE(engine_->Start("a1").ok());
+  ASSERT_TRUE(engine_->ToChecksPassed("a1", 5'000'000, kLine).ok());
+  const pb::BudgetLine before = Local();
+  const uint64_t audits = testing::AuditCount(*store_);
+  EXPECT_EQ(errors::ReasonOf(SetCeiling(4'999'999, "low").status()),
+            "CEILING_BELOW_USE");
+  ledger_->down = true;
+  EXPECT_TRUE(absl::IsUnavailable(SetCeiling(9'000'000, "down").status()));
+  ledger_->down = false;
+  EXPECT_EQ(Local().etag(), before.etag());
+  EXPECT_EQ(Local().ceiling_pence(), 21'500'000);
+  EXPECT_EQ(Ledger().ceiling_pence(), 21'500'000);
+  EXPECT_EQ(testing::AuditCount(*store_), audits);
+  ASSERT_TRUE(SetCeiling(5'000'000, "exact").ok());
+  EXPECT_EQ(Ledger().ceiling_pence(), 5'000'000);
+}
+
+// ProgrammeService stopped after the ledger accepted a ceiling and before it
+// recorded it: reconciling adopts the ledger's.
+TEST_F(CeilingTest, ReconcileAdoptsACeilingTheLedgerAcceptedBeforeACrash) {
+  workflow::v1::RegisterBudgetLineRequest reg;
+  reg.set_budget_line(kLine);
+  reg.set_ceiling_pence(25'000'000);
+  reg.set_generation(2);
+  reg.set_request_id("before-the-crash");
+  ASSERT_TRUE(ledger_->Register(reg).ok());
+  EXPECT_EQ(Local().ceiling_pence(), 21'500'000);
+  auto report = domain_->ReconcileLedger(testing::TestEpoch());
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->checked, 1);
+  EXPECT_EQ(report->adopted, 1);
+  EXPECT_EQ(Local().ceiling_pence(), 25'000'000);
+  EXPECT_EQ(Local().ledger_generation(), 2);
+  // Once they agree, reconciling changes nothing.
+  auto again = domain_->ReconcileLedger(testing::TestEpoch());
+  EXPECT_EQ(again->adopted + again->pushed, 0);
+}
+
+// The ledger lost a line (restored from an older backup, say): reconciling
+// registers this service's ceiling again.
+TEST_F(CeilingTest, ReconcilePushesWhenTheLedgerIsBehind) {
+  testing::TempDir other_dir;
+  testing::EngineHarness other(other_dir.path());
+  testing::EngineLedgerClient other_ledger(&other.engine(),
+                                           [] { return testing::TestEpoch(); });
+  Programmes domain(store_.get(), &other_ledger);
+  auto report = domain.ReconcileLedger(testing::TestEpoch());
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->pushed, 1);
+  auto line = other_ledger.Get(kLine);
+  ASSERT_TRUE(line.ok());
+  EXPECT_EQ(line->ceiling_pence(), 21'500'000);
+  EXPECT_EQ(line->source_generation(), 1) << "the line's own generation";
+  EXPECT_EQ(Local().ledger_generation(), 1);
+  // With the ledger unreachable, the line waits for the next pass.
+  other_ledger.down = true;
+  auto down = domain.ReconcileLedger(testing::TestEpoch());
+  ASSERT_TRUE(down.ok());
+  EXPECT_EQ(down->problems.size(), 1u);
+}
+
+}  // namespace
+}  // namespace grantflow::programmes
