@@ -1,6 +1,7 @@
 #include "tests/testing/process.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -89,13 +90,25 @@ std::vector<std::string> RunAndKill(const std::function<void(int fd)>& child,
     _exit(0);
   }
   close(fds[1]);
-  std::this_thread::sleep_for(delay);
+  // Drain the pipe while the child runs, so it never blocks on a full pipe
+  // and the kill lands wherever the child happens to be.
+  std::string out;
+  char buf[65536];
+  const auto deadline = std::chrono::steady_clock::now() + delay;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    pollfd p{fds[0], POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+    ssize_t n = read(fds[0], buf, sizeof(buf));
+    if (n <= 0) break;  // the child ended (or killed itself)
+    out.append(buf, n);
+  }
   kill(pid, SIGKILL);
   int status = 0;
   waitpid(pid, &status, 0);
   *killed = WIFSIGNALED(status);
-  std::string out;
-  char buf[65536];
   ssize_t n;
   while ((n = read(fds[0], buf, sizeof(buf))) > 0) out.append(buf, n);
   close(fds[0]);

@@ -11,13 +11,19 @@
 //  * per case, paid + pending <= awarded (R2);
 //  * per budget line, reserved + committed <= ceiling (R3), and the ledger
 //    equals what the cases hold (case and ledger are written atomically);
-//  * the audit chain verifies.
+//  * no total anywhere is negative;
+//  * ProgrammeService, run in the same child and changing the lines'
+//    ceilings while awards reserve against them, agrees with the ledger
+//    about every ceiling once recovered (ReconcileLedger), and holds the
+//    last acknowledged ceiling or one attempted after it;
+//  * both audit chains verify.
 // 50 cycles by default; GRANTFLOW_SOAK=1 runs 300.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <map>
 #include <random>
 #include <set>
@@ -27,7 +33,10 @@
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "services/common/errors.h"
+#include "services/programmes/programmes.h"
 #include "tests/testing/engine_harness.h"
+#include "tests/testing/fixtures.h"
+#include "tests/testing/in_process.h"
 #include "tests/testing/process.h"
 #include "tests/testing/temp_dir.h"
 
@@ -38,6 +47,11 @@ using ::grantflow::testing::EngineHarness;
 
 const std::vector<std::string> kLines = {"funds/lff/budgetLines/a",
                                          "funds/lff/budgetLines/b"};
+
+std::string EnginePath(const std::string& dir) { return dir + "/engine"; }
+std::string ProgrammesPath(const std::string& dir) {
+  return dir + "/programmes";
+}
 
 // One line per command: "ack|refused <case> <request_id>".
 class Reporter {
@@ -69,15 +83,87 @@ bool Run(Reporter& r, const std::string& case_id, const std::string& rid,
   _exit(6);  // anything else is a bug
 }
 
-[[noreturn]] void Child(const std::string& path, int cycle, int fd) {
-  EngineHarness h(path);
-  Reporter rep(fd);
-  if (cycle == 0) {
-    for (const auto& l : kLines) {
-      if (!h.Line(l, 40'000'000).ok()) _exit(3);
-    }
+// The ledger client ProgrammeService uses, which sometimes kills the whole
+// process just after the ledger accepted a ceiling and before ProgrammeService
+// could record it: the narrowest crash window there is, hit on purpose.
+class CrashingLedgerClient final : public programmes::LedgerClient {
+ public:
+  CrashingLedgerClient(programmes::LedgerClient* real, int cycle)
+      : real_(real), rng_(cycle * 101 + 3) {}
+  absl::StatusOr<wpb::LedgerLine> Register(
+      const wpb::RegisterBudgetLineRequest& req) override {
+    auto done = real_->Register(req);
+    if (done.ok() && armed && rng_() % 8 == 0) raise(SIGKILL);
+    return done;
   }
+  absl::StatusOr<wpb::LedgerLine> Get(const std::string& line) override {
+    return real_->Get(line);
+  }
+  std::atomic<bool> armed{false};
+
+ private:
+  programmes::LedgerClient* real_;
+  std::mt19937 rng_;
+};
+
+[[noreturn]] void Child(const std::string& path, int cycle, int fd) {
+  EngineHarness h(EnginePath(path));
+  Reporter rep(fd);
+  auto prog_store = testing::OpenStore(ProgrammesPath(path));
+  testing::EngineLedgerClient engine_ledger(&h.engine(),
+                                            [&h] { return h.now; });
+  CrashingLedgerClient ledger(&engine_ledger, cycle);
+  programmes::Programmes prog(prog_store.get(), &ledger);
+  const Call officer = h.Officer();
+  if (cycle == 0) {
+    programmes::pb::CreateFundRequest f;
+    f.set_fund_id("lff");
+    *f.mutable_fund() = testing::ValidFund();
+    f.set_request_id("fund");
+    if (!prog.CreateFund(officer, f).ok()) _exit(3);
+    for (const auto& l : kLines) {
+      programmes::pb::CreateBudgetLineRequest req;
+      req.set_parent("funds/lff");
+      req.set_budget_line_id(l.substr(l.rfind('/') + 1));
+      *req.mutable_budget_line() = testing::ValidBudgetLine(40'000'000);
+      req.set_request_id("line-" + req.budget_line_id());
+      if (!prog.CreateBudgetLine(officer, req).ok()) _exit(3);
+      h.AddToRound(l);
+    }
+    rep.Say("ready", "-", "-");
+  }
+  // One cycle in four may end at the injected crash point.
+  ledger.armed = cycle % 4 == 3;
   std::vector<std::thread> threads;
+  // The grants team moves the lines' ceilings while awards reserve: up, and
+  // down (refused below what is in use).
+  threads.emplace_back([&] {
+    std::mt19937 rng(cycle * 31 + 7);
+    for (int i = 0;; ++i) {
+      const std::string& line = kLines[rng() % 2];
+      // Mostly above what is in use (accepted), one in four below it
+      // (refused: CEILING_BELOW_USE).
+      auto held = engine_ledger.Get(line);
+      if (!held.ok()) _exit(9);
+      const int64_t used = held->reserved_pence() + held->committed_pence();
+      const int64_t ceiling = rng() % 4 == 0
+                                  ? std::max<int64_t>(1, used - 1'000'000)
+                                  : used + 1'000'000 + (rng() % 20) * 1'000'000;
+      programmes::pb::UpdateBudgetLineRequest up;
+      up.mutable_budget_line()->set_name(line);
+      up.mutable_budget_line()->set_ceiling_pence(ceiling);
+      up.mutable_update_mask()->add_paths("ceiling_pence");
+      up.set_request_id(absl::StrCat("ceil-", cycle, "-", i));
+      const std::string what = absl::StrCat(line, "=", ceiling);
+      rep.Say("ceiling-try", what, up.request_id());
+      absl::Status s = prog.UpdateBudgetLine(officer, up).status();
+      if (s.ok()) {
+        rep.Say("ceiling-ack", what, up.request_id());
+      } else if (!absl::IsFailedPrecondition(s)) {
+        _exit(8);
+      }
+    }
+  });
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       std::mt19937 rng(cycle * 7919 + t);
@@ -174,6 +260,71 @@ struct Violations {
   void Add(std::string v) { list.push_back(std::move(v)); }
 };
 
+// What the ceiling threads reported, per line: the value of the last
+// acknowledged change, and the values tried after it.
+struct Ceilings {
+  std::map<std::string, int64_t> last_acked;
+  std::map<std::string, std::set<int64_t>> tried_since;
+  void Tried(const std::string& what) { Parse(what, false); }
+  void Acked(const std::string& what) { Parse(what, true); }
+
+ private:
+  void Parse(const std::string& what, bool acked) {
+    const size_t eq = what.find('=');
+    const std::string line = what.substr(0, eq);
+    const int64_t value = std::stoll(what.substr(eq + 1));
+    if (acked) {
+      last_acked[line] = value;
+      tried_since[line].clear();
+    } else {
+      tried_since[line].insert(value);
+    }
+  }
+};
+
+// ProgrammeService after recovery: settled with the ledger, equal to it, and
+// holding the last acknowledged ceiling or one tried after it.
+void CheckCeilings(EngineHarness& h, const std::string& path,
+                   const Ceilings& ceilings, int* adopted, Violations* v) {
+  auto store = testing::OpenStore(ProgrammesPath(path));
+  testing::EngineLedgerClient ledger(&h.engine(), [&h] { return h.now; });
+  programmes::Programmes prog(store.get(), &ledger);
+  auto report = prog.ReconcileLedger(h.now);
+  if (!report.ok() || !report->problems.empty()) {
+    return v->Add("ReconcileLedger did not settle every line");
+  }
+  *adopted += report->adopted;
+  for (const auto& line : kLines) {
+    programmes::pb::GetBudgetLineRequest get;
+    get.set_name(line);
+    auto local = prog.GetBudgetLine(h.Officer(), get);
+    auto held = ledger.Get(line);
+    if (!local.ok() || !held.ok()) continue;  // killed before it existed
+    if (local->ceiling_pence() != held->ceiling_pence() ||
+        local->ledger_generation() != held->source_generation()) {
+      v->Add(absl::StrCat(line, ": ProgrammeService has ",
+                          local->ceiling_pence(), " (generation ",
+                          local->ledger_generation(), "), the ledger ",
+                          held->ceiling_pence(), " (generation ",
+                          held->source_generation(), ")"));
+    }
+    auto acked = ceilings.last_acked.find(line);
+    if (acked != ceilings.last_acked.end()) {
+      auto tried = ceilings.tried_since.find(line);
+      const bool later = tried != ceilings.tried_since.end() &&
+                         tried->second.contains(local->ceiling_pence());
+      if (local->ceiling_pence() != acked->second && !later) {
+        v->Add(absl::StrCat(line, ": acknowledged ceiling ", acked->second,
+                            " lost; holds ", local->ceiling_pence()));
+      }
+    }
+  }
+  auto chain = store->VerifyAuditChain();
+  if (!chain.ok() || !chain->ok) {
+    v->Add("ProgrammeService's audit chain is broken");
+  }
+}
+
 void CheckStore(EngineHarness& h,
                 const std::map<std::string, std::set<std::string>>& acked,
                 const std::map<std::string, std::set<std::string>>& refused,
@@ -232,6 +383,9 @@ void CheckStore(EngineHarness& h,
     if (c.paid_pence() + c.pending_pence() > c.awarded_pence()) {
       v->Add(absl::StrCat(name, ": paid + pending exceeds the award"));
     }
+    if (c.paid_pence() < 0 || c.pending_pence() < 0 || c.awarded_pence() < 0) {
+      v->Add(absl::StrCat(name, ": a negative total"));
+    }
     if (posted != c.paid_pence()) {
       v->Add(absl::StrCat(name, ": posted payments ", posted, " != paid ",
                           c.paid_pence()));
@@ -258,6 +412,10 @@ void CheckStore(EngineHarness& h,
     if (l->reserved_pence() + l->committed_pence() > l->ceiling_pence()) {
       v->Add(absl::StrCat(line, ": reserved + committed exceeds the ceiling"));
     }
+    if (l->reserved_pence() < 0 || l->committed_pence() < 0 ||
+        l->paid_pence() < 0 || l->available_pence() < 0) {
+      v->Add(absl::StrCat(line, ": a negative total"));
+    }
     if (l->reserved_pence() != reserved[line] ||
         l->committed_pence() != committed[line] ||
         l->paid_pence() != paid[line]) {
@@ -279,7 +437,10 @@ TEST(EngineCrashTest, RulesHoldAndNothingAcknowledgedIsLostUnderSigkill) {
   testing::TempDir dir;
   std::mt19937 rng(std::random_device{}());
   std::map<std::string, std::set<std::string>> acked, refused;
-  size_t acked_count = 0;
+  Ceilings ceilings;
+  size_t acked_count = 0, ceiling_acks = 0;
+  int adopted = 0;  // ceilings the ledger accepted before a kill
+  bool ready = false;
   Violations violations;
   for (int cycle = 0; cycle < cycles; ++cycle) {
     bool killed = false;
@@ -290,19 +451,39 @@ TEST(EngineCrashTest, RulesHoldAndNothingAcknowledgedIsLostUnderSigkill) {
     for (const std::string& line : out) {
       std::vector<std::string> parts = absl::StrSplit(line, ' ');
       if (parts.size() != 3) continue;
-      if (parts[0] == "ack") {
+      if (parts[0] == "ready") {
+        ready = true;
+      } else if (parts[0] == "ceiling-try") {
+        ceilings.Tried(parts[1]);
+      } else if (parts[0] == "ceiling-ack") {
+        ceilings.Acked(parts[1]);
+        ++ceiling_acks;
+      } else if (parts[0] == "ack") {
         acked[parts[1]].insert(parts[2]);
         ++acked_count;
       } else {
         refused[parts[1]].insert(parts[2]);
       }
     }
-    EngineHarness h(dir.path());
+    if (!ready) {
+      // Killed while setting up the fund: start again from nothing.
+      std::filesystem::remove_all(EnginePath(dir.path()));
+      std::filesystem::remove_all(ProgrammesPath(dir.path()));
+      acked.clear();
+      refused.clear();
+      --cycle;
+      continue;
+    }
+    EngineHarness h(EnginePath(dir.path()));
     CheckStore(h, acked, refused, &violations);
+    CheckCeilings(h, dir.path(), ceilings, &adopted, &violations);
     if (!violations.list.empty()) break;
   }
   std::cout << "engine crash cycles: " << cycles
             << ", acknowledged commands checked: " << acked_count
+            << ", acknowledged ceiling changes: " << ceiling_acks
+            << " (recoveries that adopted the ledger's ceiling: " << adopted
+            << ")"
             << ", cases: " << acked.size()
             << ", violations: " << violations.list.size() << "\n";
   for (const auto& v : violations.list) ADD_FAILURE() << v;
