@@ -277,13 +277,14 @@ class Host final : public GrantflowServer {
       if (!r.ok() && first.ok()) first = r.status();
     }
     bool due = false;
-    {
+    if (programmes_ != nullptr) {
       absl::MutexLock l(&mu_);
+      const bool settled = reconciled_ && !programmes_->Unsettled();
       due = absl::Now() - last_reconcile_ >=
-            (reconciled_ ? reconcile_every
-                         : std::min(reconcile_every, absl::Seconds(2)));
+            (settled ? reconcile_every
+                     : std::min(reconcile_every, absl::Seconds(2)));
     }
-    if (programmes_ != nullptr && due) {
+    if (due) {
       absl::Status r = ReconcileLedger(now);
       if (!r.ok() && first.ok()) first = r;
     }

@@ -388,11 +388,16 @@ absl::StatusOr<int64_t> Programmes::RegisterCeiling(const std::string& line,
         absl::StrCat("the ledger's record of ", line,
                      " changed while this change ran; send it again"));
   }
+  if (absl::IsUnavailable(done.status()) ||
+      absl::IsDeadlineExceeded(done.status())) {
+    unsettled_ = true;  // it may have been applied: settle soon
+  }
   if (!done.ok()) return done.status();
   return reg.generation();
 }
 
 absl::StatusOr<ReconcileReport> Programmes::ReconcileLedger(absl::Time now) {
+  unsettled_ = false;
   ReconcileReport report;
   std::string after;
   for (;;) {
@@ -406,6 +411,7 @@ absl::StatusOr<ReconcileReport> Programmes::ReconcileLedger(absl::Time now) {
     if (!scan->more || scan->rows.empty()) break;
     after = scan->rows.back().key;
   }
+  if (!report.problems.empty()) unsettled_ = true;
   return report;
 }
 

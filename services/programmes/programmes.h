@@ -6,6 +6,8 @@
 #ifndef GRANTFLOW_SERVICES_PROGRAMMES_PROGRAMMES_H_
 #define GRANTFLOW_SERVICES_PROGRAMMES_PROGRAMMES_H_
 
+#include <atomic>
+
 #include "absl/status/statusor.h"
 #include "grantflow/programmes/v1/programmes.pb.h"
 #include "services/common/call.h"
@@ -82,6 +84,9 @@ class Programmes {
   // changes. Returns INTERNAL only for this store's errors; lines the ledger
   // cannot settle now are listed in the report and tried again next time.
   absl::StatusOr<ReconcileReport> ReconcileLedger(absl::Time now);
+  // True when a registration's outcome was unknown (the ledger did not
+  // answer: it may have applied it) and no reconciliation has run since.
+  bool Unsettled() const { return unsettled_; }
 
  private:
   // Registers `ceiling` for `line` with the ledger under a generation newer
@@ -102,6 +107,7 @@ class Programmes {
   storage::Store* store_;
   LedgerClient* ledger_;
   workflows::LockTable line_locks_;  // one change per budget line at a time
+  std::atomic<bool> unsettled_{false};
   ProtoTable<pb::Fund> funds_;
   ProtoTable<pb::BudgetLine> lines_;
   ProtoTable<pb::Round> rounds_;

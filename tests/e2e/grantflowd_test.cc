@@ -5,7 +5,10 @@
 
 #include <atomic>
 #include <fstream>
+#include <map>
 #include <mutex>
+#include <random>
+#include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -292,6 +295,301 @@ TEST(GrantflowdTest, ServicesRunAsSeparateProcesses) {
   draft.set_request_id("d3");
   EXPECT_EQ(apps->CreateApplication(&ctx5, draft, &created).error_code(),
             grpc::StatusCode::UNAVAILABLE);
+}
+
+namespace wpb = ::grantflow::workflow::v1;
+namespace opb = ::grantflow::outbox::v1;
+
+// Drafts and submits one application for amira; true when acknowledged.
+bool SubmitOne(apb::ApplicationService::Stub& apps, const std::string& token,
+               const std::string& id, std::string* name) {
+  grpc::ClientContext ctx;
+  testing::Authorise(&ctx, token);
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  apb::CreateApplicationRequest draft;
+  *draft.mutable_application() = testing::CompleteApplication(
+      "funds/lff/rounds/open", "organisations/hackney-families", 2'000'000);
+  draft.set_request_id("d-" + id);
+  apb::Application created;
+  if (!apps.CreateApplication(&ctx, draft, &created).ok()) return false;
+  grpc::ClientContext ctx2;
+  testing::Authorise(&ctx2, token);
+  ctx2.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  apb::SubmitApplicationRequest submit;
+  submit.set_name(created.name());
+  submit.set_request_id("s-" + id);
+  apb::Application done;
+  if (!apps.SubmitApplication(&ctx2, submit, &done).ok()) return false;
+  *name = done.name();
+  return true;
+}
+
+// Every task waiting (or parked) in the applications service's outbox.
+int OutboxTasks(SplitDeployment& split, const std::string& token, bool parked,
+                int* max_attempts = nullptr) {
+  auto apps = apb::ApplicationService::NewStub(split.Channel("applications"));
+  grpc::ClientContext ctx;
+  testing::Authorise(&ctx, token);
+  opb::ListTasksRequest req;
+  req.set_parked(parked);
+  req.set_page_size(500);
+  opb::ListTasksResponse resp;
+  if (!apps->ListTasks(&ctx, req, &resp).ok()) return -1;
+  for (const auto& t : resp.tasks()) {
+    if (max_attempts) *max_attempts = std::max(*max_attempts, t.attempts());
+  }
+  return resp.tasks_size();
+}
+
+// Applications whose case the engine does not have.
+std::vector<std::string> WithoutCase(SplitDeployment& split,
+                                     const std::string& token,
+                                     const std::set<std::string>& apps) {
+  auto engine = wpb::WorkflowService::NewStub(split.Channel("workflow"));
+  std::vector<std::string> missing;
+  for (const std::string& a : apps) {
+    grpc::ClientContext ctx;
+    testing::Authorise(&ctx, token);
+    wpb::GetCaseRequest get;
+    get.set_name("cases/" + a.substr(std::string("applications/").size()));
+    wpb::Case c;
+    if (!engine->GetCase(&ctx, get, &c).ok()) missing.push_back(a);
+  }
+  return missing;
+}
+
+// The engine was down far longer than the outbox's old parking time (eight
+// attempts, about two minutes): every submission's StartCase task waited,
+// none parked, and all were delivered once it came back.
+TEST(GrantflowdTest, TasksWaitThroughAnEngineOutageOfHours) {
+  testing::TempDir dir;
+  absl::Time now = testing::TestEpoch();
+  SetClock(dir, now);
+  SplitDeployment split(dir);
+  ASSERT_TRUE(split.Up());
+  const std::string admin = split.minter->Token("root", {"admin"});
+  std::string out;
+  ASSERT_EQ(split.Grantctl(admin, {"seed", split.seed_file}, &out), 0) << out;
+  split.Kill("workflow");
+  auto apps = apb::ApplicationService::NewStub(split.Channel("applications"));
+  const std::string amira = split.minter->Token(
+      "amira", {"applicant"}, "organisations/hackney-families");
+  std::set<std::string> submitted;
+  for (int i = 0; i < 6; ++i) {
+    std::string name;
+    ASSERT_TRUE(SubmitOne(*apps, amira, absl::StrCat("outage-", i), &name));
+    submitted.insert(name);
+  }
+  // Three hours and twenty minutes pass with the engine down.
+  for (int step = 0; step < 40; ++step) {
+    now += absl::Minutes(5);
+    SetClock(dir, now);
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  }
+  int attempts = 0;
+  EXPECT_EQ(OutboxTasks(split, admin, /*parked=*/true), 0);
+  EXPECT_EQ(OutboxTasks(split, admin, /*parked=*/false, &attempts), 6);
+  EXPECT_GT(attempts, 8) << "more attempts than the old parking limit";
+  ASSERT_TRUE(split.Start("workflow"));
+  std::vector<std::string> missing;
+  for (int i = 0; i < 100; ++i) {
+    now += absl::Minutes(1);
+    SetClock(dir, now);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    missing = WithoutCase(split, admin, submitted);
+    if (missing.empty() && OutboxTasks(split, admin, false) == 0) break;
+  }
+  EXPECT_TRUE(missing.empty()) << missing.size() << " submissions have no case";
+  EXPECT_EQ(OutboxTasks(split, admin, false), 0);
+  std::cout << "engine outage: " << submitted.size()
+            << " StartCase tasks waited 3h20m (up to " << attempts
+            << " attempts each), none parked, all delivered after restart\n";
+}
+
+// Each process of a split deployment is killed and restarted while groups
+// submit and the grants team changes ceilings. Afterwards every
+// acknowledged submission has exactly one case, no case lacks a submitted
+// application, and ProgrammeService's ceilings equal the ledger's.
+TEST(GrantflowdTest, SplitDeploymentSurvivesKillsOfEachProcess) {
+  testing::TempDir dir;
+  absl::Time now = testing::TestEpoch();
+  SetClock(dir, now);
+  SplitDeployment split(dir);
+  ASSERT_TRUE(split.Up());
+  const std::string admin = split.minter->Token("root", {"admin"});
+  const std::string officer = split.minter->Token("grace", {"grants_officer"});
+  const std::string amira = split.minter->Token(
+      "amira", {"applicant"}, "organisations/hackney-families");
+  std::string out;
+  ASSERT_EQ(split.Grantctl(admin, {"seed", split.seed_file}, &out), 0) << out;
+  const std::vector<std::string> lines = {"funds/lff/budgetLines/grants-a",
+                                          "funds/lff/budgetLines/grants-b"};
+  std::mutex mu;
+  std::set<std::string> acknowledged;
+  std::map<std::string, int64_t> last_acked;             // per line
+  std::map<std::string, std::set<int64_t>> tried_since;  // per line
+  const int cycles = std::getenv("GRANTFLOW_SOAK") ? 12 : 3;
+  const std::vector<std::string> victims = {"workflow", "programmes",
+                                            "applications"};
+  int n = 0;
+  for (int cycle = 0; cycle < cycles; ++cycle) {
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> clients;
+    for (int c = 0; c < 2; ++c) {
+      clients.emplace_back([&, c] {
+        auto apps =
+            apb::ApplicationService::NewStub(split.Channel("applications"));
+        for (int i = 0; !stop; ++i) {
+          std::string name;
+          if (SubmitOne(*apps, amira, absl::StrCat(cycle, "-", c, "-", i),
+                        &name)) {
+            std::lock_guard<std::mutex> l(mu);
+            acknowledged.insert(name);
+          } else {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+          }
+        }
+      });
+    }
+    clients.emplace_back([&] {
+      auto prog = ppb::ProgrammeService::NewStub(split.Channel("programmes"));
+      std::mt19937 rng(cycle);
+      for (int i = 0; !stop; ++i) {
+        const std::string& line = lines[i % 2];
+        const int64_t ceiling = 21'500'000 + (rng() % 100) * 10'000;
+        {
+          std::lock_guard<std::mutex> l(mu);
+          tried_since[line].insert(ceiling);
+        }
+        grpc::ClientContext ctx;
+        testing::Authorise(&ctx, officer);
+        ctx.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(5));
+        ppb::UpdateBudgetLineRequest up;
+        up.mutable_budget_line()->set_name(line);
+        up.mutable_budget_line()->set_ceiling_pence(ceiling);
+        up.mutable_update_mask()->add_paths("ceiling_pence");
+        up.set_request_id(absl::StrCat("ceiling-", cycle, "-", i));
+        ppb::BudgetLine done;
+        if (prog->UpdateBudgetLine(&ctx, up, &done).ok()) {
+          std::lock_guard<std::mutex> l(mu);
+          last_acked[line] = ceiling;
+          tried_since[line].clear();
+        } else {
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+      }
+    });
+    const std::string& victim = victims[cycle % victims.size()];
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    split.Kill(victim);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    ASSERT_TRUE(split.Start(victim)) << victim << " did not restart";
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    stop = true;
+    for (auto& t : clients) t.join();
+    now += absl::Minutes(2);  // outbox backoffs elapse
+    SetClock(dir, now);
+    ++n;
+  }
+
+  // Let deliveries and reconciliation finish, with time moving on.
+  auto engine = wpb::WorkflowService::NewStub(split.Channel("workflow"));
+  auto prog = ppb::ProgrammeService::NewStub(split.Channel("programmes"));
+  auto ceilings_agree = [&](std::string* why) {
+    for (const std::string& line : lines) {
+      grpc::ClientContext c1, c2;
+      testing::Authorise(&c1, admin);
+      testing::Authorise(&c2, admin);
+      ppb::GetBudgetLineRequest g1;
+      g1.set_name(line);
+      ppb::BudgetLine local;
+      wpb::GetLedgerLineRequest g2;
+      g2.set_name(line);
+      wpb::LedgerLine held;
+      if (!prog->GetBudgetLine(&c1, g1, &local).ok() ||
+          !engine->GetLedgerLine(&c2, g2, &held).ok()) {
+        *why = "unreachable";
+        return false;
+      }
+      if (local.ceiling_pence() != held.ceiling_pence() ||
+          local.ledger_generation() != held.source_generation()) {
+        *why =
+            absl::StrCat(line, ": programmes ", local.ceiling_pence(), " g",
+                         local.ledger_generation(), ", ledger ",
+                         held.ceiling_pence(), " g", held.source_generation());
+        return false;
+      }
+      auto acked = last_acked.find(line);
+      if (acked != last_acked.end() && local.ceiling_pence() != acked->second &&
+          !tried_since[line].contains(local.ceiling_pence())) {
+        *why = absl::StrCat(line, ": acknowledged ceiling ", acked->second,
+                            " lost");
+        return false;
+      }
+    }
+    return true;
+  };
+  std::vector<std::string> missing;
+  std::string why;
+  bool agree = false;
+  for (int i = 0; i < 100; ++i) {
+    now += absl::Minutes(1);
+    SetClock(dir, now);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    missing = WithoutCase(split, admin, acknowledged);
+    agree = ceilings_agree(&why);
+    if (missing.empty() && agree && OutboxTasks(split, admin, false) == 0) {
+      break;
+    }
+  }
+  EXPECT_TRUE(missing.empty())
+      << missing.size() << " of " << acknowledged.size()
+      << " acknowledged submissions have no case";
+  EXPECT_TRUE(agree) << why;
+  EXPECT_EQ(OutboxTasks(split, admin, true), 0) << "nothing parked";
+
+  // Exactly one case per submitted application, and none without one.
+  std::set<std::string> submitted, cased;
+  {
+    auto apps = apb::ApplicationService::NewStub(split.Channel("applications"));
+    apb::ListApplicationsRequest list;
+    list.set_round("funds/lff/rounds/open");
+    list.set_state(apb::Application::SUBMITTED);
+    list.set_page_size(500);
+    do {
+      grpc::ClientContext ctx;
+      testing::Authorise(&ctx, admin);
+      apb::ListApplicationsResponse page;
+      ASSERT_TRUE(apps->ListApplications(&ctx, list, &page).ok());
+      for (const auto& a : page.applications()) submitted.insert(a.name());
+      list.set_page_token(page.next_page_token());
+    } while (!list.page_token().empty());
+    wpb::ListCasesRequest cases;
+    cases.set_round("funds/lff/rounds/open");
+    cases.set_page_size(500);
+    do {
+      grpc::ClientContext ctx;
+      testing::Authorise(&ctx, admin);
+      wpb::ListCasesResponse page;
+      ASSERT_TRUE(engine->ListCases(&ctx, cases, &page).ok());
+      for (const auto& c : page.cases()) {
+        EXPECT_TRUE(cased.insert(c.application()).second)
+            << "two cases for " << c.application();
+      }
+      cases.set_page_token(page.next_page_token());
+    } while (!cases.page_token().empty());
+  }
+  EXPECT_EQ(cased, submitted);
+  for (const std::string& a : acknowledged) {
+    EXPECT_TRUE(submitted.contains(a)) << a << " acknowledged, then lost";
+  }
+  std::cout << "split deployment kill -9 cycles: " << n
+            << " (each process killed and restarted), acknowledged "
+               "submissions: "
+            << acknowledged.size() << ", cases: " << cased.size()
+            << ", ceilings agree: " << (agree ? "yes" : "no") << "\n";
+  EXPECT_GT(acknowledged.size(), 10u);
 }
 
 TEST(GrantflowdTest, RefusesToStartWithoutItsPeer) {
