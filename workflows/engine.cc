@@ -1397,6 +1397,31 @@ absl::StatusOr<opb::Task> Engine::RetryTask(const Call& call,
   return outbox_.RetryTask(call, req);
 }
 
+absl::StatusOr<bool> Engine::RescheduleIfRoundExtended(const wpb::TimerEntry& t,
+                                                       const std::string& key,
+                                                       absl::Time now,
+                                                       const Call& call) {
+  auto c = cases_.Get(Key(CaseId(t.case_name())), t.case_name());
+  if (!c.ok()) return false;  // let Apply report it
+  auto terms = directory_->GetRound(c->msg.round());
+  if (absl::IsNotFound(terms.status())) return false;
+  if (!terms.ok()) return terms.status();
+  if (terms->close_time <= now) return false;
+  wpb::TimerEntry later = t;
+  *later.mutable_due_time() = ToProto(terms->close_time);
+  storage::WriteSet w;
+  w.Delete(kTimers, key);
+  w.Put(kTimers, TimerKey(terms->close_time, CaseId(t.case_name()), t.id()),
+        later.SerializeAsString());
+  AuditChange(w, call, t.case_name(), "",
+              absl::StrCat(c->msg.round(), " now closes at ",
+                           absl::FormatTime(terms->close_time),
+                           "; ROUND_CLOSED waits until then"));
+  auto done = store_->Commit(w);
+  if (!done.ok()) return done.status();
+  return true;
+}
+
 absl::StatusOr<int> Engine::FireDueTimers(absl::Time now, int limit) {
   auto scan = store_->Scan(kTimers, "", "", limit);
   if (!scan.ok()) return scan.status();
@@ -1409,6 +1434,14 @@ absl::StatusOr<int> Engine::FireDueTimers(absl::Time now, int limit) {
     call.principal.user = kTimerActor;
     call.now = now;
     call.method = "engine/timer";
+    if (t.fact() == "ROUND_CLOSED") {
+      // The round's close time is ProgrammeService's and may have moved
+      // since the case started: ask, and wait on if the round was extended.
+      // Unanswered, the timer waits for the next pass.
+      auto moved = RescheduleIfRoundExtended(t, row.key, now, call);
+      if (!moved.ok()) continue;
+      if (*moved) continue;
+    }
     wpb::RecordFactRequest req;
     req.set_name(t.case_name());
     req.set_fact(t.fact());

@@ -105,7 +105,9 @@ class Engine {
                                       const opb::RetryTaskRequest& req);
 
   // Fires every timer due at or before `now` (at most `limit`) as an
-  // ordinary idempotent command. Returns how many fired.
+  // ordinary idempotent command. Returns how many fired. A ROUND_CLOSED
+  // timer first asks the Directory when the round closes now: extended, it
+  // waits until then; unanswered, until the next call.
   absl::StatusOr<int> FireDueTimers(absl::Time now, int limit = 100);
 
   Outbox& outbox() { return outbox_; }
@@ -126,6 +128,12 @@ class Engine {
   absl::StatusOr<std::vector<Versioned<wpb::LedgerLine>>> LoadLines(
       const std::vector<std::string>& names) const;
 
+  // For a due ROUND_CLOSED timer: when the round (asked through the
+  // Directory) now closes later, moves the timer there and returns true.
+  absl::StatusOr<bool> RescheduleIfRoundExtended(const wpb::TimerEntry& t,
+                                                 const std::string& key,
+                                                 absl::Time now,
+                                                 const Call& call);
   // Fills next_facts from the case's definition.
   void AddNextFacts(wpb::Case& c) const;
 

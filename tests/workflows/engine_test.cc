@@ -417,6 +417,30 @@ TEST_F(EngineTest, RoundCloseTimerStartsChecksOnWaitingCasesOnly) {
   EXPECT_EQ(history->events(1).actor(), kTimerActor);
 }
 
+// The engine keeps no copy of a round's close time: extended after the case
+// started, the round-close timer waits for the new time.
+TEST_F(EngineTest, RoundCloseTimerFollowsAnExtendedRound) {
+  wpb::StartCaseRequest r;
+  r.set_application("applications/late");
+  r.set_round(testing::kRound);
+  r.set_definition("standard");
+  r.set_organisation(testing::kOrg);
+  r.set_amount_requested_pence(1'000'000);
+  *r.mutable_round_close_time() = ToProto(h_->now + absl::Hours(24 * 7));
+  r.set_request_id("start-late");
+  ASSERT_TRUE(h_->engine().StartCase(h_->As("svc", {"service"}), r).ok());
+  RoundTerms extended;
+  extended.min_award_pence = 1;
+  extended.max_award_pence = 100'000'000;
+  extended.close_time = h_->now + absl::Hours(24 * 14);
+  h_->directory().SetRound(testing::kRound, extended);
+  EXPECT_EQ(*h_->engine().FireDueTimers(h_->now + absl::Hours(24 * 8)), 0);
+  EXPECT_EQ(Get("late").state(), "SUBMITTED") << "the round is still open";
+  EXPECT_EQ(*h_->engine().FireDueTimers(h_->now + absl::Hours(24 * 13)), 0);
+  EXPECT_EQ(*h_->engine().FireDueTimers(h_->now + absl::Hours(24 * 14)), 1);
+  EXPECT_EQ(Get("late").state(), "ELIGIBILITY");
+}
+
 TEST_F(EngineTest, ReportTimersMarkOverdueReports) {
   ASSERT_TRUE(h_->Start("a1").ok());
   ASSERT_TRUE(h_->ToChecksPassed("a1", 1'000'000, kLineA).ok());

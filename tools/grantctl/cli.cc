@@ -7,8 +7,10 @@
 #include <random>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -130,7 +132,13 @@ int Cli::Fail(const grpc::Status& status) {
       if (any.UnpackTo(&info)) {
         err_ << "  reason: " << info.reason() << "\n";
         for (const auto& [k, v] : info.metadata()) {
-          err_ << "  " << k << ": " << v << "\n";
+          // Metadata is for programs; print only what the message has not
+          // already said (e.g. the facts a state accepts).
+          bool said = true;
+          for (absl::string_view item : absl::StrSplit(v, ',')) {
+            said = said && absl::StrContains(message, item);
+          }
+          if (!said) err_ << "  " << k << ": " << v << "\n";
         }
       } else if (any.UnpackTo(&br)) {
         for (const auto& fv : br.field_violations()) {

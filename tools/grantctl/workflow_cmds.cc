@@ -30,7 +30,8 @@ Table CaseTable() {
 void CaseDetail(const wpb::Case& c, std::ostream& out) {
   out << c.name() << "  " << c.state() << "  (etag " << c.etag() << ", "
       << c.definition() << " v" << c.definition_version() << ")\n"
-      << "  application:   " << c.application() << "\n"
+      << "  application:   " << c.application() << " by " << c.organisation()
+      << ", asking " << FormatPounds(c.amount_requested_pence()) << "\n"
       << "  round:         " << c.round() << "\n";
   if (c.awarded_pence() > 0) {
     out << "  award:         " << FormatPounds(c.awarded_pence())
@@ -69,6 +70,17 @@ void CaseDetail(const wpb::Case& c, std::ostream& out) {
   }
   out << "  paid:          " << FormatPounds(c.paid_pence()) << "  pending "
       << FormatPounds(c.pending_pence()) << "\n";
+  if (c.next_facts().empty()) {
+    out << "  next:          nothing (" << c.state() << " is final)\n";
+  }
+  for (int i = 0; i < c.next_facts_size(); ++i) {
+    const wpb::NextFact& n = c.next_facts(i);
+    out << (i == 0 ? "  next:          " : "                 ") << n.fact()
+        << "  ("
+        << (n.roles().empty() ? "the engine's timer"
+                              : absl::StrJoin(n.roles(), ", "))
+        << ")\n";
+  }
 }
 
 void LedgerRows(Table& t, const wpb::LedgerLine& l) {
