@@ -1,7 +1,6 @@
 #include "services/applications/case_client.h"
 
 #include "grantflow/workflow/v1/workflow.grpc.pb.h"
-#include "services/common/grpc_status.h"
 
 namespace grantflow::applications {
 namespace {
@@ -14,24 +13,14 @@ class PeerCaseClient final : public CaseClient {
 
   absl::StatusOr<wpb::Case> StartCase(
       const wpb::StartCaseRequest& req) override {
-    auto ctx = workflow_.Context();
-    if (!ctx.ok()) return ctx.status();
-    wpb::Case out;
-    grpc::Status s = wpb::WorkflowService::NewStub(workflow_.channel())
-                         ->StartCase(ctx->get(), req, &out);
-    if (!s.ok()) return FromGrpcStatus(s);
-    return out;
+    return CallPeer<wpb::WorkflowService>(
+        workflow_, &wpb::WorkflowService::Stub::StartCase, req);
   }
 
   absl::StatusOr<wpb::Case> RecordFact(
       const wpb::RecordFactRequest& req) override {
-    auto ctx = workflow_.Context();
-    if (!ctx.ok()) return ctx.status();
-    wpb::Case out;
-    grpc::Status s = wpb::WorkflowService::NewStub(workflow_.channel())
-                         ->RecordFact(ctx->get(), req, &out);
-    if (!s.ok()) return FromGrpcStatus(s);
-    return out;
+    return CallPeer<wpb::WorkflowService>(
+        workflow_, &wpb::WorkflowService::Stub::RecordFact, req);
   }
 
  private:

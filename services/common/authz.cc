@@ -82,7 +82,9 @@ absl::flat_hash_map<std::string, Roles>* Build() {
   // Only ProgrammeService registers ceilings, so the ledger and the budget
   // lines cannot be made to disagree from outside.
   (*t)[wf + "RegisterBudgetLine"] = {"service"};
-  (*t)[wf + "AuthorizePayment"] = {"finance_approver", "service"};
+  // Money leaves on authorisation: only a person with the finance_approver
+  // role, never a service on its own (R5).
+  (*t)[wf + "AuthorizePayment"] = {"finance_approver"};
   (*t)[wf + "ConfirmPayment"] = {"finance_officer", "finance_approver",
                                  "service"};
   (*t)[wf + "VoidPayment"] = {"finance_officer", "finance_approver", "service"};

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
+#include "services/common/grpc_status.h"
 
 namespace grantflow {
 
@@ -37,6 +38,24 @@ struct Peer {
     return ctx;
   }
 };
+
+// One unary call of `Service`'s `method` on `peer`, with the peer's
+// credentials and deadline, its status translated (details kept):
+//   CallPeer<wpb::WorkflowService>(peer, &wpb::WorkflowService::Stub::GetCase,
+//                                  req);
+template <typename Service, typename Req, typename Resp>
+absl::StatusOr<Resp> CallPeer(const Peer& peer,
+                              grpc::Status (Service::Stub::*method)(
+                                  grpc::ClientContext*, const Req&, Resp*),
+                              const Req& req) {
+  absl::StatusOr<std::unique_ptr<grpc::ClientContext>> ctx = peer.Context();
+  if (!ctx.ok()) return ctx.status();
+  auto stub = Service::NewStub(peer.channel());
+  Resp out;
+  grpc::Status s = ((*stub).*method)(ctx->get(), req, &out);
+  if (!s.ok()) return FromGrpcStatus(s);
+  return out;
+}
 
 }  // namespace grantflow
 

@@ -190,12 +190,10 @@ class Host final : public GrantflowServer {
             req.set_reason(e.reason());
             req.set_actor(e.actor());
             req.set_request_id(absl::StrCat("outcome:", id, ":", e.seq()));
-            auto ctx = peer.Context();
-            if (!ctx.ok()) return ctx.status();
-            apb::Application out;
-            return FromGrpcStatus(
-                apb::ApplicationService::NewStub(peer.channel())
-                    ->ApplyCaseOutcome(ctx->get(), req, &out));
+            return CallPeer<apb::ApplicationService>(
+                       peer, &apb::ApplicationService::Stub::ApplyCaseOutcome,
+                       req)
+                .status();
           });
       outboxes_.push_back(&engine_->outbox());
     }

@@ -1,7 +1,6 @@
 #include "services/programmes/ledger_client.h"
 
 #include "grantflow/workflow/v1/workflow.grpc.pb.h"
-#include "services/common/grpc_status.h"
 
 namespace grantflow::programmes {
 namespace {
@@ -14,25 +13,15 @@ class PeerLedgerClient final : public LedgerClient {
 
   absl::StatusOr<wpb::LedgerLine> Register(
       const wpb::RegisterBudgetLineRequest& req) override {
-    auto ctx = workflow_.Context();
-    if (!ctx.ok()) return ctx.status();
-    wpb::LedgerLine out;
-    grpc::Status s = wpb::WorkflowService::NewStub(workflow_.channel())
-                         ->RegisterBudgetLine(ctx->get(), req, &out);
-    if (!s.ok()) return FromGrpcStatus(s);
-    return out;
+    return CallPeer<wpb::WorkflowService>(
+        workflow_, &wpb::WorkflowService::Stub::RegisterBudgetLine, req);
   }
 
   absl::StatusOr<wpb::LedgerLine> Get(const std::string& line) override {
-    auto ctx = workflow_.Context();
-    if (!ctx.ok()) return ctx.status();
     wpb::GetLedgerLineRequest req;
     req.set_name(line);
-    wpb::LedgerLine out;
-    grpc::Status s = wpb::WorkflowService::NewStub(workflow_.channel())
-                         ->GetLedgerLine(ctx->get(), req, &out);
-    if (!s.ok()) return FromGrpcStatus(s);
-    return out;
+    return CallPeer<wpb::WorkflowService>(
+        workflow_, &wpb::WorkflowService::Stub::GetLedgerLine, req);
   }
 
  private:

@@ -3,7 +3,6 @@
 #include "grantflow/applications/v1/applications.grpc.pb.h"
 #include "grantflow/programmes/v1/programmes.grpc.pb.h"
 #include "services/common/auth.h"
-#include "services/common/grpc_status.h"
 #include "services/common/resources.h"
 
 namespace grantflow::workflows {
@@ -16,37 +15,30 @@ class PeerDirectory final : public Directory {
         applications_(std::move(applications)) {}
 
   absl::StatusOr<RoundTerms> GetRound(const std::string& name) override {
-    auto ctx = programmes_.Context();
-    if (!ctx.ok()) return ctx.status();
     programmes::v1::GetRoundRequest req;
     req.set_name(name);
-    programmes::v1::Round round;
-    grpc::Status s =
-        programmes::v1::ProgrammeService::NewStub(programmes_.channel())
-            ->GetRound(ctx->get(), req, &round);
-    if (!s.ok()) return FromGrpcStatus(s);
+    auto round = CallPeer<programmes::v1::ProgrammeService>(
+        programmes_, &programmes::v1::ProgrammeService::Stub::GetRound, req);
+    if (!round.ok()) return round.status();
     RoundTerms t;
-    t.min_award_pence = round.min_award_pence();
-    t.max_award_pence = round.max_award_pence();
-    t.budget_lines.assign(round.budget_lines().begin(),
-                          round.budget_lines().end());
-    t.close_time = FromProto(round.close_time());
+    t.min_award_pence = round->min_award_pence();
+    t.max_award_pence = round->max_award_pence();
+    t.budget_lines.assign(round->budget_lines().begin(),
+                          round->budget_lines().end());
+    t.close_time = FromProto(round->close_time());
     return t;
   }
 
   absl::StatusOr<std::set<std::string>> Signatories(
       const std::string& organisation) override {
-    auto ctx = applications_.Context();
-    if (!ctx.ok()) return ctx.status();
     applications::v1::GetOrganisationRequest req;
     req.set_name(organisation);
-    applications::v1::Organisation org;
-    grpc::Status s =
-        applications::v1::ApplicationService::NewStub(applications_.channel())
-            ->GetOrganisation(ctx->get(), req, &org);
-    if (!s.ok()) return FromGrpcStatus(s);
+    auto org = CallPeer<applications::v1::ApplicationService>(
+        applications_,
+        &applications::v1::ApplicationService::Stub::GetOrganisation, req);
+    if (!org.ok()) return org.status();
     std::set<std::string> out;
-    for (const std::string& u : org.signatory_users()) {
+    for (const std::string& u : org->signatory_users()) {
       if (auto c = auth::CanonicalUser(u)) out.insert(*c);
     }
     return out;

@@ -1,5 +1,6 @@
 #include "tests/adversarial/rig.h"
 
+#include <algorithm>
 #include <atomic>
 #include <iostream>
 #include <thread>
@@ -9,6 +10,8 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
+#include "services/common/auth.h"
+#include "services/common/money.h"
 
 namespace grantflow::testing {
 
@@ -110,6 +113,36 @@ std::unique_ptr<grpc::ClientContext> Rig::Ctx(const std::string& token) const {
   return ctx;
 }
 
+std::map<std::string, std::string> Rig::EveryRole() {
+  std::map<std::string, std::string> out;
+  for (const std::string& role : auth::KnownRoles()) {
+    if (role == "approver") {
+      out[role] = minter_->Approver("any-approver", kMaxAmountPence);
+    } else if (role == "applicant" || role == "signatory") {
+      out[role] = minter_->Token("any-" + role, {role}, kHackney);
+    } else {
+      out[role] = minter_->Token("any-" + role, {role});
+    }
+  }
+  out[""] = "";
+  return out;
+}
+
+void Rig::AsEveryOtherRole(
+    Attacks& attacks, const std::string& what,
+    const std::vector<std::string>& allowed,
+    const std::function<grpc::Status(const std::string&)>& attempt) {
+  for (const auto& [role, token] : EveryRole()) {
+    if (std::find(allowed.begin(), allowed.end(), role) != allowed.end()) {
+      continue;
+    }
+    attacks.Refused(absl::StrCat(what, " as ", role.empty() ? "nobody" : role),
+                    attempt(token),
+                    role.empty() ? grpc::StatusCode::UNAUTHENTICATED
+                                 : grpc::StatusCode::PERMISSION_DENIED);
+  }
+}
+
 void Rig::Background() { EXPECT_TRUE(server_->RunBackgroundOnce().ok()); }
 
 std::string Rig::NextId() { return absl::StrCat("rig-", ++counter_); }
@@ -154,13 +187,17 @@ wpb::FactPayload Rig::Award(int64_t pence, const std::string& line) {
   return p;
 }
 
-void Rig::ToChecksPassed(const std::string& c, int64_t pence,
-                         const std::string& line) {
+void Rig::ToRecommended(const std::string& c) {
   for (const char* f : {"ELIGIBILITY_CHECK_STARTED", "ELIGIBLE", "SHORTLISTED",
                         "INTERVIEW_SCHEDULED", "RECOMMENDED"}) {
     grpc::Status s = Fact(officer, c, f);
     ASSERT_TRUE(s.ok()) << f << ": " << s.error_message();
   }
+}
+
+void Rig::ToChecksPassed(const std::string& c, int64_t pence,
+                         const std::string& line) {
+  ToRecommended(c);
   grpc::Status s = Fact(approver, c, "AWARD_APPROVED", Award(pence, line));
   ASSERT_TRUE(s.ok()) << s.error_message();
   ASSERT_TRUE(Fact(officer, c, "CHECKS_STARTED").ok());

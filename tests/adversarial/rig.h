@@ -5,6 +5,8 @@
 #ifndef GRANTFLOW_TESTS_ADVERSARIAL_RIG_H_
 #define GRANTFLOW_TESTS_ADVERSARIAL_RIG_H_
 
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -67,6 +69,16 @@ class Rig {
   wpb::WorkflowService::Stub& engine() { return *engine_; }
   std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) const;
   TokenMinter& minter() { return *minter_; }
+  // A token for every role of ARCHITECTURE.md §5 (organisation roles for
+  // hackney-families, approvers with the largest limit), keyed by role, and
+  // "" for no token at all.
+  std::map<std::string, std::string> EveryRole();
+  // Tries `attempt(token)` as every role not in `allowed`; each must be
+  // refused: PERMISSION_DENIED (UNAUTHENTICATED without a token).
+  void AsEveryOtherRole(
+      Attacks& attacks, const std::string& what,
+      const std::vector<std::string>& allowed,
+      const std::function<grpc::Status(const std::string&)>& attempt);
   // Delivers outbox tasks and fires timers now.
   void Background();
 
@@ -77,6 +89,8 @@ class Rig {
                     const std::string& fact, wpb::FactPayload payload = {},
                     const std::string& reason = "", wpb::Case* out = nullptr);
   wpb::FactPayload Award(int64_t pence, const std::string& line = kLineA);
+  // To RECOMMENDED, every fact recorded by the officer.
+  void ToRecommended(const std::string& c);
   // To RECOMMENDED (by the officer), approved (by `approver`) for `pence`,
   // and through due diligence and safeguarding.
   void ToChecksPassed(const std::string& c, int64_t pence,
