@@ -390,6 +390,19 @@ TEST(GrantflowdTest, TasksWaitThroughAnEngineOutageOfHours) {
   EXPECT_EQ(OutboxTasks(split, admin, /*parked=*/true), 0);
   EXPECT_EQ(OutboxTasks(split, admin, /*parked=*/false, &attempts), 6);
   EXPECT_GT(attempts, 8) << "more attempts than the old parking limit";
+  // grantctl shows the waiting tasks across services, and says which one
+  // could not answer.
+  std::string view;
+  EXPECT_EQ(split.Grantctl(admin, {"outbox", "waiting"}, &view), 1);
+  EXPECT_EQ(std::count_if(submitted.begin(), submitted.end(),
+                          [&](const std::string& a) {
+                            return view.find("cases/" + a.substr(13)) !=
+                                   std::string::npos;
+                          }),
+            6)
+      << view;
+  EXPECT_THAT(view, ::testing::HasSubstr("workflow.start_case"));
+  EXPECT_THAT(view, ::testing::HasSubstr("workflow (127.0.0.1:"));
   ASSERT_TRUE(split.Start("workflow"));
   std::vector<std::string> missing;
   for (int i = 0; i < 100; ++i) {

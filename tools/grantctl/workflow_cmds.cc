@@ -273,8 +273,10 @@ int OutboxCommand(Cli& cli) {
   const std::string verb = Arg(cli, 1);
   if (verb == "parked" || verb == "waiting") {
     // One view across the services: every page of each.
+    // A service that cannot answer is reported, and the others still shown.
     opb::ListTasksResponse all;
     Table table = TaskTable();
+    int rc = 0;
     for (const Box& box : boxes) {
       opb::ListTasksRequest req;
       req.set_parked(verb == "parked");
@@ -284,8 +286,9 @@ int OutboxCommand(Cli& cli) {
         auto ctx = cli.Context();
         grpc::Status s = box.list(ctx.get(), req, &resp);
         if (!s.ok()) {
-          cli.err() << box.service << ": ";
-          return cli.Fail(s);
+          cli.err() << box.service << " (" << cli.Address(box.service) << "): ";
+          rc = cli.Fail(s);
+          break;
         }
         for (const opb::Task& t : resp.tasks()) TaskRows(table, t);
         all.MergeFrom(resp);
@@ -293,9 +296,12 @@ int OutboxCommand(Cli& cli) {
       } while (!req.page_token().empty());
     }
     all.clear_next_page_token();
-    if (cli.json()) return cli.Print(all);
-    table.Print(cli.out());
-    return 0;
+    if (cli.json()) {
+      cli.Print(all);
+    } else {
+      table.Print(cli.out());
+    }
+    return rc;
   }
   if (verb == "retry") {
     // A task id names its service's outbox only implicitly: try each.
