@@ -419,17 +419,16 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& caller,
   // them. Ask before taking any lock; a case's round and organisation never
   // change, so an unlocked read says whom to ask.
   std::optional<RoundTerms> terms;
-  std::set<std::string> signatories;
+  if (timer == nullptr && fact->effect == Effect::kExecute) {
+    absl::Status staff = CheckFunderStaff(call.principal);
+    if (!staff.ok()) return staff;
+  }
   if (timer == nullptr && (fact->effect == Effect::kApproveAward ||
-                           fact->effect == Effect::kRecipientSigned ||
-                           fact->effect == Effect::kExecute)) {
+                           fact->effect == Effect::kRecipientSigned)) {
     auto peek = cases_.Get(Key(id), req.name());
     if (!peek.ok()) return peek.status();
     const wpb::Case& c = peek->msg;
-    if (fact->effect == Effect::kExecute) {
-      absl::Status staff = CheckFunderStaff(call.principal);
-      if (!staff.ok()) return staff;
-    } else if (fact->effect == Effect::kRecipientSigned) {
+    if (fact->effect == Effect::kRecipientSigned) {
       const auth::Principal& p = call.principal;
       if (!ActsForAnOrganisation(p) || p.organisation != c.organisation()) {
         return errors::WithReason(
@@ -455,7 +454,7 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& caller,
       if (absl::IsNotFound(got.status())) {
         return Refuse(
             "ROUND_UNKNOWN",
-            absl::StrCat(c.round(), " is not a round of ", "ProgrammeService"));
+            absl::StrCat(c.round(), " is not a round ProgrammeService knows"));
       }
       if (!got.ok()) return got.status();
       terms = *std::move(got);
