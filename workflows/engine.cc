@@ -7,11 +7,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "services/common/audit.h"
-#include "services/common/errors.h"
-#include "services/common/idempotency.h"
-#include "services/common/money.h"
-#include "services/common/resources.h"
+#include "platform/audit.h"
+#include "platform/errors.h"
+#include "platform/idempotency.h"
+#include "platform/money.h"
+#include "platform/resources.h"
 #include "storage/key_coding.h"
 #include "workflows/facts.h"
 

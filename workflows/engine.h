@@ -34,13 +34,13 @@
 
 #include "absl/status/statusor.h"
 #include "grantflow/workflow/v1/workflow.pb.h"
-#include "services/common/call.h"
-#include "services/common/proto_table.h"
+#include "platform/call.h"
+#include "platform/locks.h"
+#include "platform/outbox.h"
+#include "platform/proto_table.h"
 #include "storage/store.h"
 #include "workflows/definitions.h"
 #include "workflows/directory.h"
-#include "workflows/locks.h"
-#include "workflows/outbox.h"
 
 namespace grantflow::workflows {
 

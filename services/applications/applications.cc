@@ -4,12 +4,12 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "services/common/audit.h"
-#include "services/common/crud.h"
-#include "services/common/idempotency.h"
-#include "services/common/resources.h"
+#include "platform/audit.h"
+#include "platform/crud.h"
+#include "platform/idempotency.h"
+#include "platform/outbox.h"
+#include "platform/resources.h"
 #include "storage/key_coding.h"
-#include "workflows/outbox.h"
 
 namespace grantflow::applications {
 namespace {
@@ -134,7 +134,7 @@ Applications::Applications(storage::Store* store, RoundSource* rounds,
     : store_(store),
       rounds_(rounds),
       cases_(cases),
-      outbox_(store, workflows::OutboxOptions{.service = "applications"}),
+      outbox_(store, OutboxOptions{.service = "applications"}),
       orgs_(store, "organisations", "organisation"),
       apps_(store, "applications", "application"),
       equality_(store, "equality_monitoring", "equality monitoring") {}
@@ -548,7 +548,7 @@ absl::StatusOr<pb::Application> Applications::SubmitApplication(
         task.set_kind(kStartCaseTask);
         task.set_case_name("cases/" + AppId(app.name()));
         task.set_payload(start.SerializeAsString());
-        workflows::Outbox::Enqueue(writes, task, call.now);
+        Outbox::Enqueue(writes, task, call.now);
         return absl::OkStatus();
       });
 }
@@ -562,7 +562,7 @@ absl::StatusOr<pb::Application> Applications::WithdrawApplication(
   if (!v.empty()) return v.ToStatus();
   // Held from asking the engine until the withdrawal is recorded, so the
   // engine's own report of it (ApplyCaseOutcome) waits its turn.
-  workflows::ScopedLocks lock(app_locks_, {req.name()});
+  ScopedLocks lock(app_locks_, {req.name()});
   return Transition(
       call, req, req.name(), req.request_id(), "",
       [&](pb::Application& app, storage::WriteSet& writes) -> absl::Status {
@@ -630,7 +630,7 @@ absl::StatusOr<pb::Application> Applications::ApplyCaseOutcome(
   LimitText(req.reason(), "reason", 1000, &v);
   ValidateRequestId(req.request_id(), &v);
   if (!v.empty()) return v.ToStatus();
-  workflows::ScopedLocks lock(app_locks_, {req.application()});
+  ScopedLocks lock(app_locks_, {req.application()});
   return RunOnce<pb::Application>(
       *store_, call, req.request_id(), req,
       [&](storage::WriteSet& writes) -> absl::StatusOr<pb::Application> {

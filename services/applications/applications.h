@@ -29,14 +29,14 @@
 
 #include "absl/status/statusor.h"
 #include "grantflow/applications/v1/applications.pb.h"
+#include "platform/call.h"
+#include "platform/locks.h"
+#include "platform/outbox.h"
+#include "platform/proto_table.h"
 #include "services/applications/case_client.h"
 #include "services/applications/round_source.h"
 #include "services/applications/validation.h"
-#include "services/common/call.h"
-#include "services/common/proto_table.h"
 #include "storage/store.h"
-#include "workflows/locks.h"
-#include "workflows/outbox.h"
 
 namespace grantflow::applications {
 
@@ -94,7 +94,7 @@ class Applications {
   }
 
   // Tasks for the engine (kStartCaseTask); the host registers its handler.
-  workflows::Outbox& outbox() { return outbox_; }
+  Outbox& outbox() { return outbox_; }
 
  private:
   // OK when the caller may read (write=false) or act for (write=true) the
@@ -124,8 +124,8 @@ class Applications {
   storage::Store* store_;
   RoundSource* rounds_;
   CaseClient* cases_;
-  workflows::Outbox outbox_;
-  workflows::LockTable app_locks_;  // withdrawals and outcomes, one at a time
+  Outbox outbox_;
+  LockTable app_locks_;  // withdrawals and outcomes, one at a time
   ProtoTable<pb::Organisation> orgs_;
   ProtoTable<pb::Application> apps_;
   ProtoTable<pb::EqualityMonitoring> equality_;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "services/common/call.h"
 #include "services/common/grpc_status.h"
 
 namespace grantflow::applications {

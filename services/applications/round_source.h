@@ -9,7 +9,7 @@
 #include "absl/status/statusor.h"
 #include "grantflow/programmes/v1/programmes.grpc.pb.h"
 #include "grpcpp/channel.h"
-#include "services/common/call.h"
+#include "platform/call.h"
 #include "services/common/peer.h"
 
 namespace grantflow::applications {

@@ -6,9 +6,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "services/common/auth.h"
-#include "services/common/money.h"
-#include "services/common/resources.h"
+#include "platform/auth.h"
+#include "platform/money.h"
+#include "platform/resources.h"
 
 namespace grantflow::applications {
 namespace {

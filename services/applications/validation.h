@@ -10,7 +10,7 @@
 #include "absl/time/time.h"
 #include "grantflow/applications/v1/applications.pb.h"
 #include "grantflow/programmes/v1/programmes.pb.h"
-#include "services/common/errors.h"
+#include "platform/errors.h"
 
 namespace grantflow::applications {
 

@@ -10,7 +10,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "services/common/auth.h"
+#include "platform/auth.h"
 
 namespace grantflow::authz {
 

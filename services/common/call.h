@@ -12,19 +12,12 @@
 #include "absl/time/time.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/server_context.h"
-#include "services/common/auth.h"
-#include "services/common/clock.h"
+#include "platform/auth.h"
+#include "platform/call.h"
+#include "platform/clock.h"
 #include "services/common/grpc_status.h"
 
 namespace grantflow {
-
-// What a domain handler knows about the call it serves.
-struct Call {
-  auth::Principal principal;
-  std::string method;         // full gRPC method name
-  absl::Time now;             // the injected clock's time at the start
-  std::string authorization;  // the caller's metadata, forwarded to peers
-};
 
 // Everything StartCall needs. Pointers are not owned and must outlive calls.
 struct CallEnv {

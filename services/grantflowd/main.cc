@@ -21,7 +21,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_split.h"
-#include "services/common/clock.h"
+#include "platform/clock.h"
 #include "services/grantflowd/server.h"
 
 ABSL_FLAG(std::string, data_dir, "",

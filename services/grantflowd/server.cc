@@ -15,8 +15,9 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/resource_quota.h"
+#include "platform/auth.h"
+#include "platform/outbox.h"
 #include "services/applications/application_service.h"
-#include "services/common/auth.h"
 #include "services/common/grpc_status.h"
 #include "services/programmes/programme_service.h"
 #include "services/workflow/peer_directory.h"
@@ -24,7 +25,6 @@
 #include "storage/store.h"
 #include "workflows/definitions.h"
 #include "workflows/engine.h"
-#include "workflows/outbox.h"
 
 namespace grantflow {
 namespace {
@@ -270,7 +270,7 @@ class Host final : public GrantflowServer {
       auto fired = engine_->FireDueTimers(now);
       if (!fired.ok()) first = fired.status();
     }
-    for (workflows::Outbox* box : outboxes_) {
+    for (Outbox* box : outboxes_) {
       auto r = box->DeliverDue(now);
       if (!r.ok() && first.ok()) first = r.status();
     }
@@ -348,7 +348,7 @@ class Host final : public GrantflowServer {
   std::unique_ptr<applications::Applications> applications_;
   std::unique_ptr<applications::ApplicationServiceImpl> application_service_;
 
-  std::vector<workflows::Outbox*> outboxes_;
+  std::vector<Outbox*> outboxes_;
 
   // Declared after everything the handlers and the runner use, so they stop
   // first on destruction.

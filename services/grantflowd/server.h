@@ -12,7 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "services/common/clock.h"
+#include "platform/clock.h"
 
 namespace grantflow {
 

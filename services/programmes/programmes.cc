@@ -5,10 +5,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "services/common/audit.h"
-#include "services/common/crud.h"
-#include "services/common/money.h"
-#include "services/common/resources.h"
+#include "platform/audit.h"
+#include "platform/crud.h"
+#include "platform/money.h"
+#include "platform/resources.h"
 #include "storage/key_coding.h"
 
 namespace grantflow::programmes {
@@ -284,7 +284,7 @@ absl::StatusOr<pb::BudgetLine> Programmes::CreateBudgetLine(
   Target t{ChildKey(*fund, req.budget_line_id()),
            absl::StrCat(req.parent(), "/budgetLines/", req.budget_line_id())};
   const std::string fund_id = *fund;
-  workflows::ScopedLocks lock(line_locks_, {t.name});
+  ScopedLocks lock(line_locks_, {t.name});
   return CreateResource<pb::BudgetLine>(
       *store_, lines_, call, req, req.request_id(), t, req.budget_line(),
       [&](pb::BudgetLine& line, storage::WriteSet&) -> absl::Status {
@@ -339,7 +339,7 @@ absl::StatusOr<pb::BudgetLine> Programmes::UpdateBudgetLine(
   Target t{ChildKey(ids->first, ids->second), name};
   // Held until the change is recorded, so the ledger sees one change of
   // this line at a time, in order.
-  workflows::ScopedLocks lock(line_locks_, {name});
+  ScopedLocks lock(line_locks_, {name});
   auto current = lines_.Get(t.key, name);
   if (!current.ok()) return current.status();
   return UpdateResource<pb::BudgetLine>(
@@ -420,7 +420,7 @@ absl::Status Programmes::ReconcileLine(const std::string& key, absl::Time now,
   auto peek = lines_.Get(key, "budget line");
   if (!peek.ok()) return peek.status();
   const std::string name = peek->msg.name();
-  workflows::ScopedLocks lock(line_locks_, {name});
+  ScopedLocks lock(line_locks_, {name});
   auto local = lines_.Get(key, name);
   if (!local.ok()) return local.status();
   ++report->checked;

@@ -10,11 +10,11 @@
 
 #include "absl/status/statusor.h"
 #include "grantflow/programmes/v1/programmes.pb.h"
-#include "services/common/call.h"
-#include "services/common/proto_table.h"
+#include "platform/call.h"
+#include "platform/locks.h"
+#include "platform/proto_table.h"
 #include "services/programmes/ledger_client.h"
 #include "storage/store.h"
-#include "workflows/locks.h"
 
 namespace grantflow::programmes {
 
@@ -106,7 +106,7 @@ class Programmes {
 
   storage::Store* store_;
   LedgerClient* ledger_;
-  workflows::LockTable line_locks_;  // one change per budget line at a time
+  LockTable line_locks_;  // one change per budget line at a time
   std::atomic<bool> unsettled_{false};
   ProtoTable<pb::Fund> funds_;
   ProtoTable<pb::BudgetLine> lines_;

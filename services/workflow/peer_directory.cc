@@ -2,8 +2,8 @@
 
 #include "grantflow/applications/v1/applications.grpc.pb.h"
 #include "grantflow/programmes/v1/programmes.grpc.pb.h"
-#include "services/common/auth.h"
-#include "services/common/resources.h"
+#include "platform/auth.h"
+#include "platform/resources.h"
 
 namespace grantflow::workflows {
 namespace {

@@ -10,8 +10,8 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
-#include "services/common/auth.h"
-#include "services/common/money.h"
+#include "platform/auth.h"
+#include "platform/money.h"
 
 namespace grantflow::testing {
 

@@ -15,7 +15,7 @@
 #include "grantflow/programmes/v1/programmes.grpc.pb.h"
 #include "grantflow/workflow/v1/workflow.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
-#include "services/common/clock.h"
+#include "platform/clock.h"
 #include "services/grantflowd/server.h"
 #include "tests/testing/fixtures.h"
 #include "tests/testing/temp_dir.h"

@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/common/money.h"
+#include "platform/money.h"
 #include "tests/adversarial/rig.h"
 
 namespace grantflow::testing {

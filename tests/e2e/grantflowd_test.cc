@@ -17,7 +17,7 @@
 #include "grantflow/workflow/v1/workflow.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
-#include "services/common/resources.h"
+#include "platform/resources.h"
 #include "storage/store.h"
 #include "tests/testing/daemon.h"
 #include "tests/testing/fixtures.h"

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "services/common/call.h"
+#include "platform/call.h"
 #include "storage/store.h"
 #include "workflows/engine.h"
 

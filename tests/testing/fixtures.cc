@@ -4,7 +4,7 @@
 #include "absl/strings/str_join.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
-#include "services/common/resources.h"
+#include "platform/resources.h"
 
 namespace grantflow::testing {
 

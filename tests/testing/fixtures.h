@@ -10,7 +10,7 @@
 #include "grantflow/applications/v1/applications.grpc.pb.h"
 #include "grantflow/programmes/v1/programmes.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
-#include "services/common/auth.h"
+#include "platform/auth.h"
 #include "services/common/call.h"
 #include "storage/store.h"
 

@@ -32,7 +32,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
-#include "services/common/errors.h"
+#include "platform/errors.h"
 #include "services/programmes/programmes.h"
 #include "tests/testing/engine_harness.h"
 #include "tests/testing/fixtures.h"

@@ -9,7 +9,7 @@
 #include "absl/time/time.h"
 #include "grantflow/applications/v1/applications.grpc.pb.h"
 #include "grantflow/programmes/v1/programmes.grpc.pb.h"
-#include "services/common/money.h"
+#include "platform/money.h"
 #include "tools/grantctl/commands.h"
 #include "tools/grantctl/helpers.h"
 

@@ -12,7 +12,7 @@
 #include "absl/time/time.h"
 #include "grantflow/applications/v1/applications.grpc.pb.h"
 #include "grantflow/programmes/v1/programmes.grpc.pb.h"
-#include "services/common/auth.h"
+#include "platform/auth.h"
 #include "tools/grantctl/commands.h"
 
 namespace grantflow::grantctl {

@@ -3,7 +3,7 @@
 #include "absl/strings/str_join.h"
 #include "grantflow/applications/v1/applications.grpc.pb.h"
 #include "grantflow/workflow/v1/workflow.grpc.pb.h"
-#include "services/common/money.h"
+#include "platform/money.h"
 #include "tools/grantctl/commands.h"
 #include "tools/grantctl/helpers.h"
 

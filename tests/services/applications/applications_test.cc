@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/common/resources.h"
+#include "platform/resources.h"
 #include "tests/testing/engine_harness.h"
 #include "tests/testing/fixtures.h"
 #include "tests/testing/in_process.h"

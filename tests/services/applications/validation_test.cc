@@ -2,7 +2,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/common/resources.h"
+#include "platform/resources.h"
 #include "tests/testing/fixtures.h"
 
 namespace grantflow::applications {

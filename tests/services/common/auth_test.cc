@@ -1,4 +1,4 @@
-#include "services/common/auth.h"
+#include "platform/auth.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>

@@ -1,10 +1,10 @@
-#include "services/common/errors.h"
+#include "platform/errors.h"
 
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
+#include "platform/money.h"
 #include "services/common/grpc_status.h"
-#include "services/common/money.h"
 
 namespace grantflow {
 namespace {

@@ -1,9 +1,9 @@
-#include "services/common/idempotency.h"
+#include "platform/idempotency.h"
 
 #include "google/protobuf/field_mask.pb.h"
 #include "grantflow/programmes/v1/programmes.pb.h"
 #include "gtest/gtest.h"
-#include "services/common/audit.h"
+#include "platform/audit.h"
 #include "tests/testing/fixtures.h"
 #include "tests/testing/temp_dir.h"
 

@@ -1,13 +1,13 @@
-#include "services/common/resources.h"
+#include "platform/resources.h"
 
 #include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "grantflow/programmes/v1/programmes.pb.h"
 #include "gtest/gtest.h"
-#include "services/common/money.h"
-#include "services/common/paging.h"
-#include "services/common/proto_table.h"
+#include "platform/money.h"
+#include "platform/paging.h"
+#include "platform/proto_table.h"
 #include "tests/testing/fixtures.h"
 #include "tests/testing/temp_dir.h"
 

@@ -3,14 +3,14 @@
 // A page token is opaque to clients: web-safe base64 of the query's
 // fingerprint and the last key returned, so a token cannot be replayed
 // against a different query.
-#ifndef GRANTFLOW_SERVICES_COMMON_PAGING_H_
-#define GRANTFLOW_SERVICES_COMMON_PAGING_H_
+#ifndef GRANTFLOW_PLATFORM_PAGING_H_
+#define GRANTFLOW_PLATFORM_PAGING_H_
 
 #include <cstdint>
 #include <string>
 
 #include "absl/strings/string_view.h"
-#include "services/common/errors.h"
+#include "platform/errors.h"
 #include "storage/store.h"
 
 namespace grantflow {
@@ -63,4 +63,4 @@ std::string PageTokenAfter(const storage::ScanResult& scan, size_t used,
 
 }  // namespace grantflow
 
-#endif  // GRANTFLOW_SERVICES_COMMON_PAGING_H_
+#endif  // GRANTFLOW_PLATFORM_PAGING_H_

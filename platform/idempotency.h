@@ -4,8 +4,8 @@
 // atomic write as the change it reports. A retry with the same request
 // returns that response again and writes nothing; a retry with a different
 // request under the same request_id is INVALID_ARGUMENT.
-#ifndef GRANTFLOW_SERVICES_COMMON_IDEMPOTENCY_H_
-#define GRANTFLOW_SERVICES_COMMON_IDEMPOTENCY_H_
+#ifndef GRANTFLOW_PLATFORM_IDEMPOTENCY_H_
+#define GRANTFLOW_PLATFORM_IDEMPOTENCY_H_
 
 #include <optional>
 #include <string>
@@ -13,8 +13,8 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "google/protobuf/message.h"
-#include "services/common/call.h"
-#include "services/common/errors.h"
+#include "platform/call.h"
+#include "platform/errors.h"
 #include "storage/store.h"
 
 namespace grantflow {
@@ -78,4 +78,4 @@ absl::StatusOr<Response> RunOnce(
 
 }  // namespace grantflow
 
-#endif  // GRANTFLOW_SERVICES_COMMON_IDEMPOTENCY_H_
+#endif  // GRANTFLOW_PLATFORM_IDEMPOTENCY_H_

@@ -1,7 +1,7 @@
 // A typed view of one store table whose rows are protobuf messages that carry
 // an `etag` field filled from the row version on every read.
-#ifndef GRANTFLOW_SERVICES_COMMON_PROTO_TABLE_H_
-#define GRANTFLOW_SERVICES_COMMON_PROTO_TABLE_H_
+#ifndef GRANTFLOW_PLATFORM_PROTO_TABLE_H_
+#define GRANTFLOW_PLATFORM_PROTO_TABLE_H_
 
 #include <string>
 #include <utility>
@@ -10,8 +10,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "services/common/errors.h"
-#include "services/common/paging.h"
+#include "platform/errors.h"
+#include "platform/paging.h"
 #include "storage/store.h"
 
 namespace grantflow {
@@ -118,4 +118,4 @@ absl::Status CheckEtag(absl::string_view sent, uint64_t current_version,
 
 }  // namespace grantflow
 
-#endif  // GRANTFLOW_SERVICES_COMMON_PROTO_TABLE_H_
+#endif  // GRANTFLOW_PLATFORM_PROTO_TABLE_H_

@@ -1,11 +1,11 @@
 // Builds the audit record a service commits with each change (rule R8).
-#ifndef GRANTFLOW_SERVICES_COMMON_AUDIT_H_
-#define GRANTFLOW_SERVICES_COMMON_AUDIT_H_
+#ifndef GRANTFLOW_PLATFORM_AUDIT_H_
+#define GRANTFLOW_PLATFORM_AUDIT_H_
 
 #include <string>
 
 #include "absl/strings/string_view.h"
-#include "services/common/call.h"
+#include "platform/call.h"
 #include "storage/store.h"
 
 namespace grantflow {
@@ -28,4 +28,4 @@ inline void AuditChange(storage::WriteSet& writes, const Call& call,
 
 }  // namespace grantflow
 
-#endif  // GRANTFLOW_SERVICES_COMMON_AUDIT_H_
+#endif  // GRANTFLOW_PLATFORM_AUDIT_H_

@@ -3,8 +3,8 @@
 // round's limits, an amount requested, an award and its allocations, an
 // instalment, a payment — is between 1 and kMaxAmountPence, and every sum is
 // computed with AddPence, which refuses to overflow instead of wrapping.
-#ifndef GRANTFLOW_SERVICES_COMMON_MONEY_H_
-#define GRANTFLOW_SERVICES_COMMON_MONEY_H_
+#ifndef GRANTFLOW_PLATFORM_MONEY_H_
+#define GRANTFLOW_PLATFORM_MONEY_H_
 
 #include <cstdint>
 #include <initializer_list>
@@ -12,7 +12,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
-#include "services/common/errors.h"
+#include "platform/errors.h"
 
 namespace grantflow {
 
@@ -35,4 +35,4 @@ std::optional<int64_t> SumPence(std::initializer_list<int64_t> terms);
 
 }  // namespace grantflow
 
-#endif  // GRANTFLOW_SERVICES_COMMON_MONEY_H_
+#endif  // GRANTFLOW_PLATFORM_MONEY_H_

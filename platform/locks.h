@@ -1,7 +1,7 @@
 // Striped locks that serialise commands on the same case (or budget line)
 // while letting commands on different ones run, and share fsyncs, at once.
-#ifndef GRANTFLOW_WORKFLOWS_LOCKS_H_
-#define GRANTFLOW_WORKFLOWS_LOCKS_H_
+#ifndef GRANTFLOW_PLATFORM_LOCKS_H_
+#define GRANTFLOW_PLATFORM_LOCKS_H_
 
 #include <algorithm>
 #include <functional>
@@ -11,7 +11,7 @@
 
 #include "absl/synchronization/mutex.h"
 
-namespace grantflow::workflows {
+namespace grantflow {
 
 class LockTable {
  public:
@@ -51,6 +51,6 @@ class ScopedLocks {
   std::vector<size_t> held_;
 };
 
-}  // namespace grantflow::workflows
+}  // namespace grantflow
 
-#endif  // GRANTFLOW_WORKFLOWS_LOCKS_H_
+#endif  // GRANTFLOW_PLATFORM_LOCKS_H_

@@ -1,4 +1,4 @@
-#include "services/common/errors.h"
+#include "platform/errors.h"
 
 #include <utility>
 

@@ -1,4 +1,4 @@
-#include "services/common/idempotency.h"
+#include "platform/idempotency.h"
 
 #include <openssl/evp.h>
 

@@ -1,6 +1,6 @@
 // Time source injected into every service so tests control time.
-#ifndef GRANTFLOW_SERVICES_COMMON_CLOCK_H_
-#define GRANTFLOW_SERVICES_COMMON_CLOCK_H_
+#ifndef GRANTFLOW_PLATFORM_CLOCK_H_
+#define GRANTFLOW_PLATFORM_CLOCK_H_
 
 #include <memory>
 #include <string>
@@ -55,4 +55,4 @@ absl::StatusOr<absl::Time> ParseRfc3339(const std::string& text);
 
 }  // namespace grantflow
 
-#endif  // GRANTFLOW_SERVICES_COMMON_CLOCK_H_
+#endif  // GRANTFLOW_PLATFORM_CLOCK_H_

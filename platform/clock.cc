@@ -1,4 +1,4 @@
-#include "services/common/clock.h"
+#include "platform/clock.h"
 
 #include <fstream>
 #include <sstream>

@@ -1,4 +1,4 @@
-#include "services/common/resources.h"
+#include "platform/resources.h"
 
 #include <algorithm>
 #include <random>

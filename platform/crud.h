@@ -1,7 +1,7 @@
 // The create and update flows shared by the services' resources: idempotent,
 // validated, etag-checked, audited, one atomic write each.
-#ifndef GRANTFLOW_SERVICES_COMMON_CRUD_H_
-#define GRANTFLOW_SERVICES_COMMON_CRUD_H_
+#ifndef GRANTFLOW_PLATFORM_CRUD_H_
+#define GRANTFLOW_PLATFORM_CRUD_H_
 
 #include <string>
 
@@ -11,11 +11,11 @@
 #include "absl/strings/str_join.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/util/field_mask_util.h"
-#include "services/common/audit.h"
-#include "services/common/call.h"
-#include "services/common/idempotency.h"
-#include "services/common/proto_table.h"
-#include "services/common/resources.h"
+#include "platform/audit.h"
+#include "platform/call.h"
+#include "platform/idempotency.h"
+#include "platform/proto_table.h"
+#include "platform/resources.h"
 
 namespace grantflow {
 
@@ -96,4 +96,4 @@ absl::StatusOr<Msg> UpdateResource(
 
 }  // namespace grantflow
 
-#endif  // GRANTFLOW_SERVICES_COMMON_CRUD_H_
+#endif  // GRANTFLOW_PLATFORM_CRUD_H_

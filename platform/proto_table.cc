@@ -1,4 +1,4 @@
-#include "services/common/proto_table.h"
+#include "platform/proto_table.h"
 
 namespace grantflow {
 

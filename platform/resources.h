@@ -1,6 +1,6 @@
 // Resource names, ids and proto field helpers shared by the services.
-#ifndef GRANTFLOW_SERVICES_COMMON_RESOURCES_H_
-#define GRANTFLOW_SERVICES_COMMON_RESOURCES_H_
+#ifndef GRANTFLOW_PLATFORM_RESOURCES_H_
+#define GRANTFLOW_PLATFORM_RESOURCES_H_
 
 #include <optional>
 #include <string>
@@ -10,7 +10,7 @@
 #include "absl/time/time.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/timestamp.pb.h"
-#include "services/common/errors.h"
+#include "platform/errors.h"
 
 namespace grantflow {
 
@@ -54,4 +54,4 @@ bool ParseIsoDate(absl::string_view text, absl::Time* out);
 
 }  // namespace grantflow
 
-#endif  // GRANTFLOW_SERVICES_COMMON_RESOURCES_H_
+#endif  // GRANTFLOW_PLATFORM_RESOURCES_H_

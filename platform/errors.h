@@ -3,8 +3,8 @@
 // Domain code returns absl::Status; these helpers attach BadRequest field
 // violations and ErrorInfo reasons as status payloads, which grpc_status.h
 // turns into the google.rpc.Status wire format (ARCHITECTURE.md §5).
-#ifndef GRANTFLOW_SERVICES_COMMON_ERRORS_H_
-#define GRANTFLOW_SERVICES_COMMON_ERRORS_H_
+#ifndef GRANTFLOW_PLATFORM_ERRORS_H_
+#define GRANTFLOW_PLATFORM_ERRORS_H_
 
 #include <map>
 #include <optional>
@@ -64,4 +64,4 @@ std::vector<FieldViolation> FieldViolationsOf(const absl::Status& status);
 
 }  // namespace grantflow::errors
 
-#endif  // GRANTFLOW_SERVICES_COMMON_ERRORS_H_
+#endif  // GRANTFLOW_PLATFORM_ERRORS_H_

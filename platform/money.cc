@@ -1,4 +1,4 @@
-#include "services/common/money.h"
+#include "platform/money.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"

@@ -1,15 +1,15 @@
-#include "workflows/outbox.h"
+#include "platform/outbox.h"
 
 #include <algorithm>
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
-#include "services/common/audit.h"
-#include "services/common/idempotency.h"
-#include "services/common/resources.h"
+#include "platform/audit.h"
+#include "platform/idempotency.h"
+#include "platform/resources.h"
 #include "storage/key_coding.h"
 
-namespace grantflow::workflows {
+namespace grantflow {
 namespace {
 
 constexpr char kTasks[] = "outbox";
@@ -213,4 +213,4 @@ absl::StatusOr<opb::Task> Outbox::RetryTask(const Call& call,
       });
 }
 
-}  // namespace grantflow::workflows
+}  // namespace grantflow

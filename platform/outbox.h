@@ -7,8 +7,8 @@
 // FAILED_PRECONDITION, OUT_OF_RANGE, NOT_FOUND, ALREADY_EXISTS,
 // UNIMPLEMENTED) parks the task: never dropped, never blocking others,
 // logged, listed by ListTasks, until an operator retries it.
-#ifndef GRANTFLOW_WORKFLOWS_OUTBOX_H_
-#define GRANTFLOW_WORKFLOWS_OUTBOX_H_
+#ifndef GRANTFLOW_PLATFORM_OUTBOX_H_
+#define GRANTFLOW_PLATFORM_OUTBOX_H_
 
 #include <functional>
 #include <map>
@@ -19,14 +19,14 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grantflow/outbox/v1/outbox.pb.h"
-#include "grantflow/workflow/v1/workflow.pb.h"
-#include "services/common/call.h"
-#include "services/common/paging.h"
+#include "platform/call.h"
+#include "platform/paging.h"
 #include "storage/store.h"
 
-namespace grantflow::workflows {
+namespace grantflow {
 
-namespace wpb = ::grantflow::workflow::v1;
+// The outbox protos (grantflow.outbox.v1), used by every service's
+// ListTasks/RetryTask.
 namespace opb = ::grantflow::outbox::v1;
 
 struct OutboxOptions {
@@ -89,6 +89,6 @@ class Outbox {
   absl::Mutex deliver_mu_;  // one delivery pass at a time
 };
 
-}  // namespace grantflow::workflows
+}  // namespace grantflow
 
-#endif  // GRANTFLOW_WORKFLOWS_OUTBOX_H_
+#endif  // GRANTFLOW_PLATFORM_OUTBOX_H_

@@ -1,4 +1,4 @@
-#include "services/common/paging.h"
+#include "platform/paging.h"
 
 #include "absl/strings/escaping.h"
 #include "storage/key_coding.h"

@@ -4,8 +4,8 @@
 // "none", HS*, ES*, RS* and any other alg are rejected, as are expired
 // tokens, a wrong issuer or audience, and an unknown key id. Keys are
 // PEM files handled through OpenSSL.
-#ifndef GRANTFLOW_SERVICES_COMMON_AUTH_H_
-#define GRANTFLOW_SERVICES_COMMON_AUTH_H_
+#ifndef GRANTFLOW_PLATFORM_AUTH_H_
+#define GRANTFLOW_PLATFORM_AUTH_H_
 
 #include <cstdint>
 #include <map>
@@ -113,4 +113,4 @@ std::string KeyIdOf(void* evp_pkey);
 
 }  // namespace grantflow::auth
 
-#endif  // GRANTFLOW_SERVICES_COMMON_AUTH_H_
+#endif  // GRANTFLOW_PLATFORM_AUTH_H_

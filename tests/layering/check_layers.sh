@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The layering, checked on the source tree (CTest runs it as LayeringTest):
+#   storage/  <-  platform/  <-  workflows/ (the engine)
+#                      ^     <-  services/  (programmes, applications, common)
+#   services/workflow (the engine's adapter) and services/grantflowd (the
+#   host) are the only places that see both.
+# No gRPC header under platform/ or workflows/; neither of services/ and
+# workflows/ depends on the other, in includes or in CMake targets.
+set -u
+root=${1:-$(dirname "$0")/../..}
+cd "$root" || exit 2
+fail=0
+complain() { echo "layering: $*"; fail=1; }
+
+check_includes() {  # DIR PATTERN WHY
+  local hits
+  hits=$(grep -rnE "^#include [\"<]($2)" "$1" --include='*.h' --include='*.cc' || true)
+  [ -z "$hits" ] || complain "$3:"$'\n'"$hits"
+}
+check_includes storage 'platform/|services/|workflows/|grpcpp' \
+  "storage/ depends on nothing of grantflow's"
+check_includes platform 'services/|workflows/|grpcpp|grpc/|[^"]*\.grpc\.pb\.h' \
+  "platform/ is below the engine and the services, and free of gRPC"
+check_includes workflows 'services/|grpcpp|grpc/|[^"]*\.grpc\.pb\.h' \
+  "workflows/ (the engine) includes no service and no gRPC header"
+for dir in services/*/; do
+  case "$dir" in services/workflow/|services/grantflowd/) continue ;; esac
+  check_includes "$dir" 'workflows/' \
+    "$dir is a service: it reaches the engine over gRPC, never by its headers"
+done
+
+# The same graph in CMake targets.
+grep -qE 'grantflow_(common|server|[a-z]+_service)' workflows/CMakeLists.txt &&
+  complain "workflows/CMakeLists.txt links a services/ target"
+grep -qE 'grantflow_(common|workflows)|gRPC::' platform/CMakeLists.txt &&
+  complain "platform/CMakeLists.txt links services/, workflows/ or gRPC"
+for f in services/*/CMakeLists.txt; do
+  case "$f" in services/workflow/*|services/grantflowd/*) continue ;; esac
+  grep -q 'grantflow_workflows' "$f" && complain "$f links the engine"
+done
+
+[ "$fail" = 0 ] && echo "layering: storage <- platform <- {workflows, services}: ok"
+exit "$fail"
