@@ -82,7 +82,10 @@ absl::StatusOr<DeliveryReport> Outbox::DeliverDue(absl::Time now, int limit) {
     absl::StatusOr<storage::Record> rec = store_->Get(kTasks, IdKey(id));
     if (!rec.ok()) continue;  // delivered by an earlier pass
     opb::Task task;
-    task.ParseFromString(rec->value);
+    if (!task.ParseFromString(rec->value)) {
+      return absl::DataLossError(
+          absl::StrCat("outbox task ", id, " cannot be read"));
+    }
     Handler handler;
     {
       absl::MutexLock l(&mu_);

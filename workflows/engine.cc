@@ -1238,7 +1238,12 @@ absl::StatusOr<wpb::Payment> Engine::AuthorizePayment(
       [&](wpb::Case& c, wpb::Payment* out,
           std::vector<wpb::LedgerLine>&) -> absl::Status {
         auto def = definitions_->Get(c.definition(), c.definition_version());
-        if (def.ok() && Terminal(**def, c.state())) {
+        if (!def.ok()) {
+          return absl::InternalError(absl::StrCat(
+              c.name(), " uses ", c.definition(), " v", c.definition_version(),
+              ", which this engine has not loaded: ", def.status().message()));
+        }
+        if (Terminal(**def, c.state())) {
           return Refuse("CASE_CLOSED",
                         absl::StrCat(c.name(), " is ", c.state()));
         }
@@ -1427,7 +1432,9 @@ absl::StatusOr<int> Engine::FireDueTimers(absl::Time now, int limit) {
   int fired = 0;
   for (const auto& row : scan->rows) {
     wpb::TimerEntry t;
-    t.ParseFromString(row.record.value);
+    if (!t.ParseFromString(row.record.value)) {
+      return absl::DataLossError("a timer row cannot be read");
+    }
     if (FromProto(t.due_time()) > now) break;
     Call call;
     call.principal.user = kTimerActor;

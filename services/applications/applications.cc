@@ -134,7 +134,12 @@ Applications::Applications(storage::Store* store, RoundSource* rounds,
     : store_(store),
       rounds_(rounds),
       cases_(cases),
-      outbox_(store, OutboxOptions{.service = "applications"}),
+      outbox_(store,
+              [] {
+                OutboxOptions o;
+                o.service = "applications";
+                return o;
+              }()),
       orgs_(store, "organisations", "organisation"),
       apps_(store, "applications", "application"),
       equality_(store, "equality_monitoring", "equality monitoring") {}

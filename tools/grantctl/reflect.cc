@@ -77,7 +77,11 @@ class ReflectionClient {
     for (const std::string& bytes :
          resp.file_descriptor_response().file_descriptor_proto()) {
       google::protobuf::FileDescriptorProto file;
-      file.ParseFromString(bytes);
+      if (!file.ParseFromString(bytes)) {
+        *status = grpc::Status(grpc::StatusCode::DATA_LOSS,
+                               "the server sent an unreadable descriptor");
+        return false;
+      }
       if (!loaded_.insert(file.name()).second) continue;
       db_.Add(file);
       for (const std::string& dep : file.dependency()) {
@@ -171,7 +175,11 @@ int RpcCommand(Cli& cli) {
     for (const auto& s : slices) {
       bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
     }
-    resp->ParseFromString(bytes);
+    if (!resp->ParseFromString(bytes)) {
+      return cli.Fail(grpc::Status(grpc::StatusCode::DATA_LOSS,
+                                   "the response does not parse as " +
+                                       resp->GetDescriptor()->full_name()));
+    }
     return cli.Print(*resp);
   }
   return cli.Usage("rpc list | describe SERVICE | call SERVICE/METHOD [JSON]");
