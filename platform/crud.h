@@ -16,6 +16,7 @@
 #include "platform/idempotency.h"
 #include "platform/proto_table.h"
 #include "platform/resources.h"
+#include "platform/status_macros.h"
 
 namespace grantflow {
 
@@ -47,8 +48,7 @@ absl::StatusOr<Msg> CreateResource(
                               absl::StrCat(target.name, " already exists"));
                         }
                         Msg out = msg;
-                        absl::Status ok = check(out, writes);
-                        if (!ok.ok()) return ok;
+                        RETURN_IF_ERROR(check(out, writes));
                         table.Insert(writes, target.key, out);
                         AuditChange(writes, call, target.name, request_id,
                                     "created");
@@ -84,8 +84,7 @@ absl::StatusOr<Msg> UpdateResource(
         google::protobuf::util::FieldMaskUtil::MergeMessageTo(patch, mask,
                                                               options, &merged);
         *merged.mutable_update_time() = ToProto(call.now);
-        absl::Status ok = validate(merged, writes);
-        if (!ok.ok()) return ok;
+        RETURN_IF_ERROR(validate(merged, writes));
         table.Replace(writes, target.key, merged, current->version);
         AuditChange(writes, call, target.name, request_id,
                     absl::StrCat("updated ", absl::StrJoin(mask.paths(), ",")));

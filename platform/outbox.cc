@@ -7,6 +7,7 @@
 #include "platform/audit.h"
 #include "platform/idempotency.h"
 #include "platform/resources.h"
+#include "platform/status_macros.h"
 #include "storage/key_coding.h"
 
 namespace grantflow {
@@ -96,8 +97,7 @@ absl::StatusOr<DeliveryReport> Outbox::DeliverDue(absl::Time now, int limit) {
                                ? handler(task)
                                : absl::UnimplementedError(absl::StrCat(
                                      "no handler for task kind ", task.kind()));
-    absl::Status s = Finish(task, row.key, outcome, now, &report);
-    if (!s.ok()) return s;
+    RETURN_IF_ERROR(Finish(task, row.key, outcome, now, &report));
   }
   return report;
 }

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/text_format.h"
+#include "platform/status_macros.h"
 #include "workflows/builtin_definitions.h"
 #include "workflows/facts.h"
 
@@ -170,16 +171,14 @@ absl::Status DefinitionRegistry::AddDirectory(const std::string& dir) {
     std::ifstream in(f);
     std::stringstream ss;
     ss << in.rdbuf();
-    absl::Status s = AddText(f.string(), ss.str());
-    if (!s.ok()) return s;
+    RETURN_IF_ERROR(AddText(f.string(), ss.str()));
   }
   return absl::OkStatus();
 }
 
 absl::Status DefinitionRegistry::AddBuiltIn() {
   for (const auto& [name, text] : BuiltInDefinitions()) {
-    absl::Status s = AddText(name, text);
-    if (!s.ok()) return s;
+    RETURN_IF_ERROR(AddText(name, text));
   }
   return absl::OkStatus();
 }

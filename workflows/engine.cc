@@ -12,6 +12,7 @@
 #include "platform/idempotency.h"
 #include "platform/money.h"
 #include "platform/resources.h"
+#include "platform/status_macros.h"
 #include "storage/key_coding.h"
 #include "workflows/facts.h"
 
@@ -420,8 +421,7 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& caller,
   // change, so an unlocked read says whom to ask.
   std::optional<RoundTerms> terms;
   if (timer == nullptr && fact->effect == Effect::kExecute) {
-    absl::Status staff = CheckFunderStaff(call.principal);
-    if (!staff.ok()) return staff;
+    RETURN_IF_ERROR(CheckFunderStaff(call.principal));
   }
   if (timer == nullptr && (fact->effect == Effect::kApproveAward ||
                            fact->effect == Effect::kRecipientSigned)) {
@@ -502,8 +502,7 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& caller,
             return c;
           }
         } else {
-          absl::Status etag = CheckEtag(req.etag(), cur->version, c.name());
-          if (!etag.ok()) return etag;
+          RETURN_IF_ERROR(CheckEtag(req.etag(), cur->version, c.name()));
         }
         if (next == nullptr) {
           std::vector<std::string> accepted = def.Accepted(c.state());
@@ -872,8 +871,7 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& caller,
         for (const std::string& name : touched) {
           after.push_back(&lines.at(name).msg);
         }
-        absl::Status books = CheckBooks(&c, after);
-        if (!books.ok()) return books;
+        RETURN_IF_ERROR(CheckBooks(&c, after));
 
         const std::string old_state = c.state();
         wpb::CaseEvent e;
@@ -886,8 +884,7 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& caller,
         c.set_state(*next);
         *c.mutable_update_time() = ToProto(call.now);
         AddEvent(w, c, e, call, req.request_id());
-        absl::Status size = CheckCaseSize(c);
-        if (!size.ok()) return size;
+        RETURN_IF_ERROR(CheckCaseSize(c));
         const bool reentered =
             *next != old_state || fact->effect == Effect::kIssueAgreement;
         if (reentered) {
@@ -1112,8 +1109,7 @@ absl::StatusOr<wpb::LedgerLine> Engine::RegisterBudgetLine(
         line.set_ceiling_pence(req.ceiling_pence());
         line.set_source_generation(req.generation());
         line.clear_available_pence();
-        absl::Status books = CheckBooks(nullptr, {&line});
-        if (!books.ok()) return books;
+        RETURN_IF_ERROR(CheckBooks(nullptr, {&line}));
         if (version == 0) {
           ledger_.Insert(w, Key(req.budget_line()), line);
         } else {
@@ -1195,12 +1191,10 @@ absl::StatusOr<wpb::Payment> Engine::PaymentCommand(
         std::vector<wpb::LedgerLine> lines;
         for (const auto& l : *loaded) lines.push_back(l.msg);
         wpb::Payment payment;
-        absl::Status s = change(c, &payment, lines);
-        if (!s.ok()) return s;
+        RETURN_IF_ERROR(change(c, &payment, lines));
         std::vector<const wpb::LedgerLine*> after;
         for (const auto& l : lines) after.push_back(&l);
-        s = CheckBooks(&c, after);
-        if (!s.ok()) return s;
+        RETURN_IF_ERROR(CheckBooks(&c, after));
         wpb::CaseEvent e;
         e.set_kind(kind);
         e.set_from_state(c.state());
@@ -1210,8 +1204,7 @@ absl::StatusOr<wpb::Payment> Engine::PaymentCommand(
         e.set_agreement_executed(c.agreement().executed());
         *c.mutable_update_time() = ToProto(call.now);
         AddEvent(w, c, e, call, req.request_id());
-        s = CheckCaseSize(c);
-        if (!s.ok()) return s;
+        RETURN_IF_ERROR(CheckCaseSize(c));
         for (size_t i = 0; i < lines.size(); ++i) {
           if (lines[i].SerializeAsString() !=
               (*loaded)[i].msg.SerializeAsString()) {

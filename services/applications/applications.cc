@@ -9,6 +9,7 @@
 #include "platform/idempotency.h"
 #include "platform/outbox.h"
 #include "platform/resources.h"
+#include "platform/status_macros.h"
 #include "storage/key_coding.h"
 
 namespace grantflow::applications {
@@ -216,8 +217,7 @@ absl::StatusOr<pb::Organisation> Applications::GetOrganisation(
   errors::Violations v;
   ParseOrgName(req.name(), "name", &v);
   if (!v.empty()) return v.ToStatus();
-  absl::Status access = CheckOrgAccess(call, req.name(), /*write=*/false);
-  if (!access.ok()) return access;
+  RETURN_IF_ERROR(CheckOrgAccess(call, req.name(), /*write=*/false));
   auto got = orgs_.Get(IdKey(OrgId(req.name())), req.name());
   if (!got.ok()) return got.status();
   return got->msg;
@@ -257,8 +257,7 @@ absl::StatusOr<pb::Organisation> Applications::UpdateOrganisation(
       &v);
   ValidateRequestId(req.request_id(), &v);
   if (!v.empty()) return v.ToStatus();
-  absl::Status access = CheckOrgAccess(call, name, /*write=*/true);
-  if (!access.ok()) return access;
+  RETURN_IF_ERROR(CheckOrgAccess(call, name, /*write=*/true));
   const bool scoped = IsOrganisationScoped(call.principal);
   pb::Organisation patch = req.organisation();
   CanonicaliseUsers(&patch);
@@ -399,8 +398,7 @@ absl::StatusOr<pb::ListApplicationsResponse> Applications::ListApplications(
   if (!v.empty()) return v.ToStatus();
   if (IsOrganisationScoped(call.principal)) {
     if (org.empty()) org = call.principal.organisation;
-    absl::Status access = CheckOrgAccess(call, org, /*write=*/false);
-    if (!access.ok()) return access;
+    RETURN_IF_ERROR(CheckOrgAccess(call, org, /*write=*/false));
   }
   const auto state = req.state();
   const bool by_state = state != pb::Application::STATE_UNSPECIFIED;
@@ -504,12 +502,10 @@ absl::StatusOr<pb::Application> Applications::Transition(
         absl::Status s =
             CheckOrgAccess(call, current->msg.organisation(), /*write=*/true);
         if (!s.ok()) return s;
-        s = CheckEtag(etag, current->version, name);
-        if (!s.ok()) return s;
+        RETURN_IF_ERROR(CheckEtag(etag, current->version, name));
         pb::Application app = current->msg;
         const pb::Application::State old_state = app.state();
-        s = change(app, writes);
-        if (!s.ok()) return s;
+        RETURN_IF_ERROR(change(app, writes));
         *app.mutable_update_time() = ToProto(call.now);
         WriteApplication(writes, app, current->version, old_state);
         AuditChange(writes, call, name, request_id,
@@ -534,8 +530,7 @@ absl::StatusOr<pb::Application> Applications::SubmitApplication(
         absl::StatusOr<programmes::v1::Round> round =
             rounds_->GetRound(call, app.round());
         if (!round.ok()) return round.status();
-        absl::Status open = CheckRoundOpen(*round, call.now);
-        if (!open.ok()) return open;
+        RETURN_IF_ERROR(CheckRoundOpen(*round, call.now));
         errors::Violations missing;
         CheckComplete(app, *round, call.now, "application", &missing);
         if (!missing.empty()) {
@@ -577,8 +572,7 @@ absl::StatusOr<pb::Application> Applications::WithdrawApplication(
               absl::StrCat(app.name(), " is already withdrawn"));
         }
         if (app.state() == pb::Application::SUBMITTED) {
-          absl::Status s = WithdrawCase(call, app, req.reason());
-          if (!s.ok()) return s;
+          RETURN_IF_ERROR(WithdrawCase(call, app, req.reason()));
         }
         app.set_state(pb::Application::WITHDRAWN);
         *app.mutable_withdraw_time() = ToProto(call.now);
@@ -722,8 +716,7 @@ absl::StatusOr<pb::EqualityMonitoring> Applications::UpdateEqualityMonitoring(
           return current.status();
         }
         if (!em.etag().empty()) {
-          absl::Status s = CheckEtag(em.etag(), version, em.name());
-          if (!s.ok()) return s;
+          RETURN_IF_ERROR(CheckEtag(em.etag(), version, em.name()));
         }
         if (version == 0) {
           equality_.Insert(writes, key, em);

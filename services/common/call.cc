@@ -2,6 +2,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "platform/status_macros.h"
 #include "services/common/authz.h"
 
 namespace grantflow {
@@ -27,8 +28,7 @@ absl::StatusOr<Call> StartCall(const grpc::ServerContext& context,
       env.verifier->Verify(header.substr(kBearer.size()), call.now);
   if (!who.ok()) return who.status();
   call.principal = *std::move(who);
-  absl::Status allowed = authz::Authorize(call.principal, full_method);
-  if (!allowed.ok()) return allowed;
+  RETURN_IF_ERROR(authz::Authorize(call.principal, full_method));
   call.method = std::string(full_method);
   call.authorization = std::move(header);
   return call;

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
+#include "platform/status_macros.h"
 #include "services/common/grpc_status.h"
 
 namespace grantflow {
@@ -33,8 +34,7 @@ struct Peer {
   absl::StatusOr<std::unique_ptr<grpc::ClientContext>> Context() const {
     auto ctx = std::make_unique<grpc::ClientContext>();
     ctx->set_deadline(std::chrono::system_clock::now() + deadline);
-    absl::Status s = credentials(ctx.get());
-    if (!s.ok()) return s;
+    RETURN_IF_ERROR(credentials(ctx.get()));
     return ctx;
   }
 };

@@ -17,6 +17,7 @@
 #include "grpcpp/resource_quota.h"
 #include "platform/auth.h"
 #include "platform/outbox.h"
+#include "platform/status_macros.h"
 #include "services/applications/application_service.h"
 #include "services/common/grpc_status.h"
 #include "services/programmes/programme_service.h"
@@ -136,11 +137,9 @@ class Host final : public GrantflowServer {
     absl::StatusOr<auth::KeyPairPaths> keys =
         auth::EnsureDevKeyPair(o.data_dir + "/keys");
     if (!keys.ok()) return keys.status();
-    absl::Status s = verifier_.AddPublicKeyPem(keys->public_pem);
-    if (!s.ok()) return s;
+    RETURN_IF_ERROR(verifier_.AddPublicKeyPem(keys->public_pem));
     for (const std::string& k : o.trusted_keys) {
-      s = verifier_.AddPublicKeyPem(k);
-      if (!s.ok()) return s;
+      RETURN_IF_ERROR(verifier_.AddPublicKeyPem(k));
     }
     auto signer = auth::TokenSigner::FromPemFile(keys->private_pem);
     if (!signer.ok()) return signer.status();
@@ -157,11 +156,10 @@ class Host final : public GrantflowServer {
     builder.SetResourceQuota(quota);
 
     if (hosted_.contains(kWorkflow)) {
-      s = definitions_.AddBuiltIn();
-      if (s.ok() && !o.definitions_dir.empty()) {
-        s = definitions_.AddDirectory(o.definitions_dir);
+      RETURN_IF_ERROR(definitions_.AddBuiltIn());
+      if (!o.definitions_dir.empty()) {
+        RETURN_IF_ERROR(definitions_.AddDirectory(o.definitions_dir));
       }
-      if (!s.ok()) return s;
       auto store = OpenStore(o.data_dir, kWorkflow);
       if (!store.ok()) return store.status();
       workflow_store_ = *std::move(store);
@@ -376,8 +374,7 @@ const std::map<std::string, std::string>& HostableServices() {
 absl::StatusOr<std::unique_ptr<GrantflowServer>> GrantflowServer::Start(
     const ServerOptions& options) {
   auto host = std::make_unique<Host>();
-  absl::Status s = host->Init(options);
-  if (!s.ok()) return s;
+  RETURN_IF_ERROR(host->Init(options));
   return std::unique_ptr<GrantflowServer>(std::move(host));
 }
 

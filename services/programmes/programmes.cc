@@ -9,6 +9,7 @@
 #include "platform/crud.h"
 #include "platform/money.h"
 #include "platform/resources.h"
+#include "platform/status_macros.h"
 #include "storage/key_coding.h"
 
 namespace grantflow::programmes {
@@ -288,8 +289,7 @@ absl::StatusOr<pb::BudgetLine> Programmes::CreateBudgetLine(
   return CreateResource<pb::BudgetLine>(
       *store_, lines_, call, req, req.request_id(), t, req.budget_line(),
       [&](pb::BudgetLine& line, storage::WriteSet&) -> absl::Status {
-        absl::Status s = RequireFund(fund_id);
-        if (!s.ok()) return s;
+        RETURN_IF_ERROR(RequireFund(fund_id));
         absl::StatusOr<int64_t> gen =
             RegisterCeiling(t.name, line.ceiling_pence(), 0, call.now);
         if (!gen.ok()) return gen.status();
@@ -315,8 +315,7 @@ absl::StatusOr<pb::ListBudgetLinesResponse> Programmes::ListBudgetLines(
   const std::string query = absl::StrCat("budgetLines:", req.parent());
   Page page = ParsePage(req.page_size(), req.page_token(), query, &v);
   if (!v.empty()) return v.ToStatus();
-  absl::Status s = RequireFund(*fund);
-  if (!s.ok()) return s;
+  RETURN_IF_ERROR(RequireFund(*fund));
   auto listed = lines_.List(FundKey(*fund), page, query);
   if (!listed.ok()) return listed.status();
   pb::ListBudgetLinesResponse resp;
@@ -505,11 +504,9 @@ absl::StatusOr<pb::Round> Programmes::CreateRound(
   return CreateResource<pb::Round>(
       *store_, rounds_, call, req, req.request_id(), t, req.round(),
       [&](pb::Round&, storage::WriteSet&) {
-        absl::Status s = RequireFund(fund_id);
-        if (!s.ok()) return s;
+        RETURN_IF_ERROR(RequireFund(fund_id));
         errors::Violations lv;
-        s = CheckRoundBudgetLines(req.round(), fund_id, &lv);
-        if (!s.ok()) return s;
+        RETURN_IF_ERROR(CheckRoundBudgetLines(req.round(), fund_id, &lv));
         return lv.ToStatus();
       });
 }
@@ -531,8 +528,7 @@ absl::StatusOr<pb::ListRoundsResponse> Programmes::ListRounds(
   const std::string query = absl::StrCat("rounds:", req.parent());
   Page page = ParsePage(req.page_size(), req.page_token(), query, &v);
   if (!v.empty()) return v.ToStatus();
-  absl::Status s = RequireFund(*fund);
-  if (!s.ok()) return s;
+  RETURN_IF_ERROR(RequireFund(*fund));
   auto listed = rounds_.List(FundKey(*fund), page, query);
   if (!listed.ok()) return listed.status();
   pb::ListRoundsResponse resp;
@@ -560,8 +556,7 @@ absl::StatusOr<pb::Round> Programmes::UpdateRound(
       [&](pb::Round& merged, storage::WriteSet&) -> absl::Status {
         errors::Violations mv;
         ValidateRound(merged, "round", &mv);
-        absl::Status s = CheckRoundBudgetLines(merged, fund_id, &mv);
-        if (!s.ok()) return s;
+        RETURN_IF_ERROR(CheckRoundBudgetLines(merged, fund_id, &mv));
         return mv.ToStatus();
       });
 }
