@@ -12,6 +12,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "platform/status_macros.h"
 
 namespace grantflow::auth {
 namespace {
@@ -161,9 +162,8 @@ absl::StatusOr<Principal> TokenVerifier::Verify(const std::string& token,
                                                 absl::Time now) const {
   std::vector<absl::string_view> parts = absl::StrSplit(token, '.');
   if (parts.size() != 3) return Unauthenticated("not a compact JWS");
-  absl::StatusOr<std::string> header_text = UnB64(parts[0]);
-  if (!header_text.ok()) return header_text.status();
-  json header = json::parse(*header_text, nullptr, /*allow_exceptions=*/false);
+  ASSIGN_OR_RETURN(std::string header_text, UnB64(parts[0]));
+  json header = json::parse(header_text, nullptr, /*allow_exceptions=*/false);
   if (!header.is_object()) return Unauthenticated("header is not JSON");
   if (!header.contains("alg") || !header["alg"].is_string() ||
       header["alg"].get<std::string>() != "EdDSA") {
@@ -175,8 +175,7 @@ absl::StatusOr<Principal> TokenVerifier::Verify(const std::string& token,
   auto key = keys_.find(header["kid"].get<std::string>());
   if (key == keys_.end()) return Unauthenticated("unknown key id");
 
-  absl::StatusOr<std::string> sig = UnB64(parts[2]);
-  if (!sig.ok()) return sig.status();
+  ASSIGN_OR_RETURN(std::string sig, UnB64(parts[2]));
   std::string signing_input = absl::StrCat(parts[0], ".", parts[1]);
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   bool good =
@@ -184,15 +183,14 @@ absl::StatusOr<Principal> TokenVerifier::Verify(const std::string& token,
       EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr,
                            AsKey(key->second)) == 1 &&
       EVP_DigestVerify(
-          ctx, reinterpret_cast<const unsigned char*>(sig->data()), sig->size(),
+          ctx, reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
           reinterpret_cast<const unsigned char*>(signing_input.data()),
           signing_input.size()) == 1;
   EVP_MD_CTX_free(ctx);
   if (!good) return Unauthenticated("bad signature");
 
-  absl::StatusOr<std::string> payload_text = UnB64(parts[1]);
-  if (!payload_text.ok()) return payload_text.status();
-  json p = json::parse(*payload_text, nullptr, /*allow_exceptions=*/false);
+  ASSIGN_OR_RETURN(std::string payload_text, UnB64(parts[1]));
+  json p = json::parse(payload_text, nullptr, /*allow_exceptions=*/false);
   if (!p.is_object()) return Unauthenticated("payload is not JSON");
   auto str = [&p](const char* k) -> std::string {
     return p.contains(k) && p[k].is_string() ? p[k].get<std::string>() : "";

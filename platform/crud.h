@@ -41,9 +41,8 @@ absl::StatusOr<Msg> CreateResource(
   *msg.mutable_update_time() = ToProto(call.now);
   return RunOnce<Msg>(store, call, request_id, request,
                       [&](storage::WriteSet& writes) -> absl::StatusOr<Msg> {
-                        absl::StatusOr<bool> exists = table.Exists(target.key);
-                        if (!exists.ok()) return exists.status();
-                        if (*exists) {
+                        ASSIGN_OR_RETURN(bool exists, table.Exists(target.key));
+                        if (exists) {
                           return absl::AlreadyExistsError(
                               absl::StrCat(target.name, " already exists"));
                         }
@@ -71,13 +70,12 @@ absl::StatusOr<Msg> UpdateResource(
   return RunOnce<Msg>(
       store, call, request_id, request,
       [&](storage::WriteSet& writes) -> absl::StatusOr<Msg> {
-        absl::StatusOr<Versioned<Msg>> current =
-            table.Get(target.key, target.name);
-        if (!current.ok()) return current.status();
+        ASSIGN_OR_RETURN(Versioned<Msg> current,
+                         table.Get(target.key, target.name));
         absl::Status etag_ok =
-            CheckEtag(patch.etag(), current->version, target.name);
+            CheckEtag(patch.etag(), current.version, target.name);
         if (!etag_ok.ok()) return etag_ok;
-        Msg merged = current->msg;
+        Msg merged = current.msg;
         google::protobuf::util::FieldMaskUtil::MergeOptions options;
         options.set_replace_repeated_fields(true);
         options.set_replace_message_fields(true);
@@ -85,10 +83,10 @@ absl::StatusOr<Msg> UpdateResource(
                                                               options, &merged);
         *merged.mutable_update_time() = ToProto(call.now);
         RETURN_IF_ERROR(validate(merged, writes));
-        table.Replace(writes, target.key, merged, current->version);
+        table.Replace(writes, target.key, merged, current.version);
         AuditChange(writes, call, target.name, request_id,
                     absl::StrCat("updated ", absl::StrJoin(mask.paths(), ",")));
-        merged.set_etag(absl::StrCat(current->version + 1));
+        merged.set_etag(absl::StrCat(current.version + 1));
         return merged;
       });
 }

@@ -15,6 +15,7 @@
 #include "google/protobuf/message.h"
 #include "platform/call.h"
 #include "platform/errors.h"
+#include "platform/status_macros.h"
 #include "storage/store.h"
 
 namespace grantflow {
@@ -53,21 +54,19 @@ absl::StatusOr<Response> RunOnce(
   const std::string fp = internal::Fingerprint(request);
   constexpr int kAttempts = 8;
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
-    absl::StatusOr<std::optional<std::string>> prior =
-        internal::Lookup(store, key, fp);
-    if (!prior.ok()) return prior.status();
-    if (prior->has_value()) {
+    ASSIGN_OR_RETURN(std::optional<std::string> prior,
+                     internal::Lookup(store, key, fp));
+    if (prior.has_value()) {
       Response response;
-      if (!response.ParseFromString(**prior)) {
+      if (!response.ParseFromString(*prior)) {
         return absl::DataLossError("stored response cannot be parsed");
       }
       return response;
     }
     storage::WriteSet writes;
     writes.ExpectAbsent(kIdempotencyTable, key);
-    absl::StatusOr<Response> response = build(writes);
-    if (!response.ok()) return response.status();
-    internal::Record(writes, key, fp, *response, call.now);
+    ASSIGN_OR_RETURN(Response response, build(writes));
+    internal::Record(writes, key, fp, response, call.now);
     absl::StatusOr<storage::CommitResult> committed = store.Commit(writes);
     if (committed.ok()) return response;
     if (!absl::IsAborted(committed.status())) return committed.status();

@@ -70,9 +70,8 @@ absl::StatusOr<DeliveryReport> Outbox::DeliverDue(absl::Time now, int limit) {
   DeliveryReport report;
   std::string upper;
   storage::AppendInt64(&upper, absl::ToUnixMicros(now) + 1);
-  absl::StatusOr<storage::ScanResult> due = store_->Scan(kDue, "", "", limit);
-  if (!due.ok()) return due.status();
-  for (const storage::ScanRow& row : due->rows) {
+  ASSIGN_OR_RETURN(storage::ScanResult due, store_->Scan(kDue, "", "", limit));
+  for (const storage::ScanRow& row : due.rows) {
     if (row.key >= upper) break;  // not due yet; the rest are later
     storage::KeyReader r(row.key);
     int64_t micros;
@@ -163,14 +162,14 @@ absl::StatusOr<opb::ListTasksResponse> Outbox::ListTasks(
   const std::string query = req.parked() ? "tasks:parked" : "tasks:waiting";
   Page page = ParsePage(req.page_size(), req.page_token(), query, &v);
   if (!v.empty()) return v.ToStatus();
-  absl::StatusOr<storage::ScanResult> scan = store_->Scan(
-      req.parked() ? kParked : kTasks, "", page.start_after, page.size);
-  if (!scan.ok()) return scan.status();
+  ASSIGN_OR_RETURN(storage::ScanResult scan,
+                   store_->Scan(req.parked() ? kParked : kTasks, "",
+                                page.start_after, page.size));
   opb::ListTasksResponse resp;
   PageBytes budget;
   size_t used = 0;
-  for (; used < scan->rows.size(); ++used) {
-    const auto& row = scan->rows[used];
+  for (; used < scan.rows.size(); ++used) {
+    const auto& row = scan.rows[used];
     if (!budget.Fits(row.record.value.size())) break;
     opb::Task* t = resp.add_tasks();
     if (!t->ParseFromString(row.record.value)) {
@@ -178,7 +177,7 @@ absl::StatusOr<opb::ListTasksResponse> Outbox::ListTasks(
     }
     t->set_service(options_.service);
   }
-  resp.set_next_page_token(PageTokenAfter(*scan, used, query));
+  resp.set_next_page_token(PageTokenAfter(scan, used, query));
   return resp;
 }
 

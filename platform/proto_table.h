@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "platform/errors.h"
 #include "platform/paging.h"
+#include "platform/status_macros.h"
 #include "storage/store.h"
 
 namespace grantflow {
@@ -28,7 +29,7 @@ struct Listed {
   std::string next_page_token;
 };
 
-// Msg must have `etag` (string). The table does not own the store; it is
+// Msg must have `etag` string. The table does not own the store; it is
 // thread-safe as the store is.
 template <typename Msg>
 class ProtoTable {
@@ -61,20 +62,18 @@ class ProtoTable {
   // and (beyond the first) kMaxPageBytes.
   absl::StatusOr<Listed<Msg>> List(absl::string_view prefix, const Page& page,
                                    absl::string_view query) const {
-    absl::StatusOr<storage::ScanResult> scan =
-        store_->Scan(table_, prefix, page.start_after, page.size);
-    if (!scan.ok()) return scan.status();
+    ASSIGN_OR_RETURN(storage::ScanResult scan,
+                     store_->Scan(table_, prefix, page.start_after, page.size));
     Listed<Msg> out;
     PageBytes budget;
     size_t used = 0;
-    for (; used < scan->rows.size(); ++used) {
-      const storage::ScanRow& row = scan->rows[used];
+    for (; used < scan.rows.size(); ++used) {
+      const storage::ScanRow& row = scan.rows[used];
       if (!budget.Fits(row.record.value.size())) break;
-      absl::StatusOr<Versioned<Msg>> v = Decode(row.record);
-      if (!v.ok()) return v.status();
-      out.items.push_back(std::move(v->msg));
+      ASSIGN_OR_RETURN(Versioned<Msg> v, Decode(row.record));
+      out.items.push_back(std::move(v.msg));
     }
-    out.next_page_token = PageTokenAfter(*scan, used, query);
+    out.next_page_token = PageTokenAfter(scan, used, query);
     return out;
   }
 

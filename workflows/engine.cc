@@ -425,9 +425,8 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& caller,
   }
   if (timer == nullptr && (fact->effect == Effect::kApproveAward ||
                            fact->effect == Effect::kRecipientSigned)) {
-    auto peek = cases_.Get(Key(id), req.name());
-    if (!peek.ok()) return peek.status();
-    const wpb::Case& c = peek->msg;
+    ASSIGN_OR_RETURN(auto peek, cases_.Get(Key(id), req.name()));
+    const wpb::Case& c = peek.msg;
     if (fact->effect == Effect::kRecipientSigned) {
       const auth::Principal& p = call.principal;
       if (!ActsForAnOrganisation(p) || p.organisation != c.organisation()) {
@@ -440,9 +439,8 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& caller,
                 c.organisation())),
             "NOT_RECIPIENT_SIGNATORY");
       }
-      auto names = directory_->Signatories(c.organisation());
-      if (!names.ok()) return names.status();
-      if (!names->contains(p.user)) {
+      ASSIGN_OR_RETURN(auto names, directory_->Signatories(c.organisation()));
+      if (!names.contains(p.user)) {
         return errors::WithReason(
             absl::PermissionDeniedError(absl::StrCat(
                 p.user, " is not an authorised signatory of ", c.organisation(),
@@ -461,10 +459,9 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& caller,
     }
   }
   ScopedLocks case_lock(case_locks_, {id});
-  auto pre = cases_.Get(Key(id), req.name());
-  if (!pre.ok()) return pre.status();
+  ASSIGN_OR_RETURN(auto pre, cases_.Get(Key(id), req.name()));
   std::vector<std::string> line_names;
-  for (const auto& a : pre->msg.allocations())
+  for (const auto& a : pre.msg.allocations())
     line_names.push_back(a.budget_line());
   if (fact->effect == Effect::kApproveAward) {
     for (const auto& a : req.payload().allocations()) {
@@ -475,7 +472,7 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& caller,
 
   // The case lock is held from here to the commit, so the first attempt can
   // use the case as just read; a retry (lost commit race) reads it again.
-  std::optional<Versioned<wpb::Case>> first_read = *std::move(pre);
+  std::optional<Versioned<wpb::Case>> first_read = std::move(pre);
   return RunOnce<wpb::Case>(
       *store_, call, req.request_id(), req,
       [&](storage::WriteSet& w) -> absl::StatusOr<wpb::Case> {
@@ -485,9 +482,10 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& caller,
         first_read.reset();
         if (!cur.ok()) return cur.status();
         wpb::Case c = cur->msg;
-        auto def_or = definitions_->Get(c.definition(), c.definition_version());
-        if (!def_or.ok()) return def_or.status();
-        const Definition& def = **def_or;
+        ASSIGN_OR_RETURN(
+            auto def_or,
+            definitions_->Get(c.definition(), c.definition_version()));
+        const Definition& def = *def_or;
         const std::string* next = def.Next(c.state(), req.fact());
 
         if (timer != nullptr) {
@@ -518,10 +516,9 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& caller,
         }
 
         // Ledger rows this fact may touch, loaded under their locks.
-        auto loaded = LoadLines(line_names);
-        if (!loaded.ok()) return loaded.status();
+        ASSIGN_OR_RETURN(auto loaded, LoadLines(line_names));
         Lines lines;
-        for (auto& l : *loaded) lines[l.msg.name()] = l;
+        for (auto& l : loaded) lines[l.msg.name()] = l;
         std::set<std::string> touched;
 
         const wpb::FactPayload& p = req.payload();
@@ -609,9 +606,8 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& caller,
                             {{"limit_pence", absl::StrCat(allowed)}});
             }
             for (const auto& a : p.allocations()) {
-              auto line = LineFor(lines, a.budget_line());
-              if (!line.ok()) return line.status();
-              wpb::LedgerLine& l = **line;
+              ASSIGN_OR_RETURN(auto line, LineFor(lines, a.budget_line()));
+              wpb::LedgerLine& l = *line;
               int64_t available =
                   l.ceiling_pence() - l.reserved_pence() - l.committed_pence();
               if (a.amount_pence() > available) {
@@ -802,12 +798,11 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& caller,
             *s->mutable_time() = ToProto(call.now);
             c.mutable_agreement()->set_executed(true);
             for (const auto& a : c.allocations()) {
-              auto line = LineFor(lines, a.budget_line());
-              if (!line.ok()) return line.status();
-              (*line)->set_reserved_pence((*line)->reserved_pence() -
-                                          a.amount_pence());
-              (*line)->set_committed_pence((*line)->committed_pence() +
-                                           a.amount_pence());
+              ASSIGN_OR_RETURN(auto line, LineFor(lines, a.budget_line()));
+              line->set_reserved_pence(line->reserved_pence() -
+                                       a.amount_pence());
+              line->set_committed_pence(line->committed_pence() +
+                                        a.amount_pence());
               touched.insert(a.budget_line());
             }
             c.set_budget_committed(true);
@@ -931,10 +926,9 @@ absl::StatusOr<wpb::Case> Engine::GetCase(const Call& call,
   if (!ParseName(req.name(), {"cases"})) {
     return errors::InvalidArgument({{"name", "must be cases/{id}"}});
   }
-  auto got = cases_.Get(Key(CaseId(req.name())), req.name());
-  if (!got.ok()) return got.status();
-  AddNextFacts(got->msg);
-  return got->msg;
+  ASSIGN_OR_RETURN(auto got, cases_.Get(Key(CaseId(req.name())), req.name()));
+  AddNextFacts(got.msg);
+  return got.msg;
 }
 
 void Engine::AddNextFacts(wpb::Case& c) const {
@@ -984,10 +978,10 @@ absl::StatusOr<wpb::ListCasesResponse> Engine::ListCases(
     leading = 0;
     prefix = Key(req.state());
   }
-  auto scan = store_->Scan(index, prefix, page.start_after, page.size);
-  if (!scan.ok()) return scan.status();
+  ASSIGN_OR_RETURN(auto scan,
+                   store_->Scan(index, prefix, page.start_after, page.size));
   std::vector<std::string> keys;
-  for (const auto& row : scan->rows) {
+  for (const auto& row : scan.rows) {
     storage::KeyReader r(row.key);
     std::string skip, state, id;
     for (int i = 0; i < leading; ++i) r.ReadString(&skip);
@@ -998,22 +992,20 @@ absl::StatusOr<wpb::ListCasesResponse> Engine::ListCases(
   }
   // One batched read for the page's cases, cut short if the page would pass
   // kMaxPageBytes.
-  auto rows = store_->MultiGet(kCases, keys);
-  if (!rows.ok()) return rows.status();
+  ASSIGN_OR_RETURN(auto rows, store_->MultiGet(kCases, keys));
   PageBytes budget;
   size_t used = 0;
-  for (; used < rows->size(); ++used) {
-    auto& rec = (*rows)[used];
+  for (; used < rows.size(); ++used) {
+    auto& rec = rows[used];
     if (absl::IsNotFound(rec.status())) continue;
     if (!rec.ok()) return rec.status();
-    auto decoded = cases_.Decode(*rec);
-    if (!decoded.ok()) return decoded.status();
-    wpb::Case c = std::move(decoded->msg);
+    ASSIGN_OR_RETURN(auto decoded, cases_.Decode(*rec));
+    wpb::Case c = std::move(decoded.msg);
     if (!req.fund().empty() && c.fund() != req.fund()) continue;
     if (!budget.Fits(c.ByteSizeLong())) break;
     *resp.add_cases() = std::move(c);
   }
-  resp.set_next_page_token(PageTokenAfter(*scan, used, query));
+  resp.set_next_page_token(PageTokenAfter(scan, used, query));
   return resp;
 }
 
@@ -1025,24 +1017,23 @@ absl::StatusOr<wpb::GetHistoryResponse> Engine::GetHistory(
   Page page = ParsePage(req.page_size(), req.page_token(), query, &v);
   if (!v.empty()) return v.ToStatus();
   const std::string id = CaseId(req.name());
-  auto exists = cases_.Exists(Key(id));
-  if (!exists.ok()) return exists.status();
-  if (!*exists)
+  ASSIGN_OR_RETURN(auto exists, cases_.Exists(Key(id)));
+  if (!exists)
     return absl::NotFoundError(absl::StrCat("case ", req.name(), " not found"));
-  auto scan = store_->Scan(kHistory, Key(id), page.start_after, page.size);
-  if (!scan.ok()) return scan.status();
+  ASSIGN_OR_RETURN(
+      auto scan, store_->Scan(kHistory, Key(id), page.start_after, page.size));
   wpb::GetHistoryResponse resp;
   PageBytes budget;
   size_t used = 0;
-  for (; used < scan->rows.size(); ++used) {
-    const auto& row = scan->rows[used];
+  for (; used < scan.rows.size(); ++used) {
+    const auto& row = scan.rows[used];
     if (!budget.Fits(row.record.value.size())) break;
     if (!resp.add_events()->ParseFromString(row.record.value)) {
       return absl::DataLossError(
           absl::StrCat("history event of ", req.name(), " is unreadable"));
     }
   }
-  resp.set_next_page_token(PageTokenAfter(*scan, used, query));
+  resp.set_next_page_token(PageTokenAfter(scan, used, query));
   return resp;
 }
 
@@ -1130,9 +1121,8 @@ absl::StatusOr<wpb::LedgerLine> Engine::GetLedgerLine(
     return errors::InvalidArgument(
         {{"name", "must be funds/{fund}/budgetLines/{line}"}});
   }
-  auto got = ledger_.Get(Key(req.name()), req.name());
-  if (!got.ok()) return got.status();
-  return WithAvailable(got->msg);
+  ASSIGN_OR_RETURN(auto got, ledger_.Get(Key(req.name()), req.name()));
+  return WithAvailable(got.msg);
 }
 
 absl::StatusOr<wpb::ListLedgerResponse> Engine::ListLedger(
@@ -1151,11 +1141,10 @@ absl::StatusOr<wpb::ListLedgerResponse> Engine::ListLedger(
     prefix = Key(req.fund() + "/budgetLines/");
     prefix.resize(prefix.size() - 2);
   }
-  auto listed = ledger_.List(prefix, page, query);
-  if (!listed.ok()) return listed.status();
+  ASSIGN_OR_RETURN(auto listed, ledger_.List(prefix, page, query));
   wpb::ListLedgerResponse resp;
-  for (auto& l : listed->items) *resp.add_lines() = WithAvailable(std::move(l));
-  resp.set_next_page_token(listed->next_page_token);
+  for (auto& l : listed.items) *resp.add_lines() = WithAvailable(std::move(l));
+  resp.set_next_page_token(listed.next_page_token);
   return resp;
 }
 
@@ -1175,21 +1164,18 @@ absl::StatusOr<wpb::Payment> Engine::PaymentCommand(
   if (!v.empty()) return v.ToStatus();
   const std::string id = CaseId(req.name());
   ScopedLocks case_lock(case_locks_, {id});
-  auto pre = cases_.Get(Key(id), req.name());
-  if (!pre.ok()) return pre.status();
+  ASSIGN_OR_RETURN(auto pre, cases_.Get(Key(id), req.name()));
   std::vector<std::string> names;
-  for (const auto& a : pre->msg.allocations()) names.push_back(a.budget_line());
+  for (const auto& a : pre.msg.allocations()) names.push_back(a.budget_line());
   ScopedLocks line_lock(line_locks_, names);
   return RunOnce<wpb::Payment>(
       *store_, call, req.request_id(), req,
       [&](storage::WriteSet& w) -> absl::StatusOr<wpb::Payment> {
-        auto cur = cases_.Get(Key(id), req.name());
-        if (!cur.ok()) return cur.status();
-        wpb::Case c = cur->msg;
-        auto loaded = LoadLines(names);
-        if (!loaded.ok()) return loaded.status();
+        ASSIGN_OR_RETURN(auto cur, cases_.Get(Key(id), req.name()));
+        wpb::Case c = cur.msg;
+        ASSIGN_OR_RETURN(auto loaded, LoadLines(names));
         std::vector<wpb::LedgerLine> lines;
-        for (const auto& l : *loaded) lines.push_back(l.msg);
+        for (const auto& l : loaded) lines.push_back(l.msg);
         wpb::Payment payment;
         RETURN_IF_ERROR(change(c, &payment, lines));
         std::vector<const wpb::LedgerLine*> after;
@@ -1207,12 +1193,12 @@ absl::StatusOr<wpb::Payment> Engine::PaymentCommand(
         RETURN_IF_ERROR(CheckCaseSize(c));
         for (size_t i = 0; i < lines.size(); ++i) {
           if (lines[i].SerializeAsString() !=
-              (*loaded)[i].msg.SerializeAsString()) {
+              loaded[i].msg.SerializeAsString()) {
             ledger_.Replace(w, Key(lines[i].name()), lines[i],
-                            (*loaded)[i].version);
+                            loaded[i].version);
           }
         }
-        WriteCase(w, cases_, c, cur->version, c.state());
+        WriteCase(w, cases_, c, cur.version, c.state());
         AuditChange(w, call, c.name(), req.request_id(),
                     absl::StrCat(kind, " ", payment.payment_id(), " ",
                                  FormatPounds(payment.amount_pence())),
@@ -1335,10 +1321,9 @@ absl::StatusOr<wpb::Payment> Engine::ConfirmPayment(
       call, req, req.payment_id(), "PAYMENT_POSTED",
       [&](wpb::Case& c, wpb::Payment* out,
           std::vector<wpb::LedgerLine>& lines) -> absl::Status {
-        absl::StatusOr<wpb::Payment*> found =
-            PendingPayment(c, req.payment_id());
-        if (!found.ok()) return found.status();
-        wpb::Payment* p = *found;
+        ASSIGN_OR_RETURN(wpb::Payment * found,
+                         PendingPayment(c, req.payment_id()));
+        wpb::Payment* p = found;
         p->set_state(wpb::Payment::POSTED);
         *p->mutable_settle_time() = ToProto(call.now);
         c.set_pending_pence(c.pending_pence() - p->amount_pence());
@@ -1369,10 +1354,9 @@ absl::StatusOr<wpb::Payment> Engine::VoidPayment(
       call, req, req.payment_id(), "PAYMENT_VOIDED",
       [&](wpb::Case& c, wpb::Payment* out,
           std::vector<wpb::LedgerLine>&) -> absl::Status {
-        absl::StatusOr<wpb::Payment*> found =
-            PendingPayment(c, req.payment_id());
-        if (!found.ok()) return found.status();
-        wpb::Payment* p = *found;
+        ASSIGN_OR_RETURN(wpb::Payment * found,
+                         PendingPayment(c, req.payment_id()));
+        wpb::Payment* p = found;
         p->set_state(wpb::Payment::VOIDED);
         p->set_void_reason(req.reason());
         *p->mutable_settle_time() = ToProto(call.now);
@@ -1414,16 +1398,14 @@ absl::StatusOr<bool> Engine::RescheduleIfRoundExtended(const wpb::TimerEntry& t,
               absl::StrCat(c->msg.round(), " now closes at ",
                            absl::FormatTime(terms->close_time),
                            "; ROUND_CLOSED waits until then"));
-  auto done = store_->Commit(w);
-  if (!done.ok()) return done.status();
+  ASSIGN_OR_RETURN(auto done, store_->Commit(w));
   return true;
 }
 
 absl::StatusOr<int> Engine::FireDueTimers(absl::Time now, int limit) {
-  auto scan = store_->Scan(kTimers, "", "", limit);
-  if (!scan.ok()) return scan.status();
+  ASSIGN_OR_RETURN(auto scan, store_->Scan(kTimers, "", "", limit));
   int fired = 0;
-  for (const auto& row : scan->rows) {
+  for (const auto& row : scan.rows) {
     wpb::TimerEntry t;
     if (!t.ParseFromString(row.record.value)) {
       return absl::DataLossError("a timer row cannot be read");
@@ -1455,8 +1437,7 @@ absl::StatusOr<int> Engine::FireDueTimers(absl::Time now, int limit) {
       AuditChange(w, call, t.case_name(), req.request_id(),
                   absl::StrCat("timer ", t.fact(), " could not apply: ",
                                applied.status().message()));
-      auto c = store_->Commit(w);
-      if (!c.ok()) return c.status();
+      ASSIGN_OR_RETURN(auto c, store_->Commit(w));
     }
     ++fired;
   }

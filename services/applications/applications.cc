@@ -161,11 +161,10 @@ absl::Status Applications::CheckOrgAccess(const Call& call,
     return errors::InvalidArgument(
         {{"organisation", "must be organisations/{id}"}});
   }
-  absl::StatusOr<Versioned<pb::Organisation>> org =
-      orgs_.Get(IdKey((*ids)[0]), org_name);
-  if (!org.ok()) return org.status();
+  ASSIGN_OR_RETURN(Versioned<pb::Organisation> org,
+                   orgs_.Get(IdKey((*ids)[0]), org_name));
   if (!scoped) return absl::OkStatus();
-  const auto& members = org->msg.member_users();
+  const auto& members = org.msg.member_users();
   if (std::find(members.begin(), members.end(), p.user) == members.end()) {
     return absl::PermissionDeniedError(
         absl::StrCat(p.user, " is not one of the users who may ",
@@ -218,9 +217,8 @@ absl::StatusOr<pb::Organisation> Applications::GetOrganisation(
   ParseOrgName(req.name(), "name", &v);
   if (!v.empty()) return v.ToStatus();
   RETURN_IF_ERROR(CheckOrgAccess(call, req.name(), /*write=*/false));
-  auto got = orgs_.Get(IdKey(OrgId(req.name())), req.name());
-  if (!got.ok()) return got.status();
-  return got->msg;
+  ASSIGN_OR_RETURN(auto got, orgs_.Get(IdKey(OrgId(req.name())), req.name()));
+  return got.msg;
 }
 
 absl::StatusOr<pb::ListOrganisationsResponse> Applications::ListOrganisations(
@@ -238,10 +236,9 @@ absl::StatusOr<pb::ListOrganisationsResponse> Applications::ListOrganisations(
     }
     return resp;
   }
-  auto listed = orgs_.List("", page, "organisations");
-  if (!listed.ok()) return listed.status();
-  for (auto& o : listed->items) *resp.add_organisations() = std::move(o);
-  resp.set_next_page_token(listed->next_page_token);
+  ASSIGN_OR_RETURN(auto listed, orgs_.List("", page, "organisations"));
+  for (auto& o : listed.items) *resp.add_organisations() = std::move(o);
+  resp.set_next_page_token(listed.next_page_token);
   return resp;
 }
 
@@ -375,12 +372,11 @@ absl::StatusOr<pb::Application> Applications::CreateApplication(
 
 absl::StatusOr<pb::Application> Applications::GetApplication(
     const Call& call, const pb::GetApplicationRequest& req) {
-  auto got = LoadApplication(req.name(), "name");
-  if (!got.ok()) return got.status();
+  ASSIGN_OR_RETURN(auto got, LoadApplication(req.name(), "name"));
   absl::Status access =
-      CheckOrgAccess(call, got->msg.organisation(), /*write=*/false);
+      CheckOrgAccess(call, got.msg.organisation(), /*write=*/false);
   if (!access.ok()) return access;
-  return got->msg;
+  return got.msg;
 }
 
 absl::StatusOr<pb::ListApplicationsResponse> Applications::ListApplications(
@@ -405,10 +401,9 @@ absl::StatusOr<pb::ListApplicationsResponse> Applications::ListApplications(
 
   pb::ListApplicationsResponse resp;
   if (org.empty() && req.round().empty() && !by_state) {
-    auto listed = apps_.List("", page, query);
-    if (!listed.ok()) return listed.status();
-    for (auto& a : listed->items) *resp.add_applications() = std::move(a);
-    resp.set_next_page_token(listed->next_page_token);
+    ASSIGN_OR_RETURN(auto listed, apps_.List("", page, query));
+    for (auto& a : listed.items) *resp.add_applications() = std::move(a);
+    resp.set_next_page_token(listed.next_page_token);
     return resp;
   }
   // Pick the narrowest index; an organisation has few applications, so a
@@ -426,33 +421,30 @@ absl::StatusOr<pb::ListApplicationsResponse> Applications::ListApplications(
     leading = 0;
     storage::AppendUint64(&prefix, state);
   }
-  absl::StatusOr<storage::ScanResult> scan =
-      store_->Scan(index, prefix, page.start_after, page.size);
-  if (!scan.ok()) return scan.status();
+  ASSIGN_OR_RETURN(storage::ScanResult scan,
+                   store_->Scan(index, prefix, page.start_after, page.size));
   std::vector<std::string> keys;
-  for (const storage::ScanRow& row : scan->rows) {
+  for (const storage::ScanRow& row : scan.rows) {
     std::optional<std::string> id = IdFromIndexKey(row.key, leading);
     if (!id) return absl::DataLossError("malformed application index entry");
     keys.push_back(IdKey(*id));
   }
   // One batched read for the page's applications, cut short if the page
   // would pass kMaxPageBytes.
-  auto rows = store_->MultiGet(apps_.table(), keys);
-  if (!rows.ok()) return rows.status();
+  ASSIGN_OR_RETURN(auto rows, store_->MultiGet(apps_.table(), keys));
   PageBytes budget;
   size_t used = 0;
-  for (; used < rows->size(); ++used) {
-    auto& rec = (*rows)[used];
+  for (; used < rows.size(); ++used) {
+    auto& rec = rows[used];
     if (absl::IsNotFound(rec.status())) continue;
     if (!rec.ok()) return rec.status();
-    auto decoded = apps_.Decode(*rec);
-    if (!decoded.ok()) return decoded.status();
-    pb::Application app = std::move(decoded->msg);
+    ASSIGN_OR_RETURN(auto decoded, apps_.Decode(*rec));
+    pb::Application app = std::move(decoded.msg);
     if (!req.round().empty() && app.round() != req.round()) continue;
     if (!budget.Fits(app.ByteSizeLong())) break;
     *resp.add_applications() = std::move(app);
   }
-  resp.set_next_page_token(PageTokenAfter(*scan, used, query));
+  resp.set_next_page_token(PageTokenAfter(scan, used, query));
   return resp;
 }
 
@@ -469,21 +461,19 @@ absl::StatusOr<pb::Application> Applications::UpdateApplication(
       &v);
   ValidateRequestId(req.request_id(), &v);
   if (!v.empty()) return v.ToStatus();
-  auto current = LoadApplication(name, "application.name");
-  if (!current.ok()) return current.status();
+  ASSIGN_OR_RETURN(auto current, LoadApplication(name, "application.name"));
   absl::Status access =
-      CheckOrgAccess(call, current->msg.organisation(), /*write=*/true);
+      CheckOrgAccess(call, current.msg.organisation(), /*write=*/true);
   if (!access.ok()) return access;
-  absl::StatusOr<programmes::v1::Round> round =
-      rounds_->GetRound(call, current->msg.round());
-  if (!round.ok()) return round.status();
+  ASSIGN_OR_RETURN(programmes::v1::Round round,
+                   rounds_->GetRound(call, current.msg.round()));
   return UpdateResource<pb::Application>(
       *store_, apps_, call, req, req.request_id(),
       Target{IdKey(AppId(name)), name}, req.application(), req.update_mask(),
       [&](const pb::Application& merged, storage::WriteSet&) -> absl::Status {
         if (merged.state() != pb::Application::DRAFT) return NotDraft(merged);
         errors::Violations mv;
-        ValidateDraft(merged, &*round, "application", &mv);
+        ValidateDraft(merged, &round, "application", &mv);
         return mv.ToStatus();
       });
 }
@@ -497,22 +487,21 @@ absl::StatusOr<pb::Application> Applications::Transition(
   return RunOnce<pb::Application>(
       *store_, call, request_id, req,
       [&](storage::WriteSet& writes) -> absl::StatusOr<pb::Application> {
-        auto current = LoadApplication(name, "name");
-        if (!current.ok()) return current.status();
+        ASSIGN_OR_RETURN(auto current, LoadApplication(name, "name"));
         absl::Status s =
-            CheckOrgAccess(call, current->msg.organisation(), /*write=*/true);
+            CheckOrgAccess(call, current.msg.organisation(), /*write=*/true);
         if (!s.ok()) return s;
-        RETURN_IF_ERROR(CheckEtag(etag, current->version, name));
-        pb::Application app = current->msg;
+        RETURN_IF_ERROR(CheckEtag(etag, current.version, name));
+        pb::Application app = current.msg;
         const pb::Application::State old_state = app.state();
         RETURN_IF_ERROR(change(app, writes));
         *app.mutable_update_time() = ToProto(call.now);
-        WriteApplication(writes, app, current->version, old_state);
+        WriteApplication(writes, app, current.version, old_state);
         AuditChange(writes, call, name, request_id,
                     absl::StrCat(pb::Application::State_Name(old_state), " -> ",
                                  pb::Application::State_Name(app.state())),
                     app.withdraw_reason());
-        app.set_etag(absl::StrCat(current->version + 1));
+        app.set_etag(absl::StrCat(current.version + 1));
         return app;
       });
 }
@@ -527,12 +516,11 @@ absl::StatusOr<pb::Application> Applications::SubmitApplication(
       call, req, req.name(), req.request_id(), req.etag(),
       [&](pb::Application& app, storage::WriteSet& writes) -> absl::Status {
         if (app.state() != pb::Application::DRAFT) return NotDraft(app);
-        absl::StatusOr<programmes::v1::Round> round =
-            rounds_->GetRound(call, app.round());
-        if (!round.ok()) return round.status();
-        RETURN_IF_ERROR(CheckRoundOpen(*round, call.now));
+        ASSIGN_OR_RETURN(programmes::v1::Round round,
+                         rounds_->GetRound(call, app.round()));
+        RETURN_IF_ERROR(CheckRoundOpen(round, call.now));
         errors::Violations missing;
-        CheckComplete(app, *round, call.now, "application", &missing);
+        CheckComplete(app, round, call.now, "application", &missing);
         if (!missing.empty()) {
           return errors::FailedPrecondition(
               "APPLICATION_INCOMPLETE",
@@ -542,7 +530,7 @@ absl::StatusOr<pb::Application> Applications::SubmitApplication(
         app.set_state(pb::Application::SUBMITTED);
         *app.mutable_submit_time() = ToProto(call.now);
         // The engine starts the case from this task, at least once.
-        workflow::v1::StartCaseRequest start = StartCaseFor(app, *round);
+        workflow::v1::StartCaseRequest start = StartCaseFor(app, round);
         outbox::v1::Task task;
         task.set_id(start.request_id());
         task.set_kind(kStartCaseTask);
@@ -595,12 +583,10 @@ absl::Status Applications::WithdrawCase(const Call& call,
   if (absl::IsNotFound(done.status())) {
     // The submission's StartCase task has not reached the engine yet: start
     // the case now, with the very request the task carries, and withdraw it.
-    absl::StatusOr<programmes::v1::Round> round =
-        rounds_->GetRound(call, app.round());
-    if (!round.ok()) return round.status();
-    absl::StatusOr<workflow::v1::Case> started =
-        cases_->StartCase(StartCaseFor(app, *round));
-    if (!started.ok()) return started.status();
+    ASSIGN_OR_RETURN(programmes::v1::Round round,
+                     rounds_->GetRound(call, app.round()));
+    ASSIGN_OR_RETURN(workflow::v1::Case started,
+                     cases_->StartCase(StartCaseFor(app, round)));
     done = cases_->RecordFact(fact);
   }
   if (done.ok()) return absl::OkStatus();
@@ -633,9 +619,9 @@ absl::StatusOr<pb::Application> Applications::ApplyCaseOutcome(
   return RunOnce<pb::Application>(
       *store_, call, req.request_id(), req,
       [&](storage::WriteSet& writes) -> absl::StatusOr<pb::Application> {
-        auto current = LoadApplication(req.application(), "application");
-        if (!current.ok()) return current.status();
-        pb::Application app = current->msg;
+        ASSIGN_OR_RETURN(auto current,
+                         LoadApplication(req.application(), "application"));
+        pb::Application app = current.msg;
         if (req.event_seq() <= app.case_event_seq()) return app;  // older
         const pb::Application::State old_state = app.state();
         app.set_case_event_seq(req.event_seq());
@@ -648,14 +634,14 @@ absl::StatusOr<pb::Application> Applications::ApplyCaseOutcome(
                                    : req.reason());
         }
         *app.mutable_update_time() = ToProto(call.now);
-        WriteApplication(writes, app, current->version, old_state);
+        WriteApplication(writes, app, current.version, old_state);
         AuditChange(writes, call, app.name(), req.request_id(),
                     absl::StrCat("case ", req.state(), " (event ",
                                  req.event_seq(), " by ", req.actor(), "): ",
                                  pb::Application::State_Name(old_state), " -> ",
                                  pb::Application::State_Name(app.state())),
                     req.reason());
-        app.set_etag(absl::StrCat(current->version + 1));
+        app.set_etag(absl::StrCat(current.version + 1));
         return app;
       });
 }
@@ -671,10 +657,9 @@ absl::StatusOr<pb::EqualityMonitoring> Applications::GetEqualityMonitoring(
   }
   std::string app_name =
       req.name().substr(0, req.name().size() - kSuffix.size());
-  auto app = LoadApplication(app_name, "name");
-  if (!app.ok()) return app.status();
+  ASSIGN_OR_RETURN(auto app, LoadApplication(app_name, "name"));
   absl::Status access =
-      CheckOrgAccess(call, app->msg.organisation(), /*write=*/false);
+      CheckOrgAccess(call, app.msg.organisation(), /*write=*/false);
   if (!access.ok()) return access;
   auto got = equality_.Get(IdKey(AppId(app_name)), req.name());
   if (absl::IsNotFound(got.status())) {
@@ -699,10 +684,10 @@ absl::StatusOr<pb::EqualityMonitoring> Applications::UpdateEqualityMonitoring(
   ValidateRequestId(req.request_id(), &v);
   if (!v.empty()) return v.ToStatus();
   std::string app_name = em.name().substr(0, em.name().size() - kSuffix.size());
-  auto app = LoadApplication(app_name, "equality_monitoring.name");
-  if (!app.ok()) return app.status();
+  ASSIGN_OR_RETURN(auto app,
+                   LoadApplication(app_name, "equality_monitoring.name"));
   absl::Status access =
-      CheckOrgAccess(call, app->msg.organisation(), /*write=*/true);
+      CheckOrgAccess(call, app.msg.organisation(), /*write=*/true);
   if (!access.ok()) return access;
   const std::string key = IdKey(AppId(app_name));
   return RunOnce<pb::EqualityMonitoring>(

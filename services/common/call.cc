@@ -24,10 +24,10 @@ absl::StatusOr<Call> StartCall(const grpc::ServerContext& context,
   }
   Call call;
   call.now = env.clock->Now();
-  absl::StatusOr<auth::Principal> who =
-      env.verifier->Verify(header.substr(kBearer.size()), call.now);
-  if (!who.ok()) return who.status();
-  call.principal = *std::move(who);
+  ASSIGN_OR_RETURN(
+      auth::Principal who,
+      env.verifier->Verify(header.substr(kBearer.size()), call.now));
+  call.principal = std::move(who);
   RETURN_IF_ERROR(authz::Authorize(call.principal, full_method));
   call.method = std::string(full_method);
   call.authorization = std::move(header);

@@ -48,11 +48,10 @@ absl::StatusOr<Resp> CallPeer(const Peer& peer,
                               grpc::Status (Service::Stub::*method)(
                                   grpc::ClientContext*, const Req&, Resp*),
                               const Req& req) {
-  absl::StatusOr<std::unique_ptr<grpc::ClientContext>> ctx = peer.Context();
-  if (!ctx.ok()) return ctx.status();
+  ASSIGN_OR_RETURN(std::unique_ptr<grpc::ClientContext> ctx, peer.Context());
   auto stub = Service::NewStub(peer.channel());
   Resp out;
-  grpc::Status s = ((*stub).*method)(ctx->get(), req, &out);
+  grpc::Status s = ((*stub).*method)(ctx.get(), req, &out);
   if (!s.ok()) return FromGrpcStatus(s);
   return out;
 }

@@ -134,16 +134,15 @@ class Host final : public GrantflowServer {
           grpc::CreateChannel(addr, grpc::InsecureChannelCredentials());
     }
 
-    absl::StatusOr<auth::KeyPairPaths> keys =
-        auth::EnsureDevKeyPair(o.data_dir + "/keys");
-    if (!keys.ok()) return keys.status();
-    RETURN_IF_ERROR(verifier_.AddPublicKeyPem(keys->public_pem));
+    ASSIGN_OR_RETURN(auth::KeyPairPaths keys,
+                     auth::EnsureDevKeyPair(o.data_dir + "/keys"));
+    RETURN_IF_ERROR(verifier_.AddPublicKeyPem(keys.public_pem));
     for (const std::string& k : o.trusted_keys) {
       RETURN_IF_ERROR(verifier_.AddPublicKeyPem(k));
     }
-    auto signer = auth::TokenSigner::FromPemFile(keys->private_pem);
-    if (!signer.ok()) return signer.status();
-    signer_ = *std::move(signer);
+    ASSIGN_OR_RETURN(auto signer,
+                     auth::TokenSigner::FromPemFile(keys.private_pem));
+    signer_ = std::move(signer);
     env_ = CallEnv{&verifier_, o.clock};
 
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -160,9 +159,8 @@ class Host final : public GrantflowServer {
       if (!o.definitions_dir.empty()) {
         RETURN_IF_ERROR(definitions_.AddDirectory(o.definitions_dir));
       }
-      auto store = OpenStore(o.data_dir, kWorkflow);
-      if (!store.ok()) return store.status();
-      workflow_store_ = *std::move(store);
+      ASSIGN_OR_RETURN(auto store, OpenStore(o.data_dir, kWorkflow));
+      workflow_store_ = std::move(store);
       directory_ = workflows::NewPeerDirectory(PeerFor(kProgrammes),
                                                PeerFor(kApplications));
       engine_ = std::make_unique<workflows::Engine>(
@@ -196,9 +194,8 @@ class Host final : public GrantflowServer {
       outboxes_.push_back(&engine_->outbox());
     }
     if (hosted_.contains(kProgrammes)) {
-      auto store = OpenStore(o.data_dir, kProgrammes);
-      if (!store.ok()) return store.status();
-      programmes_store_ = *std::move(store);
+      ASSIGN_OR_RETURN(auto store, OpenStore(o.data_dir, kProgrammes));
+      programmes_store_ = std::move(store);
       ledger_client_ = programmes::NewPeerLedgerClient(PeerFor(kWorkflow));
       programmes_ = std::make_unique<programmes::Programmes>(
           programmes_store_.get(), ledger_client_.get());
@@ -207,9 +204,8 @@ class Host final : public GrantflowServer {
       builder.RegisterService(programme_service_.get());
     }
     if (hosted_.contains(kApplications)) {
-      auto store = OpenStore(o.data_dir, kApplications);
-      if (!store.ok()) return store.status();
-      applications_store_ = *std::move(store);
+      ASSIGN_OR_RETURN(auto store, OpenStore(o.data_dir, kApplications));
+      applications_store_ = std::move(store);
       round_source_ = applications::NewGrpcRoundSource(
           [this] { return ChannelTo(kProgrammes); });
       case_client_ = applications::NewPeerCaseClient(PeerFor(kWorkflow));
@@ -299,9 +295,8 @@ class Host final : public GrantflowServer {
       claims.principal.roles = {"service"};
       claims.issued_at = clock_->Now();
       claims.expires_at = claims.issued_at + absl::Minutes(5);
-      auto token = signer_->Sign(claims);
-      if (!token.ok()) return token.status();
-      ctx->AddMetadata("authorization", "Bearer " + *token);
+      ASSIGN_OR_RETURN(auto token, signer_->Sign(claims));
+      ctx->AddMetadata("authorization", "Bearer " + token);
       return absl::OkStatus();
     };
     return p;

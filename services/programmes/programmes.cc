@@ -178,9 +178,8 @@ Programmes::Programmes(storage::Store* store, LedgerClient* ledger)
       rounds_(store, "rounds", "round") {}
 
 absl::Status Programmes::RequireFund(const std::string& fund_id) const {
-  absl::StatusOr<bool> exists = funds_.Exists(FundKey(fund_id));
-  if (!exists.ok()) return exists.status();
-  if (!*exists) {
+  ASSIGN_OR_RETURN(bool exists, funds_.Exists(FundKey(fund_id)));
+  if (!exists) {
     return absl::NotFoundError(
         absl::StrCat("fund ", FundName(fund_id), " not found"));
   }
@@ -207,9 +206,8 @@ absl::Status Programmes::CheckRoundBudgetLines(const pb::Round& round,
       v->Add(f, "is listed twice");
       continue;
     }
-    absl::StatusOr<bool> exists = lines_.Exists(ChildKey(fund_id, (*ids)[1]));
-    if (!exists.ok()) return exists.status();
-    if (!*exists) v->Add(f, absl::StrCat("budget line ", name, " not found"));
+    ASSIGN_OR_RETURN(bool exists, lines_.Exists(ChildKey(fund_id, (*ids)[1])));
+    if (!exists) v->Add(f, absl::StrCat("budget line ", name, " not found"));
   }
   return absl::OkStatus();
 }
@@ -234,10 +232,9 @@ absl::StatusOr<pb::Fund> Programmes::GetFund(const Call& call,
   errors::Violations v;
   auto fund = ParseFund(req.name(), "name", &v);
   if (!v.empty()) return v.ToStatus();
-  absl::StatusOr<Versioned<pb::Fund>> got =
-      funds_.Get(FundKey(*fund), req.name());
-  if (!got.ok()) return got.status();
-  return got->msg;
+  ASSIGN_OR_RETURN(Versioned<pb::Fund> got,
+                   funds_.Get(FundKey(*fund), req.name()));
+  return got.msg;
 }
 
 absl::StatusOr<pb::ListFundsResponse> Programmes::ListFunds(
@@ -245,11 +242,10 @@ absl::StatusOr<pb::ListFundsResponse> Programmes::ListFunds(
   errors::Violations v;
   Page page = ParsePage(req.page_size(), req.page_token(), "funds", &v);
   if (!v.empty()) return v.ToStatus();
-  absl::StatusOr<Listed<pb::Fund>> listed = funds_.List("", page, "funds");
-  if (!listed.ok()) return listed.status();
+  ASSIGN_OR_RETURN(Listed<pb::Fund> listed, funds_.List("", page, "funds"));
   pb::ListFundsResponse resp;
-  for (auto& f : listed->items) *resp.add_funds() = std::move(f);
-  resp.set_next_page_token(listed->next_page_token);
+  for (auto& f : listed.items) *resp.add_funds() = std::move(f);
+  resp.set_next_page_token(listed.next_page_token);
   return resp;
 }
 
@@ -290,10 +286,10 @@ absl::StatusOr<pb::BudgetLine> Programmes::CreateBudgetLine(
       *store_, lines_, call, req, req.request_id(), t, req.budget_line(),
       [&](pb::BudgetLine& line, storage::WriteSet&) -> absl::Status {
         RETURN_IF_ERROR(RequireFund(fund_id));
-        absl::StatusOr<int64_t> gen =
-            RegisterCeiling(t.name, line.ceiling_pence(), 0, call.now);
-        if (!gen.ok()) return gen.status();
-        line.set_ledger_generation(*gen);
+        ASSIGN_OR_RETURN(
+            int64_t gen,
+            RegisterCeiling(t.name, line.ceiling_pence(), 0, call.now));
+        line.set_ledger_generation(gen);
         return absl::OkStatus();
       });
 }
@@ -303,9 +299,9 @@ absl::StatusOr<pb::BudgetLine> Programmes::GetBudgetLine(
   errors::Violations v;
   auto ids = ParseChild(req.name(), "budgetLines", "name", &v);
   if (!v.empty()) return v.ToStatus();
-  auto got = lines_.Get(ChildKey(ids->first, ids->second), req.name());
-  if (!got.ok()) return got.status();
-  return got->msg;
+  ASSIGN_OR_RETURN(auto got,
+                   lines_.Get(ChildKey(ids->first, ids->second), req.name()));
+  return got.msg;
 }
 
 absl::StatusOr<pb::ListBudgetLinesResponse> Programmes::ListBudgetLines(
@@ -316,11 +312,10 @@ absl::StatusOr<pb::ListBudgetLinesResponse> Programmes::ListBudgetLines(
   Page page = ParsePage(req.page_size(), req.page_token(), query, &v);
   if (!v.empty()) return v.ToStatus();
   RETURN_IF_ERROR(RequireFund(*fund));
-  auto listed = lines_.List(FundKey(*fund), page, query);
-  if (!listed.ok()) return listed.status();
+  ASSIGN_OR_RETURN(auto listed, lines_.List(FundKey(*fund), page, query));
   pb::ListBudgetLinesResponse resp;
-  for (auto& l : listed->items) *resp.add_budget_lines() = std::move(l);
-  resp.set_next_page_token(listed->next_page_token);
+  for (auto& l : listed.items) *resp.add_budget_lines() = std::move(l);
+  resp.set_next_page_token(listed.next_page_token);
   return resp;
 }
 
@@ -339,8 +334,7 @@ absl::StatusOr<pb::BudgetLine> Programmes::UpdateBudgetLine(
   // Held until the change is recorded, so the ledger sees one change of
   // this line at a time, in order.
   ScopedLocks lock(line_locks_, {name});
-  auto current = lines_.Get(t.key, name);
-  if (!current.ok()) return current.status();
+  ASSIGN_OR_RETURN(auto current, lines_.Get(t.key, name));
   return UpdateResource<pb::BudgetLine>(
       *store_, lines_, call, req, req.request_id(), t, req.budget_line(),
       req.update_mask(),
@@ -348,16 +342,16 @@ absl::StatusOr<pb::BudgetLine> Programmes::UpdateBudgetLine(
         errors::Violations mv;
         ValidateBudgetLine(merged, "budget_line", &mv);
         if (!mv.empty()) return mv.ToStatus();
-        if (merged.ceiling_pence() == current->msg.ceiling_pence() &&
+        if (merged.ceiling_pence() == current.msg.ceiling_pence() &&
             merged.ledger_generation() > 0) {
           return absl::OkStatus();
         }
         // The ledger decides first: it refuses a ceiling below what it has
         // in use (CEILING_BELOW_USE), and then nothing is written here.
-        absl::StatusOr<int64_t> gen = RegisterCeiling(
-            name, merged.ceiling_pence(), merged.ledger_generation(), call.now);
-        if (!gen.ok()) return gen.status();
-        merged.set_ledger_generation(*gen);
+        ASSIGN_OR_RETURN(int64_t gen,
+                         RegisterCeiling(name, merged.ceiling_pence(),
+                                         merged.ledger_generation(), call.now));
+        merged.set_ledger_generation(gen);
         return absl::OkStatus();
       });
 }
@@ -400,15 +394,14 @@ absl::StatusOr<ReconcileReport> Programmes::ReconcileLedger(absl::Time now) {
   ReconcileReport report;
   std::string after;
   for (;;) {
-    auto scan = store_->Scan(lines_.table(), "", after, 200);
-    if (!scan.ok()) return scan.status();
-    for (const storage::ScanRow& row : scan->rows) {
+    ASSIGN_OR_RETURN(auto scan, store_->Scan(lines_.table(), "", after, 200));
+    for (const storage::ScanRow& row : scan.rows) {
       absl::Status s = ReconcileLine(row.key, now, &report);
       if (absl::IsInternal(s) || absl::IsDataLoss(s)) return s;
       if (!s.ok()) report.problems.push_back(std::string(s.message()));
     }
-    if (!scan->more || scan->rows.empty()) break;
-    after = scan->rows.back().key;
+    if (!scan.more || scan.rows.empty()) break;
+    after = scan.rows.back().key;
   }
   if (!report.problems.empty()) unsettled_ = true;
   return report;
@@ -416,14 +409,12 @@ absl::StatusOr<ReconcileReport> Programmes::ReconcileLedger(absl::Time now) {
 
 absl::Status Programmes::ReconcileLine(const std::string& key, absl::Time now,
                                        ReconcileReport* report) {
-  auto peek = lines_.Get(key, "budget line");
-  if (!peek.ok()) return peek.status();
-  const std::string name = peek->msg.name();
+  ASSIGN_OR_RETURN(auto peek, lines_.Get(key, "budget line"));
+  const std::string name = peek.msg.name();
   ScopedLocks lock(line_locks_, {name});
-  auto local = lines_.Get(key, name);
-  if (!local.ok()) return local.status();
+  ASSIGN_OR_RETURN(auto local, lines_.Get(key, name));
   ++report->checked;
-  pb::BudgetLine line = local->msg;
+  pb::BudgetLine line = local.msg;
   absl::StatusOr<workflow::v1::LedgerLine> held = ledger_->Get(name);
   if (!held.ok() && !absl::IsNotFound(held.status())) {
     return absl::UnavailableError(absl::StrCat(
@@ -446,31 +437,29 @@ absl::Status Programmes::ReconcileLine(const std::string& key, absl::Time now,
     line.set_ledger_generation(ledger_gen);
     *line.mutable_update_time() = ToProto(now);
     storage::WriteSet w;
-    lines_.Replace(w, key, line, local->version);
+    lines_.Replace(w, key, line, local.version);
     AuditChange(
         w, call, name, "",
         absl::StrCat("ceiling settled from the ledger: ", FormatPounds(was),
                      " -> ", FormatPounds(line.ceiling_pence()),
                      " (generation ", ledger_gen, ")"));
-    auto c = store_->Commit(w);
-    if (!c.ok()) return c.status();
+    ASSIGN_OR_RETURN(auto c, store_->Commit(w));
     ++report->adopted;
     return absl::OkStatus();
   }
   // The ledger holds an older ceiling, or none: send it this one. A line
   // recorded before generations existed gets a fresh one.
   if (line.ledger_generation() <= ledger_gen) {
-    absl::StatusOr<int64_t> gen = RegisterCeiling(
-        name, line.ceiling_pence(), line.ledger_generation(), now);
-    if (!gen.ok()) return gen.status();
-    line.set_ledger_generation(*gen);
+    ASSIGN_OR_RETURN(int64_t gen,
+                     RegisterCeiling(name, line.ceiling_pence(),
+                                     line.ledger_generation(), now));
+    line.set_ledger_generation(gen);
     storage::WriteSet w;
-    lines_.Replace(w, key, line, local->version);
+    lines_.Replace(w, key, line, local.version);
     AuditChange(w, call, name, "",
                 absl::StrCat("ceiling registered with the ledger (generation ",
-                             *gen, ")"));
-    auto c = store_->Commit(w);
-    if (!c.ok()) return c.status();
+                             gen, ")"));
+    ASSIGN_OR_RETURN(auto c, store_->Commit(w));
   } else {
     workflow::v1::RegisterBudgetLineRequest reg;
     reg.set_budget_line(name);
@@ -516,9 +505,9 @@ absl::StatusOr<pb::Round> Programmes::GetRound(const Call& call,
   errors::Violations v;
   auto ids = ParseChild(req.name(), "rounds", "name", &v);
   if (!v.empty()) return v.ToStatus();
-  auto got = rounds_.Get(ChildKey(ids->first, ids->second), req.name());
-  if (!got.ok()) return got.status();
-  return got->msg;
+  ASSIGN_OR_RETURN(auto got,
+                   rounds_.Get(ChildKey(ids->first, ids->second), req.name()));
+  return got.msg;
 }
 
 absl::StatusOr<pb::ListRoundsResponse> Programmes::ListRounds(
@@ -529,11 +518,10 @@ absl::StatusOr<pb::ListRoundsResponse> Programmes::ListRounds(
   Page page = ParsePage(req.page_size(), req.page_token(), query, &v);
   if (!v.empty()) return v.ToStatus();
   RETURN_IF_ERROR(RequireFund(*fund));
-  auto listed = rounds_.List(FundKey(*fund), page, query);
-  if (!listed.ok()) return listed.status();
+  ASSIGN_OR_RETURN(auto listed, rounds_.List(FundKey(*fund), page, query));
   pb::ListRoundsResponse resp;
-  for (auto& r : listed->items) *resp.add_rounds() = std::move(r);
-  resp.set_next_page_token(listed->next_page_token);
+  for (auto& r : listed.items) *resp.add_rounds() = std::move(r);
+  resp.set_next_page_token(listed.next_page_token);
   return resp;
 }
 

@@ -4,6 +4,7 @@
 #include "grantflow/programmes/v1/programmes.grpc.pb.h"
 #include "platform/auth.h"
 #include "platform/resources.h"
+#include "platform/status_macros.h"
 
 namespace grantflow::workflows {
 namespace {
@@ -17,15 +18,17 @@ class PeerDirectory final : public Directory {
   absl::StatusOr<RoundTerms> GetRound(const std::string& name) override {
     programmes::v1::GetRoundRequest req;
     req.set_name(name);
-    auto round = CallPeer<programmes::v1::ProgrammeService>(
-        programmes_, &programmes::v1::ProgrammeService::Stub::GetRound, req);
-    if (!round.ok()) return round.status();
+    ASSIGN_OR_RETURN(
+        auto round,
+        CallPeer<programmes::v1::ProgrammeService>(
+            programmes_, &programmes::v1::ProgrammeService::Stub::GetRound,
+            req));
     RoundTerms t;
-    t.min_award_pence = round->min_award_pence();
-    t.max_award_pence = round->max_award_pence();
-    t.budget_lines.assign(round->budget_lines().begin(),
-                          round->budget_lines().end());
-    t.close_time = FromProto(round->close_time());
+    t.min_award_pence = round.min_award_pence();
+    t.max_award_pence = round.max_award_pence();
+    t.budget_lines.assign(round.budget_lines().begin(),
+                          round.budget_lines().end());
+    t.close_time = FromProto(round.close_time());
     return t;
   }
 
@@ -33,12 +36,13 @@ class PeerDirectory final : public Directory {
       const std::string& organisation) override {
     applications::v1::GetOrganisationRequest req;
     req.set_name(organisation);
-    auto org = CallPeer<applications::v1::ApplicationService>(
-        applications_,
-        &applications::v1::ApplicationService::Stub::GetOrganisation, req);
-    if (!org.ok()) return org.status();
+    ASSIGN_OR_RETURN(
+        auto org,
+        CallPeer<applications::v1::ApplicationService>(
+            applications_,
+            &applications::v1::ApplicationService::Stub::GetOrganisation, req));
     std::set<std::string> out;
-    for (const std::string& u : org->signatory_users()) {
+    for (const std::string& u : org.signatory_users()) {
       if (auto c = auth::CanonicalUser(u)) out.insert(*c);
     }
     return out;
