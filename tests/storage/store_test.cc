@@ -11,10 +11,15 @@
 #include "storage/audit_chain.h"
 #include "storage/key_coding.h"
 #include "tests/testing/fixtures.h"
+#include "tests/testing/matchers.h"
 #include "tests/testing/temp_dir.h"
 
 namespace grantflow::storage {
 namespace {
+
+using ::grantflow::testing::HasReason;
+using ::grantflow::testing::IsOk;
+using ::grantflow::testing::StatusIs;
 
 using ::grantflow::testing::OpenStore;
 using ::grantflow::testing::TempDir;
@@ -47,8 +52,10 @@ TEST(StoreTest, PutGetAndVersions) {
   EXPECT_EQ(r->value, "v2");
   EXPECT_EQ(r->version, 2u);
 
-  EXPECT_TRUE(absl::IsNotFound(store->Get("things", "other").status()));
-  EXPECT_TRUE(absl::IsNotFound(store->Get("others", "k").status()))
+  EXPECT_THAT(store->Get("things", "other").status(),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(store->Get("others", "k").status(),
+              StatusIs(absl::StatusCode::kNotFound))
       << "tables must not see each other's rows";
 }
 
@@ -65,15 +72,18 @@ TEST(StoreTest, FailedPreconditionWritesNothing) {
   stale.Put("things", "k", "v2");
   stale.Put("things", "side-effect", "x");
   stale.Audit(Audit("stale"));
-  EXPECT_TRUE(absl::IsAborted(store->Commit(stale).status()));
+  EXPECT_THAT(store->Commit(stale).status(),
+              StatusIs(absl::StatusCode::kAborted));
 
   WriteSet dup;
   dup.ExpectAbsent("things", "k");
   dup.Put("things", "k", "v3");
-  EXPECT_TRUE(absl::IsAborted(store->Commit(dup).status()));
+  EXPECT_THAT(store->Commit(dup).status(),
+              StatusIs(absl::StatusCode::kAborted));
 
   EXPECT_EQ(store->Get("things", "k")->value, "v1");
-  EXPECT_TRUE(absl::IsNotFound(store->Get("things", "side-effect").status()));
+  EXPECT_THAT(store->Get("things", "side-effect").status(),
+              StatusIs(absl::StatusCode::kNotFound));
   auto audit = store->ReadAudit(1, 100);
   ASSERT_TRUE(audit.ok());
   ASSERT_EQ(audit->size(), 1u) << "a refused write must not reach the log";
@@ -85,7 +95,8 @@ TEST(StoreTest, ReservedTablesAreRefused) {
   auto store = OpenStore(dir.path());
   WriteSet w;
   w.Put("_audit", "x", "forged");
-  EXPECT_TRUE(absl::IsInvalidArgument(store->Commit(w).status()));
+  EXPECT_THAT(store->Commit(w).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(StoreTest, ScanPrefixStartAfterAndLimit) {
@@ -145,7 +156,8 @@ TEST(StoreTest, ConcurrentCommitsAreAtomicAndNeverLoseAnUpdate) {
           w.Audit(Audit("increment"));
           auto r = store->Commit(w);
           if (r.ok()) break;
-          ASSERT_TRUE(absl::IsAborted(r.status())) << r.status();
+          ASSERT_THAT(r.status(), StatusIs(absl::StatusCode::kAborted))
+              << r.status();
           ++aborted;
         }
       }
@@ -279,7 +291,7 @@ TEST(StoreMultiGetTest, ReturnsEachRowOrNotFoundInOrder) {
   ASSERT_TRUE(rows.ok());
   ASSERT_EQ(rows->size(), 3u);
   EXPECT_EQ((*rows)[0]->value, "3");
-  EXPECT_TRUE(absl::IsNotFound((*rows)[1].status()))
+  EXPECT_THAT((*rows)[1].status(), StatusIs(absl::StatusCode::kNotFound))
       << "a row of another table is not visible";
   EXPECT_EQ((*rows)[2]->value, "1");
   EXPECT_EQ((*rows)[2]->version, 1u);

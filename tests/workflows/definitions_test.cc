@@ -2,9 +2,14 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/matchers.h"
 
 namespace grantflow::workflows {
 namespace {
+
+using ::grantflow::testing::HasReason;
+using ::grantflow::testing::IsOk;
+using ::grantflow::testing::StatusIs;
 
 using ::testing::HasSubstr;
 
@@ -20,8 +25,9 @@ TEST(DefinitionsTest, ShippedDefinitionsLoadAndValidate) {
   EXPECT_EQ((*micro)->State("INTERVIEW"), nullptr)
       << "micro-grants have no interview stage";
   EXPECT_EQ(*(*micro)->Next("IN_ASSESSMENT", "RECOMMENDED"), "RECOMMENDED");
-  EXPECT_TRUE(absl::IsNotFound(r.Latest("nonexistent").status()));
-  EXPECT_TRUE(absl::IsAlreadyExists(r.AddBuiltIn()));
+  EXPECT_THAT(r.Latest("nonexistent").status(),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(r.AddBuiltIn(), StatusIs(absl::StatusCode::kAlreadyExists));
 }
 
 absl::Status Load(const std::string& text) {
@@ -72,7 +78,7 @@ TEST(DefinitionsTest, RefusesBrokenDefinitionsWithAClearMessage) {
   };
   for (const Case& c : cases) {
     absl::Status s = Load(std::string(kHeader) + c.body);
-    EXPECT_TRUE(absl::IsInvalidArgument(s)) << c.expect;
+    EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument)) << c.expect;
     EXPECT_THAT(std::string(s.message()), HasSubstr(c.expect));
   }
   EXPECT_TRUE(Load(std::string(kHeader) +
@@ -90,7 +96,7 @@ TEST(DefinitionsTest, VersionsAreKeptApart) {
   ASSERT_TRUE(r.AddText("v2", R"(name: "x" version: 2 )" + body).ok());
   EXPECT_EQ((*r.Latest("x"))->version(), 2);
   EXPECT_EQ((*r.Get("x", 1))->version(), 1);
-  EXPECT_TRUE(absl::IsNotFound(r.Get("x", 3).status()));
+  EXPECT_THAT(r.Get("x", 3).status(), StatusIs(absl::StatusCode::kNotFound));
 }
 
 }  // namespace

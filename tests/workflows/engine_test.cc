@@ -11,11 +11,16 @@
 #include "platform/resources.h"
 #include "tests/testing/engine_harness.h"
 #include "tests/testing/fixtures.h"
+#include "tests/testing/matchers.h"
 #include "tests/testing/temp_dir.h"
 #include "workflows/facts.h"
 
 namespace grantflow::workflows {
 namespace {
+
+using ::grantflow::testing::HasReason;
+using ::grantflow::testing::IsOk;
+using ::grantflow::testing::StatusIs;
 
 using ::grantflow::testing::EngineHarness;
 using ::grantflow::testing::kDocV1;
@@ -86,8 +91,8 @@ TEST_F(EngineTest, FullLifecycleMovesTheMoneyThroughTheLedger) {
   EXPECT_EQ(Ledger(kLineA).paid_pence(), 3'000'000);
 
   ASSERT_TRUE(h_->Fact(h_->Officer(), "a1", "PROJECT_STARTED").ok());
-  EXPECT_EQ(Reason(h_->Authorize("a1", "second", 2'000'000).status()),
-            "REPORT_OUTSTANDING");
+  EXPECT_THAT(h_->Authorize("a1", "second", 2'000'000).status(),
+              HasReason("REPORT_OUTSTANDING"));
   wpb::FactPayload report;
   report.set_report_id("interim");
   ASSERT_TRUE(
@@ -123,26 +128,28 @@ TEST_F(EngineTest, RefusedFactsNameTheAcceptedOnesAndWriteNothing) {
   ASSERT_TRUE(h_->Start("a1").ok());
   const uint64_t before = Audits();
   auto r = h_->Fact(h_->Approver(), "a1", "AWARD_APPROVED");
-  EXPECT_EQ(Reason(r.status()), "INVALID_TRANSITION");
+  EXPECT_THAT(r.status(), HasReason("INVALID_TRANSITION"));
   EXPECT_THAT(std::string(r.status().message()),
               HasSubstr("accepts: ELIGIBILITY_CHECK_STARTED, ROUND_CLOSED, "
                         "WITHDRAWN"));
-  EXPECT_TRUE(absl::IsInvalidArgument(
-      h_->Fact(h_->Officer(), "a1", "BRIBED").status()));
-  EXPECT_TRUE(
-      absl::IsNotFound(h_->Fact(h_->Officer(), "nope", "ELIGIBLE").status()));
-  EXPECT_TRUE(absl::IsPermissionDenied(
-      h_->Fact(h_->Signatory(), "a1", "ELIGIBILITY_CHECK_STARTED").status()));
-  EXPECT_TRUE(absl::IsPermissionDenied(
-      h_->Fact(h_->Officer(), "a1", "SIGNATURE_DEADLINE_PASSED").status()))
+  EXPECT_THAT(h_->Fact(h_->Officer(), "a1", "BRIBED").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(h_->Fact(h_->Officer(), "nope", "ELIGIBLE").status(),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(
+      h_->Fact(h_->Signatory(), "a1", "ELIGIBILITY_CHECK_STARTED").status(),
+      StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(
+      h_->Fact(h_->Officer(), "a1", "SIGNATURE_DEADLINE_PASSED").status(),
+      StatusIs(absl::StatusCode::kPermissionDenied))
       << "timer facts come only from the engine's timers";
   wpb::RecordFactRequest stale;
   stale.set_name("cases/a1");
   stale.set_fact("ELIGIBILITY_CHECK_STARTED");
   stale.set_etag("7");
   stale.set_request_id("stale");
-  EXPECT_TRUE(
-      absl::IsAborted(h_->engine().RecordFact(h_->Officer(), stale).status()));
+  EXPECT_THAT(h_->engine().RecordFact(h_->Officer(), stale).status(),
+              StatusIs(absl::StatusCode::kAborted));
   EXPECT_EQ(Audits(), before);
   EXPECT_EQ(Get("a1").state(), "SUBMITTED");
   EXPECT_EQ(Get("a1").event_count(), 1);
@@ -166,21 +173,21 @@ TEST_F(EngineTest, DuplicateRequestIdReturnsTheFirstResultOnce) {
 
 TEST_F(EngineTest, NoPaymentBeforeAnExecutedAgreement) {
   ASSERT_TRUE(h_->Start("a1").ok());
-  EXPECT_EQ(Reason(h_->Authorize("a1", "p1", 100).status()),
-            "AGREEMENT_NOT_EXECUTED");
+  EXPECT_THAT(h_->Authorize("a1", "p1", 100).status(),
+              HasReason("AGREEMENT_NOT_EXECUTED"));
   ASSERT_TRUE(h_->ToChecksPassed("a1", 1'000'000, kLineA).ok());
-  EXPECT_EQ(Reason(h_->Authorize("a1", "p1", 100).status()),
-            "AGREEMENT_NOT_EXECUTED");
+  EXPECT_THAT(h_->Authorize("a1", "p1", 100).status(),
+              HasReason("AGREEMENT_NOT_EXECUTED"));
   wpb::FactPayload v1;
   v1.set_document_sha256(kDocV1);
   ASSERT_TRUE(h_->Fact(h_->Officer(), "a1", "AGREEMENT_ISSUED", v1).ok());
-  EXPECT_EQ(Reason(h_->Authorize("a1", "p1", 100).status()),
-            "AGREEMENT_NOT_EXECUTED");
+  EXPECT_THAT(h_->Authorize("a1", "p1", 100).status(),
+              HasReason("AGREEMENT_NOT_EXECUTED"));
   ASSERT_TRUE(
       h_->Fact(h_->Signatory(), "a1", "AGREEMENT_SIGNED_BY_RECIPIENT", v1)
           .ok());
-  EXPECT_EQ(Reason(h_->Authorize("a1", "p1", 100).status()),
-            "AGREEMENT_NOT_EXECUTED")
+  EXPECT_THAT(h_->Authorize("a1", "p1", 100).status(),
+              HasReason("AGREEMENT_NOT_EXECUTED"))
       << "one signature is not execution";
 
   // Re-issuing a new version discards the recipient's signature on v1.
@@ -191,21 +198,20 @@ TEST_F(EngineTest, NoPaymentBeforeAnExecutedAgreement) {
       h_->Fact(h_->Signatory(), "a1", "AGREEMENT_SIGNED_BY_RECIPIENT", v1)
           .status()
           .ok() == false);
-  EXPECT_EQ(Reason(h_->Fact(h_->Signatory(), "a1",
-                            "AGREEMENT_SIGNED_BY_RECIPIENT", v1)
-                       .status()),
-            "DOCUMENT_MISMATCH");
+  EXPECT_THAT(
+      h_->Fact(h_->Signatory(), "a1", "AGREEMENT_SIGNED_BY_RECIPIENT", v1)
+          .status(),
+      HasReason("DOCUMENT_MISMATCH"));
   ASSERT_TRUE(
       h_->Fact(h_->Signatory(), "a1", "AGREEMENT_SIGNED_BY_RECIPIENT", v2)
           .ok());
-  EXPECT_EQ(
-      Reason(h_->Fact(h_->Approver(), "a1", "AGREEMENT_EXECUTED", v1).status()),
-      "DOCUMENT_MISMATCH")
+  EXPECT_THAT(h_->Fact(h_->Approver(), "a1", "AGREEMENT_EXECUTED", v1).status(),
+              HasReason("DOCUMENT_MISMATCH"))
       << "the countersignature must be on the same hash";
   // The same person cannot sign for both sides.
   Call both = h_->As("amira", {"approver"}, 100'000'000);
-  EXPECT_EQ(Reason(h_->Fact(both, "a1", "AGREEMENT_EXECUTED", v2).status()),
-            "SEPARATION_OF_DUTIES");
+  EXPECT_THAT(h_->Fact(both, "a1", "AGREEMENT_EXECUTED", v2).status(),
+              HasReason("SEPARATION_OF_DUTIES"));
   ASSERT_TRUE(h_->Fact(h_->Approver(), "a1", "AGREEMENT_EXECUTED", v2).ok());
   auto p = h_->Authorize("a1", "p1", 100);
   ASSERT_TRUE(p.ok()) << p.status();
@@ -218,8 +224,8 @@ TEST_F(EngineTest, PaymentsNeverExceedTheAward) {
   ASSERT_TRUE(h_->ToChecksPassed("a1", 1'000'000, kLineA).ok());
   ASSERT_TRUE(h_->ToExecuted("a1").ok());
   ASSERT_TRUE(h_->Authorize("a1", "p1", 600'000).ok());
-  EXPECT_EQ(Reason(h_->Authorize("a1", "p2", 400'001).status()),
-            "EXCEEDS_AWARD")
+  EXPECT_THAT(h_->Authorize("a1", "p2", 400'001).status(),
+              HasReason("EXCEEDS_AWARD"))
       << "pending payments count against the award";
   wpb::VoidPaymentRequest v;
   v.set_name("cases/a1");
@@ -229,9 +235,12 @@ TEST_F(EngineTest, PaymentsNeverExceedTheAward) {
   ASSERT_TRUE(h_->engine().VoidPayment(h_->Finance(), v).ok());
   ASSERT_TRUE(h_->Authorize("a1", "p2", 1'000'000).ok());
   ASSERT_TRUE(h_->Confirm("a1", "p2").ok());
-  EXPECT_EQ(Reason(h_->Authorize("a1", "p3", 1).status()), "EXCEEDS_AWARD");
-  EXPECT_EQ(Reason(h_->Confirm("a1", "p2").status()), "PAYMENT_NOT_PENDING");
-  EXPECT_TRUE(absl::IsAlreadyExists(h_->Authorize("a1", "p2", 1).status()));
+  EXPECT_THAT(h_->Authorize("a1", "p3", 1).status(),
+              HasReason("EXCEEDS_AWARD"));
+  EXPECT_THAT(h_->Confirm("a1", "p2").status(),
+              HasReason("PAYMENT_NOT_PENDING"));
+  EXPECT_THAT(h_->Authorize("a1", "p2", 1).status(),
+              StatusIs(absl::StatusCode::kAlreadyExists));
 }
 
 TEST_F(EngineTest, BudgetCeilingHoldsAcrossAwardsAndLines) {
@@ -246,7 +255,7 @@ TEST_F(EngineTest, BudgetCeilingHoldsAcrossAwardsAndLines) {
   a->set_amount_pence(3'000'000);
   const uint64_t before = Audits();
   auto r = h_->Fact(h_->Approver(), "a2", "AWARD_APPROVED", award);
-  EXPECT_EQ(Reason(r.status()), "BUDGET_EXCEEDED");
+  EXPECT_THAT(r.status(), HasReason("BUDGET_EXCEEDED"));
   EXPECT_EQ(Audits(), before);
   EXPECT_EQ(Ledger(kLineA).reserved_pence(), 20'000'000);
   // The same award split across two lines fits (R3 per line).
@@ -262,7 +271,8 @@ TEST_F(EngineTest, BudgetCeilingHoldsAcrossAwardsAndLines) {
   EXPECT_EQ(Ledger(kLineA).reserved_pence(), 20'000'000);
   EXPECT_EQ(Ledger(kLineB).reserved_pence(), 0);
   // A ceiling cannot drop below what is in use.
-  EXPECT_EQ(Reason(h_->Line(kLineA, 10'000'000).status()), "CEILING_BELOW_USE");
+  EXPECT_THAT(h_->Line(kLineA, 10'000'000).status(),
+              HasReason("CEILING_BELOW_USE"));
 }
 
 TEST_F(EngineTest, ConcurrentAwardsOnOneLineNeverOvershootTheCeiling) {
@@ -311,12 +321,11 @@ TEST_F(EngineTest, ChecksAndConditionsGateTheAgreementAndPayments) {
   ASSERT_TRUE(h_->Fact(h_->Officer(), "kids", "CHECKS_STARTED").ok());
   wpb::FactPayload doc;
   doc.set_document_sha256(kDocV1);
-  EXPECT_EQ(
-      Reason(h_->Fact(h_->Officer(), "kids", "AGREEMENT_ISSUED", doc).status()),
-      "CHECKS_INCOMPLETE");
+  EXPECT_THAT(h_->Fact(h_->Officer(), "kids", "AGREEMENT_ISSUED", doc).status(),
+              HasReason("CHECKS_INCOMPLETE"));
   ASSERT_TRUE(h_->Fact(h_->Officer(), "kids", "DUE_DILIGENCE_PASSED").ok());
   auto r = h_->Fact(h_->Officer(), "kids", "AGREEMENT_ISSUED", doc);
-  EXPECT_EQ(Reason(r.status()), "CHECKS_INCOMPLETE");
+  EXPECT_THAT(r.status(), HasReason("CHECKS_INCOMPLETE"));
   EXPECT_THAT(std::string(r.status().message()), HasSubstr("safeguarding"));
   wpb::FactPayload cond;
   cond.set_condition_id("dbs-lead");
@@ -324,9 +333,8 @@ TEST_F(EngineTest, ChecksAndConditionsGateTheAgreementAndPayments) {
   ASSERT_TRUE(
       h_->Fact(h_->Safeguarding(), "kids", "CONDITION_RAISED", cond).ok());
   ASSERT_TRUE(h_->Fact(h_->Safeguarding(), "kids", "SAFEGUARDING_PASSED").ok());
-  EXPECT_EQ(
-      Reason(h_->Fact(h_->Officer(), "kids", "AGREEMENT_ISSUED", doc).status()),
-      "CONDITIONS_OPEN");
+  EXPECT_THAT(h_->Fact(h_->Officer(), "kids", "AGREEMENT_ISSUED", doc).status(),
+              HasReason("CONDITIONS_OPEN"));
   ASSERT_TRUE(
       h_->Fact(h_->Safeguarding(), "kids", "CONDITION_CLEARED", cond).ok());
   ASSERT_TRUE(h_->ToExecuted("kids").ok());
@@ -334,8 +342,8 @@ TEST_F(EngineTest, ChecksAndConditionsGateTheAgreementAndPayments) {
   cond.set_condition_id("insurance");
   cond.set_description("Public liability insurance certificate");
   ASSERT_TRUE(h_->Fact(h_->Officer(), "kids", "CONDITION_RAISED", cond).ok());
-  EXPECT_EQ(Reason(h_->Authorize("kids", "p1", 100).status()),
-            "CONDITIONS_OPEN");
+  EXPECT_THAT(h_->Authorize("kids", "p1", 100).status(),
+              HasReason("CONDITIONS_OPEN"));
   ASSERT_TRUE(h_->Fact(h_->Officer(), "kids", "CONDITION_CLEARED", cond).ok());
   EXPECT_TRUE(h_->Authorize("kids", "p1", 100).ok());
 }
@@ -353,14 +361,14 @@ TEST_F(EngineTest, SeparationOfDutiesAndDelegatedLimits) {
   auto* a = award.add_allocations();
   a->set_budget_line(kLineA);
   a->set_amount_pence(5'000'000);
-  EXPECT_EQ(Reason(h_->Fact(dual, "a1", "AWARD_APPROVED", award).status()),
-            "SEPARATION_OF_DUTIES");
+  EXPECT_THAT(h_->Fact(dual, "a1", "AWARD_APPROVED", award).status(),
+              HasReason("SEPARATION_OF_DUTIES"));
   Call junior = h_->As("jo", {"approver"}, 1'000'000);
-  EXPECT_EQ(Reason(h_->Fact(junior, "a1", "AWARD_APPROVED", award).status()),
-            "DELEGATED_LIMIT_EXCEEDED");
+  EXPECT_THAT(h_->Fact(junior, "a1", "AWARD_APPROVED", award).status(),
+              HasReason("DELEGATED_LIMIT_EXCEEDED"));
   Call no_limit = h_->As("kim", {"approver"});
-  EXPECT_EQ(Reason(h_->Fact(no_limit, "a1", "AWARD_APPROVED", award).status()),
-            "DELEGATED_LIMIT_EXCEEDED");
+  EXPECT_THAT(h_->Fact(no_limit, "a1", "AWARD_APPROVED", award).status(),
+              HasReason("DELEGATED_LIMIT_EXCEEDED"));
   EXPECT_TRUE(h_->Fact(h_->Approver(), "a1", "AWARD_APPROVED", award).ok());
   auto c = Get("a1");
   EXPECT_EQ(c.recommended_by(), "pat");
@@ -565,13 +573,13 @@ TEST_F(EngineTest, TerminationRecoversUnspentFunds) {
   ASSERT_TRUE(h_->ToChecksPassed("a1", 2'000'000, kLineA).ok());
   ASSERT_TRUE(h_->ToExecuted("a1").ok());
   ASSERT_TRUE(h_->Authorize("a1", "p1", 500'000).ok());
-  EXPECT_EQ(Reason(h_->Fact(h_->Approver(), "a1", "TERMINATED").status()),
-            "PAYMENTS_PENDING");
+  EXPECT_THAT(h_->Fact(h_->Approver(), "a1", "TERMINATED").status(),
+              HasReason("PAYMENTS_PENDING"));
   ASSERT_TRUE(h_->Confirm("a1", "p1").ok());
   ASSERT_TRUE(h_->Fact(h_->Approver(), "a1", "TERMINATED").ok());
   EXPECT_EQ(Ledger(kLineA).committed_pence(), 500'000);
   EXPECT_EQ(Ledger(kLineA).available_pence(), 21'000'000);
-  EXPECT_EQ(Reason(h_->Authorize("a1", "p2", 1).status()), "CASE_CLOSED");
+  EXPECT_THAT(h_->Authorize("a1", "p2", 1).status(), HasReason("CASE_CLOSED"));
 }
 
 }  // namespace
@@ -664,24 +672,26 @@ TEST(LedgerGenerationTest, OnlyANewerGenerationChangesTheCeiling) {
   // The same generation again is harmless; with another ceiling it is a
   // conflict.
   EXPECT_TRUE(Register(h, 5, 10'000'000, "g5-again").ok());
-  EXPECT_EQ(errors::ReasonOf(Register(h, 5, 12'000'000, "g5-other").status()),
-            "GENERATION_CONFLICT");
+  EXPECT_THAT(Register(h, 5, 12'000'000, "g5-other").status(),
+              HasReason("GENERATION_CONFLICT"));
   EXPECT_EQ(testing::AuditCount(h.store()), audits);
   // Newer ones apply; below what is in use, never.
   h.AddToRound("funds/lff/budgetLines/gen");
   ASSERT_TRUE(h.Start("a1").ok());
   ASSERT_TRUE(
       h.ToChecksPassed("a1", 4'000'000, "funds/lff/budgetLines/gen").ok());
-  EXPECT_EQ(errors::ReasonOf(Register(h, 6, 3'999'999, "g6").status()),
-            "CEILING_BELOW_USE");
+  EXPECT_THAT(Register(h, 6, 3'999'999, "g6").status(),
+              HasReason("CEILING_BELOW_USE"));
   auto g7 = Register(h, 7, 4'000'000, "g7");
   ASSERT_TRUE(g7.ok());
   EXPECT_EQ(g7->available_pence(), 0);
   EXPECT_EQ(g7->source_generation(), 7);
   for (int64_t bad : {int64_t{0}, int64_t{-1}, kMaxAmountPence + 1}) {
-    EXPECT_TRUE(absl::IsInvalidArgument(Register(h, 8, bad, "bad").status()));
+    EXPECT_THAT(Register(h, 8, bad, "bad").status(),
+                StatusIs(absl::StatusCode::kInvalidArgument));
   }
-  EXPECT_TRUE(absl::IsInvalidArgument(Register(h, 0, 5, "g0").status()));
+  EXPECT_THAT(Register(h, 0, 5, "g0").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace

@@ -10,10 +10,15 @@
 #include "tests/testing/engine_harness.h"
 #include "tests/testing/fixtures.h"
 #include "tests/testing/in_process.h"
+#include "tests/testing/matchers.h"
 #include "tests/testing/temp_dir.h"
 
 namespace grantflow::applications {
 namespace {
+
+using ::grantflow::testing::HasReason;
+using ::grantflow::testing::IsOk;
+using ::grantflow::testing::StatusIs;
 
 namespace wpb = ::grantflow::workflow::v1;
 using ::testing::ElementsAre;
@@ -132,12 +137,12 @@ TEST_F(ApplicationsTest, SubmittingToAClosedRoundIsRefusedAndWritesNothing) {
   Call late = amira_;
   late.now = testing::TestEpoch() + absl::Hours(24 * 31);
   auto r = Submit(late, draft->name(), "s-late");
-  EXPECT_TRUE(absl::IsFailedPrecondition(r.status()));
-  EXPECT_EQ(errors::ReasonOf(r.status()), "ROUND_CLOSED");
+  EXPECT_THAT(r.status(), StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(r.status(), HasReason("ROUND_CLOSED"));
   Call early = amira_;
   early.now = testing::TestEpoch() - absl::Hours(48);
-  EXPECT_EQ(errors::ReasonOf(Submit(early, draft->name(), "s-early").status()),
-            "ROUND_NOT_OPEN");
+  EXPECT_THAT(Submit(early, draft->name(), "s-early").status(),
+              HasReason("ROUND_NOT_OPEN"));
   EXPECT_EQ(testing::AuditCount(*store_), audit_before);
   pb::GetApplicationRequest get;
   get.set_name(draft->name());
@@ -154,7 +159,7 @@ TEST_F(ApplicationsTest, IncompleteApplicationListsWhatIsMissing) {
   auto draft = domain_->CreateApplication(amira_, req);
   ASSERT_TRUE(draft.ok()) << draft.status();
   auto r = Submit(amira_, draft->name(), "s");
-  EXPECT_EQ(errors::ReasonOf(r.status()), "APPLICATION_INCOMPLETE");
+  EXPECT_THAT(r.status(), HasReason("APPLICATION_INCOMPLETE"));
   EXPECT_EQ(errors::FieldViolationsOf(r.status()).size(), 7u);
 }
 
@@ -167,9 +172,9 @@ TEST_F(ApplicationsTest, SubmittedApplicationsCannotBeEdited) {
   up.mutable_update_mask()->add_paths("title");
   up.set_request_id("u1");
   auto r = domain_->UpdateApplication(amira_, up);
-  EXPECT_EQ(errors::ReasonOf(r.status()), "APPLICATION_NOT_DRAFT");
-  EXPECT_EQ(errors::ReasonOf(Submit(amira_, draft->name(), "s2").status()),
-            "APPLICATION_NOT_DRAFT");
+  EXPECT_THAT(r.status(), HasReason("APPLICATION_NOT_DRAFT"));
+  EXPECT_THAT(Submit(amira_, draft->name(), "s2").status(),
+              HasReason("APPLICATION_NOT_DRAFT"));
 }
 
 TEST_F(ApplicationsTest, DraftsCanBeEditedWithEtags) {
@@ -184,13 +189,14 @@ TEST_F(ApplicationsTest, DraftsCanBeEditedWithEtags) {
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->title(), "Better title");
   up.set_request_id("u2");
-  EXPECT_TRUE(absl::IsAborted(domain_->UpdateApplication(amira_, up).status()));
+  EXPECT_THAT(domain_->UpdateApplication(amira_, up).status(),
+              StatusIs(absl::StatusCode::kAborted));
   up.mutable_application()->clear_etag();
   up.mutable_application()->set_amount_requested_pence(100);  // below minimum
   up.mutable_update_mask()->add_paths("amount_requested_pence");
   up.set_request_id("u3");
-  EXPECT_TRUE(
-      absl::IsInvalidArgument(domain_->UpdateApplication(amira_, up).status()));
+  EXPECT_THAT(domain_->UpdateApplication(amira_, up).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(ApplicationsTest, ApplicantsActOnlyForTheirOwnOrganisation) {
@@ -207,44 +213,44 @@ TEST_F(ApplicationsTest, ApplicantsActOnlyForTheirOwnOrganisation) {
                                "organisations/peckham-arts");
   pb::GetApplicationRequest get;
   get.set_name(draft->name());
-  EXPECT_TRUE(
-      absl::IsPermissionDenied(domain_->GetApplication(tom, get).status()));
-  EXPECT_TRUE(
-      absl::IsPermissionDenied(Submit(tom, draft->name(), "x").status()));
+  EXPECT_THAT(domain_->GetApplication(tom, get).status(),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(Submit(tom, draft->name(), "x").status(),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   pb::WithdrawApplicationRequest w;
   w.set_name(draft->name());
   w.set_reason("sabotage");
   w.set_request_id("w");
-  EXPECT_TRUE(
-      absl::IsPermissionDenied(domain_->WithdrawApplication(tom, w).status()));
+  EXPECT_THAT(domain_->WithdrawApplication(tom, w).status(),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   pb::CreateApplicationRequest forged;
   *forged.mutable_application() =
       testing::CompleteApplication(kRound, kOrg, 2'000'000);
   forged.set_request_id("f");
-  EXPECT_TRUE(absl::IsPermissionDenied(
-      domain_->CreateApplication(tom, forged).status()));
+  EXPECT_THAT(domain_->CreateApplication(tom, forged).status(),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   // A token naming the organisation is not enough without membership.
   Call impostor =
       testing::MakeCall("mallory", {"applicant"}, testing::TestEpoch(), kOrg);
-  EXPECT_TRUE(absl::IsPermissionDenied(
-      domain_->GetApplication(impostor, get).status()));
+  EXPECT_THAT(domain_->GetApplication(impostor, get).status(),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   pb::ListApplicationsRequest list;
   list.set_organisation(kOrg);
-  EXPECT_TRUE(
-      absl::IsPermissionDenied(domain_->ListApplications(tom, list).status()));
+  EXPECT_THAT(domain_->ListApplications(tom, list).status(),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   Call orgless =
       testing::MakeCall("nobody", {"applicant"}, testing::TestEpoch());
-  EXPECT_TRUE(absl::IsPermissionDenied(
-      domain_->ListApplications(orgless, pb::ListApplicationsRequest())
-          .status()));
-  EXPECT_TRUE(
-      absl::IsPermissionDenied(domain_->GetApplication(orgless, get).status()));
+  EXPECT_THAT(domain_->ListApplications(orgless, pb::ListApplicationsRequest())
+                  .status(),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(domain_->GetApplication(orgless, get).status(),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_EQ(testing::AuditCount(*store_), audit_before) << "nothing written";
   // Applicants may only register the organisation their token names.
   other.set_organisation_id("somewhere-else");
   other.set_request_id("o3");
-  EXPECT_TRUE(absl::IsPermissionDenied(
-      domain_->CreateOrganisation(tom, other).status()));
+  EXPECT_THAT(domain_->CreateOrganisation(tom, other).status(),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(ApplicationsTest, WithdrawFromDraftOrSubmittedOnce) {
@@ -254,8 +260,8 @@ TEST_F(ApplicationsTest, WithdrawFromDraftOrSubmittedOnce) {
   pb::WithdrawApplicationRequest w;
   w.set_name(a->name());
   w.set_request_id("w1");
-  EXPECT_TRUE(
-      absl::IsInvalidArgument(domain_->WithdrawApplication(amira_, w).status()))
+  EXPECT_THAT(domain_->WithdrawApplication(amira_, w).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument))
       << "a reason is required";
   w.set_reason("Project no longer going ahead");
   auto wa = domain_->WithdrawApplication(amira_, w);
@@ -267,8 +273,8 @@ TEST_F(ApplicationsTest, WithdrawFromDraftOrSubmittedOnce) {
   ASSERT_TRUE(domain_->WithdrawApplication(officer_, w).ok())
       << "the grants team may withdraw on a group's behalf";
   w.set_request_id("w3");
-  EXPECT_EQ(errors::ReasonOf(domain_->WithdrawApplication(amira_, w).status()),
-            "APPLICATION_WITHDRAWN");
+  EXPECT_THAT(domain_->WithdrawApplication(amira_, w).status(),
+              HasReason("APPLICATION_WITHDRAWN"));
 }
 
 TEST_F(ApplicationsTest, ListsFollowStateChangesThroughTheIndexes) {
@@ -311,8 +317,8 @@ TEST_F(ApplicationsTest, ListsFollowStateChangesThroughTheIndexes) {
   auto page = domain_->ListApplications(officer_, mismatched);
   mismatched.set_page_token(page->next_page_token());
   mismatched.set_state(pb::Application::DRAFT);
-  EXPECT_TRUE(absl::IsInvalidArgument(
-      domain_->ListApplications(officer_, mismatched).status()))
+  EXPECT_THAT(domain_->ListApplications(officer_, mismatched).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument))
       << "a page token only continues the query that issued it";
 }
 
@@ -420,7 +426,7 @@ TEST_F(ApplicationsTest, AnExecutedGrantCannotBeWithdrawn) {
   w.set_reason("We would rather not");
   w.set_request_id("w1");
   auto refused = domain_->WithdrawApplication(amira_, w);
-  EXPECT_EQ(errors::ReasonOf(refused.status()), "WITHDRAWAL_NOT_ALLOWED")
+  EXPECT_THAT(refused.status(), HasReason("WITHDRAWAL_NOT_ALLOWED"))
       << refused.status();
   EXPECT_EQ(testing::AuditCount(*store_), audits) << "a refusal wrote";
   pb::GetApplicationRequest get;
@@ -452,8 +458,8 @@ TEST_F(ApplicationsTest, CaseOutcomesApplyOnlyWhenNewer) {
   EXPECT_EQ(older->case_event_seq(), 7) << "an older event is ignored";
   EXPECT_EQ(testing::AuditCount(*store_), audits);
   out.set_event_seq(0);
-  EXPECT_TRUE(
-      absl::IsInvalidArgument(domain_->ApplyCaseOutcome(svc, out).status()));
+  EXPECT_THAT(domain_->ApplyCaseOutcome(svc, out).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace

@@ -11,10 +11,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
+#include "tests/testing/matchers.h"
 #include "tests/testing/temp_dir.h"
 
 namespace grantflow::auth {
 namespace {
+
+using ::grantflow::testing::HasReason;
+using ::grantflow::testing::IsOk;
+using ::grantflow::testing::StatusIs;
 
 using ::grantflow::testing::TempDir;
 using nlohmann::json;
@@ -79,7 +84,7 @@ class AuthTest : public ::testing::Test {
   }
   void ExpectRejected(const std::string& token, const std::string& why) {
     auto r = verifier_.Verify(token, kNow);
-    EXPECT_TRUE(absl::IsUnauthenticated(r.status()))
+    EXPECT_THAT(r.status(), StatusIs(absl::StatusCode::kUnauthenticated))
         << why << ": " << r.status();
   }
 

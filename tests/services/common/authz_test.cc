@@ -9,9 +9,14 @@
 #include "grantflow/workflow/v1/workflow.pb.h"
 #include "gtest/gtest.h"
 #include "services/grantflowd/server.h"
+#include "tests/testing/matchers.h"
 
 namespace grantflow::authz {
 namespace {
+
+using ::grantflow::testing::HasReason;
+using ::grantflow::testing::IsOk;
+using ::grantflow::testing::StatusIs;
 
 // Every RPC of every service grantflowd can host has an entry. A service
 // added to the host without table entries fails here.
@@ -49,8 +54,9 @@ TEST(AuthzTest, NoStaleEntriesAndOnlyKnownRoles) {
 
 TEST(AuthzTest, DefaultDeny) {
   auth::Principal admin{"root", {"admin"}, "", {}};
-  EXPECT_TRUE(absl::IsPermissionDenied(Authorize(
-      admin, "/grantflow.payments.v1.PaymentService/ReleasePayment")));
+  EXPECT_THAT(
+      Authorize(admin, "/grantflow.payments.v1.PaymentService/ReleasePayment"),
+      StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST(AuthzTest, RolesMatchTheRules) {

@@ -5,16 +5,21 @@
 #include "gtest/gtest.h"
 #include "platform/money.h"
 #include "services/common/grpc_status.h"
+#include "tests/testing/matchers.h"
 
 namespace grantflow {
 namespace {
+
+using ::grantflow::testing::HasReason;
+using ::grantflow::testing::IsOk;
+using ::grantflow::testing::StatusIs;
 
 TEST(ErrorsTest, ViolationsBecomeOneBadRequestEntryPerField) {
   errors::Violations v;
   v.Add("fund.display_name", "is required");
   v.Add("fund_id", "must be lower case");
   absl::Status s = v.ToStatus();
-  EXPECT_TRUE(absl::IsInvalidArgument(s));
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument));
 
   grpc::Status g = ToGrpcStatus(s);
   EXPECT_EQ(g.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
@@ -34,8 +39,8 @@ TEST(ErrorsTest, ReasonSurvivesTheRoundTripThroughGrpc) {
       "ROUND_CLOSED", "round closed", {{"round", "funds/lff/rounds/r1"}},
       {{"application.title", "is required"}});
   absl::Status back = FromGrpcStatus(ToGrpcStatus(s));
-  EXPECT_TRUE(absl::IsFailedPrecondition(back));
-  EXPECT_EQ(errors::ReasonOf(back), "ROUND_CLOSED");
+  EXPECT_THAT(back, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(back, HasReason("ROUND_CLOSED"));
   auto fv = errors::FieldViolationsOf(back);
   ASSERT_EQ(fv.size(), 1u);
   EXPECT_EQ(fv[0].field, "application.title");
@@ -48,6 +53,39 @@ TEST(MoneyTest, FormatsPenceAsPounds) {
   EXPECT_EQ(FormatPounds(21'500'000), "£215,000.00");
   EXPECT_EQ(FormatPounds(38'973'900), "£389,739.00");
   EXPECT_EQ(FormatPounds(-123'456), "-£1,234.56");
+}
+
+}  // namespace
+}  // namespace grantflow
+
+namespace grantflow {
+namespace {
+
+using ::grantflow::testing::HasReason;
+using ::grantflow::testing::IsOk;
+using ::grantflow::testing::StatusIs;
+using ::testing::Not;
+
+// The matchers the tests use can fail, on every kind of status they take.
+TEST(StatusMatchersTest, MatchOnlyWhatTheySay) {
+  const absl::Status closed = errors::FailedPrecondition("ROUND_CLOSED", "x");
+  EXPECT_THAT(absl::OkStatus(), IsOk());
+  EXPECT_THAT(closed, Not(IsOk()));
+  EXPECT_THAT(closed, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(closed, Not(StatusIs(absl::StatusCode::kAborted)));
+  EXPECT_THAT(closed,
+              StatusIs(absl::StatusCode::kFailedPrecondition, "ROUND_CLOSED"));
+  EXPECT_THAT(closed, Not(StatusIs(absl::StatusCode::kFailedPrecondition,
+                                   "ROUND_NOT_OPEN")));
+  EXPECT_THAT(closed, HasReason("ROUND_CLOSED"));
+  EXPECT_THAT(closed, Not(HasReason("ROUND_NOT_OPEN")));
+  absl::StatusOr<int> value = 3, refused = closed;
+  EXPECT_THAT(value, IsOk());
+  EXPECT_THAT(refused, HasReason("ROUND_CLOSED"));
+  const grpc::Status wire = ToGrpcStatus(closed);
+  EXPECT_THAT(wire,
+              StatusIs(absl::StatusCode::kFailedPrecondition, "ROUND_CLOSED"));
+  EXPECT_THAT(grpc::Status::OK, IsOk());
 }
 
 }  // namespace

@@ -5,10 +5,15 @@
 #include "gtest/gtest.h"
 #include "platform/audit.h"
 #include "tests/testing/fixtures.h"
+#include "tests/testing/matchers.h"
 #include "tests/testing/temp_dir.h"
 
 namespace grantflow {
 namespace {
+
+using ::grantflow::testing::HasReason;
+using ::grantflow::testing::IsOk;
+using ::grantflow::testing::StatusIs;
 
 namespace ppb = ::grantflow::programmes::v1;
 using ::grantflow::testing::TempDir;
@@ -61,7 +66,7 @@ TEST_F(IdempotencyTest, ReusedRequestIdWithAnotherRequestIsRefused) {
   ASSERT_TRUE(Create(call, req, &builds).ok());
   req.set_fund_id("other");
   auto again = Create(call, req, &builds);
-  EXPECT_TRUE(absl::IsInvalidArgument(again.status()));
+  EXPECT_THAT(again.status(), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(errors::FieldViolationsOf(again.status())[0].field, "request_id");
   EXPECT_FALSE(store_->Get("funds", "other").ok());
   EXPECT_EQ(testing::AuditCount(*store_), 1u);

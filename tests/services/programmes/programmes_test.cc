@@ -13,10 +13,15 @@
 #include "tests/testing/engine_harness.h"
 #include "tests/testing/fixtures.h"
 #include "tests/testing/in_process.h"
+#include "tests/testing/matchers.h"
 #include "tests/testing/temp_dir.h"
 
 namespace grantflow::programmes {
 namespace {
+
+using ::grantflow::testing::HasReason;
+using ::grantflow::testing::IsOk;
+using ::grantflow::testing::StatusIs;
 
 using ::testing::ElementsAre;
 using ::testing::Field;
@@ -93,7 +98,8 @@ TEST_F(ProgrammesTest, CreateGetAndEtag) {
   EXPECT_EQ(got->display_name(), "London Family Fund");
   EXPECT_EQ(got->etag(), "1");
   get.set_name("funds/missing");
-  EXPECT_TRUE(absl::IsNotFound(domain_->GetFund(call_, get).status()));
+  EXPECT_THAT(domain_->GetFund(call_, get).status(),
+              StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(ProgrammesTest, InvalidFundNamesEveryBadFieldAndWritesNothing) {
@@ -101,7 +107,7 @@ TEST_F(ProgrammesTest, InvalidFundNamesEveryBadFieldAndWritesNothing) {
   req.set_fund_id("Bad Id");
   req.mutable_fund()->set_funder_org_id("GLA");
   auto r = domain_->CreateFund(call_, req);
-  EXPECT_TRUE(absl::IsInvalidArgument(r.status()));
+  EXPECT_THAT(r.status(), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(Fields(r.status()),
               UnorderedElementsAre("fund_id", "fund.display_name",
                                    "fund.funder_org_id", "request_id"));
@@ -115,7 +121,8 @@ TEST_F(ProgrammesTest, DuplicateIdIsAlreadyExistsButRetryReturnsTheOriginal) {
   req.set_fund_id("lff");
   *req.mutable_fund() = testing::ValidFund();
   req.set_request_id("another-request");
-  EXPECT_TRUE(absl::IsAlreadyExists(domain_->CreateFund(call_, req).status()));
+  EXPECT_THAT(domain_->CreateFund(call_, req).status(),
+              StatusIs(absl::StatusCode::kAlreadyExists));
   req.set_request_id("fund-lff");  // the first request, retried
   auto retried = domain_->CreateFund(call_, req);
   ASSERT_TRUE(retried.ok()) << retried.status();
@@ -146,7 +153,8 @@ TEST_F(ProgrammesTest, BudgetLineRules) {
     req.set_request_id(ref);
     EXPECT_TRUE(domain_->CreateBudgetLine(call_, req).ok()) << ref;
   }
-  EXPECT_TRUE(absl::IsNotFound(MakeLine("nofund", "x").status()));
+  EXPECT_THAT(MakeLine("nofund", "x").status(),
+              StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(ProgrammesTest, RoundValidation) {
@@ -201,8 +209,8 @@ TEST_F(ProgrammesTest, UpdateRoundChecksEtagMaskAndMergedResult) {
 
   up.set_request_id("stale");
   auto stale = domain_->UpdateRound(call_, up);  // etag 1 is now stale
-  EXPECT_TRUE(absl::IsAborted(stale.status()));
-  EXPECT_EQ(errors::ReasonOf(stale.status()), "ETAG_MISMATCH");
+  EXPECT_THAT(stale.status(), StatusIs(absl::StatusCode::kAborted));
+  EXPECT_THAT(stale.status(), HasReason("ETAG_MISMATCH"));
 
   up.mutable_round()->set_etag("2");
   *up.mutable_round()->mutable_close_time() = ToProto(testing::TestEpoch());
@@ -250,7 +258,8 @@ TEST_F(ProgrammesTest, ListRoundsPagesThroughEveryRoundOnce) {
   other.set_parent("funds/other");
   EXPECT_EQ(domain_->ListRounds(call_, other)->rounds_size(), 0);
   other.set_parent("funds/none");
-  EXPECT_TRUE(absl::IsNotFound(domain_->ListRounds(call_, other).status()));
+  EXPECT_THAT(domain_->ListRounds(call_, other).status(),
+              StatusIs(absl::StatusCode::kNotFound));
 }
 
 }  // namespace
@@ -309,10 +318,11 @@ TEST_F(CeilingTest, BelowUseOrWithTheLedgerDownNothingIsWritten) {
   ASSERT_TRUE(engine_->ToChecksPassed("a1", 5'000'000, kLine).ok());
   const pb::BudgetLine before = Local();
   const uint64_t audits = testing::AuditCount(*store_);
-  EXPECT_EQ(errors::ReasonOf(SetCeiling(4'999'999, "low").status()),
-            "CEILING_BELOW_USE");
+  EXPECT_THAT(SetCeiling(4'999'999, "low").status(),
+              HasReason("CEILING_BELOW_USE"));
   ledger_->down = true;
-  EXPECT_TRUE(absl::IsUnavailable(SetCeiling(9'000'000, "down").status()));
+  EXPECT_THAT(SetCeiling(9'000'000, "down").status(),
+              StatusIs(absl::StatusCode::kUnavailable));
   ledger_->down = false;
   EXPECT_EQ(Local().etag(), before.etag());
   EXPECT_EQ(Local().ceiling_pence(), 21'500'000);
