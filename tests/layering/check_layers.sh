@@ -36,7 +36,7 @@ grep -qE 'grantflow_(common|workflows)|gRPC::' platform/CMakeLists.txt &&
   complain "platform/CMakeLists.txt links services/, workflows/ or gRPC"
 for f in services/*/CMakeLists.txt; do
   case "$f" in services/workflow/*|services/grantflowd/*) continue ;; esac
-  grep -q 'grantflow_workflows' "$f" && complain "$f links the engine"
+  grep -q 'grantflow_engine' "$f" && complain "$f links the engine"
 done
 
 [ "$fail" = 0 ] && echo "layering: storage <- platform <- {workflows, services}: ok"
