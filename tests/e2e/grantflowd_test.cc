@@ -81,6 +81,13 @@ struct SplitDeployment {
   bool Up() {
     return Start("programmes") && Start("applications") && Start("workflow");
   }
+  // Starts all three and loads the seed with grantctl, as `admin`.
+  void UpAndSeeded() {
+    ASSERT_TRUE(Up());
+    admin = minter->Token("root", {"admin"});
+    std::string out;
+    ASSERT_EQ(Grantctl(admin, {"seed", seed_file}, &out), 0) << out;
+  }
   void Kill(const std::string& s) {
     procs[s]->Kill(SIGKILL);
     procs[s].reset();
@@ -103,6 +110,7 @@ struct SplitDeployment {
   testing::TokenMinter* minter;
   std::map<std::string, std::unique_ptr<Daemon>> procs;
   std::string seed_file;
+  std::string admin;  // set by UpAndSeeded
   int starts = 0;
 };
 
@@ -366,10 +374,8 @@ TEST(GrantflowdTest, TasksWaitThroughAnEngineOutageOfHours) {
   absl::Time now = testing::TestEpoch();
   SetClock(dir, now);
   SplitDeployment split(dir);
-  ASSERT_TRUE(split.Up());
-  const std::string admin = split.minter->Token("root", {"admin"});
-  std::string out;
-  ASSERT_EQ(split.Grantctl(admin, {"seed", split.seed_file}, &out), 0) << out;
+  ASSERT_NO_FATAL_FAILURE(split.UpAndSeeded());
+  const std::string admin = split.admin;
   split.Kill("workflow");
   auto apps = apb::ApplicationService::NewStub(split.Channel("applications"));
   const std::string amira = split.minter->Token(
@@ -428,13 +434,11 @@ TEST(GrantflowdTest, SplitDeploymentSurvivesKillsOfEachProcess) {
   absl::Time now = testing::TestEpoch();
   SetClock(dir, now);
   SplitDeployment split(dir);
-  ASSERT_TRUE(split.Up());
-  const std::string admin = split.minter->Token("root", {"admin"});
+  ASSERT_NO_FATAL_FAILURE(split.UpAndSeeded());
+  const std::string admin = split.admin;
   const std::string officer = split.minter->Token("grace", {"grants_officer"});
   const std::string amira = split.minter->Token(
       "amira", {"applicant"}, "organisations/hackney-families");
-  std::string out;
-  ASSERT_EQ(split.Grantctl(admin, {"seed", split.seed_file}, &out), 0) << out;
   const std::vector<std::string> lines = {"funds/lff/budgetLines/grants-a",
                                           "funds/lff/budgetLines/grants-b"};
   std::mutex mu;
