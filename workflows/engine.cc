@@ -15,6 +15,7 @@
 #include "platform/status_macros.h"
 #include "storage/key_coding.h"
 #include "workflows/engine_internal.h"
+#include "workflows/fact_handlers.h"
 #include "workflows/facts.h"
 
 namespace grantflow::workflows {
@@ -298,7 +299,7 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& caller,
   const FactInfo* fact = FindFact(req.fact());
   if (fact == nullptr) {
     std::vector<std::string> names;
-    for (const FactInfo& f : KnownFacts()) names.push_back(f.name);
+    names = FactNames();
     v.Add("fact",
           absl::StrCat("'", req.fact(), "' is not a known fact; known: ",
                        absl::StrJoin(names, ", ")));
@@ -344,14 +345,13 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& caller,
   // them. Ask before taking any lock; a case's round and organisation never
   // change, so an unlocked read says whom to ask.
   std::optional<RoundTerms> terms;
-  if (timer == nullptr && fact->effect == Effect::kExecute) {
+  if (timer == nullptr && fact->funder_signature) {
     RETURN_IF_ERROR(CheckFunderStaff(call.principal));
   }
-  if (timer == nullptr && (fact->effect == Effect::kApproveAward ||
-                           fact->effect == Effect::kRecipientSigned)) {
+  if (timer == nullptr && (fact->reads_round || fact->recipient_signature)) {
     ASSIGN_OR_RETURN(auto peek, cases_.Get(Key(id), req.name()));
     const wpb::Case& c = peek.msg;
-    if (fact->effect == Effect::kRecipientSigned) {
+    if (fact->recipient_signature) {
       const auth::Principal& p = call.principal;
       if (!ActsForAnOrganisation(p) || p.organisation != c.organisation()) {
         return errors::WithReason(
@@ -387,7 +387,7 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& caller,
   std::vector<std::string> line_names;
   for (const auto& a : pre.msg.allocations())
     line_names.push_back(a.budget_line());
-  if (fact->effect == Effect::kApproveAward) {
+  if (fact->locks_payload_lines) {
     for (const auto& a : req.payload().allocations()) {
       line_names.push_back(a.budget_line());
     }
@@ -446,345 +446,9 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& caller,
         std::set<std::string> touched;
 
         const wpb::FactPayload& p = req.payload();
-        const std::string& actor = call.principal.user;
-        std::string details;
-        switch (fact->effect) {
-          case Effect::kNone:
-            break;
-          case Effect::kRecommend:
-            c.set_recommended_by(actor);
-            break;
-          case Effect::kApproveAward: {
-            errors::Violations pv;
-            ValidateAmount(p.amount_pence(), "payload.amount_pence", &pv);
-            if (pv.empty()) {
-              if (p.amount_pence() > c.amount_requested_pence()) {
-                pv.Add("payload.amount_pence",
-                       absl::StrCat("must not exceed the ",
-                                    FormatPounds(c.amount_requested_pence()),
-                                    " the application asked for"));
-              } else if (p.amount_pence() > terms->max_award_pence) {
-                pv.Add("payload.amount_pence",
-                       absl::StrCat("must not exceed ", c.round(),
-                                    "'s maximum award of ",
-                                    FormatPounds(terms->max_award_pence)));
-              } else if (p.amount_pence() < terms->min_award_pence) {
-                pv.Add("payload.amount_pence",
-                       absl::StrCat("must be at least ", c.round(),
-                                    "'s minimum award of ",
-                                    FormatPounds(terms->min_award_pence)));
-              }
-            }
-            if (p.allocations().empty()) {
-              pv.Add("payload.allocations",
-                     "name the budget lines the award draws on");
-            } else if (p.allocations_size() > kMaxAllocations) {
-              pv.Add("payload.allocations",
-                     absl::StrCat("at most ", kMaxAllocations, " lines"));
-            }
-            std::optional<int64_t> sum = 0;
-            std::set<std::string> seen;
-            for (int i = 0; i < p.allocations_size(); ++i) {
-              const auto& a = p.allocations(i);
-              std::string f = absl::StrCat("payload.allocations[", i, "]");
-              auto ids = ParseName(a.budget_line(), {"funds", "budgetLines"});
-              if (!ids || absl::StrCat("funds/", (*ids)[0]) != c.fund()) {
-                pv.Add(f + ".budget_line",
-                       absl::StrCat("must be a budget line of ", c.fund()));
-              } else if (!seen.insert(a.budget_line()).second) {
-                pv.Add(f + ".budget_line", "is listed twice");
-              } else if (std::find(terms->budget_lines.begin(),
-                                   terms->budget_lines.end(),
-                                   a.budget_line()) ==
-                         terms->budget_lines.end()) {
-                pv.Add(f + ".budget_line",
-                       absl::StrCat("is not a budget line ", c.round(),
-                                    " draws on; it draws on: ",
-                                    absl::StrJoin(terms->budget_lines, ", ")));
-              }
-              ValidateAmount(a.amount_pence(), f + ".amount_pence", &pv);
-              if (sum) sum = AddPence(*sum, a.amount_pence());
-            }
-            if (pv.empty() && (!sum || *sum != p.amount_pence())) {
-              pv.Add("payload.allocations",
-                     absl::StrCat("add up to ",
-                                  sum ? FormatPounds(*sum) : "too much",
-                                  ", not the award of ",
-                                  FormatPounds(p.amount_pence())));
-            }
-            if (!pv.empty()) return pv.ToStatus();
-            if (actor == auth::CanonicalUser(c.recommended_by())) {
-              return Refuse("SEPARATION_OF_DUTIES",
-                            absl::StrCat(actor,
-                                         " recommended this award and "
-                                         "so cannot approve it"));
-            }
-            auto limit = call.principal.limits_pence.find("approve");
-            int64_t allowed =
-                limit == call.principal.limits_pence.end() ? 0 : limit->second;
-            if (p.amount_pence() > allowed) {
-              return Refuse("DELEGATED_LIMIT_EXCEEDED",
-                            absl::StrCat(actor, " may approve up to ",
-                                         FormatPounds(allowed), ", not ",
-                                         FormatPounds(p.amount_pence())),
-                            {{"limit_pence", absl::StrCat(allowed)}});
-            }
-            for (const auto& a : p.allocations()) {
-              ASSIGN_OR_RETURN(auto line, LineFor(lines, a.budget_line()));
-              wpb::LedgerLine& l = *line;
-              int64_t available =
-                  l.ceiling_pence() - l.reserved_pence() - l.committed_pence();
-              if (a.amount_pence() > available) {
-                return Refuse(
-                    "BUDGET_EXCEEDED",
-                    absl::StrCat(a.budget_line(), " has ",
-                                 FormatPounds(available), " available; ",
-                                 FormatPounds(a.amount_pence()),
-                                 " would pass its ceiling of ",
-                                 FormatPounds(l.ceiling_pence())),
-                    {{"budget_line", a.budget_line()},
-                     {"available_pence", absl::StrCat(available)}});
-              }
-              l.set_reserved_pence(l.reserved_pence() + a.amount_pence());
-              touched.insert(a.budget_line());
-            }
-            c.set_awarded_pence(p.amount_pence());
-            *c.mutable_allocations() = p.allocations();
-            for (auto& a : *c.mutable_allocations()) a.set_paid_pence(0);
-            c.set_approved_by(actor);
-            details = absl::StrCat("reserved ", FormatPounds(p.amount_pence()));
-            break;
-          }
-          case Effect::kDueDiligencePassed:
-            c.set_due_diligence_passed(true);
-            break;
-          case Effect::kSafeguardingPassed:
-            c.set_safeguarding_passed(true);
-            break;
-          case Effect::kConditionRaised: {
-            errors::Violations pv;
-            if (!IsValidId(p.condition_id())) {
-              pv.Add("payload.condition_id", "must be a short id");
-            }
-            RequireText(p.description(), "payload.description", kMaxReasonChars,
-                        &pv);
-            for (const auto& k : c.conditions()) {
-              if (k.id() == p.condition_id()) {
-                pv.Add("payload.condition_id", "is already used on this case");
-              }
-            }
-            if (!pv.empty()) return pv.ToStatus();
-            if (c.conditions_size() >= kMaxConditions) {
-              return Refuse("CASE_LIMIT_REACHED",
-                            absl::StrCat(c.name(), " already has ",
-                                         kMaxConditions, " conditions"));
-            }
-            auto* k = c.add_conditions();
-            k->set_id(p.condition_id());
-            k->set_source(call.principal.HasRole("safeguarding_officer")
-                              ? "SAFEGUARDING"
-                              : "DUE_DILIGENCE");
-            k->set_description(p.description());
-            k->set_open(true);
-            break;
-          }
-          case Effect::kConditionCleared: {
-            bool found = false;
-            for (auto& k : *c.mutable_conditions()) {
-              if (k.id() == p.condition_id() && k.open()) {
-                k.set_open(false);
-                found = true;
-              }
-            }
-            if (!found) {
-              return Refuse("CONDITION_NOT_OPEN",
-                            absl::StrCat("no open condition '",
-                                         p.condition_id(), "' on ", c.name()));
-            }
-            break;
-          }
-          case Effect::kIssueAgreement: {
-            if (!IsSha256Hex(p.document_sha256())) {
-              return errors::InvalidArgument(
-                  {{"payload.document_sha256",
-                    "must be the document's SHA-256 as 64 lower-case hex "
-                    "digits"}});
-            }
-            if (c.awarded_pence() <= 0) {
-              return Refuse("NO_AWARD", "no award has been approved");
-            }
-            std::vector<std::string> missing;
-            if (!c.due_diligence_passed()) missing.push_back("due_diligence");
-            if (c.safeguarding_required() && !c.safeguarding_passed()) {
-              missing.push_back("safeguarding");
-            }
-            if (!missing.empty()) {
-              return Refuse(
-                  "CHECKS_INCOMPLETE",
-                  absl::StrCat("the agreement cannot be issued before: ",
-                               absl::StrJoin(missing, ", ")),
-                  {{"missing", absl::StrJoin(missing, ",")}});
-            }
-            for (const auto& k : c.conditions()) {
-              if (k.open()) {
-                return Refuse("CONDITIONS_OPEN",
-                              absl::StrCat("condition '", k.id(),
-                                           "' is open: ", k.description()),
-                              {{"condition", k.id()}});
-              }
-            }
-            wpb::Agreement* ag = c.mutable_agreement();
-            const int version = ag->version() + 1;
-            ag->Clear();
-            ag->set_version(version);
-            ag->set_document_sha256(p.document_sha256());
-            details = absl::StrCat("agreement v", version, " issued");
-            break;
-          }
-          case Effect::kRecipientSigned: {
-            const wpb::Agreement& ag = c.agreement();
-            if (p.document_sha256() != ag.document_sha256()) {
-              return Refuse("DOCUMENT_MISMATCH",
-                            absl::StrCat("the signature is on another document "
-                                         "than agreement v",
-                                         ag.version()));
-            }
-            wpb::Signature* s = c.mutable_agreement()->mutable_recipient();
-            s->set_signer(actor);
-            s->set_document_sha256(p.document_sha256());
-            *s->mutable_time() = ToProto(call.now);
-            break;
-          }
-          case Effect::kExecute: {
-            const wpb::Agreement& ag = c.agreement();
-            if (!ag.has_recipient() ||
-                ag.recipient().document_sha256() != ag.document_sha256()) {
-              return Refuse("AGREEMENT_NOT_SIGNED",
-                            "the recipient has not signed this version");
-            }
-            if (p.document_sha256() != ag.document_sha256()) {
-              return Refuse("DOCUMENT_MISMATCH",
-                            absl::StrCat("the countersignature is on another "
-                                         "document than agreement v",
-                                         ag.version()));
-            }
-            if (actor == auth::CanonicalUser(ag.recipient().signer())) {
-              return Refuse("SEPARATION_OF_DUTIES",
-                            "one person cannot sign for both parties");
-            }
-            errors::Violations pv;
-            std::optional<int64_t> scheduled = 0;
-            std::set<std::string> ids, reports;
-            if (p.reports_size() > kMaxReports) {
-              pv.Add("payload.reports",
-                     absl::StrCat("at most ", kMaxReports, " reports"));
-            }
-            if (p.schedule_size() > kMaxInstalments) {
-              pv.Add("payload.schedule",
-                     absl::StrCat("at most ", kMaxInstalments, " instalments"));
-            }
-            for (int i = 0; i < p.reports_size(); ++i) {
-              const auto& r = p.reports(i);
-              std::string f = absl::StrCat("payload.reports[", i, "]");
-              if (!IsValidId(r.report_id()) ||
-                  !reports.insert(r.report_id()).second) {
-                pv.Add(f + ".report_id", "must be a unique short id");
-              }
-              if (!r.has_due_time()) pv.Add(f + ".due_time", "is required");
-            }
-            for (int i = 0; i < p.schedule_size(); ++i) {
-              const auto& s = p.schedule(i);
-              std::string f = absl::StrCat("payload.schedule[", i, "]");
-              if (!IsValidId(s.payment_id()) ||
-                  !ids.insert(s.payment_id()).second) {
-                pv.Add(f + ".payment_id", "must be a unique short id");
-              }
-              ValidateAmount(s.amount_pence(), f + ".amount_pence", &pv);
-              if (!s.requires_report().empty() &&
-                  !reports.contains(s.requires_report())) {
-                pv.Add(f + ".requires_report",
-                       "names no report in payload.reports");
-              }
-              if (scheduled) scheduled = AddPence(*scheduled, s.amount_pence());
-            }
-            if (!scheduled || *scheduled > c.awarded_pence()) {
-              pv.Add("payload.schedule",
-                     absl::StrCat(
-                         "adds up to ",
-                         scheduled ? FormatPounds(*scheduled) : "too much",
-                         ", more than the award of ",
-                         FormatPounds(c.awarded_pence())));
-            }
-            if (!pv.empty()) return pv.ToStatus();
-            wpb::Signature* s = c.mutable_agreement()->mutable_funder();
-            s->set_signer(actor);
-            s->set_document_sha256(p.document_sha256());
-            *s->mutable_time() = ToProto(call.now);
-            c.mutable_agreement()->set_executed(true);
-            for (const auto& a : c.allocations()) {
-              ASSIGN_OR_RETURN(auto line, LineFor(lines, a.budget_line()));
-              line->set_reserved_pence(line->reserved_pence() -
-                                       a.amount_pence());
-              line->set_committed_pence(line->committed_pence() +
-                                        a.amount_pence());
-              touched.insert(a.budget_line());
-            }
-            c.set_budget_committed(true);
-            *c.mutable_schedule() = p.schedule();
-            *c.mutable_reports() = p.reports();
-            for (const auto& r : p.reports()) {
-              ScheduleTimer(
-                  w, c, "MONITORING_REPORT_OVERDUE", FromProto(r.due_time()),
-                  absl::StrCat("report-", r.report_id()), 0, r.report_id());
-            }
-            details = absl::StrCat("agreement v", ag.version(),
-                                   " executed; committed ",
-                                   FormatPounds(c.awarded_pence()));
-            break;
-          }
-          case Effect::kReportAccepted:
-          case Effect::kReportOverdue: {
-            bool found = false;
-            for (auto& r : *c.mutable_reports()) {
-              if (r.report_id() != p.report_id()) continue;
-              found = true;
-              if (fact->effect == Effect::kReportAccepted) {
-                r.set_accepted(true);
-              } else if (!r.accepted()) {
-                r.set_overdue(true);
-              }
-            }
-            if (!found) {
-              return errors::InvalidArgument(
-                  {{"payload.report_id", "names no report of this case"}});
-            }
-            break;
-          }
-          case Effect::kClose:
-          case Effect::kRelease:
-          case Effect::kTerminate: {
-            if (c.pending_pence() > 0) {
-              return Refuse("PAYMENTS_PENDING",
-                            absl::StrCat(FormatPounds(c.pending_pence()),
-                                         " is authorised but not settled; "
-                                         "confirm or void it first"));
-            }
-            for (const auto& a : c.allocations()) {
-              if (!lines.contains(a.budget_line())) {
-                return LineFor(lines, a.budget_line()).status();
-              }
-              touched.insert(a.budget_line());
-            }
-            int64_t released = ReleaseHoldings(c, lines);
-            if (released > 0) {
-              details = absl::StrCat("released ", FormatPounds(released),
-                                     fact->effect == Effect::kTerminate
-                                         ? " (unspent funds recovered)"
-                                         : "");
-            }
-            break;
-          }
-        }
+        FactContext ctx{call, p, terms, c, lines, touched, w, ""};
+        if (fact->handler != nullptr) RETURN_IF_ERROR(fact->handler(ctx));
+        const std::string& details = ctx.details;
 
         std::vector<const wpb::LedgerLine*> after;
         for (const std::string& name : touched) {
@@ -804,8 +468,7 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& caller,
         *c.mutable_update_time() = ToProto(call.now);
         AddEvent(w, c, e, call, req.request_id());
         RETURN_IF_ERROR(CheckCaseSize(c));
-        const bool reentered =
-            *next != old_state || fact->effect == Effect::kIssueAgreement;
+        const bool reentered = *next != old_state || fact->reenters_state;
         if (reentered) {
           c.set_state_entered_seq(c.event_count());
           const wpb::StateDef* sd = def.State(*next);

@@ -1,46 +1,72 @@
 // The facts the engine knows and what each one means to it. These meanings
 // are engine code: a lifecycle definition decides which facts a state
 // accepts, never what a fact does to the ledger or which gates it must pass.
+//
+// Each fact names its handler (workflows/fact_handlers/, one file per fact
+// group) and what the engine prepares before the handler runs. Engine::Apply
+// is the loop that authorises, prepares, locks, dispatches and commits; a new
+// fact group adds handlers and table rows (or RegisterFact), no switch.
 #ifndef GRANTFLOW_WORKFLOWS_FACTS_H_
 #define GRANTFLOW_WORKFLOWS_FACTS_H_
 
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "grantflow/workflow/v1/workflow.pb.h"
+#include "platform/call.h"
+#include "storage/store.h"
+#include "workflows/directory.h"
+#include "workflows/engine_internal.h"
 
 namespace grantflow::workflows {
 
-enum class Effect {
-  kNone,          // moves the case only
-  kRecommend,     // remembers who recommended (R5)
-  kApproveAward,  // reserves the award on its budget lines (R3, R5)
-  kDueDiligencePassed,
-  kSafeguardingPassed,
-  kConditionRaised,  // opens a condition: blocks issue and payment (R4)
-  kConditionCleared,
-  kIssueAgreement,   // gate: checks complete, no open condition (R4)
-  kRecipientSigned,  // first signature, on the issued document
-  kExecute,          // countersignature on the same hash; commits budget (R1)
-  kReportAccepted,
-  kReportOverdue,
-  kClose,      // releases what was committed but not paid
-  kRelease,    // side exits: releases everything reserved/committed
-  kTerminate,  // releases the unpaid remainder (recovery)
+// What a fact's handler sees and changes. It runs under the case's lock and
+// the locks of the lines in `lines`, inside the command's one atomic write;
+// an error it returns writes nothing.
+struct FactContext {
+  const Call& call;  // principal.user is the actor, canonical
+  const wpb::FactPayload& payload;
+  const std::optional<RoundTerms>& round;  // set when FactInfo::reads_round
+  wpb::Case& c;                            // as it will be written
+  Lines& lines;                    // the case's lines (and the payload's)
+  std::set<std::string>& touched;  // lines the handler changed
+  storage::WriteSet& writes;       // for timers and other rows
+  std::string details;             // added to the audit entry
 };
 
+using FactHandler = absl::Status (*)(FactContext&);
+
 struct FactInfo {
-  std::string name;
-  Effect effect;
+  std::string name = "";
   // Roles that may record the fact. "service" is grantflowd's own identity;
   // timer facts are recorded by the engine itself.
-  std::vector<std::string> roles;
+  std::vector<std::string> roles = {};
+  FactHandler handler = nullptr;  // nullptr: the fact only moves the case
   bool timer_only = false;
+  // What the engine does before taking locks:
+  bool reads_round = false;          // asks ProgrammeService for the round
+  bool recipient_signature = false;  // the caller must be the recipient's
+                                     // authorised signatory (R1)
+  bool funder_signature = false;     // the caller must be funder staff (R1)
+  // ... and while taking them:
+  bool locks_payload_lines = false;  // the payload's allocations' lines too
+  // After the handler: restart the state's timers even when the state does
+  // not change (a re-issued agreement's signature deadline).
+  bool reenters_state = false;
 };
 
 // nullptr for an unknown fact.
 const FactInfo* FindFact(absl::string_view name);
-const std::vector<FactInfo>& KnownFacts();
+// Every known fact's name, in the table's order.
+std::vector<std::string> FactNames();
+// Adds a fact group's facts (for instance a new service's). Call at
+// start-up, before any engine runs; not thread-safe. ALREADY_EXISTS for a
+// name already known, INVALID_ARGUMENT for an empty name.
+absl::Status RegisterFact(FactInfo fact);
 
 // The actor the engine uses for facts fired by its own timers.
 inline constexpr char kTimerActor[] = "engine:timer";

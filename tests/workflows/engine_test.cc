@@ -696,3 +696,73 @@ TEST(LedgerGenerationTest, OnlyANewerGenerationChangesTheCeiling) {
 
 }  // namespace
 }  // namespace grantflow::workflows
+
+namespace grantflow::workflows {
+namespace {
+
+// A fact group added from outside the engine: its handler and table row are
+// registered, a definition uses the fact, and the engine runs it inside its
+// atomic write like any other: no switch to extend.
+absl::Status MarkPinged(FactContext& x) {
+  if (x.payload.description().empty()) {
+    return errors::InvalidArgument({{"payload.description", "say who pinged"}});
+  }
+  x.c.set_recommended_by("pinged:" + x.payload.description());
+  x.details = "pinged";
+  return absl::OkStatus();
+}
+
+TEST(FactGroupTest, ANewFactGroupRegistersWithoutTouchingTheEngine) {
+  ASSERT_THAT(RegisterFact({.name = "TEST_PINGED",
+                            .roles = {"grants_officer"},
+                            .handler = MarkPinged}),
+              IsOk());
+  EXPECT_THAT(RegisterFact({.name = "TEST_PINGED"}),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  testing::TempDir dir;
+  auto store = testing::OpenStore(dir.path());
+  DefinitionRegistry defs;
+  ASSERT_THAT(defs.AddText("t", R"(
+      name: "pinging" version: 1 initial_state: "SUBMITTED"
+      states { name: "SUBMITTED" } states { name: "PINGED" }
+      states { name: "DONE" terminal: true }
+      transitions { from: "SUBMITTED" fact: "TEST_PINGED" to: "PINGED" }
+      transitions { from: "PINGED" fact: "WITHDRAWN" to: "DONE" })"),
+              IsOk());
+  StaticDirectory directory;
+  Engine engine(store.get(), &defs, &directory);
+  const absl::Time now = testing::TestEpoch();
+  wpb::StartCaseRequest start;
+  start.set_application("applications/p1");
+  start.set_round("funds/lff/rounds/r1");
+  start.set_definition("pinging");
+  start.set_organisation("organisations/o");
+  start.set_amount_requested_pence(100);
+  start.set_request_id("s");
+  ASSERT_THAT(
+      engine.StartCase(testing::MakeCall("svc", {"service"}, now), start),
+      IsOk());
+  wpb::RecordFactRequest fact;
+  fact.set_name("cases/p1");
+  fact.set_fact("TEST_PINGED");
+  fact.set_request_id("f1");
+  const Call officer = testing::MakeCall("grace", {"grants_officer"}, now);
+  // The handler's own rule refuses, and nothing is written.
+  EXPECT_THAT(engine.RecordFact(officer, fact),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      engine.RecordFact(testing::MakeCall("amy", {"approver"}, now), fact),
+      StatusIs(absl::StatusCode::kPermissionDenied))
+      << "the table's roles apply";
+  fact.mutable_payload()->set_description("grace");
+  fact.set_request_id("f2");
+  auto pinged = engine.RecordFact(officer, fact);
+  ASSERT_THAT(pinged, IsOk());
+  EXPECT_EQ(pinged->state(), "PINGED");
+  EXPECT_EQ(pinged->recommended_by(), "pinged:grace");
+  ASSERT_EQ(pinged->next_facts_size(), 1);
+  EXPECT_EQ(pinged->next_facts(0).fact(), "WITHDRAWN");
+}
+
+}  // namespace
+}  // namespace grantflow::workflows

@@ -1,0 +1,167 @@
+// Fact handlers. The funding agreement (R1, R4): issue, the recipient's
+// signature, the funder's countersignature (which commits the budget).
+#include <algorithm>
+#include <optional>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "platform/auth.h"
+#include "platform/errors.h"
+#include "platform/money.h"
+#include "platform/resources.h"
+#include "platform/status_macros.h"
+#include "workflows/engine.h"
+#include "workflows/engine_internal.h"
+#include "workflows/fact_handlers.h"
+
+namespace grantflow::workflows::handlers {
+
+absl::Status IssueAgreement(FactContext& x) {
+  wpb::Case& c = x.c;
+  const wpb::FactPayload& p = x.payload;
+  std::string& details = x.details;
+  if (!IsSha256Hex(p.document_sha256())) {
+    return errors::InvalidArgument(
+        {{"payload.document_sha256",
+          "must be the document's SHA-256 as 64 lower-case hex "
+          "digits"}});
+  }
+  if (c.awarded_pence() <= 0) {
+    return Refuse("NO_AWARD", "no award has been approved");
+  }
+  std::vector<std::string> missing;
+  if (!c.due_diligence_passed()) missing.push_back("due_diligence");
+  if (c.safeguarding_required() && !c.safeguarding_passed()) {
+    missing.push_back("safeguarding");
+  }
+  if (!missing.empty()) {
+    return Refuse("CHECKS_INCOMPLETE",
+                  absl::StrCat("the agreement cannot be issued before: ",
+                               absl::StrJoin(missing, ", ")),
+                  {{"missing", absl::StrJoin(missing, ",")}});
+  }
+  for (const auto& k : c.conditions()) {
+    if (k.open()) {
+      return Refuse(
+          "CONDITIONS_OPEN",
+          absl::StrCat("condition '", k.id(), "' is open: ", k.description()),
+          {{"condition", k.id()}});
+    }
+  }
+  wpb::Agreement* ag = c.mutable_agreement();
+  const int version = ag->version() + 1;
+  ag->Clear();
+  ag->set_version(version);
+  ag->set_document_sha256(p.document_sha256());
+  details = absl::StrCat("agreement v", version, " issued");
+  return absl::OkStatus();
+}
+
+absl::Status RecipientSigned(FactContext& x) {
+  wpb::Case& c = x.c;
+  const wpb::FactPayload& p = x.payload;
+  const std::string& actor = x.call.principal.user;
+  const Call& call = x.call;
+  const wpb::Agreement& ag = c.agreement();
+  if (p.document_sha256() != ag.document_sha256()) {
+    return Refuse("DOCUMENT_MISMATCH",
+                  absl::StrCat("the signature is on another document "
+                               "than agreement v",
+                               ag.version()));
+  }
+  wpb::Signature* s = c.mutable_agreement()->mutable_recipient();
+  s->set_signer(actor);
+  s->set_document_sha256(p.document_sha256());
+  *s->mutable_time() = ToProto(call.now);
+  return absl::OkStatus();
+}
+
+absl::Status Execute(FactContext& x) {
+  wpb::Case& c = x.c;
+  const wpb::FactPayload& p = x.payload;
+  Lines& lines = x.lines;
+  std::set<std::string>& touched = x.touched;
+  const std::string& actor = x.call.principal.user;
+  std::string& details = x.details;
+  const Call& call = x.call;
+  storage::WriteSet& w = x.writes;
+  const wpb::Agreement& ag = c.agreement();
+  if (!ag.has_recipient() ||
+      ag.recipient().document_sha256() != ag.document_sha256()) {
+    return Refuse("AGREEMENT_NOT_SIGNED",
+                  "the recipient has not signed this version");
+  }
+  if (p.document_sha256() != ag.document_sha256()) {
+    return Refuse("DOCUMENT_MISMATCH",
+                  absl::StrCat("the countersignature is on another "
+                               "document than agreement v",
+                               ag.version()));
+  }
+  if (actor == auth::CanonicalUser(ag.recipient().signer())) {
+    return Refuse("SEPARATION_OF_DUTIES",
+                  "one person cannot sign for both parties");
+  }
+  errors::Violations pv;
+  std::optional<int64_t> scheduled = 0;
+  std::set<std::string> ids, reports;
+  if (p.reports_size() > kMaxReports) {
+    pv.Add("payload.reports",
+           absl::StrCat("at most ", kMaxReports, " reports"));
+  }
+  if (p.schedule_size() > kMaxInstalments) {
+    pv.Add("payload.schedule",
+           absl::StrCat("at most ", kMaxInstalments, " instalments"));
+  }
+  for (int i = 0; i < p.reports_size(); ++i) {
+    const auto& r = p.reports(i);
+    std::string f = absl::StrCat("payload.reports[", i, "]");
+    if (!IsValidId(r.report_id()) || !reports.insert(r.report_id()).second) {
+      pv.Add(f + ".report_id", "must be a unique short id");
+    }
+    if (!r.has_due_time()) pv.Add(f + ".due_time", "is required");
+  }
+  for (int i = 0; i < p.schedule_size(); ++i) {
+    const auto& s = p.schedule(i);
+    std::string f = absl::StrCat("payload.schedule[", i, "]");
+    if (!IsValidId(s.payment_id()) || !ids.insert(s.payment_id()).second) {
+      pv.Add(f + ".payment_id", "must be a unique short id");
+    }
+    ValidateAmount(s.amount_pence(), f + ".amount_pence", &pv);
+    if (!s.requires_report().empty() &&
+        !reports.contains(s.requires_report())) {
+      pv.Add(f + ".requires_report", "names no report in payload.reports");
+    }
+    if (scheduled) scheduled = AddPence(*scheduled, s.amount_pence());
+  }
+  if (!scheduled || *scheduled > c.awarded_pence()) {
+    pv.Add("payload.schedule",
+           absl::StrCat(
+               "adds up to ", scheduled ? FormatPounds(*scheduled) : "too much",
+               ", more than the award of ", FormatPounds(c.awarded_pence())));
+  }
+  if (!pv.empty()) return pv.ToStatus();
+  wpb::Signature* s = c.mutable_agreement()->mutable_funder();
+  s->set_signer(actor);
+  s->set_document_sha256(p.document_sha256());
+  *s->mutable_time() = ToProto(call.now);
+  c.mutable_agreement()->set_executed(true);
+  for (const auto& a : c.allocations()) {
+    ASSIGN_OR_RETURN(auto line, LineFor(lines, a.budget_line()));
+    line->set_reserved_pence(line->reserved_pence() - a.amount_pence());
+    line->set_committed_pence(line->committed_pence() + a.amount_pence());
+    touched.insert(a.budget_line());
+  }
+  c.set_budget_committed(true);
+  *c.mutable_schedule() = p.schedule();
+  *c.mutable_reports() = p.reports();
+  for (const auto& r : p.reports()) {
+    ScheduleTimer(w, c, "MONITORING_REPORT_OVERDUE", FromProto(r.due_time()),
+                  absl::StrCat("report-", r.report_id()), 0, r.report_id());
+  }
+  details = absl::StrCat("agreement v", ag.version(), " executed; committed ",
+                         FormatPounds(c.awarded_pence()));
+  return absl::OkStatus();
+}
+
+}  // namespace grantflow::workflows::handlers
