@@ -24,22 +24,21 @@ const absl::Status& AsStatus(const absl::StatusOr<T>& s) {
 
 // Returns `expr`'s status (an absl::Status, or an absl::StatusOr's) from the
 // enclosing function when it is not OK.
-#define RETURN_IF_ERROR(expr)                                         \
-  do {                                                                \
-    if (const ::absl::Status grantflow_status_ =                      \
-            ::grantflow::internal::AsStatus((expr));                  \
-        !grantflow_status_.ok()) {                                    \
-      return grantflow_status_;                                       \
-    }                                                                 \
+#define RETURN_IF_ERROR(expr)                        \
+  do {                                               \
+    if (const ::absl::Status grantflow_status_ =     \
+            ::grantflow::internal::AsStatus((expr)); \
+        !grantflow_status_.ok()) {                   \
+      return grantflow_status_;                      \
+    }                                                \
   } while (false)
 
 // Evaluates `expr` (an absl::StatusOr<T>); returns its status from the
 // enclosing function when it is not OK, else declares or assigns `lhs` from
 // its value (moved). `lhs` may be a declaration: `auto x` or `T x`.
-#define ASSIGN_OR_RETURN(lhs, expr)                                       \
-  GRANTFLOW_ASSIGN_OR_RETURN_(GRANTFLOW_STATUS_CONCAT_(grantflow_or_,     \
-                                                       __LINE__),         \
-                              lhs, expr)
+#define ASSIGN_OR_RETURN(lhs, expr) \
+  GRANTFLOW_ASSIGN_OR_RETURN_(      \
+      GRANTFLOW_STATUS_CONCAT_(grantflow_or_, __LINE__), lhs, expr)
 
 #define GRANTFLOW_ASSIGN_OR_RETURN_(tmp, lhs, expr) \
   auto tmp = (expr);                                \
