@@ -1,5 +1,7 @@
 #include "platform/proto_table.h"
 
+#include "platform/reasons.h"
+
 namespace grantflow {
 
 absl::Status CheckEtag(absl::string_view sent, uint64_t current_version,
@@ -11,7 +13,8 @@ absl::Status CheckEtag(absl::string_view sent, uint64_t current_version,
       absl::AbortedError(absl::StrCat(
           name, " has changed since it was read (etag ", sent, ", now ",
           current_version, "); read it again and reapply")),
-      "ETAG_MISMATCH", {{"current_etag", absl::StrCat(current_version)}});
+      reasons::kEtagMismatch,
+      {{"current_etag", absl::StrCat(current_version)}});
 }
 
 }  // namespace grantflow

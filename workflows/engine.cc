@@ -11,6 +11,7 @@
 #include "platform/errors.h"
 #include "platform/idempotency.h"
 #include "platform/money.h"
+#include "platform/reasons.h"
 #include "platform/resources.h"
 #include "platform/status_macros.h"
 #include "storage/key_coding.h"
@@ -92,7 +93,7 @@ absl::StatusOr<wpb::Payment*> PendingPayment(wpb::Case& c,
     if (p.payment_id() != id) continue;
     if (p.state() != wpb::Payment::PENDING) {
       return Refuse(
-          "PAYMENT_NOT_PENDING",
+          reasons::kPaymentNotPending,
           absl::StrCat(id, " is ", wpb::Payment::State_Name(p.state())));
     }
     return &p;
@@ -146,7 +147,7 @@ absl::Status CheckBooks(const wpb::Case* c,
 
 absl::Status CheckCaseSize(const wpb::Case& c) {
   if (c.ByteSizeLong() > kMaxCaseBytes) {
-    return Refuse("CASE_TOO_LARGE",
+    return Refuse(reasons::kCaseTooLarge,
                   absl::StrCat(c.name(), " would hold more than ",
                                kMaxCaseBytes / 1024, " KiB"));
   }
@@ -170,7 +171,7 @@ absl::Status CheckFunderStaff(const auth::Principal& p) {
             p.user,
             " acts for an organisation; the funder's countersignature "
             "must come from funder staff")),
-        "NOT_FUNDER_STAFF");
+        reasons::kNotFunderStaff);
   }
   return absl::OkStatus();
 }
@@ -361,7 +362,7 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& caller,
                 ActsForAnOrganisation(p) ? "" : " with funder roles",
                 "; the recipient's signature must come from a signatory of ",
                 c.organisation())),
-            "NOT_RECIPIENT_SIGNATORY");
+            reasons::kNotRecipientSignatory);
       }
       ASSIGN_OR_RETURN(auto names, directory_->Signatories(c.organisation()));
       if (!names.contains(p.user)) {
@@ -369,13 +370,13 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& caller,
             absl::PermissionDeniedError(absl::StrCat(
                 p.user, " is not an authorised signatory of ", c.organisation(),
                 " (its record's signatory_users say who may sign)")),
-            "NOT_RECIPIENT_SIGNATORY");
+            reasons::kNotRecipientSignatory);
       }
     } else {
       auto got = directory_->GetRound(c.round());
       if (absl::IsNotFound(got.status())) {
         return Refuse(
-            "ROUND_UNKNOWN",
+            reasons::kRoundUnknown,
             absl::StrCat(c.round(), " is not a round ProgrammeService knows"));
       }
       if (!got.ok()) return got.status();
@@ -429,7 +430,7 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& caller,
         if (next == nullptr) {
           std::vector<std::string> accepted = def.Accepted(c.state());
           return Refuse(
-              "INVALID_TRANSITION",
+              reasons::kInvalidTransition,
               absl::StrCat(c.name(), " is ", c.state(),
                            ", which does not accept ", req.fact(),
                            "; it accepts: ",
@@ -653,7 +654,7 @@ absl::StatusOr<wpb::LedgerLine> Engine::RegisterBudgetLine(
     }
     if (req.generation() == held.source_generation()) {
       return Refuse(
-          "GENERATION_CONFLICT",
+          reasons::kGenerationConflict,
           absl::StrCat(req.budget_line(), " already holds generation ",
                        held.source_generation(), " with a ceiling of ",
                        FormatPounds(held.ceiling_pence())),
@@ -673,7 +674,7 @@ absl::StatusOr<wpb::LedgerLine> Engine::RegisterBudgetLine(
               AddPence(line.reserved_pence(), line.committed_pence());
           if (!used || req.ceiling_pence() < *used) {
             return Refuse(
-                "CEILING_BELOW_USE",
+                reasons::kCeilingBelowUse,
                 absl::StrCat(req.budget_line(), " already has ",
                              FormatPounds(used.value_or(0)),
                              " reserved or committed; the ceiling cannot go "
@@ -810,7 +811,7 @@ absl::StatusOr<wpb::Payment> Engine::AuthorizePayment(
               ", which this engine has not loaded: ", def.status().message()));
         }
         if (Terminal(**def, c.state())) {
-          return Refuse("CASE_CLOSED",
+          return Refuse(reasons::kCaseClosed,
                         absl::StrCat(c.name(), " is ", c.state()));
         }
         // R1: an executed agreement, both signatures on the current
@@ -820,14 +821,14 @@ absl::StatusOr<wpb::Payment> Engine::AuthorizePayment(
             ag.recipient().document_sha256() != ag.document_sha256() ||
             ag.funder().document_sha256() != ag.document_sha256() ||
             ag.recipient().signer() == ag.funder().signer()) {
-          return Refuse("AGREEMENT_NOT_EXECUTED",
+          return Refuse(reasons::kAgreementNotExecuted,
                         absl::StrCat("no payment before an executed funding "
                                      "agreement; ",
                                      c.name(), " is ", c.state()));
         }
         for (const auto& k : c.conditions()) {
           if (k.open()) {
-            return Refuse("CONDITIONS_OPEN",
+            return Refuse(reasons::kConditionsOpen,
                           absl::StrCat("condition '", k.id(),
                                        "' is open: ", k.description()),
                           {{"condition", k.id()}});
@@ -840,7 +841,7 @@ absl::StatusOr<wpb::Payment> Engine::AuthorizePayment(
           }
         }
         if (c.payments_size() >= kMaxPayments) {
-          return Refuse("CASE_LIMIT_REACHED",
+          return Refuse(reasons::kCaseLimitReached,
                         absl::StrCat(c.name(), " already has ", kMaxPayments,
                                      " payments"));
         }
@@ -850,7 +851,7 @@ absl::StatusOr<wpb::Payment> Engine::AuthorizePayment(
             if (i.payment_id() == req.payment_id()) inst = &i;
           }
           if (inst == nullptr) {
-            return Refuse("PAYMENT_NOT_SCHEDULED",
+            return Refuse(reasons::kPaymentNotScheduled,
                           absl::StrCat(req.payment_id(),
                                        " is not in the agreement's schedule"));
           }
@@ -869,7 +870,7 @@ absl::StatusOr<wpb::Payment> Engine::AuthorizePayment(
             }
             if (!accepted) {
               return Refuse(
-                  "REPORT_OUTSTANDING",
+                  reasons::kReportOutstanding,
                   absl::StrCat("monitoring report '", inst->requires_report(),
                                "' must be accepted first"),
                   {{"report", inst->requires_report()}});
@@ -881,7 +882,7 @@ absl::StatusOr<wpb::Payment> Engine::AuthorizePayment(
             SumPence({c.paid_pence(), c.pending_pence(), req.amount_pence()});
         if (!after || *after > c.awarded_pence()) {
           return Refuse(
-              "EXCEEDS_AWARD",
+              reasons::kExceedsAward,
               absl::StrCat("paid ", FormatPounds(c.paid_pence()), " + pending ",
                            FormatPounds(c.pending_pence()), " + ",
                            FormatPounds(req.amount_pence()),

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "platform/errors.h"
+#include "platform/reasons.h"
 #include "platform/resources.h"
 #include "storage/key_coding.h"
 
@@ -56,7 +57,7 @@ absl::StatusOr<wpb::LedgerLine*> LineFor(Lines& lines,
                                          const std::string& name) {
   auto it = lines.find(name);
   if (it == lines.end()) {
-    return Refuse("BUDGET_LINE_UNKNOWN",
+    return Refuse(reasons::kBudgetLineUnknown,
                   absl::StrCat(name, " is not registered with the ledger"),
                   {{"budget_line", name}});
   }

@@ -8,6 +8,7 @@
 #include "platform/crud.h"
 #include "platform/idempotency.h"
 #include "platform/outbox.h"
+#include "platform/reasons.h"
 #include "platform/resources.h"
 #include "platform/status_macros.h"
 #include "storage/key_coding.h"
@@ -96,7 +97,7 @@ workflow::v1::StartCaseRequest StartCaseFor(
 
 absl::Status NotDraft(const pb::Application& app) {
   return errors::FailedPrecondition(
-      "APPLICATION_NOT_DRAFT",
+      reasons::kApplicationNotDraft,
       absl::StrCat(app.name(), " is ", pb::Application::State_Name(app.state()),
                    "; only a DRAFT can be changed or submitted"),
       {{"state", pb::Application::State_Name(app.state())}});
@@ -109,13 +110,13 @@ absl::Status CheckRoundOpen(const programmes::v1::Round& round,
   const absl::Time close = FromProto(round.close_time());
   if (now < open) {
     return errors::FailedPrecondition(
-        "ROUND_NOT_OPEN",
+        reasons::kRoundNotOpen,
         absl::StrCat(round.name(), " opens at ", absl::FormatTime(open)),
         {{"round", round.name()}, {"open_time", absl::FormatTime(open)}});
   }
   if (now >= close) {
     return errors::FailedPrecondition(
-        "ROUND_CLOSED",
+        reasons::kRoundClosed,
         absl::StrCat(round.name(), " closed at ", absl::FormatTime(close)),
         {{"round", round.name()}, {"close_time", absl::FormatTime(close)}});
   }
@@ -523,7 +524,7 @@ absl::StatusOr<pb::Application> Applications::SubmitApplication(
         CheckComplete(app, round, call.now, "application", &missing);
         if (!missing.empty()) {
           return errors::FailedPrecondition(
-              "APPLICATION_INCOMPLETE",
+              reasons::kApplicationIncomplete,
               absl::StrCat(app.name(), " is not ready to submit"),
               {{"application", app.name()}}, missing.list());
         }
@@ -556,7 +557,7 @@ absl::StatusOr<pb::Application> Applications::WithdrawApplication(
       [&](pb::Application& app, storage::WriteSet& writes) -> absl::Status {
         if (app.state() == pb::Application::WITHDRAWN) {
           return errors::FailedPrecondition(
-              "APPLICATION_WITHDRAWN",
+              reasons::kApplicationWithdrawn,
               absl::StrCat(app.name(), " is already withdrawn"));
         }
         if (app.state() == pb::Application::SUBMITTED) {
@@ -590,11 +591,11 @@ absl::Status Applications::WithdrawCase(const Call& call,
     done = cases_->RecordFact(fact);
   }
   if (done.ok()) return absl::OkStatus();
-  if (errors::ReasonOf(done.status()) == "INVALID_TRANSITION") {
+  if (errors::ReasonOf(done.status()) == reasons::kInvalidTransition) {
     const std::string state = errors::MetadataOf(done.status(), "state");
     if (state == "WITHDRAWN") return absl::OkStatus();  // withdrawn already
     return errors::FailedPrecondition(
-        "WITHDRAWAL_NOT_ALLOWED",
+        reasons::kWithdrawalNotAllowed,
         absl::StrCat(app.name(), "'s grant is ", state,
                      " and can no longer be withdrawn",
                      state == "EXECUTED" || state == "ACTIVE"

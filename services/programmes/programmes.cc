@@ -8,6 +8,7 @@
 #include "platform/audit.h"
 #include "platform/crud.h"
 #include "platform/money.h"
+#include "platform/reasons.h"
 #include "platform/resources.h"
 #include "platform/status_macros.h"
 #include "storage/key_coding.h"
@@ -375,7 +376,7 @@ absl::StatusOr<int64_t> Programmes::RegisterCeiling(const std::string& line,
                                   absl::StrReplaceAll(line, {{"/", "."}}), ":",
                                   reg.generation()));
   absl::StatusOr<workflow::v1::LedgerLine> done = ledger_->Register(reg);
-  if (errors::ReasonOf(done.status()) == "GENERATION_CONFLICT" ||
+  if (errors::ReasonOf(done.status()) == reasons::kGenerationConflict ||
       (done.ok() && done->source_generation() != reg.generation())) {
     return absl::AbortedError(
         absl::StrCat("the ledger's record of ", line,

@@ -9,6 +9,7 @@
 #include "platform/auth.h"
 #include "platform/errors.h"
 #include "platform/money.h"
+#include "platform/reasons.h"
 #include "platform/resources.h"
 #include "platform/status_macros.h"
 #include "workflows/engine.h"
@@ -28,7 +29,7 @@ absl::Status IssueAgreement(FactContext& x) {
           "digits"}});
   }
   if (c.awarded_pence() <= 0) {
-    return Refuse("NO_AWARD", "no award has been approved");
+    return Refuse(reasons::kNoAward, "no award has been approved");
   }
   std::vector<std::string> missing;
   if (!c.due_diligence_passed()) missing.push_back("due_diligence");
@@ -36,7 +37,7 @@ absl::Status IssueAgreement(FactContext& x) {
     missing.push_back("safeguarding");
   }
   if (!missing.empty()) {
-    return Refuse("CHECKS_INCOMPLETE",
+    return Refuse(reasons::kChecksIncomplete,
                   absl::StrCat("the agreement cannot be issued before: ",
                                absl::StrJoin(missing, ", ")),
                   {{"missing", absl::StrJoin(missing, ",")}});
@@ -44,7 +45,7 @@ absl::Status IssueAgreement(FactContext& x) {
   for (const auto& k : c.conditions()) {
     if (k.open()) {
       return Refuse(
-          "CONDITIONS_OPEN",
+          reasons::kConditionsOpen,
           absl::StrCat("condition '", k.id(), "' is open: ", k.description()),
           {{"condition", k.id()}});
     }
@@ -65,7 +66,7 @@ absl::Status RecipientSigned(FactContext& x) {
   const Call& call = x.call;
   const wpb::Agreement& ag = c.agreement();
   if (p.document_sha256() != ag.document_sha256()) {
-    return Refuse("DOCUMENT_MISMATCH",
+    return Refuse(reasons::kDocumentMismatch,
                   absl::StrCat("the signature is on another document "
                                "than agreement v",
                                ag.version()));
@@ -89,17 +90,17 @@ absl::Status Execute(FactContext& x) {
   const wpb::Agreement& ag = c.agreement();
   if (!ag.has_recipient() ||
       ag.recipient().document_sha256() != ag.document_sha256()) {
-    return Refuse("AGREEMENT_NOT_SIGNED",
+    return Refuse(reasons::kAgreementNotSigned,
                   "the recipient has not signed this version");
   }
   if (p.document_sha256() != ag.document_sha256()) {
-    return Refuse("DOCUMENT_MISMATCH",
+    return Refuse(reasons::kDocumentMismatch,
                   absl::StrCat("the countersignature is on another "
                                "document than agreement v",
                                ag.version()));
   }
   if (actor == auth::CanonicalUser(ag.recipient().signer())) {
-    return Refuse("SEPARATION_OF_DUTIES",
+    return Refuse(reasons::kSeparationOfDuties,
                   "one person cannot sign for both parties");
   }
   errors::Violations pv;

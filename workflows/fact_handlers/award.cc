@@ -10,6 +10,7 @@
 #include "platform/auth.h"
 #include "platform/errors.h"
 #include "platform/money.h"
+#include "platform/reasons.h"
 #include "platform/resources.h"
 #include "platform/status_macros.h"
 #include "workflows/engine.h"
@@ -87,7 +88,7 @@ absl::Status ApproveAward(FactContext& x) {
   }
   if (!pv.empty()) return pv.ToStatus();
   if (actor == auth::CanonicalUser(c.recommended_by())) {
-    return Refuse("SEPARATION_OF_DUTIES",
+    return Refuse(reasons::kSeparationOfDuties,
                   absl::StrCat(actor,
                                " recommended this award and "
                                "so cannot approve it"));
@@ -97,7 +98,7 @@ absl::Status ApproveAward(FactContext& x) {
       limit == call.principal.limits_pence.end() ? 0 : limit->second;
   if (p.amount_pence() > allowed) {
     return Refuse(
-        "DELEGATED_LIMIT_EXCEEDED",
+        reasons::kDelegatedLimitExceeded,
         absl::StrCat(actor, " may approve up to ", FormatPounds(allowed),
                      ", not ", FormatPounds(p.amount_pence())),
         {{"limit_pence", absl::StrCat(allowed)}});
@@ -109,7 +110,7 @@ absl::Status ApproveAward(FactContext& x) {
         l.ceiling_pence() - l.reserved_pence() - l.committed_pence();
     if (a.amount_pence() > available) {
       return Refuse(
-          "BUDGET_EXCEEDED",
+          reasons::kBudgetExceeded,
           absl::StrCat(a.budget_line(), " has ", FormatPounds(available),
                        " available; ", FormatPounds(a.amount_pence()),
                        " would pass its ceiling of ",

@@ -9,6 +9,7 @@
 #include "platform/auth.h"
 #include "platform/errors.h"
 #include "platform/money.h"
+#include "platform/reasons.h"
 #include "platform/resources.h"
 #include "platform/status_macros.h"
 #include "workflows/engine.h"
@@ -46,7 +47,7 @@ absl::Status RaiseCondition(FactContext& x) {
   if (!pv.empty()) return pv.ToStatus();
   if (c.conditions_size() >= kMaxConditions) {
     return Refuse(
-        "CASE_LIMIT_REACHED",
+        reasons::kCaseLimitReached,
         absl::StrCat(c.name(), " already has ", kMaxConditions, " conditions"));
   }
   auto* k = c.add_conditions();
@@ -70,7 +71,7 @@ absl::Status ClearCondition(FactContext& x) {
     }
   }
   if (!found) {
-    return Refuse("CONDITION_NOT_OPEN",
+    return Refuse(reasons::kConditionNotOpen,
                   absl::StrCat("no open condition '", p.condition_id(), "' on ",
                                c.name()));
   }

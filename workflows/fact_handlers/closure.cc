@@ -9,6 +9,7 @@
 #include "platform/auth.h"
 #include "platform/errors.h"
 #include "platform/money.h"
+#include "platform/reasons.h"
 #include "platform/resources.h"
 #include "platform/status_macros.h"
 #include "workflows/engine.h"
@@ -25,7 +26,7 @@ absl::Status ReleaseCase(FactContext& x, bool recovery) {
   std::set<std::string>& touched = x.touched;
   std::string& details = x.details;
   if (c.pending_pence() > 0) {
-    return Refuse("PAYMENTS_PENDING",
+    return Refuse(reasons::kPaymentsPending,
                   absl::StrCat(FormatPounds(c.pending_pence()),
                                " is authorised but not settled; "
                                "confirm or void it first"));

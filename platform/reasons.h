@@ -1,0 +1,61 @@
+// The reasons grantflow gives, in google.rpc.ErrorInfo, when it refuses a
+// call (FAILED_PRECONDITION unless noted). They are part of the API:
+// clients branch on them, so a value never changes once published. Code
+// names them through these constants; tests spell the wire values out, so a
+// changed constant fails them.
+#ifndef GRANTFLOW_PLATFORM_REASONS_H_
+#define GRANTFLOW_PLATFORM_REASONS_H_
+
+namespace grantflow::reasons {
+
+// Submissions (ApplicationService).
+inline constexpr char kRoundClosed[] = "ROUND_CLOSED";
+inline constexpr char kRoundNotOpen[] = "ROUND_NOT_OPEN";
+inline constexpr char kApplicationNotDraft[] = "APPLICATION_NOT_DRAFT";
+inline constexpr char kApplicationIncomplete[] = "APPLICATION_INCOMPLETE";
+inline constexpr char kApplicationWithdrawn[] = "APPLICATION_WITHDRAWN";
+inline constexpr char kWithdrawalNotAllowed[] = "WITHDRAWAL_NOT_ALLOWED";
+
+// Any resource with an etag (ABORTED).
+inline constexpr char kEtagMismatch[] = "ETAG_MISMATCH";
+
+// The engine: lifecycle and size.
+inline constexpr char kInvalidTransition[] = "INVALID_TRANSITION";
+inline constexpr char kRoundUnknown[] = "ROUND_UNKNOWN";
+inline constexpr char kCaseClosed[] = "CASE_CLOSED";
+inline constexpr char kCaseLimitReached[] = "CASE_LIMIT_REACHED";
+inline constexpr char kCaseTooLarge[] = "CASE_TOO_LARGE";
+
+// The ledger (R3).
+inline constexpr char kBudgetExceeded[] = "BUDGET_EXCEEDED";
+inline constexpr char kBudgetLineUnknown[] = "BUDGET_LINE_UNKNOWN";
+inline constexpr char kCeilingBelowUse[] = "CEILING_BELOW_USE";
+inline constexpr char kGenerationConflict[] = "GENERATION_CONFLICT";
+inline constexpr char kNoAward[] = "NO_AWARD";
+
+// Separation of duties and delegated authority (R5).
+inline constexpr char kSeparationOfDuties[] = "SEPARATION_OF_DUTIES";
+inline constexpr char kDelegatedLimitExceeded[] = "DELEGATED_LIMIT_EXCEEDED";
+
+// Checks and conditions (R4).
+inline constexpr char kChecksIncomplete[] = "CHECKS_INCOMPLETE";
+inline constexpr char kConditionsOpen[] = "CONDITIONS_OPEN";
+inline constexpr char kConditionNotOpen[] = "CONDITION_NOT_OPEN";
+
+// The funding agreement (R1). The last two come with PERMISSION_DENIED.
+inline constexpr char kDocumentMismatch[] = "DOCUMENT_MISMATCH";
+inline constexpr char kAgreementNotSigned[] = "AGREEMENT_NOT_SIGNED";
+inline constexpr char kNotRecipientSignatory[] = "NOT_RECIPIENT_SIGNATORY";
+inline constexpr char kNotFunderStaff[] = "NOT_FUNDER_STAFF";
+
+// Payments (R1, R2).
+inline constexpr char kAgreementNotExecuted[] = "AGREEMENT_NOT_EXECUTED";
+inline constexpr char kExceedsAward[] = "EXCEEDS_AWARD";
+inline constexpr char kReportOutstanding[] = "REPORT_OUTSTANDING";
+inline constexpr char kPaymentNotScheduled[] = "PAYMENT_NOT_SCHEDULED";
+inline constexpr char kPaymentNotPending[] = "PAYMENT_NOT_PENDING";
+inline constexpr char kPaymentsPending[] = "PAYMENTS_PENDING";
+
+}  // namespace grantflow::reasons
+
+#endif  // GRANTFLOW_PLATFORM_REASONS_H_
