@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "platform/audit.h"
 #include "platform/errors.h"
+#include "platform/fact_names.h"
 #include "platform/idempotency.h"
 #include "platform/money.h"
 #include "platform/reasons.h"
@@ -273,9 +274,10 @@ absl::StatusOr<wpb::Case> Engine::StartCase(const Call& call,
         AddEvent(w, c, e, call, req.request_id());
         c.set_state_entered_seq(c.event_count());
         if (req.has_round_close_time() &&
-            def->Next(c.state(), "ROUND_CLOSED")) {
-          ScheduleTimer(w, c, "ROUND_CLOSED", FromProto(req.round_close_time()),
-                        "round-closed", c.state_entered_seq(), "");
+            def->Next(c.state(), facts::kRoundClosed)) {
+          ScheduleTimer(w, c, facts::kRoundClosed,
+                        FromProto(req.round_close_time()), "round-closed",
+                        c.state_entered_seq(), "");
         }
         WriteCase(w, cases_, c, 0, "");
         AuditChange(w, call, c.name(), req.request_id(),
@@ -475,7 +477,7 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& caller,
           const wpb::StateDef* sd = def.State(*next);
           for (const wpb::TimerDef& t : sd->timers()) {
             int64_t after = t.after_seconds();
-            if (t.fact() == "SIGNATURE_DEADLINE_PASSED" &&
+            if (t.fact() == facts::kSignatureDeadlinePassed &&
                 p.signature_deadline_seconds() > 0) {
               after = p.signature_deadline_seconds();
             }
@@ -1003,7 +1005,7 @@ absl::StatusOr<int> Engine::FireDueTimers(absl::Time now, int limit) {
     call.principal.user = kTimerActor;
     call.now = now;
     call.method = "engine/timer";
-    if (t.fact() == "ROUND_CLOSED") {
+    if (t.fact() == facts::kRoundClosed) {
       // The round's close time is ProgrammeService's and may have moved
       // since the case started: ask, and wait on if the round was extended.
       // Unanswered, the timer waits for the next pass.

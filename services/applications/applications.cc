@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "platform/audit.h"
 #include "platform/crud.h"
+#include "platform/fact_names.h"
 #include "platform/idempotency.h"
 #include "platform/outbox.h"
 #include "platform/reasons.h"
@@ -576,7 +577,7 @@ absl::Status Applications::WithdrawCase(const Call& call,
   const std::string id = AppId(app.name());
   workflow::v1::RecordFactRequest fact;
   fact.set_name("cases/" + id);
-  fact.set_fact("WITHDRAWN");
+  fact.set_fact(facts::kWithdrawn);
   fact.set_reason(reason);
   fact.set_on_behalf_of(call.principal.user);
   fact.set_request_id("withdraw:" + id);

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "platform/auth.h"
 #include "platform/errors.h"
+#include "platform/fact_names.h"
 #include "platform/money.h"
 #include "platform/reasons.h"
 #include "platform/resources.h"
@@ -157,7 +158,8 @@ absl::Status Execute(FactContext& x) {
   *c.mutable_schedule() = p.schedule();
   *c.mutable_reports() = p.reports();
   for (const auto& r : p.reports()) {
-    ScheduleTimer(w, c, "MONITORING_REPORT_OVERDUE", FromProto(r.due_time()),
+    ScheduleTimer(w, c, facts::kMonitoringReportOverdue,
+                  FromProto(r.due_time()),
                   absl::StrCat("report-", r.report_id()), 0, r.report_id());
   }
   details = absl::StrCat("agreement v", ag.version(), " executed; committed ",
