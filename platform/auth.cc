@@ -238,6 +238,12 @@ absl::StatusOr<Principal> TokenVerifier::Verify(const std::string& token,
   return who;
 }
 
+bool IsOrganisationScoped(const Principal& p) {
+  return std::all_of(p.roles.begin(), p.roles.end(), [](const std::string& r) {
+    return r == "applicant" || r == "signatory";
+  });
+}
+
 std::optional<std::string> CanonicalUser(absl::string_view raw) {
   if (raw.empty() || raw.size() > 128) return std::nullopt;
   std::string out(raw);

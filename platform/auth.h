@@ -47,6 +47,12 @@ struct Principal {
   bool HasRole(const std::string& role) const;
 };
 
+// True when every role of the principal is an organisation's (applicant,
+// signatory): such a caller acts only for the organisation in its token,
+// never as funder staff. (A principal with no roles counts as scoped: it may
+// do the least.)
+bool IsOrganisationScoped(const Principal& p);
+
 struct TokenClaims {
   Principal principal;
   absl::Time issued_at;

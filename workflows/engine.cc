@@ -155,14 +155,6 @@ absl::Status CheckCaseSize(const wpb::Case& c) {
   return absl::OkStatus();
 }
 
-// True when every role is an organisation's (applicant, signatory).
-bool ActsForAnOrganisation(const auth::Principal& p) {
-  for (const std::string& r : p.roles) {
-    if (r != "applicant" && r != "signatory") return false;
-  }
-  return !p.roles.empty();
-}
-
 // R1: the funder's countersignature is given by funder staff only.
 absl::Status CheckFunderStaff(const auth::Principal& p) {
   if (!p.organisation.empty() || p.HasRole("applicant") ||
@@ -356,12 +348,13 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& caller,
     const wpb::Case& c = peek.msg;
     if (fact->recipient_signature) {
       const auth::Principal& p = call.principal;
-      if (!ActsForAnOrganisation(p) || p.organisation != c.organisation()) {
+      if (!auth::IsOrganisationScoped(p) ||
+          p.organisation != c.organisation()) {
         return errors::WithReason(
             absl::PermissionDeniedError(absl::StrCat(
                 p.user, " signs for ",
                 p.organisation.empty() ? "no organisation" : p.organisation,
-                ActsForAnOrganisation(p) ? "" : " with funder roles",
+                auth::IsOrganisationScoped(p) ? "" : " with funder roles",
                 "; the recipient's signature must come from a signatory of ",
                 c.organisation())),
             reasons::kNotRecipientSignatory);
@@ -988,7 +981,7 @@ absl::StatusOr<bool> Engine::RescheduleIfRoundExtended(const wpb::TimerEntry& t,
               absl::StrCat(c->msg.round(), " now closes at ",
                            absl::FormatTime(terms->close_time),
                            "; ROUND_CLOSED waits until then"));
-  ASSIGN_OR_RETURN(auto done, store_->Commit(w));
+  RETURN_IF_ERROR(store_->Commit(w));
   return true;
 }
 
@@ -1027,7 +1020,7 @@ absl::StatusOr<int> Engine::FireDueTimers(absl::Time now, int limit) {
       AuditChange(w, call, t.case_name(), req.request_id(),
                   absl::StrCat("timer ", t.fact(), " could not apply: ",
                                applied.status().message()));
-      ASSIGN_OR_RETURN(auto c, store_->Commit(w));
+      RETURN_IF_ERROR(store_->Commit(w));
     }
     ++fired;
   }

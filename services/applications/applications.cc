@@ -126,12 +126,6 @@ absl::Status CheckRoundOpen(const programmes::v1::Round& round,
 
 }  // namespace
 
-bool IsOrganisationScoped(const auth::Principal& p) {
-  return std::all_of(p.roles.begin(), p.roles.end(), [](const std::string& r) {
-    return r == "applicant" || r == "signatory";
-  });
-}
-
 Applications::Applications(storage::Store* store, RoundSource* rounds,
                            CaseClient* cases)
     : store_(store),
@@ -151,7 +145,7 @@ absl::Status Applications::CheckOrgAccess(const Call& call,
                                           const std::string& org_name,
                                           bool write) const {
   const auth::Principal& p = call.principal;
-  const bool scoped = IsOrganisationScoped(p);
+  const bool scoped = auth::IsOrganisationScoped(p);
   if (scoped && (p.organisation.empty() || p.organisation != org_name)) {
     return absl::PermissionDeniedError(absl::StrCat(
         p.user, " acts for ",
@@ -180,7 +174,7 @@ absl::Status Applications::CheckOrgAccess(const Call& call,
 absl::StatusOr<pb::Organisation> Applications::CreateOrganisation(
     const Call& call, const pb::CreateOrganisationRequest& req) {
   errors::Violations v;
-  const bool scoped = IsOrganisationScoped(call.principal);
+  const bool scoped = auth::IsOrganisationScoped(call.principal);
   std::string id = req.organisation_id();
   if (!id.empty() && !IsValidId(id)) {
     v.Add("organisation_id",
@@ -229,7 +223,7 @@ absl::StatusOr<pb::ListOrganisationsResponse> Applications::ListOrganisations(
   Page page = ParsePage(req.page_size(), req.page_token(), "organisations", &v);
   if (!v.empty()) return v.ToStatus();
   pb::ListOrganisationsResponse resp;
-  if (IsOrganisationScoped(call.principal)) {
+  if (auth::IsOrganisationScoped(call.principal)) {
     // Only the caller's own organisation, if they may see it.
     if (CheckOrgAccess(call, call.principal.organisation, false).ok()) {
       auto got = orgs_.Get(IdKey(OrgId(call.principal.organisation)),
@@ -257,7 +251,7 @@ absl::StatusOr<pb::Organisation> Applications::UpdateOrganisation(
   ValidateRequestId(req.request_id(), &v);
   if (!v.empty()) return v.ToStatus();
   RETURN_IF_ERROR(CheckOrgAccess(call, name, /*write=*/true));
-  const bool scoped = IsOrganisationScoped(call.principal);
+  const bool scoped = auth::IsOrganisationScoped(call.principal);
   pb::Organisation patch = req.organisation();
   CanonicaliseUsers(&patch);
   return UpdateResource<pb::Organisation>(
@@ -394,7 +388,7 @@ absl::StatusOr<pb::ListApplicationsResponse> Applications::ListApplications(
       absl::StrCat("applications:", req.round(), "|", req.state(), "|", org);
   Page page = ParsePage(req.page_size(), req.page_token(), query, &v);
   if (!v.empty()) return v.ToStatus();
-  if (IsOrganisationScoped(call.principal)) {
+  if (auth::IsOrganisationScoped(call.principal)) {
     if (org.empty()) org = call.principal.organisation;
     RETURN_IF_ERROR(CheckOrgAccess(call, org, /*write=*/false));
   }
@@ -587,8 +581,7 @@ absl::Status Applications::WithdrawCase(const Call& call,
     // the case now, with the very request the task carries, and withdraw it.
     ASSIGN_OR_RETURN(programmes::v1::Round round,
                      rounds_->GetRound(call, app.round()));
-    ASSIGN_OR_RETURN(workflow::v1::Case started,
-                     cases_->StartCase(StartCaseFor(app, round)));
+    RETURN_IF_ERROR(cases_->StartCase(StartCaseFor(app, round)));
     done = cases_->RecordFact(fact);
   }
   if (done.ok()) return absl::OkStatus();

@@ -131,10 +131,6 @@ class Applications {
   ProtoTable<pb::EqualityMonitoring> equality_;
 };
 
-// True when every role of the principal is applicant or signatory: such a
-// caller sees only their own organisation.
-bool IsOrganisationScoped(const auth::Principal& p);
-
 }  // namespace grantflow::applications
 
 #endif  // GRANTFLOW_SERVICES_APPLICATIONS_APPLICATIONS_H_

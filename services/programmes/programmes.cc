@@ -397,7 +397,8 @@ absl::StatusOr<ReconcileReport> Programmes::ReconcileLedger(absl::Time now) {
   for (;;) {
     ASSIGN_OR_RETURN(auto scan, store_->Scan(lines_.table(), "", after, 200));
     for (const storage::ScanRow& row : scan.rows) {
-      absl::Status s = ReconcileLine(row.key, now, &report);
+      ASSIGN_OR_RETURN(auto scanned, lines_.Decode(row.record));
+      absl::Status s = ReconcileLine(row.key, scanned.msg.name(), now, &report);
       if (absl::IsInternal(s) || absl::IsDataLoss(s)) return s;
       if (!s.ok()) report.problems.push_back(std::string(s.message()));
     }
@@ -408,10 +409,9 @@ absl::StatusOr<ReconcileReport> Programmes::ReconcileLedger(absl::Time now) {
   return report;
 }
 
-absl::Status Programmes::ReconcileLine(const std::string& key, absl::Time now,
+absl::Status Programmes::ReconcileLine(const std::string& key,
+                                       const std::string& name, absl::Time now,
                                        ReconcileReport* report) {
-  ASSIGN_OR_RETURN(auto peek, lines_.Get(key, "budget line"));
-  const std::string name = peek.msg.name();
   ScopedLocks lock(line_locks_, {name});
   ASSIGN_OR_RETURN(auto local, lines_.Get(key, name));
   ++report->checked;
@@ -444,7 +444,7 @@ absl::Status Programmes::ReconcileLine(const std::string& key, absl::Time now,
         absl::StrCat("ceiling settled from the ledger: ", FormatPounds(was),
                      " -> ", FormatPounds(line.ceiling_pence()),
                      " (generation ", ledger_gen, ")"));
-    ASSIGN_OR_RETURN(auto c, store_->Commit(w));
+    RETURN_IF_ERROR(store_->Commit(w));
     ++report->adopted;
     return absl::OkStatus();
   }
@@ -460,7 +460,7 @@ absl::Status Programmes::ReconcileLine(const std::string& key, absl::Time now,
     AuditChange(w, call, name, "",
                 absl::StrCat("ceiling registered with the ledger (generation ",
                              gen, ")"));
-    ASSIGN_OR_RETURN(auto c, store_->Commit(w));
+    RETURN_IF_ERROR(store_->Commit(w));
   } else {
     workflow::v1::RegisterBudgetLineRequest reg;
     reg.set_budget_line(name);

@@ -96,8 +96,8 @@ class Programmes {
                                           int64_t local_generation,
                                           absl::Time now);
   // Settles one line; counts what it did in `report`.
-  absl::Status ReconcileLine(const std::string& key, absl::Time now,
-                             ReconcileReport* report);
+  absl::Status ReconcileLine(const std::string& key, const std::string& name,
+                             absl::Time now, ReconcileReport* report);
   // Checks that each named budget line exists and belongs to `fund_id`.
   absl::Status CheckRoundBudgetLines(const pb::Round& round,
                                      const std::string& fund_id,
