@@ -46,8 +46,11 @@ bool IsPermanentFailure(const absl::Status& status) {
   }
 }
 
-Outbox::Outbox(storage::Store* store, OutboxOptions options)
-    : store_(store), options_(std::move(options)) {}
+Outbox::Outbox(storage::Store* store, std::string service,
+               OutboxOptions options)
+    : store_(store),
+      service_(std::move(service)),
+      options_(std::move(options)) {}
 
 void Outbox::Enqueue(storage::WriteSet& writes, opb::Task task,
                      absl::Time now) {
@@ -130,7 +133,7 @@ absl::Status Outbox::Finish(const opb::Task& task, const std::string& due_key,
       w.Audit(a);
       ++report->parked;
       parked_message = absl::StrCat(
-          "outbox[", options_.service, "]: ", a.details,
+          "outbox[", service_, "]: ", a.details,
           " (grantctl outbox parked; grantctl outbox retry ", task.id(), ")");
     } else {
       absl::Duration backoff = options_.first_backoff;
@@ -175,7 +178,7 @@ absl::StatusOr<opb::ListTasksResponse> Outbox::ListTasks(
     if (!t->ParseFromString(row.record.value)) {
       return absl::DataLossError("an outbox task cannot be read");
     }
-    t->set_service(options_.service);
+    t->set_service(service_);
   }
   resp.set_next_page_token(PageTokenAfter(scan, used, query));
   return resp;
@@ -210,7 +213,7 @@ absl::StatusOr<opb::Task> Outbox::RetryTask(const Call& call,
         w.PutIndex(kDue, DueKey(now, id));
         AuditChange(w, call, task.case_name(), req.request_id(),
                     absl::StrCat("retry ", task.kind(), " task ", id));
-        task.set_service(options_.service);
+        task.set_service(service_);
         return task;
       });
 }

@@ -30,7 +30,6 @@ namespace grantflow {
 namespace opb = ::grantflow::outbox::v1;
 
 struct OutboxOptions {
-  std::string service;  // whose outbox: named in logs and in listed tasks
   absl::Duration first_backoff = absl::Seconds(1);
   absl::Duration max_backoff = absl::Minutes(1);
   // Where parking is reported; stderr when unset.
@@ -52,7 +51,9 @@ class Outbox {
   // Handlers must be idempotent: a task may be delivered more than once.
   using Handler = std::function<absl::Status(const opb::Task&)>;
 
-  Outbox(storage::Store* store, OutboxOptions options = {});
+  // `service` names whose outbox it is, in logs and in listed tasks.
+  Outbox(storage::Store* store, std::string service,
+         OutboxOptions options = {});
 
   // Adds `task` (id, kind, case_name, payload set by the caller) to `writes`,
   // due at `now`. The id must be unique per task; deriving it from the change
@@ -83,6 +84,7 @@ class Outbox {
                       DeliveryReport* report);
 
   storage::Store* store_;
+  const std::string service_;
   const OutboxOptions options_;
   absl::Mutex mu_;
   std::map<std::string, Handler> handlers_ ABSL_GUARDED_BY(mu_);

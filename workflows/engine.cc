@@ -182,12 +182,7 @@ Engine::Engine(storage::Store* store, const DefinitionRegistry* definitions,
     : store_(store),
       definitions_(definitions),
       directory_(directory),
-      outbox_(store,
-              [&] {
-                if (outbox_options.service.empty())
-                  outbox_options.service = "workflow";
-                return outbox_options;
-              }()),
+      outbox_(store, "workflow", std::move(outbox_options)),
       cases_(store, kCases, "case"),
       ledger_(store, kLedger, "budget line") {}
 

@@ -131,12 +131,7 @@ Applications::Applications(storage::Store* store, RoundSource* rounds,
     : store_(store),
       rounds_(rounds),
       cases_(cases),
-      outbox_(store,
-              [] {
-                OutboxOptions o;
-                o.service = "applications";
-                return o;
-              }()),
+      outbox_(store, "applications"),
       orgs_(store, "organisations", "organisation"),
       apps_(store, "applications", "application"),
       equality_(store, "equality_monitoring", "equality monitoring") {}
