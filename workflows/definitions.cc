@@ -215,4 +215,14 @@ std::vector<std::string> DefinitionRegistry::Names() const {
   return out;
 }
 
+std::vector<std::string> DefinitionRegistry::TaskKinds() const {
+  std::set<std::string> kinds;
+  for (const auto& [key, d] : defs_) {
+    for (const wpb::TransitionDef& t : d->proto().transitions()) {
+      kinds.insert(t.tasks().begin(), t.tasks().end());
+    }
+  }
+  return {kinds.begin(), kinds.end()};
+}
+
 }  // namespace grantflow::workflows

@@ -67,6 +67,9 @@ class DefinitionRegistry {
   absl::StatusOr<const Definition*> Get(const std::string& name,
                                         int version) const;
   std::vector<std::string> Names() const;
+  // Every outbox task kind a transition of a loaded definition emits,
+  // sorted, each once.
+  std::vector<std::string> TaskKinds() const;
 
  private:
   std::map<std::pair<std::string, int>, std::unique_ptr<Definition>> defs_;

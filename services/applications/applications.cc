@@ -524,7 +524,7 @@ absl::StatusOr<pb::Application> Applications::SubmitApplication(
         workflow::v1::StartCaseRequest start = StartCaseFor(app, round);
         outbox::v1::Task task;
         task.set_id(start.request_id());
-        task.set_kind(kStartCaseTask);
+        task.set_kind(tasks::kStartCase);
         task.set_case_name("cases/" + AppId(app.name()));
         task.set_payload(start.SerializeAsString());
         Outbox::Enqueue(writes, task, call.now);

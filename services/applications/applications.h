@@ -20,7 +20,7 @@
 //    ApplyCaseOutcome.
 // Every change is one atomic, audited, idempotent write; a refused call writes
 // nothing. Submission also writes an outbox task (in the same write) that
-// starts the case at the engine: kStartCaseTask, whose payload is a
+// starts the case at the engine: tasks::kStartCase, whose payload is a
 // StartCaseRequest.
 #ifndef GRANTFLOW_SERVICES_APPLICATIONS_APPLICATIONS_H_
 #define GRANTFLOW_SERVICES_APPLICATIONS_APPLICATIONS_H_
@@ -33,18 +33,13 @@
 #include "platform/locks.h"
 #include "platform/outbox.h"
 #include "platform/proto_table.h"
+#include "platform/task_kinds.h"
 #include "services/applications/case_client.h"
 #include "services/applications/round_source.h"
 #include "services/applications/validation.h"
 #include "storage/store.h"
 
 namespace grantflow::applications {
-
-inline constexpr char kStartCaseTask[] = "workflow.start_case";
-// The engine's task (declared in the lifecycle definitions) that carries a
-// case's outcome to its application; its payload is the CaseEvent.
-inline constexpr char kApplyCaseOutcomeTask[] =
-    "applications.apply_case_outcome";
 
 // Thread-safe. Does not own `store`, `rounds` or `cases`; all must outlive
 // it.
@@ -93,7 +88,7 @@ class Applications {
     return outbox_.RetryTask(call, req);
   }
 
-  // Tasks for the engine (kStartCaseTask); the host registers its handler.
+  // Tasks for the engine (tasks::kStartCase); the host routes them.
   Outbox& outbox() { return outbox_; }
 
  private:

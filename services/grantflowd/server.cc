@@ -1,16 +1,17 @@
 #include "services/grantflowd/server.h"
 
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <set>
 #include <thread>
 #include <utility>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
-#include "grantflow/workflow/v1/workflow.grpc.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -18,25 +19,33 @@
 #include "platform/auth.h"
 #include "platform/outbox.h"
 #include "platform/status_macros.h"
-#include "services/applications/application_service.h"
-#include "services/common/grpc_status.h"
-#include "services/programmes/programme_service.h"
-#include "services/workflow/peer_directory.h"
-#include "services/workflow/workflow_service.h"
+#include "services/grantflowd/builtin_modules.h"
 #include "storage/store.h"
-#include "workflows/definitions.h"
-#include "workflows/engine.h"
 
 namespace grantflow {
 namespace {
 
-constexpr char kProgrammes[] = "programmes";
-constexpr char kApplications[] = "applications";
-constexpr char kWorkflow[] = "workflow";
+// A module the host runs, with what it built for it.
+struct Hosted {
+  const ServiceModule* module = nullptr;
+  std::unique_ptr<storage::Store> store;
+  std::unique_ptr<HostedService> service;
+};
 
-namespace wpb = ::grantflow::workflow::v1;
-namespace opb = ::grantflow::outbox::v1;
-namespace apb = ::grantflow::applications::v1;
+absl::Status CheckModule(const ServiceModule& m) {
+  if (m.name.empty() || m.grpc_name.empty() || !m.make) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "module '", m.name, "' needs a name, a gRPC name and a factory"));
+  }
+  for (const TaskReceiver& r : m.receives) {
+    if (r.kind.empty() || !r.deliver) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "module ", m.name, " receives a task kind without a name or a way "
+          "to deliver it"));
+    }
+  }
+  return absl::OkStatus();
+}
 
 class Host final : public GrantflowServer {
  public:
@@ -62,33 +71,7 @@ class Host final : public GrantflowServer {
     Wait();
   }
 
-  absl::Status RunBackgroundOnce() override {
-    return RunPass(/*reconcile_every=*/absl::ZeroDuration());
-  }
-
-  // Settles budget lines with the ledger; records whether it all worked, so
-  // the runner knows when to try again.
-  absl::Status ReconcileLedger(absl::Time now) {
-    auto report = programmes_->ReconcileLedger(now);
-    absl::MutexLock l(&mu_);
-    last_reconcile_ = absl::Now();
-    if (!report.ok()) {
-      reconciled_ = false;
-      return report.status();
-    }
-    reconciled_ = report->problems.empty();
-    if (report->adopted + report->pushed > 0) {
-      std::cerr << "grantflowd: budget lines settled with the ledger: "
-                << report->adopted << " adopted its ceiling, " << report->pushed
-                << " registered\n";
-    }
-    if (!report->problems.empty()) {
-      return absl::UnavailableError(
-          absl::StrCat("budget lines not yet settled with the ledger: ",
-                       absl::StrJoin(report->problems, "; ")));
-    }
-    return absl::OkStatus();
-  }
+  absl::Status RunBackgroundOnce() override { return RunPass(/*force=*/true); }
 
   absl::Status Init(const ServerOptions& o) {
     if (o.data_dir.empty()) {
@@ -97,42 +80,14 @@ class Host final : public GrantflowServer {
     if (o.clock == nullptr)
       return absl::InvalidArgumentError("clock is required");
     clock_ = o.clock;
-    std::vector<std::string> wanted = o.services;
-    if (wanted.empty()) {
-      for (const auto& [name, full] : HostableServices())
-        wanted.push_back(name);
-    }
-    for (const std::string& s : wanted) {
-      if (!HostableServices().contains(s)) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("unknown service '", s, "'; known: ",
-                         absl::StrJoin(HostableServices(), ", ",
-                                       [](std::string* out, const auto& kv) {
-                                         out->append(kv.first);
-                                       })));
-      }
-      hosted_.insert(s);
-    }
-    // Who needs whom: applications reads rounds and asks the engine;
-    // programmes asks the ledger; the engine reads rounds and signatories.
-    const std::vector<std::pair<std::string, std::string>> needs = {
-        {kApplications, kProgrammes},
-        {kApplications, kWorkflow},
-        {kProgrammes, kWorkflow},
-        {kWorkflow, kProgrammes},
-        {kWorkflow, kApplications}};
-    for (const auto& [service, peer] : needs) {
-      if (hosted_.contains(service) && !hosted_.contains(peer) &&
-          !o.peers.contains(peer)) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(service, " needs ", peer,
-                         ": host it too or pass --peer=", peer, "=HOST:PORT"));
-      }
-    }
+    settings_.data_dir = o.data_dir;
+    settings_.definitions_dir = o.definitions_dir;
+    settings_.reconcile_interval = o.reconcile_interval;
     for (const auto& [name, addr] : o.peers) {
       peers_[name] =
           grpc::CreateChannel(addr, grpc::InsecureChannelCredentials());
     }
+    RETURN_IF_ERROR(Declare(o));
 
     ASSIGN_OR_RETURN(auth::KeyPairPaths keys,
                      auth::EnsureDevKeyPair(o.data_dir + "/keys"));
@@ -154,79 +109,11 @@ class Host final : public GrantflowServer {
     quota.SetMaxThreads(o.max_threads);
     builder.SetResourceQuota(quota);
 
-    if (hosted_.contains(kWorkflow)) {
-      RETURN_IF_ERROR(definitions_.AddBuiltIn());
-      if (!o.definitions_dir.empty()) {
-        RETURN_IF_ERROR(definitions_.AddDirectory(o.definitions_dir));
-      }
-      ASSIGN_OR_RETURN(auto store, OpenStore(o.data_dir, kWorkflow));
-      workflow_store_ = std::move(store);
-      directory_ = workflows::NewPeerDirectory(PeerFor(kProgrammes),
-                                               PeerFor(kApplications));
-      engine_ = std::make_unique<workflows::Engine>(
-          workflow_store_.get(), &definitions_, directory_.get());
-      workflow_service_ =
-          std::make_unique<workflows::WorkflowServiceImpl>(engine_.get(), env_);
-      builder.RegisterService(workflow_service_.get());
-      // A case's outcome (a withdrawal recorded at the engine) reaches its
-      // application.
-      engine_->outbox().RegisterHandler(
-          applications::kApplyCaseOutcomeTask,
-          [peer = PeerFor(kApplications)](const opb::Task& t) -> absl::Status {
-            wpb::CaseEvent e;
-            if (!e.ParseFromString(t.payload())) {
-              return absl::InvalidArgumentError(
-                  "task payload is not a case event");
-            }
-            const std::string id = t.case_name().substr(6);
-            apb::ApplyCaseOutcomeRequest req;
-            req.set_application("applications/" + id);
-            req.set_state(e.to_state());
-            req.set_event_seq(e.seq());
-            req.set_reason(e.reason());
-            req.set_actor(e.actor());
-            req.set_request_id(absl::StrCat("outcome:", id, ":", e.seq()));
-            return CallPeer<apb::ApplicationService>(
-                       peer, &apb::ApplicationService::Stub::ApplyCaseOutcome,
-                       req)
-                .status();
-          });
-      outboxes_.push_back(&engine_->outbox());
+    for (Hosted& h : hosted_) {
+      RETURN_IF_ERROR(Build(h));
+      builder.RegisterService(h.service->service());
     }
-    if (hosted_.contains(kProgrammes)) {
-      ASSIGN_OR_RETURN(auto store, OpenStore(o.data_dir, kProgrammes));
-      programmes_store_ = std::move(store);
-      ledger_client_ = programmes::NewPeerLedgerClient(PeerFor(kWorkflow));
-      programmes_ = std::make_unique<programmes::Programmes>(
-          programmes_store_.get(), ledger_client_.get());
-      programme_service_ = std::make_unique<programmes::ProgrammeServiceImpl>(
-          programmes_.get(), env_);
-      builder.RegisterService(programme_service_.get());
-    }
-    if (hosted_.contains(kApplications)) {
-      ASSIGN_OR_RETURN(auto store, OpenStore(o.data_dir, kApplications));
-      applications_store_ = std::move(store);
-      round_source_ = applications::NewGrpcRoundSource(
-          [this] { return ChannelTo(kProgrammes); });
-      case_client_ = applications::NewPeerCaseClient(PeerFor(kWorkflow));
-      applications_ = std::make_unique<applications::Applications>(
-          applications_store_.get(), round_source_.get(), case_client_.get());
-      application_service_ =
-          std::make_unique<applications::ApplicationServiceImpl>(
-              applications_.get(), env_);
-      builder.RegisterService(application_service_.get());
-      applications_->outbox().RegisterHandler(
-          applications::kStartCaseTask,
-          [this](const opb::Task& t) -> absl::Status {
-            wpb::StartCaseRequest req;
-            if (!req.ParseFromString(t.payload())) {
-              return absl::InvalidArgumentError(
-                  "task payload is not a StartCaseRequest");
-            }
-            return case_client_->StartCase(req).status();
-          });
-      outboxes_.push_back(&applications_->outbox());
-    }
+    RETURN_IF_ERROR(RouteTasks());
 
     server_ = builder.BuildAndStart();
     if (server_ == nullptr || port_ == 0) {
@@ -236,15 +123,14 @@ class Host final : public GrantflowServer {
     in_process_ = server_->InProcessChannel(grpc::ChannelArguments());
     grpc::HealthCheckServiceInterface* health =
         server_->GetHealthCheckService();
-    for (const std::string& name : hosted_) {
-      health->SetServingStatus(HostableServices().at(name), true);
+    for (const Hosted& h : hosted_) {
+      health->SetServingStatus(h.module->grpc_name, true);
     }
     health->SetServingStatus(true);
     if (o.background_interval > absl::ZeroDuration()) {
-      runner_ = std::thread([this, interval = o.background_interval,
-                             every = o.reconcile_interval] {
+      runner_ = std::thread([this, interval = o.background_interval] {
         while (!stop_.WaitForNotificationWithTimeout(interval)) {
-          absl::Status s = RunPass(every);
+          absl::Status s = RunPass(/*force=*/false);
           if (!s.ok()) std::cerr << "grantflowd background: " << s << "\n";
         }
       });
@@ -253,32 +139,149 @@ class Host final : public GrantflowServer {
   }
 
  private:
-  // One background pass: due timers and outbox tasks always; settling
-  // budget lines with the ledger when it last happened `reconcile_every`
-  // ago (at start-up, then from time to time), or a couple of seconds ago
-  // while some lines are unsettled.
-  absl::Status RunPass(absl::Duration reconcile_every) {
+  // Reads the modules' declarations: which are hosted, that every service
+  // they need is hosted or reachable, and who receives each task kind.
+  absl::Status Declare(const ServerOptions& o) {
+    modules_ = BuiltInModules();
+    for (const ServiceModule& m : o.extra_modules) modules_.push_back(m);
+    for (const ServiceModule& m : modules_) {
+      RETURN_IF_ERROR(CheckModule(m));
+      if (!by_name_.emplace(m.name, &m).second) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("two modules are named '", m.name, "'"));
+      }
+      for (const TaskReceiver& r : m.receives) {
+        auto [it, added] = receivers_.emplace(r.kind, std::make_pair(&m, &r));
+        if (!added) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "task kind '", r.kind, "' is received by both ",
+              it->second.first->name, " and ", m.name));
+        }
+      }
+    }
+    std::vector<std::string> wanted = o.services;
+    if (wanted.empty()) {
+      for (const ServiceModule& m : modules_) wanted.push_back(m.name);
+    }
+    for (const std::string& s : wanted) {
+      if (!by_name_.contains(s)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "unknown service '", s, "'; known: ",
+            absl::StrJoin(by_name_, ", ", [](std::string* out, const auto& kv) {
+              out->append(kv.first);
+            })));
+      }
+      if (hosted_names_.insert(s).second) {
+        hosted_.push_back(Hosted{by_name_.at(s), nullptr, nullptr});
+      }
+    }
+    // Build in the modules' order, not the caller's.
+    absl::c_sort(hosted_, [this](const Hosted& a, const Hosted& b) {
+      return Order(a.module) < Order(b.module);
+    });
+    for (const Hosted& h : hosted_) {
+      for (const std::string& peer : h.module->needs) {
+        RETURN_IF_ERROR(Reachable(*h.module, peer, "needs"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  size_t Order(const ServiceModule* m) const {
+    return static_cast<size_t>(m - modules_.data());
+  }
+
+  // OK when `peer` is a known service hosted here or given a --peer.
+  absl::Status Reachable(const ServiceModule& m, const std::string& peer,
+                         absl::string_view why) {
+    if (!by_name_.contains(peer)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "module ", m.name, " ", why, " unknown service '", peer, "'"));
+    }
+    if (!hosted_names_.contains(peer) && !peers_.contains(peer)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(m.name, " ", why, " ", peer, ": host it too or pass --peer=",
+                       peer, "=HOST:PORT"));
+    }
+    return absl::OkStatus();
+  }
+
+  // Opens the module's own store and builds its service.
+  absl::Status Build(Hosted& h) {
+    const ServiceModule& m = *h.module;
+    storage::StoreOptions so;
+    so.path = absl::StrCat(settings_.data_dir, "/", m.name);
+    std::error_code ec;
+    std::filesystem::create_directories(so.path, ec);
+    ASSIGN_OR_RETURN(h.store, storage::OpenRocksDbStore(so));
+    HostContext context;
+    context.name = m.name;
+    context.store = h.store.get();
+    context.env = env_;
+    context.clock = clock_;
+    context.settings = &settings_;
+    context.peer = [this, &m](const std::string& service) {
+      if (!absl::c_linear_search(m.needs, service)) {
+        // A programming error in the module, met on every start.
+        std::cerr << "grantflowd: module " << m.name << " asks for " << service
+                  << " without declaring it in needs\n";
+        std::abort();
+      }
+      return PeerFor(service);
+    };
+    ASSIGN_OR_RETURN(h.service, m.make(context));
+    if (h.service == nullptr || h.service->service() == nullptr) {
+      return absl::InternalError(
+          absl::StrCat("module ", m.name, " built no gRPC service"));
+    }
+    return absl::OkStatus();
+  }
+
+  // Every kind a hosted outbox sends is delivered by the module that
+  // receives it, through a Peer to that service wherever it runs.
+  absl::Status RouteTasks() {
+    for (Hosted& h : hosted_) {
+      const std::vector<std::string> kinds = h.service->sends();
+      if (kinds.empty()) continue;
+      Outbox* box = h.service->outbox();
+      if (box == nullptr) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "module ", h.module->name, " sends tasks but has no outbox"));
+      }
+      for (const std::string& kind : kinds) {
+        auto it = receivers_.find(kind);
+        if (it == receivers_.end()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(h.module->name, " sends task kind '", kind,
+                           "' but no service receives it"));
+        }
+        const auto& [receiver, declared] = it->second;
+        RETURN_IF_ERROR(Reachable(*h.module, receiver->name,
+                                  absl::StrCat("sends '", kind, "' to")));
+        box->RegisterHandler(
+            kind, [deliver = declared->deliver,
+                   peer = PeerFor(receiver->name)](const opb::Task& t) {
+              return deliver(peer, t);
+            });
+      }
+      outboxes_.push_back(box);
+    }
+    return absl::OkStatus();
+  }
+
+  // One background pass (one at a time): each hosted service's own work,
+  // then every hosted outbox's due tasks.
+  absl::Status RunPass(bool force) {
+    absl::MutexLock pass(&pass_mu_);
     absl::Status first;
     const absl::Time now = clock_->Now();
-    if (engine_ != nullptr) {
-      auto fired = engine_->FireDueTimers(now);
-      if (!fired.ok()) first = fired.status();
+    for (Hosted& h : hosted_) {
+      absl::Status s = h.service->Background(now, force);
+      if (!s.ok() && first.ok()) first = s;
     }
     for (Outbox* box : outboxes_) {
       auto r = box->DeliverDue(now);
       if (!r.ok() && first.ok()) first = r.status();
-    }
-    bool due = false;
-    if (programmes_ != nullptr) {
-      absl::MutexLock l(&mu_);
-      const bool settled = reconciled_ && !programmes_->Unsettled();
-      due = absl::Now() - last_reconcile_ >=
-            (settled ? reconcile_every
-                     : std::min(reconcile_every, absl::Seconds(2)));
-    }
-    if (due) {
-      absl::Status r = ReconcileLedger(now);
-      if (!r.ok() && first.ok()) first = r;
     }
     return first;
   }
@@ -291,7 +294,7 @@ class Host final : public GrantflowServer {
     p.credentials = [this](grpc::ClientContext* ctx) -> absl::Status {
       auth::TokenClaims claims;
       claims.principal.user =
-          absl::StrCat("grantflowd:", absl::StrJoin(hosted_, "+"));
+          absl::StrCat("grantflowd:", absl::StrJoin(hosted_names_, "+"));
       claims.principal.roles = {"service"};
       claims.issued_at = clock_->Now();
       claims.expires_at = claims.issued_at + absl::Minutes(5);
@@ -302,45 +305,26 @@ class Host final : public GrantflowServer {
     return p;
   }
 
-  static absl::StatusOr<std::unique_ptr<storage::Store>> OpenStore(
-      const std::string& data_dir, const std::string& service) {
-    storage::StoreOptions so;
-    so.path = absl::StrCat(data_dir, "/", service);
-    std::error_code ec;
-    std::filesystem::create_directories(so.path, ec);
-    return storage::OpenRocksDbStore(so);
-  }
-
   std::shared_ptr<grpc::Channel> ChannelTo(const std::string& service) {
-    if (hosted_.contains(service)) return in_process_;
+    if (hosted_names_.contains(service)) return in_process_;
     return peers_.at(service);
   }
 
-  std::set<std::string> hosted_;
-  std::map<std::string, std::shared_ptr<grpc::Channel>> peers_;
   Clock* clock_ = nullptr;
+  HostSettings settings_;
+  std::vector<ServiceModule> modules_;
+  std::map<std::string, const ServiceModule*> by_name_;
+  std::map<std::string, std::pair<const ServiceModule*, const TaskReceiver*>>
+      receivers_;
+  std::set<std::string> hosted_names_;
+  std::map<std::string, std::shared_ptr<grpc::Channel>> peers_;
   auth::TokenVerifier verifier_;
   std::unique_ptr<auth::TokenSigner> signer_;
   CallEnv env_;
   int port_ = 0;
 
-  workflows::DefinitionRegistry definitions_;
-  std::unique_ptr<storage::Store> workflow_store_;
-  std::unique_ptr<workflows::Directory> directory_;
-  std::unique_ptr<workflows::Engine> engine_;
-  std::unique_ptr<workflows::WorkflowServiceImpl> workflow_service_;
-
-  std::unique_ptr<storage::Store> programmes_store_;
-  std::unique_ptr<programmes::LedgerClient> ledger_client_;
-  std::unique_ptr<programmes::Programmes> programmes_;
-  std::unique_ptr<programmes::ProgrammeServiceImpl> programme_service_;
-
-  std::unique_ptr<storage::Store> applications_store_;
-  std::unique_ptr<applications::RoundSource> round_source_;
-  std::unique_ptr<applications::CaseClient> case_client_;
-  std::unique_ptr<applications::Applications> applications_;
-  std::unique_ptr<applications::ApplicationServiceImpl> application_service_;
-
+  // The hosted services, each on its store; the outboxes routed among them.
+  std::vector<Hosted> hosted_;
   std::vector<Outbox*> outboxes_;
 
   // Declared after everything the handlers and the runner use, so they stop
@@ -349,20 +333,21 @@ class Host final : public GrantflowServer {
   std::shared_ptr<grpc::Channel> in_process_;
   absl::Notification stop_;
   std::thread runner_;
+  absl::Mutex pass_mu_;
   absl::Mutex mu_;
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
-  absl::Time last_reconcile_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
-  bool reconciled_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace
 
 const std::map<std::string, std::string>& HostableServices() {
-  static const auto* m = new std::map<std::string, std::string>{
-      {kProgrammes, "grantflow.programmes.v1.ProgrammeService"},
-      {kApplications, "grantflow.applications.v1.ApplicationService"},
-      {kWorkflow, "grantflow.workflow.v1.WorkflowService"},
-  };
+  static const auto* m = [] {
+    auto* out = new std::map<std::string, std::string>();
+    for (const ServiceModule& s : BuiltInModules()) {
+      (*out)[s.name] = s.grpc_name;
+    }
+    return out;
+  }();
   return *m;
 }
 

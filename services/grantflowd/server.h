@@ -1,7 +1,9 @@
 // The grantflowd host: runs any subset of the services in one process on one
 // port, each with its own RocksDB directory under the data directory, and
 // connects them to each other through gRPC only (in-process channels when
-// co-hosted, TCP to --peer addresses otherwise).
+// co-hosted, TCP to --peer addresses otherwise). It knows services only
+// through their modules (services/common/service_module.h): the built-in
+// ones (builtin_modules.h) and any the caller adds.
 #ifndef GRANTFLOW_SERVICES_GRANTFLOWD_SERVER_H_
 #define GRANTFLOW_SERVICES_GRANTFLOWD_SERVER_H_
 
@@ -13,15 +15,20 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "platform/clock.h"
+#include "services/common/service_module.h"
 
 namespace grantflow {
 
-// Short names of the services grantflowd can host, with their gRPC names.
+// Short names of the built-in services grantflowd can host, with their gRPC
+// names.
 const std::map<std::string, std::string>& HostableServices();
 
 struct ServerOptions {
-  // Short names from HostableServices(); empty means all of them.
+  // Short names of built-in or extra modules; empty means all of them.
   std::vector<std::string> services;
+  // Modules beyond the built-in ones (a test's own service). Names must not
+  // clash with the built-in ones.
+  std::vector<ServiceModule> extra_modules;
   std::string data_dir;                    // required
   std::string listen = "127.0.0.1:50051";  // port 0 picks a free port
   // Where services not hosted here run: short name -> host:port.
@@ -46,10 +53,13 @@ class GrantflowServer {
  public:
   virtual ~GrantflowServer() = default;
 
-  // Opens the stores, starts serving, and marks each hosted service SERVING
-  // in grpc.health.v1. INVALID_ARGUMENT for an unknown service or a missing
-  // peer; INTERNAL/UNAVAILABLE when a store cannot be opened or the address
-  // cannot be bound.
+  // Opens the stores, builds the hosted services, routes their outbox tasks
+  // to the services that receive them, starts serving, and marks each hosted
+  // service SERVING in grpc.health.v1. INVALID_ARGUMENT for an unknown
+  // service, a missing peer (a service needed, or receiving a task kind a
+  // hosted one sends), a task kind no module receives or two modules
+  // receive, or a malformed module; INTERNAL/UNAVAILABLE when a store
+  // cannot be opened or the address cannot be bound.
   static absl::StatusOr<std::unique_ptr<GrantflowServer>> Start(
       const ServerOptions& options);
 
@@ -58,9 +68,9 @@ class GrantflowServer {
   virtual void Shutdown() = 0;
   // Blocks until Shutdown() completes.
   virtual void Wait() = 0;
-  // Runs one background pass now: fires due timers, delivers due outbox
-  // tasks in every hosted store, and settles budget lines with the ledger.
-  // Returns the first error.
+  // Runs one background pass now: every hosted service's background work,
+  // forced (due timers fired, budget lines settled with the ledger), then
+  // the due outbox tasks of every hosted service. Returns the first error.
   virtual absl::Status RunBackgroundOnce() = 0;
 };
 

@@ -393,7 +393,7 @@ TEST_F(ApplicationsTest, WithdrawalAsksTheEngineFirst) {
   EXPECT_EQ(last.actor(), "amira") << "the person, not the service";
   EXPECT_EQ(last.via(), "grantflowd:test");
   // The late StartCase task is then harmless.
-  domain_->outbox().RegisterHandler(kStartCaseTask,
+  domain_->outbox().RegisterHandler(tasks::kStartCase,
                                     [&](const outbox::v1::Task& t) {
                                       wpb::StartCaseRequest req;
                                       req.ParseFromString(t.payload());
@@ -408,7 +408,7 @@ TEST_F(ApplicationsTest, WithdrawalAsksTheEngineFirst) {
 TEST_F(ApplicationsTest, AnExecutedGrantCannotBeWithdrawn) {
   auto a = Draft("d1");
   ASSERT_TRUE(Submit(amira_, a->name(), "s1").ok());
-  domain_->outbox().RegisterHandler(kStartCaseTask,
+  domain_->outbox().RegisterHandler(tasks::kStartCase,
                                     [&](const outbox::v1::Task& t) {
                                       wpb::StartCaseRequest req;
                                       req.ParseFromString(t.payload());

@@ -1,0 +1,22 @@
+// The task kinds services hand each other through their outboxes, named once.
+// A kind is "<receiving service>.<what it does>"; the receiving service's
+// module declares how a task of that kind reaches it (services/*/module.cc),
+// and the host routes every sender's tasks from those declarations. Part of
+// the stored data: a name never changes once published.
+#ifndef GRANTFLOW_PLATFORM_TASK_KINDS_H_
+#define GRANTFLOW_PLATFORM_TASK_KINDS_H_
+
+namespace grantflow::tasks {
+
+// ApplicationService -> engine: start the case of a submitted application.
+// Payload: grantflow.workflow.v1.StartCaseRequest.
+inline constexpr char kStartCase[] = "workflow.start_case";
+
+// Engine -> ApplicationService: a case's outcome (a withdrawal recorded at
+// the engine) reaches its application. Named in lifecycle definitions'
+// transitions; payload: the grantflow.workflow.v1.CaseEvent.
+inline constexpr char kApplyCaseOutcome[] = "applications.apply_case_outcome";
+
+}  // namespace grantflow::tasks
+
+#endif  // GRANTFLOW_PLATFORM_TASK_KINDS_H_

@@ -1,0 +1,83 @@
+#include "services/applications/module.h"
+
+#include <memory>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "grantflow/workflow/v1/workflow.pb.h"
+#include "platform/task_kinds.h"
+#include "services/applications/application_service.h"
+
+namespace grantflow::applications {
+namespace {
+
+namespace wpb = ::grantflow::workflow::v1;
+
+class HostedApplications final : public HostedService {
+ public:
+  explicit HostedApplications(const HostContext& host)
+      : rounds_(NewGrpcRoundSource(host.peer("programmes").channel)),
+        cases_(NewPeerCaseClient(host.peer("workflow"))),
+        domain_(host.store, rounds_.get(), cases_.get()),
+        service_(&domain_, host.env) {}
+
+  grpc::Service* service() override { return &service_; }
+  Outbox* outbox() override { return &domain_.outbox(); }
+  std::vector<std::string> sends() const override {
+    return {tasks::kStartCase};
+  }
+
+ private:
+  std::unique_ptr<RoundSource> rounds_;
+  std::unique_ptr<CaseClient> cases_;
+  Applications domain_;
+  ApplicationServiceImpl service_;
+};
+
+// A case's outcome recorded at the engine reaches its application. The
+// payload is the CaseEvent; the request id, derived from the case and the
+// event's sequence number, makes a second delivery harmless.
+absl::Status DeliverCaseOutcome(const Peer& applications,
+                                const opb::Task& task) {
+  wpb::CaseEvent e;
+  if (!e.ParseFromString(task.payload())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("task ", task.id(), ": payload is not a CaseEvent"));
+  }
+  constexpr absl::string_view kCases = "cases/";
+  if (!absl::StartsWith(task.case_name(), kCases) ||
+      task.case_name().size() == kCases.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "task ", task.id(), ": case_name '", task.case_name(),
+        "' is not cases/ID"));
+  }
+  const std::string id = task.case_name().substr(kCases.size());
+  pb::ApplyCaseOutcomeRequest req;
+  req.set_application("applications/" + id);
+  req.set_state(e.to_state());
+  req.set_event_seq(e.seq());
+  req.set_reason(e.reason());
+  req.set_actor(e.actor());
+  req.set_request_id(absl::StrCat("outcome:", id, ":", e.seq()));
+  return CallPeer<pb::ApplicationService>(
+             applications, &pb::ApplicationService::Stub::ApplyCaseOutcome, req)
+      .status();
+}
+
+}  // namespace
+
+ServiceModule ApplicationsModule() {
+  ServiceModule m;
+  m.name = "applications";
+  m.grpc_name = pb::ApplicationService::service_full_name();
+  m.needs = {"programmes", "workflow"};
+  m.receives = {{tasks::kApplyCaseOutcome, DeliverCaseOutcome}};
+  m.make = [](const HostContext& host)
+      -> absl::StatusOr<std::unique_ptr<HostedService>> {
+    return std::make_unique<HostedApplications>(host);
+  };
+  return m;
+}
+
+}  // namespace grantflow::applications

@@ -1,0 +1,17 @@
+#include "services/grantflowd/builtin_modules.h"
+
+#include "services/applications/module.h"
+#include "services/programmes/module.h"
+#include "services/workflow/module.h"
+
+namespace grantflow {
+
+std::vector<ServiceModule> BuiltInModules() {
+  return {
+      programmes::ProgrammesModule(),
+      applications::ApplicationsModule(),
+      workflows::WorkflowModule(),
+  };
+}
+
+}  // namespace grantflow
