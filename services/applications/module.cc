@@ -48,9 +48,9 @@ absl::Status DeliverCaseOutcome(const Peer& applications,
   constexpr absl::string_view kCases = "cases/";
   if (!absl::StartsWith(task.case_name(), kCases) ||
       task.case_name().size() == kCases.size()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "task ", task.id(), ": case_name '", task.case_name(),
-        "' is not cases/ID"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("task ", task.id(), ": case_name '", task.case_name(),
+                     "' is not cases/ID"));
   }
   const std::string id = task.case_name().substr(kCases.size());
   pb::ApplyCaseOutcomeRequest req;

@@ -40,9 +40,9 @@ struct HostSettings {
 // What the host hands a module's factory. Everything pointed to is owned by
 // the host and outlives the service built from it.
 struct HostContext {
-  std::string name;                  // the module's short name
-  storage::Store* store = nullptr;   // the service's own store
-  CallEnv env;                       // for the service's adapter
+  std::string name;                 // the module's short name
+  storage::Store* store = nullptr;  // the service's own store
+  CallEnv env;                      // for the service's adapter
   Clock* clock = nullptr;
   const HostSettings* settings = nullptr;
   // A client to another service by short name, in-process when co-hosted,

@@ -39,9 +39,10 @@ absl::Status CheckModule(const ServiceModule& m) {
   }
   for (const TaskReceiver& r : m.receives) {
     if (r.kind.empty() || !r.deliver) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "module ", m.name, " receives a task kind without a name or a way "
-          "to deliver it"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("module ", m.name,
+                       " receives a task kind without a name or a way "
+                       "to deliver it"));
     }
   }
   return absl::OkStatus();
@@ -153,9 +154,9 @@ class Host final : public GrantflowServer {
       for (const TaskReceiver& r : m.receives) {
         auto [it, added] = receivers_.emplace(r.kind, std::make_pair(&m, &r));
         if (!added) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "task kind '", r.kind, "' is received by both ",
-              it->second.first->name, " and ", m.name));
+          return absl::InvalidArgumentError(
+              absl::StrCat("task kind '", r.kind, "' is received by both ",
+                           it->second.first->name, " and ", m.name));
         }
       }
     }
@@ -200,8 +201,8 @@ class Host final : public GrantflowServer {
     }
     if (!hosted_names_.contains(peer) && !peers_.contains(peer)) {
       return absl::InvalidArgumentError(
-          absl::StrCat(m.name, " ", why, " ", peer, ": host it too or pass --peer=",
-                       peer, "=HOST:PORT"));
+          absl::StrCat(m.name, " ", why, " ", peer,
+                       ": host it too or pass --peer=", peer, "=HOST:PORT"));
     }
     return absl::OkStatus();
   }
@@ -259,10 +260,8 @@ class Host final : public GrantflowServer {
         RETURN_IF_ERROR(Reachable(*h.module, receiver->name,
                                   absl::StrCat("sends '", kind, "' to")));
         box->RegisterHandler(
-            kind, [deliver = declared->deliver,
-                   peer = PeerFor(receiver->name)](const opb::Task& t) {
-              return deliver(peer, t);
-            });
+            kind, [deliver = declared->deliver, peer = PeerFor(receiver->name)](
+                      const opb::Task& t) { return deliver(peer, t); });
       }
       outboxes_.push_back(box);
     }

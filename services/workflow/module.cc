@@ -57,8 +57,8 @@ class HostedWorkflow final : public HostedService {
 absl::Status DeliverStartCase(const Peer& workflow, const opb::Task& task) {
   wpb::StartCaseRequest req;
   if (!req.ParseFromString(task.payload())) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("task ", task.id(), ": payload is not a StartCaseRequest"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "task ", task.id(), ": payload is not a StartCaseRequest"));
   }
   return CallPeer<wpb::WorkflowService>(
              workflow, &wpb::WorkflowService::Stub::StartCase, req)

@@ -29,6 +29,21 @@ for dir in services/*/; do
     "$dir is a service: it reaches the engine over gRPC, never by its headers"
 done
 
+# Services reach each other over gRPC only: no service includes another's
+# headers. The host wires them from their modules; only its list of built-in
+# modules (builtin_modules.cc) names them.
+for dir in services/*/; do
+  name=$(basename "$dir")
+  case "$name" in common|grantflowd) continue ;; esac
+  hits=$(grep -rnE '^#include "services/' "$dir" --include='*.h' --include='*.cc' |
+         grep -vE ":#include \"services/(common|$name)/" || true)
+  [ -z "$hits" ] || complain "$dir includes another service:"$'\n'"$hits"
+done
+hits=$(grep -nE '^#include "services/' services/grantflowd/*.h services/grantflowd/*.cc |
+       grep -v '^services/grantflowd/builtin_modules.cc:' |
+       grep -vE ':#include "services/(common|grantflowd)/' || true)
+[ -z "$hits" ] || complain "the host names a service outside builtin_modules.cc:"$'\n'"$hits"
+
 # The same graph in CMake targets (comments aside).
 cmake_code() { grep -v '^[[:space:]]*#' "$1"; }
 cmake_code workflows/CMakeLists.txt |
@@ -41,5 +56,5 @@ for f in services/*/CMakeLists.txt; do
   cmake_code "$f" | grep -q 'grantflow_engine' && complain "$f links the engine"
 done
 
-[ "$fail" = 0 ] && echo "layering: storage <- platform <- {workflows, services}: ok"
+[ "$fail" = 0 ] && echo "layering: storage <- platform <- {workflows, services}; services apart: ok"
 exit "$fail"
