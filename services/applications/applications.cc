@@ -241,7 +241,8 @@ absl::StatusOr<pb::Organisation> Applications::UpdateOrganisation(
   CheckUpdateMask(
       req.update_mask(),
       {"display_name", "legal_form", "charity_number", "company_number",
-       "address", "contacts", "member_users", "signatory_users"},
+       "address", "contacts", "member_users", "signatory_users",
+       "annual_income_pence"},
       &v);
   ValidateRequestId(req.request_id(), &v);
   if (!v.empty()) return v.ToStatus();

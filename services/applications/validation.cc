@@ -17,8 +17,6 @@ bool Contains(const std::vector<std::string>& list, absl::string_view s) {
   return std::find(list.begin(), list.end(), s) != list.end();
 }
 
-constexpr char kLondonWide[] = "London-wide";
-
 // Checks a list of user names (each canonical-able, none twice once
 // canonical, at most `max`); returns the canonical names.
 std::set<std::string> CheckUserList(
@@ -43,47 +41,6 @@ std::set<std::string> CheckUserList(
 }
 
 }  // namespace
-
-const std::vector<std::string>& LondonBoroughs() {
-  static const auto* b = new std::vector<std::string>{"Barking and Dagenham",
-                                                      "Barnet",
-                                                      "Bexley",
-                                                      "Brent",
-                                                      "Bromley",
-                                                      "Camden",
-                                                      "City of London",
-                                                      "Croydon",
-                                                      "Ealing",
-                                                      "Enfield",
-                                                      "Greenwich",
-                                                      "Hackney",
-                                                      "Hammersmith and Fulham",
-                                                      "Haringey",
-                                                      "Harrow",
-                                                      "Havering",
-                                                      "Hillingdon",
-                                                      "Hounslow",
-                                                      "Islington",
-                                                      "Kensington and Chelsea",
-                                                      "Kingston upon Thames",
-                                                      "Lambeth",
-                                                      "Lewisham",
-                                                      "Merton",
-                                                      "Newham",
-                                                      "Redbridge",
-                                                      "Richmond upon Thames",
-                                                      "Southwark",
-                                                      "Sutton",
-                                                      "Tower Hamlets",
-                                                      "Waltham Forest",
-                                                      "Wandsworth",
-                                                      "Westminster"};
-  return *b;
-}
-
-bool IsLondonBorough(absl::string_view name) {
-  return Contains(LondonBoroughs(), name);
-}
 
 bool IsCharityNumber(absl::string_view s) {
   static const std::regex re("^[0-9]{6,7}$");
@@ -153,6 +110,10 @@ void ValidateOrganisation(const pb::Organisation& org,
              "must be one of the 32 London boroughs or City of London, "
              "spelt as in 'Barking and Dagenham'");
     }
+  }
+  if (org.annual_income_pence() != 0) {
+    ValidateAmount(org.annual_income_pence(), prefix + ".annual_income_pence",
+                   v);
   }
   if (org.contacts().empty()) {
     v->Add(prefix + ".contacts", "at least one contact is required");

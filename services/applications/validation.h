@@ -11,14 +11,11 @@
 #include "grantflow/applications/v1/applications.pb.h"
 #include "grantflow/programmes/v1/programmes.pb.h"
 #include "platform/errors.h"
+#include "platform/london.h"
 
 namespace grantflow::applications {
 
 namespace pb = ::grantflow::applications::v1;
-
-// The 32 London boroughs and the City of London.
-const std::vector<std::string>& LondonBoroughs();
-bool IsLondonBorough(absl::string_view name);
 
 // England & Wales charity numbers: 6 or 7 digits.
 bool IsCharityNumber(absl::string_view s);

@@ -1,5 +1,6 @@
 #include "services/programmes/programmes.h"
 
+#include <algorithm>
 #include <regex>
 #include <set>
 
@@ -7,6 +8,7 @@
 #include "absl/strings/str_replace.h"
 #include "platform/audit.h"
 #include "platform/crud.h"
+#include "platform/london.h"
 #include "platform/money.h"
 #include "platform/reasons.h"
 #include "platform/resources.h"
@@ -105,6 +107,92 @@ void ValidateBudgetLine(const pb::BudgetLine& line, const std::string& prefix,
   }
 }
 
+// Criteria ids are unique, weights add up to 100, scores are out of 1..100.
+void ValidateCriteria(
+    const google::protobuf::RepeatedPtrField<pb::Criterion>& criteria,
+    const std::string& field, errors::Violations* v) {
+  std::set<std::string> ids;
+  int total_weight = 0;
+  for (int i = 0; i < criteria.size(); ++i) {
+    const pb::Criterion& c = criteria[i];
+    std::string f = absl::StrCat(field, "[", i, "]");
+    if (!IsValidId(c.id())) {
+      v->Add(f + ".id", "must be a short id such as 'safeguarding'");
+    } else if (!ids.insert(c.id()).second) {
+      v->Add(f + ".id", absl::StrCat("'", c.id(), "' is used twice"));
+    }
+    RequireText(c.title(), f + ".title", 200, v);
+    LimitText(c.description(), f + ".description", 2000, v);
+    if (c.weight_percent() < 1 || c.weight_percent() > 100) {
+      v->Add(f + ".weight_percent", "must be between 1 and 100");
+    }
+    if (c.max_score() < 1 || c.max_score() > 100) {
+      v->Add(f + ".max_score", "must be between 1 and 100");
+    }
+    total_weight += std::clamp(c.weight_percent(), 0, 101);
+  }
+  if (criteria.size() > 30) v->Add(field, "must have at most 30 criteria");
+  if (!criteria.empty() && total_weight != 100) {
+    v->Add(field,
+           absl::StrCat("weights must add up to 100, not ", total_weight));
+  }
+}
+
+void ValidateEligibility(const pb::EligibilityRules& e,
+                         const std::string& prefix, errors::Violations* v) {
+  std::set<int> forms;
+  for (int i = 0; i < e.legal_forms_size(); ++i) {
+    const int form = e.legal_forms(i);
+    std::string f = absl::StrCat(prefix, ".legal_forms[", i, "]");
+    if (form == applications::v1::LEGAL_FORM_UNSPECIFIED ||
+        !applications::v1::LegalForm_IsValid(form)) {
+      v->Add(f, "must be a legal form such as REGISTERED_CHARITY");
+    } else if (!forms.insert(form).second) {
+      v->Add(f, "is listed twice");
+    }
+  }
+  std::set<std::string> boroughs;
+  for (int i = 0; i < e.boroughs_size(); ++i) {
+    std::string f = absl::StrCat(prefix, ".boroughs[", i, "]");
+    if (!IsLondonBorough(e.boroughs(i))) {
+      v->Add(f, "must be a London borough or City of London");
+    } else if (!boroughs.insert(e.boroughs(i)).second) {
+      v->Add(f, "is listed twice");
+    }
+  }
+  if (e.max_annual_income_pence() != 0) {
+    ValidateAmount(e.max_annual_income_pence(),
+                   prefix + ".max_annual_income_pence", v);
+  }
+}
+
+void CheckRange(int32_t value, int32_t lo, int32_t hi, const std::string& field,
+                errors::Violations* v) {
+  if (value != 0 && (value < lo || value > hi)) {
+    v->Add(field, absl::StrCat("must be between ", lo, " and ", hi,
+                               " (or 0 for the default)"));
+  }
+}
+
+void ValidateAssessmentRules(const pb::Round& round, const std::string& prefix,
+                             errors::Violations* v) {
+  const pb::AssessmentRules& a = round.assessment();
+  CheckRange(a.assessors_per_application(), 1, 10,
+             prefix + ".assessors_per_application", v);
+  CheckRange(a.moderation_threshold_percent(), 1, 100,
+             prefix + ".moderation_threshold_percent", v);
+  CheckRange(a.assessment_days(), 1, 90, prefix + ".assessment_days", v);
+  CheckRange(a.interview_weight_percent(), 1, 100,
+             prefix + ".interview_weight_percent", v);
+  CheckRange(a.panel_size(), 2, 10, prefix + ".panel_size", v);
+  ValidateCriteria(a.interview_criteria(), prefix + ".interview_criteria", v);
+  if (!round.interview_stage() &&
+      (a.interview_criteria_size() > 0 || a.interview_weight_percent() != 0 ||
+       a.panel_size() != 0)) {
+    v->Add(prefix, "interview settings need a round with an interview stage");
+  }
+}
+
 void ValidateRound(const pb::Round& round, const std::string& prefix,
                    errors::Violations* v) {
   RequireText(round.display_name(), prefix + ".display_name", 200, v);
@@ -124,30 +212,9 @@ void ValidateRound(const pb::Round& round, const std::string& prefix,
     v->Add(prefix + ".criteria",
            "at least one assessment criterion is required");
   }
-  std::set<std::string> ids;
-  int total_weight = 0;
-  for (int i = 0; i < round.criteria_size(); ++i) {
-    const pb::Criterion& c = round.criteria(i);
-    std::string f = absl::StrCat(prefix, ".criteria[", i, "]");
-    if (!IsValidId(c.id())) {
-      v->Add(f + ".id", "must be a short id such as 'safeguarding'");
-    } else if (!ids.insert(c.id()).second) {
-      v->Add(f + ".id", absl::StrCat("'", c.id(), "' is used twice"));
-    }
-    RequireText(c.title(), f + ".title", 200, v);
-    LimitText(c.description(), f + ".description", 2000, v);
-    if (c.weight_percent() < 1 || c.weight_percent() > 100) {
-      v->Add(f + ".weight_percent", "must be between 1 and 100");
-    }
-    if (c.max_score() < 1 || c.max_score() > 100) {
-      v->Add(f + ".max_score", "must be between 1 and 100");
-    }
-    total_weight += c.weight_percent();
-  }
-  if (!round.criteria().empty() && total_weight != 100) {
-    v->Add(prefix + ".criteria",
-           absl::StrCat("weights must add up to 100, not ", total_weight));
-  }
+  ValidateCriteria(round.criteria(), prefix + ".criteria", v);
+  ValidateEligibility(round.eligibility(), prefix + ".eligibility", v);
+  ValidateAssessmentRules(round, prefix + ".assessment", v);
   const std::string& def = round.lifecycle_definition();
   if (def == kStandardDefinition) {
     if (!round.interview_stage()) {
@@ -530,11 +597,11 @@ absl::StatusOr<pb::Round> Programmes::UpdateRound(
     const Call& call, const pb::UpdateRoundRequest& req) {
   errors::Violations v;
   auto ids = ParseChild(req.round().name(), "rounds", "round.name", &v);
-  CheckUpdateMask(
-      req.update_mask(),
-      {"display_name", "description", "open_time", "close_time",
-       "min_award_pence", "max_award_pence", "criteria", "budget_lines"},
-      &v);
+  CheckUpdateMask(req.update_mask(),
+                  {"display_name", "description", "open_time", "close_time",
+                   "min_award_pence", "max_award_pence", "criteria",
+                   "budget_lines", "eligibility", "assessment"},
+                  &v);
   ValidateRequestId(req.request_id(), &v);
   if (!v.empty()) return v.ToStatus();
   Target t{ChildKey(ids->first, ids->second), req.round().name()};

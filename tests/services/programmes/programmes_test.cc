@@ -1,5 +1,6 @@
 #include "services/programmes/programmes.h"
 
+#include <limits>
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -187,6 +188,69 @@ TEST_F(ProgrammesTest, RoundValidation) {
   req.mutable_round()->set_lifecycle_definition("micro-grant");
   req.mutable_round()->set_interview_stage(false);
   EXPECT_TRUE(domain_->CreateRound(call_, req).ok());
+}
+
+TEST_F(ProgrammesTest, EligibilityAndAssessmentRulesAreChecked) {
+  MakeFund("lff");
+  ASSERT_TRUE(MakeLine("lff", "grants").ok());
+  const size_t audited = testing::AuditCount(*store_);
+  pb::CreateRoundRequest req = RoundRequest("r1");
+  pb::Round& r = *req.mutable_round();
+  pb::EligibilityRules& e = *r.mutable_eligibility();
+  e.add_legal_forms(applications::v1::REGISTERED_CHARITY);
+  e.add_legal_forms(applications::v1::REGISTERED_CHARITY);  // twice
+  e.add_legal_forms(applications::v1::LEGAL_FORM_UNSPECIFIED);
+  e.add_legal_forms(static_cast<applications::v1::LegalForm>(99));
+  e.add_boroughs("Hackney");
+  e.add_boroughs("Slough");
+  e.set_max_annual_income_pence(-1);
+  pb::AssessmentRules& a = *r.mutable_assessment();
+  a.set_assessors_per_application(11);
+  a.set_moderation_threshold_percent(101);
+  a.set_assessment_days(-3);
+  a.set_panel_size(1);
+  a.set_interview_weight_percent(100);  // fine
+  pb::Criterion* c = a.add_interview_criteria();
+  c->set_id("delivery");
+  c->set_title("Can they deliver?");
+  c->set_weight_percent(std::numeric_limits<int32_t>::max());  // no overflow
+  c->set_max_score(10);
+  a.add_interview_criteria()->CopyFrom(*c);
+  EXPECT_THAT(
+      Fields(domain_->CreateRound(call_, req).status()),
+      UnorderedElementsAre(
+          "round.eligibility.legal_forms[1]",
+          "round.eligibility.legal_forms[2]",
+          "round.eligibility.legal_forms[3]", "round.eligibility.boroughs[1]",
+          "round.eligibility.max_annual_income_pence",
+          "round.assessment.assessors_per_application",
+          "round.assessment.moderation_threshold_percent",
+          "round.assessment.assessment_days", "round.assessment.panel_size",
+          "round.assessment.interview_criteria[0].weight_percent",
+          "round.assessment.interview_criteria[1].id",
+          "round.assessment.interview_criteria[1].weight_percent",
+          "round.assessment.interview_criteria"));
+  EXPECT_EQ(testing::AuditCount(*store_), audited) << "nothing written";
+
+  // Interview settings on a round without interviews.
+  req = RoundRequest("r1");
+  req.mutable_round()->set_lifecycle_definition("micro-grant");
+  req.mutable_round()->set_interview_stage(false);
+  req.mutable_round()->mutable_assessment()->set_panel_size(3);
+  EXPECT_THAT(Fields(domain_->CreateRound(call_, req).status()),
+              ElementsAre("round.assessment"));
+
+  // Valid rules are kept as given.
+  req = RoundRequest("r1");
+  req.mutable_round()->mutable_eligibility()->add_legal_forms(
+      applications::v1::COMMUNITY_INTEREST_COMPANY);
+  req.mutable_round()->mutable_eligibility()->set_max_annual_income_pence(
+      50'000'000);
+  req.mutable_round()->mutable_assessment()->set_assessors_per_application(3);
+  auto made = domain_->CreateRound(call_, req);
+  ASSERT_THAT(made.status(), IsOk());
+  EXPECT_EQ(made->eligibility().max_annual_income_pence(), 50'000'000);
+  EXPECT_EQ(made->assessment().assessors_per_application(), 3);
 }
 
 TEST_F(ProgrammesTest, UpdateRoundChecksEtagMaskAndMergedResult) {
