@@ -34,9 +34,9 @@
 #include "platform/outbox.h"
 #include "platform/proto_table.h"
 #include "platform/task_kinds.h"
-#include "services/applications/case_client.h"
-#include "services/applications/round_source.h"
 #include "services/applications/validation.h"
+#include "services/common/case_client.h"
+#include "services/common/round_source.h"
 #include "storage/store.h"
 
 namespace grantflow::applications {

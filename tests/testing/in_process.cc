@@ -38,4 +38,11 @@ absl::StatusOr<workflow::v1::Case> EngineCaseClient::RecordFact(
   return engine_->RecordFact(ServiceCall(now_()), req);
 }
 
+absl::StatusOr<workflow::v1::Case> EngineCaseClient::GetCase(
+    const std::string& name) {
+  workflow::v1::GetCaseRequest req;
+  req.set_name(name);
+  return engine_->GetCase(ServiceCall(now_()), req);
+}
+
 }  // namespace grantflow::testing

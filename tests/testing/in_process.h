@@ -8,7 +8,7 @@
 #include <functional>
 
 #include "absl/time/time.h"
-#include "services/applications/case_client.h"
+#include "services/common/case_client.h"
 #include "services/programmes/ledger_client.h"
 #include "workflows/engine.h"
 
@@ -31,7 +31,7 @@ class EngineLedgerClient final : public programmes::LedgerClient {
   std::function<absl::Time()> now_;
 };
 
-class EngineCaseClient final : public applications::CaseClient {
+class EngineCaseClient final : public CaseClient {
  public:
   EngineCaseClient(workflows::Engine* engine, std::function<absl::Time()> now)
       : engine_(engine), now_(std::move(now)) {}
@@ -39,6 +39,7 @@ class EngineCaseClient final : public applications::CaseClient {
       const workflow::v1::StartCaseRequest& req) override;
   absl::StatusOr<workflow::v1::Case> RecordFact(
       const workflow::v1::RecordFactRequest& req) override;
+  absl::StatusOr<workflow::v1::Case> GetCase(const std::string& name) override;
 
  private:
   workflows::Engine* engine_;

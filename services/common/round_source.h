@@ -1,6 +1,7 @@
-// Where ApplicationService learns about rounds: ProgrammeService, over gRPC.
-#ifndef GRANTFLOW_SERVICES_APPLICATIONS_ROUND_SOURCE_H_
-#define GRANTFLOW_SERVICES_APPLICATIONS_ROUND_SOURCE_H_
+// Where services learn about rounds (their limits, rules and criteria):
+// ProgrammeService, over gRPC.
+#ifndef GRANTFLOW_SERVICES_COMMON_ROUND_SOURCE_H_
+#define GRANTFLOW_SERVICES_COMMON_ROUND_SOURCE_H_
 
 #include <functional>
 #include <memory>
@@ -12,7 +13,7 @@
 #include "platform/call.h"
 #include "services/common/peer.h"
 
-namespace grantflow::applications {
+namespace grantflow {
 
 // Implementations are thread-safe.
 class RoundSource {
@@ -28,6 +29,6 @@ class RoundSource {
 // co-hosted, TCP otherwise) with the caller's own credentials.
 std::unique_ptr<RoundSource> NewGrpcRoundSource(ChannelProvider channel);
 
-}  // namespace grantflow::applications
+}  // namespace grantflow
 
-#endif  // GRANTFLOW_SERVICES_APPLICATIONS_ROUND_SOURCE_H_
+#endif  // GRANTFLOW_SERVICES_COMMON_ROUND_SOURCE_H_

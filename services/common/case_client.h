@@ -1,9 +1,9 @@
-// How ApplicationService reaches the workflow engine synchronously: to ask
-// it first when an application is withdrawn (the engine is the authority on
-// whether its grant still may be), and to deliver the StartCase task of a
-// submission.
-#ifndef GRANTFLOW_SERVICES_APPLICATIONS_CASE_CLIENT_H_
-#define GRANTFLOW_SERVICES_APPLICATIONS_CASE_CLIENT_H_
+// How a service reaches the workflow engine synchronously, where the engine
+// must decide first: ApplicationService when an application is withdrawn,
+// AssessmentService when a bid is screened (the engine is the authority on
+// where each grant is).
+#ifndef GRANTFLOW_SERVICES_COMMON_CASE_CLIENT_H_
+#define GRANTFLOW_SERVICES_COMMON_CASE_CLIENT_H_
 
 #include <memory>
 
@@ -11,7 +11,7 @@
 #include "grantflow/workflow/v1/workflow.pb.h"
 #include "services/common/peer.h"
 
-namespace grantflow::applications {
+namespace grantflow {
 
 // Implementations are thread-safe. Status codes are the engine's (see
 // workflows/engine.h), or UNAVAILABLE when it cannot be reached.
@@ -22,11 +22,13 @@ class CaseClient {
       const workflow::v1::StartCaseRequest& req) = 0;
   virtual absl::StatusOr<workflow::v1::Case> RecordFact(
       const workflow::v1::RecordFactRequest& req) = 0;
+  virtual absl::StatusOr<workflow::v1::Case> GetCase(
+      const std::string& name) = 0;
 };
 
 // Calls WorkflowService over `workflow` as the host's service identity.
 std::unique_ptr<CaseClient> NewPeerCaseClient(Peer workflow);
 
-}  // namespace grantflow::applications
+}  // namespace grantflow
 
-#endif  // GRANTFLOW_SERVICES_APPLICATIONS_CASE_CLIENT_H_
+#endif  // GRANTFLOW_SERVICES_COMMON_CASE_CLIENT_H_

@@ -1,11 +1,11 @@
-#include "services/applications/round_source.h"
+#include "services/common/round_source.h"
 
 #include <chrono>
 
 #include "services/common/call.h"
 #include "services/common/grpc_status.h"
 
-namespace grantflow::applications {
+namespace grantflow {
 namespace {
 
 class GrpcRoundSource final : public RoundSource {
@@ -38,4 +38,4 @@ std::unique_ptr<RoundSource> NewGrpcRoundSource(ChannelProvider channel) {
   return std::make_unique<GrpcRoundSource>(std::move(channel));
 }
 
-}  // namespace grantflow::applications
+}  // namespace grantflow

@@ -1,8 +1,8 @@
-#include "services/applications/case_client.h"
+#include "services/common/case_client.h"
 
 #include "grantflow/workflow/v1/workflow.grpc.pb.h"
 
-namespace grantflow::applications {
+namespace grantflow {
 namespace {
 
 namespace wpb = ::grantflow::workflow::v1;
@@ -23,6 +23,13 @@ class PeerCaseClient final : public CaseClient {
         workflow_, &wpb::WorkflowService::Stub::RecordFact, req);
   }
 
+  absl::StatusOr<wpb::Case> GetCase(const std::string& name) override {
+    wpb::GetCaseRequest req;
+    req.set_name(name);
+    return CallPeer<wpb::WorkflowService>(
+        workflow_, &wpb::WorkflowService::Stub::GetCase, req);
+  }
+
  private:
   Peer workflow_;
 };
@@ -33,4 +40,4 @@ std::unique_ptr<CaseClient> NewPeerCaseClient(Peer workflow) {
   return std::make_unique<PeerCaseClient>(std::move(workflow));
 }
 
-}  // namespace grantflow::applications
+}  // namespace grantflow
