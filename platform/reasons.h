@@ -56,6 +56,18 @@ inline constexpr char kPaymentNotScheduled[] = "PAYMENT_NOT_SCHEDULED";
 inline constexpr char kPaymentNotPending[] = "PAYMENT_NOT_PENDING";
 inline constexpr char kPaymentsPending[] = "PAYMENTS_PENDING";
 
+// Assessment (AssessmentService). NOT_ASSIGNED and CONFLICT_DECLARED come
+// with PERMISSION_DENIED (rule R6).
+inline constexpr char kNotAssigned[] = "NOT_ASSIGNED";
+inline constexpr char kConflictDeclared[] = "CONFLICT_DECLARED";
+inline constexpr char kNotDeclared[] = "NOT_DECLARED";
+inline constexpr char kAlreadyDeclared[] = "ALREADY_DECLARED";
+inline constexpr char kAlreadyScreened[] = "ALREADY_SCREENED";
+inline constexpr char kNotInAssessment[] = "NOT_IN_ASSESSMENT";
+inline constexpr char kScoresSubmitted[] = "SCORES_SUBMITTED";
+inline constexpr char kScoresIncomplete[] = "SCORES_INCOMPLETE";
+inline constexpr char kCaseNotStarted[] = "CASE_NOT_STARTED";
+
 }  // namespace grantflow::reasons
 
 #endif  // GRANTFLOW_PLATFORM_REASONS_H_
