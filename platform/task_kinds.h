@@ -17,6 +17,15 @@ inline constexpr char kStartCase[] = "workflow.start_case";
 // transitions; payload: the grantflow.workflow.v1.CaseEvent.
 inline constexpr char kApplyCaseOutcome[] = "applications.apply_case_outcome";
 
+// ApplicationService -> AssessmentService: a submitted bid opens for
+// screening. Payload: grantflow.assessment.v1.OpenAssessmentRequest.
+inline constexpr char kOpenAssessment[] = "assessment.open";
+
+// Engine -> AssessmentService: a case withdrawn while it is assessed. Named
+// in lifecycle definitions' transitions; payload: the CaseEvent.
+inline constexpr char kAssessmentCaseOutcome[] =
+    "assessment.apply_case_outcome";
+
 }  // namespace grantflow::tasks
 
 #endif  // GRANTFLOW_PLATFORM_TASK_KINDS_H_

@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "grantflow/assessment/v1/assessment.pb.h"
 #include "platform/audit.h"
 #include "platform/crud.h"
 #include "platform/fact_names.h"
@@ -94,6 +95,34 @@ workflow::v1::StartCaseRequest StartCaseFor(
   start.set_request_id("start:" + AppId(app.name()));
   *start.mutable_round_close_time() = round.close_time();
   return start;
+}
+
+// What AssessmentService needs of a submitted application: the bid as
+// submitted and what screening reads of its organisation. Never the
+// equality-monitoring answers (R7), which are stored apart.
+assessment::v1::OpenAssessmentRequest OpenAssessmentFor(
+    const pb::Application& app, const pb::Organisation& org) {
+  assessment::v1::OpenAssessmentRequest open;
+  assessment::v1::Bid& b = *open.mutable_bid();
+  b.set_application(app.name());
+  b.set_round(app.round());
+  b.set_organisation(app.organisation());
+  b.set_organisation_name(org.display_name());
+  b.set_title(app.title());
+  b.set_summary(app.summary());
+  b.set_amount_requested_pence(app.amount_requested_pence());
+  b.set_planned_start_date(app.planned_start_date());
+  b.set_planned_end_date(app.planned_end_date());
+  *b.mutable_boroughs_served() = app.boroughs_served();
+  b.set_expected_beneficiaries(app.expected_beneficiaries());
+  b.set_works_with_children(app.works_with_children());
+  b.set_works_with_adults_at_risk(app.works_with_adults_at_risk());
+  *b.mutable_budget() = app.budget();
+  b.set_legal_form(org.legal_form());
+  b.set_annual_income_pence(org.annual_income_pence());
+  *b.mutable_submit_time() = app.submit_time();
+  open.set_request_id("open:" + AppId(app.name()));
+  return open;
 }
 
 absl::Status NotDraft(const pb::Application& app) {
@@ -238,12 +267,11 @@ absl::StatusOr<pb::Organisation> Applications::UpdateOrganisation(
   errors::Violations v;
   const std::string& name = req.organisation().name();
   ParseOrgName(name, "organisation.name", &v);
-  CheckUpdateMask(
-      req.update_mask(),
-      {"display_name", "legal_form", "charity_number", "company_number",
-       "address", "contacts", "member_users", "signatory_users",
-       "annual_income_pence"},
-      &v);
+  CheckUpdateMask(req.update_mask(),
+                  {"display_name", "legal_form", "charity_number",
+                   "company_number", "address", "contacts", "member_users",
+                   "signatory_users", "annual_income_pence"},
+                  &v);
   ValidateRequestId(req.request_id(), &v);
   if (!v.empty()) return v.ToStatus();
   RETURN_IF_ERROR(CheckOrgAccess(call, name, /*write=*/true));
@@ -529,6 +557,17 @@ absl::StatusOr<pb::Application> Applications::SubmitApplication(
         task.set_case_name("cases/" + AppId(app.name()));
         task.set_payload(start.SerializeAsString());
         Outbox::Enqueue(writes, task, call.now);
+        // ... and AssessmentService opens it for screening.
+        ASSIGN_OR_RETURN(auto org, orgs_.Get(IdKey(OrgId(app.organisation())),
+                                             app.organisation()));
+        assessment::v1::OpenAssessmentRequest open =
+            OpenAssessmentFor(app, org.msg);
+        outbox::v1::Task to_assessment;
+        to_assessment.set_id(open.request_id());
+        to_assessment.set_kind(tasks::kOpenAssessment);
+        to_assessment.set_case_name("cases/" + AppId(app.name()));
+        to_assessment.set_payload(open.SerializeAsString());
+        Outbox::Enqueue(writes, to_assessment, call.now);
         return absl::OkStatus();
       });
 }

@@ -25,7 +25,7 @@ class HostedApplications final : public HostedService {
   grpc::Service* service() override { return &service_; }
   Outbox* outbox() override { return &domain_.outbox(); }
   std::vector<std::string> sends() const override {
-    return {tasks::kStartCase};
+    return {tasks::kStartCase, tasks::kOpenAssessment};
   }
 
  private:

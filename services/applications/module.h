@@ -9,7 +9,8 @@ namespace grantflow::applications {
 
 // Name "applications". Needs programmes (a round's terms) and workflow
 // (withdrawals are asked of the engine first). Receives
-// tasks::kApplyCaseOutcome. Sends tasks::kStartCase.
+// tasks::kApplyCaseOutcome. Sends tasks::kStartCase and
+// tasks::kOpenAssessment.
 ServiceModule ApplicationsModule();
 
 }  // namespace grantflow::applications

@@ -68,6 +68,25 @@ absl::flat_hash_map<std::string, Roles>* Build() {
 
   // The engine. Which role may record which fact is refined per fact in
   // workflows/facts.cc; "service" is grantflowd's own identity.
+  const std::string as = "/grantflow.assessment.v1.AssessmentService/";
+  // Bids arrive from ApplicationService and outcomes from the engine.
+  (*t)[as + "OpenAssessment"] = {"service"};
+  (*t)[as + "ApplyCaseOutcome"] = {"service"};
+  // Funder staff read assessments whole; an assessor reads only what is
+  // assigned to them, and the bid only after declaring no conflict (R6,
+  // enforced by the domain).
+  const Roles assessment_readers = {"grants_officer", "moderator", "approver",
+                                    "auditor", "admin"};
+  (*t)[as + "GetAssessment"] = Plus(assessment_readers, {"assessor"});
+  (*t)[as + "ListAssessments"] = assessment_readers;
+  (*t)[as + "ScreenApplication"] = {"grants_officer", "admin"};
+  (*t)[as + "AssignAssessors"] = {"grants_officer", "admin"};
+  (*t)[as + "ListMyAssignments"] = {"assessor"};
+  (*t)[as + "DeclareInterest"] = {"assessor"};
+  (*t)[as + "GetScoreSheet"] = Plus(assessment_readers, {"assessor"});
+  (*t)[as + "SaveScores"] = {"assessor"};
+  (*t)[as + "SubmitScores"] = {"assessor"};
+
   const std::string wf = "/grantflow.workflow.v1.WorkflowService/";
   // Cases start from submissions only (ApplicationService), so a case's
   // organisation and amount requested are always the application's.

@@ -1,6 +1,7 @@
 #include "services/grantflowd/builtin_modules.h"
 
 #include "services/applications/module.h"
+#include "services/assessment/module.h"
 #include "services/programmes/module.h"
 #include "services/workflow/module.h"
 
@@ -10,6 +11,7 @@ std::vector<ServiceModule> BuiltInModules() {
   return {
       programmes::ProgrammesModule(),
       applications::ApplicationsModule(),
+      assessment::AssessmentModule(),
       workflows::WorkflowModule(),
   };
 }

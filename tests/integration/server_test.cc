@@ -199,7 +199,7 @@ TEST_F(ServerTest, EveryRpcRefusesAnonymousCalls) {
       ++methods;
     }
   }
-  EXPECT_EQ(methods, 40);
+  EXPECT_EQ(methods, 51);
 }
 
 TEST_F(ServerTest, RetriedRequestIdReturnsTheFirstResult) {
