@@ -20,7 +20,15 @@
   X(DeclareInterest, pb::DeclareInterestRequest, pb::Assessment)              \
   X(GetScoreSheet, pb::GetScoreSheetRequest, pb::ScoreSheet)                  \
   X(SaveScores, pb::SaveScoresRequest, pb::ScoreSheet)                        \
-  X(SubmitScores, pb::SubmitScoresRequest, pb::ScoreSheet)
+  X(SubmitScores, pb::SubmitScoresRequest, pb::ScoreSheet)                    \
+  X(ReopenScores, pb::ReopenScoresRequest, pb::ScoreSheet)                    \
+  X(ModerateScore, pb::ModerateScoreRequest, pb::Assessment)                  \
+  X(DecideShortlist, pb::DecideShortlistRequest, pb::Assessment)              \
+  X(ScheduleInterview, pb::ScheduleInterviewRequest, pb::Assessment)          \
+  X(GetRanking, pb::GetRankingRequest, pb::Ranking)                           \
+  X(RecordRecommendation, pb::RecordRecommendationRequest, pb::Assessment)    \
+  X(GetApplicantFeedback, pb::GetApplicantFeedbackRequest,                    \
+    pb::ApplicantFeedback)
 
 namespace grantflow::assessment {
 

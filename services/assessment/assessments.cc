@@ -15,6 +15,7 @@
 #include "platform/errors.h"
 #include "platform/fact_names.h"
 #include "platform/idempotency.h"
+#include "platform/money.h"
 #include "platform/paging.h"
 #include "platform/reasons.h"
 #include "platform/resources.h"
@@ -166,14 +167,31 @@ absl::Duration AssessmentTime(const ppb::Round& round) {
   return absl::Hours(24) * (d == 0 ? 14 : d);
 }
 
-void CountNeeded(pb::Assessment& a, int wanted) {
-  if (a.state() != pb::Assessment::IN_ASSESSMENT) {
+int PanelSize(const ppb::Round& round) {
+  const int n = round.assessment().panel_size();
+  return n == 0 ? 2 : n;
+}
+
+// The stage whose assessors are at work in `a`'s state, if any.
+pb::Stage OpenStage(const pb::Assessment& a) {
+  if (a.state() == pb::Assessment::IN_ASSESSMENT) return pb::WRITTEN;
+  if (a.state() == pb::Assessment::INTERVIEW) return pb::INTERVIEW;
+  return pb::STAGE_UNSPECIFIED;
+}
+
+// Assessors still needed at the open stage: the round's number less those
+// assigned and not recused.
+void CountNeeded(pb::Assessment& a, const ppb::Round& round) {
+  const pb::Stage stage = OpenStage(a);
+  if (stage == pb::STAGE_UNSPECIFIED) {
     a.set_assessors_needed(0);
     return;
   }
+  const int wanted =
+      stage == pb::WRITTEN ? AssessorsWanted(round) : PanelSize(round);
   int active = 0;
   for (const pb::Assignment& as : a.assignments()) {
-    if (as.stage() == pb::WRITTEN && Active(as)) ++active;
+    if (as.stage() == stage && Active(as)) ++active;
   }
   a.set_assessors_needed(std::max(0, wanted - active));
 }
@@ -282,6 +300,51 @@ const Criteria& CriteriaFor(const ppb::Round& round, pb::Stage stage) {
   return round.criteria();
 }
 
+int32_t ModerationThresholdBp(const ppb::Round& round) {
+  const int p = round.assessment().moderation_threshold_percent();
+  return (p == 0 ? 15 : p) * 100;
+}
+
+int32_t InterviewWeight(const ppb::Round& round) {
+  const int w = round.assessment().interview_weight_percent();
+  return w == 0 ? 50 : w;
+}
+
+// (written·(100 − w) + interview·w) / 100, rounded half up.
+int32_t Combine(int32_t written_bp, int32_t interview_bp, int32_t weight) {
+  const int64_t sum =
+      int64_t{written_bp} * (100 - weight) + int64_t{interview_bp} * weight;
+  return static_cast<int32_t>((sum + 50) / 100);
+}
+
+bool HasText(const std::string& s) {
+  return s.find_first_not_of(" \t\r\n") != std::string::npos;
+}
+
+// Still competing for an award: ranked with a running total.
+bool InContention(pb::Assessment::State s) {
+  switch (s) {
+    case pb::Assessment::IN_ASSESSMENT:
+    case pb::Assessment::MODERATION:
+    case pb::Assessment::ASSESSED:
+    case pb::Assessment::SHORTLISTED:
+    case pb::Assessment::INTERVIEW:
+    case pb::Assessment::RECOMMENDED:
+    case pb::Assessment::RESERVE:
+      return true;
+    default:
+      return false;
+  }
+}
+
+absl::Status WrongState(const pb::Assessment& a, absl::string_view wanted) {
+  return errors::FailedPrecondition(
+      reasons::kNotInAssessment,
+      absl::StrCat(a.name(), " is ", pb::Assessment::State_Name(a.state()),
+                   "; this needs it ", wanted),
+      {{"state", pb::Assessment::State_Name(a.state())}});
+}
+
 }  // namespace
 
 Assessments::Assessments(storage::Store* store, RoundSource* rounds,
@@ -349,6 +412,11 @@ absl::StatusOr<pb::Assessment> Assessments::OpenAssessment(
         a.set_round(req.bid().round());
         a.set_state(pb::Assessment::AWAITING_SCREENING);
         *a.mutable_bid() = req.bid();
+        a.set_lifecycle_definition(round.lifecycle_definition());
+        a.set_written_score_bp(-1);
+        a.set_written_spread_bp(-1);
+        a.set_interview_score_bp(-1);
+        a.set_combined_score_bp(-1);
         for (pb::EligibilityCheck& c : CheckEligibility(req.bid(), round)) {
           *a.mutable_screening()->add_checks() = std::move(c);
         }
@@ -380,7 +448,7 @@ absl::StatusOr<pb::Assessment> Assessments::ApplyCaseOutcome(
           return a;  // only withdrawals concern assessment
         }
         a.set_state(pb::Assessment::WITHDRAWN);
-        CountNeeded(a, 0);
+        CountNeeded(a, ppb::Round());
         *a.mutable_update_time() = ToProto(call.now);
         Write(w, call, a, &cur.msg, cur.version, req.request_id(),
               "withdrawn (the case was withdrawn)", "");
@@ -532,7 +600,7 @@ absl::StatusOr<pb::Assessment> Assessments::ScreenApplication(
         s.set_reason(req.reason());
         s.set_screened_by(call.principal.user);
         *s.mutable_screen_time() = ToProto(call.now);
-        CountNeeded(a, AssessorsWanted(round));
+        CountNeeded(a, round);
         *a.mutable_update_time() = ToProto(call.now);
         Write(w, call, a, &cur.msg, cur.version, req.request_id(),
               absl::StrCat("screened: ",
@@ -562,7 +630,9 @@ absl::StatusOr<pb::Assessment> Assessments::AssignAssessors(
     const Call& call, const pb::AssignAssessorsRequest& req) {
   errors::Violations v;
   ParseAssessmentName(req.name(), "name", &v);
-  if (req.stage() != pb::WRITTEN) v.Add("stage", "must be WRITTEN");
+  if (req.stage() != pb::WRITTEN && req.stage() != pb::INTERVIEW) {
+    v.Add("stage", "must be WRITTEN or INTERVIEW");
+  }
   if (req.assessors().empty() && req.pool().empty()) {
     v.Add("assessors", "name the assessors, or a pool to choose from");
   }
@@ -597,9 +667,7 @@ absl::StatusOr<pb::Assessment> Assessments::AssignAssessors(
         ASSIGN_OR_RETURN(auto cur, Load(req.name(), "name"));
         RETURN_IF_ERROR(CheckEtag(req.etag(), cur.version, req.name()));
         pb::Assessment a = cur.msg;
-        if (a.state() != pb::Assessment::IN_ASSESSMENT) {
-          return NotInAssessment(a);
-        }
+        if (OpenStage(a) != req.stage()) return NotInAssessment(a);
         ASSIGN_OR_RETURN(ppb::Round round, rounds_->GetRound(call, a.round()));
         std::vector<std::string> chosen = named;
         if (chosen.empty()) {
@@ -647,7 +715,10 @@ absl::StatusOr<pb::Assessment> Assessments::AssignAssessors(
           as.set_stage(req.stage());
           as.set_assigned_by(call.principal.user);
           *as.mutable_assign_time() = ToProto(call.now);
-          *as.mutable_due_time() = ToProto(call.now + AssessmentTime(round));
+          *as.mutable_due_time() =
+              req.stage() == pb::INTERVIEW
+                  ? a.interview().interview_time()
+                  : ToProto(call.now + AssessmentTime(round));
           as.set_sheet_state(pb::ScoreSheet::NOT_STARTED);
           ++active;
         }
@@ -656,7 +727,7 @@ absl::StatusOr<pb::Assessment> Assessments::AssignAssessors(
                                            " assessors per bid"));
         }
         if (!cv.empty()) return cv.ToStatus();
-        CountNeeded(a, AssessorsWanted(round));
+        CountNeeded(a, round);
         *a.mutable_update_time() = ToProto(call.now);
         Write(w, call, a, &cur.msg, cur.version, req.request_id(),
               absl::StrCat("assigned ", absl::StrJoin(chosen, ", ")), "");
@@ -766,7 +837,7 @@ absl::StatusOr<pb::Assessment> Assessments::DeclareInterest(
         if (req.declaration() == pb::CONFLICT) {
           ASSIGN_OR_RETURN(ppb::Round round,
                            rounds_->GetRound(call, a.round()));
-          CountNeeded(a, AssessorsWanted(round));
+          CountNeeded(a, round);
           // A draft the assessor saved before finding the conflict is
           // removed with their access.
           w.Delete(sheets_.table(),
@@ -835,9 +906,7 @@ absl::StatusOr<pb::ScoreSheet> Assessments::SaveScores(
         pb::Assessment a = cur.msg;
         ASSIGN_OR_RETURN(pb::Assignment * as,
                          Scorer(a, sn->assessor, sn->stage));
-        if (a.state() != pb::Assessment::IN_ASSESSMENT) {
-          return NotInAssessment(a);
-        }
+        if (OpenStage(a) != sn->stage) return NotInAssessment(a);
         const std::string key = SheetKey(sn->id, sn->stage, sn->assessor);
         absl::StatusOr<Versioned<pb::ScoreSheet>> old =
             sheets_.Get(key, req.name());
@@ -907,9 +976,7 @@ absl::StatusOr<pb::ScoreSheet> Assessments::SubmitScores(
         pb::Assessment a = cur.msg;
         ASSIGN_OR_RETURN(pb::Assignment * as,
                          Scorer(a, sn->assessor, sn->stage));
-        if (a.state() != pb::Assessment::IN_ASSESSMENT) {
-          return NotInAssessment(a);
-        }
+        if (OpenStage(a) != sn->stage) return NotInAssessment(a);
         const std::string key = SheetKey(sn->id, sn->stage, sn->assessor);
         absl::StatusOr<Versioned<pb::ScoreSheet>> old =
             sheets_.Get(key, req.name());
@@ -944,14 +1011,525 @@ absl::StatusOr<pb::ScoreSheet> Assessments::SubmitScores(
         *sheet.mutable_update_time() = ToProto(call.now);
         sheets_.Replace(w, key, sheet, old->version);
         as->set_sheet_state(pb::ScoreSheet::SUBMITTED);
+        RETURN_IF_ERROR(Settle(call, a, round, sn->stage, sheet));
         *a.mutable_update_time() = ToProto(call.now);
-        assessments_.Replace(w, IdKey(sn->id), a, cur.version);
+        Write(w, call, a, &cur.msg, cur.version, req.request_id(),
+              absl::StrCat(StageWord(sn->stage),
+                           " scores: ", pb::Assessment::State_Name(a.state())),
+              "");
         AuditChange(
             w, call, req.name(), req.request_id(), "scores submitted",
             absl::StrCat("weighted score ", sheet.weighted_score_bp(), " bp"));
         sheet.set_etag(absl::StrCat(old->version + 1));
         return sheet;
       });
+}
+
+absl::StatusOr<pb::Assessment> Assessments::Change(
+    const Call& call, const google::protobuf::Message& req,
+    const std::string& name, const std::string& request_id,
+    const std::string& etag, const std::string& why,
+    absl::FunctionRef<absl::StatusOr<std::string>(pb::Assessment&,
+                                                  const ppb::Round&)>
+        change) {
+  ScopedLocks lock(locks_, {name});
+  return RunOnce<pb::Assessment>(
+      *store_, call, request_id, req,
+      [&](storage::WriteSet& w) -> absl::StatusOr<pb::Assessment> {
+        ASSIGN_OR_RETURN(auto cur, Load(name, "name"));
+        RETURN_IF_ERROR(CheckEtag(etag, cur.version, name));
+        pb::Assessment a = cur.msg;
+        ASSIGN_OR_RETURN(ppb::Round round, rounds_->GetRound(call, a.round()));
+        ASSIGN_OR_RETURN(std::string what, change(a, round));
+        CountNeeded(a, round);
+        *a.mutable_update_time() = ToProto(call.now);
+        Write(w, call, a, &cur.msg, cur.version, request_id, what, why);
+        a.set_etag(absl::StrCat(cur.version + 1));
+        return a;
+      });
+}
+
+absl::Status Assessments::Settle(const Call& call, pb::Assessment& a,
+                                 const ppb::Round& round, pb::Stage stage,
+                                 const pb::ScoreSheet& submitted) {
+  CountNeeded(a, round);
+  if (a.assessors_needed() > 0) return absl::OkStatus();
+  std::vector<int32_t> scores;
+  for (const pb::Assignment& as : a.assignments()) {
+    if (as.stage() != stage || !Active(as)) continue;
+    if (as.sheet_state() != pb::ScoreSheet::SUBMITTED) return absl::OkStatus();
+    if (as.assessor() == submitted.assessor()) {
+      scores.push_back(submitted.weighted_score_bp());
+      continue;
+    }
+    ASSIGN_OR_RETURN(auto sheet,
+                     sheets_.Get(SheetKey(IdOf(a.name()), stage, as.assessor()),
+                                 as.assessor()));
+    scores.push_back(sheet.msg.weighted_score_bp());
+  }
+  if (scores.empty()) return absl::OkStatus();
+  const int32_t mean = MeanBp(scores);
+  const auto [lo, hi] = std::minmax_element(scores.begin(), scores.end());
+  if (stage == pb::INTERVIEW) {
+    a.set_interview_score_bp(mean);
+    a.set_combined_score_bp(
+        Combine(a.written_score_bp(), mean, InterviewWeight(round)));
+    return absl::OkStatus();
+  }
+  a.set_written_spread_bp(*hi - *lo);
+  if (*hi - *lo > ModerationThresholdBp(round)) {
+    // The lifecycles with a moderation state hold it at the engine too.
+    if (a.lifecycle_definition() == "standard") {
+      absl::Status s = RecordFact(call, a, facts::kAssessmentCompleted, "",
+                                  absl::StrCat("moderation:", IdOf(a.name())));
+      if (!s.ok() && errors::MetadataOf(s, "state") != "MODERATION") return s;
+    }
+    a.set_state(pb::Assessment::MODERATION);
+    a.set_written_score_bp(-1);
+    a.set_combined_score_bp(-1);
+    return absl::OkStatus();
+  }
+  a.set_state(pb::Assessment::ASSESSED);
+  a.set_written_score_bp(mean);
+  a.set_combined_score_bp(round.interview_stage() ? -1 : mean);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<pb::ScoreSheet> Assessments::ReopenScores(
+    const Call& call, const pb::ReopenScoresRequest& req) {
+  errors::Violations v;
+  auto sn = ParseSheetName(req.name(), "name", &v);
+  LimitText(req.reason(), "reason", 2000, &v);
+  if (!HasText(req.reason())) v.Add("reason", "is required");
+  ValidateRequestId(req.request_id(), &v);
+  if (!v.empty()) return v.ToStatus();
+  const std::string name = "assessments/" + sn->id;
+  ScopedLocks lock(locks_, {name});
+  return RunOnce<pb::ScoreSheet>(
+      *store_, call, req.request_id(), req,
+      [&](storage::WriteSet& w) -> absl::StatusOr<pb::ScoreSheet> {
+        ASSIGN_OR_RETURN(auto cur, assessments_.Get(IdKey(sn->id), name));
+        pb::Assessment a = cur.msg;
+        const std::string key = SheetKey(sn->id, sn->stage, sn->assessor);
+        ASSIGN_OR_RETURN(auto old, sheets_.Get(key, req.name()));
+        pb::ScoreSheet sheet = old.msg;
+        if (sheet.state() != pb::ScoreSheet::SUBMITTED) {
+          return errors::FailedPrecondition(
+              reasons::kNotInAssessment,
+              absl::StrCat(req.name(), " is not submitted"));
+        }
+        pb::Assignment* as = FindAssignment(a, sn->assessor, sn->stage);
+        const bool written = sn->stage == pb::WRITTEN;
+        const bool open_to_reopen =
+            written ? (a.state() == pb::Assessment::IN_ASSESSMENT ||
+                       a.state() == pb::Assessment::MODERATION ||
+                       a.state() == pb::Assessment::ASSESSED)
+                    : a.state() == pb::Assessment::INTERVIEW;
+        if (as == nullptr || !open_to_reopen) {
+          return WrongState(a, written ? "in assessment, in moderation or "
+                                         "assessed (not yet shortlisted)"
+                                       : "at interview (not yet recommended)");
+        }
+        sheet.set_state(pb::ScoreSheet::DRAFT);
+        sheet.clear_submit_time();
+        *sheet.mutable_update_time() = ToProto(call.now);
+        sheets_.Replace(w, key, sheet, old.version);
+        as->set_sheet_state(pb::ScoreSheet::DRAFT);
+        if (written) {
+          a.set_state(pb::Assessment::IN_ASSESSMENT);
+          a.set_written_score_bp(-1);
+          a.clear_moderation();
+        } else {
+          a.set_interview_score_bp(-1);
+        }
+        a.set_combined_score_bp(-1);
+        *a.mutable_update_time() = ToProto(call.now);
+        Write(w, call, a, &cur.msg, cur.version, req.request_id(),
+              absl::StrCat("reopened ", req.name()), req.reason());
+        sheet.set_etag(absl::StrCat(old.version + 1));
+        return sheet;
+      });
+}
+
+absl::StatusOr<pb::Assessment> Assessments::ModerateScore(
+    const Call& call, const pb::ModerateScoreRequest& req) {
+  errors::Violations v;
+  ParseAssessmentName(req.name(), "name", &v);
+  if (req.agreed_score_bp() < 0 || req.agreed_score_bp() > kFullMarksBp) {
+    v.Add("agreed_score_bp", "must be between 0 and 10000 (100.00%)");
+  }
+  LimitText(req.rationale(), "rationale", 4000, &v);
+  if (!HasText(req.rationale())) {
+    v.Add("rationale", "is required: record why this score was agreed");
+  }
+  ValidateRequestId(req.request_id(), &v);
+  if (!v.empty()) return v.ToStatus();
+  return Change(
+      call, req, req.name(), req.request_id(), req.etag(), req.rationale(),
+      [&](pb::Assessment& a,
+          const ppb::Round& round) -> absl::StatusOr<std::string> {
+        if (a.state() != pb::Assessment::MODERATION) {
+          return WrongState(a, "in moderation");
+        }
+        pb::Moderation& m = *a.mutable_moderation();
+        m.set_agreed_score_bp(req.agreed_score_bp());
+        m.set_rationale(req.rationale());
+        m.set_moderator(call.principal.user);
+        *m.mutable_moderate_time() = ToProto(call.now);
+        a.set_state(pb::Assessment::ASSESSED);
+        a.set_written_score_bp(req.agreed_score_bp());
+        a.set_combined_score_bp(
+            round.interview_stage() ? -1 : req.agreed_score_bp());
+        return absl::StrCat("moderated: ", req.agreed_score_bp(), " bp");
+      });
+}
+
+absl::StatusOr<pb::Assessment> Assessments::DecideShortlist(
+    const Call& call, const pb::DecideShortlistRequest& req) {
+  errors::Violations v;
+  ParseAssessmentName(req.name(), "name", &v);
+  LimitText(req.feedback(), "feedback", 4000, &v);
+  if (!req.shortlisted() && !HasText(req.feedback())) {
+    v.Add("feedback",
+          "is required: tell the applicant why it was not "
+          "shortlisted");
+  }
+  ValidateRequestId(req.request_id(), &v);
+  if (!v.empty()) return v.ToStatus();
+  return Change(
+      call, req, req.name(), req.request_id(), "", req.feedback(),
+      [&](pb::Assessment& a,
+          const ppb::Round& round) -> absl::StatusOr<std::string> {
+        if (!round.interview_stage()) {
+          return WrongState(a,
+                            "in a round with interviews (this one "
+                            "recommends straight from assessment)");
+        }
+        if (a.state() != pb::Assessment::ASSESSED) {
+          return WrongState(a, "assessed (written scores settled)");
+        }
+        RETURN_IF_ERROR(RecordFact(
+            call, a,
+            req.shortlisted() ? facts::kShortlisted : facts::kNotShortlisted,
+            req.feedback(), absl::StrCat("shortlist:", IdOf(a.name()))));
+        a.set_state(req.shortlisted() ? pb::Assessment::SHORTLISTED
+                                      : pb::Assessment::NOT_SHORTLISTED);
+        a.set_shortlisted(req.shortlisted());
+        a.set_shortlist_feedback(req.feedback());
+        return std::string(req.shortlisted() ? "shortlisted"
+                                             : "not shortlisted");
+      });
+}
+
+absl::StatusOr<pb::Assessment> Assessments::ScheduleInterview(
+    const Call& call, const pb::ScheduleInterviewRequest& req) {
+  errors::Violations v;
+  ParseAssessmentName(req.name(), "name", &v);
+  if (!req.has_interview_time()) {
+    v.Add("interview_time", "is required");
+  } else if (FromProto(req.interview_time()) <= call.now) {
+    v.Add("interview_time", "must be in the future");
+  }
+  LimitText(req.location(), "location", 500, &v);
+  std::vector<std::string> panel;
+  if (req.panel_size() > 10) v.Add("panel", "at most 10 interviewers");
+  for (int i = 0; i < req.panel_size() && i < 10; ++i) {
+    auto u = auth::CanonicalUser(req.panel(i));
+    if (!u) {
+      v.Add(absl::StrCat("panel[", i, "]"), "is not a user name");
+    } else if (std::find(panel.begin(), panel.end(), *u) != panel.end()) {
+      v.Add(absl::StrCat("panel[", i, "]"), "is listed twice");
+    } else {
+      panel.push_back(*u);
+    }
+  }
+  ValidateRequestId(req.request_id(), &v);
+  if (!v.empty()) return v.ToStatus();
+  return Change(
+      call, req, req.name(), req.request_id(), "", "",
+      [&](pb::Assessment& a,
+          const ppb::Round& round) -> absl::StatusOr<std::string> {
+        if (a.state() != pb::Assessment::SHORTLISTED) {
+          return WrongState(a, "shortlisted");
+        }
+        if (static_cast<int>(panel.size()) < PanelSize(round)) {
+          errors::Violations pv;
+          pv.Add("panel", absl::StrCat("this round's panels have at least ",
+                                       PanelSize(round), " interviewers"));
+          return pv.ToStatus();
+        }
+        RETURN_IF_ERROR(RecordFact(call, a, facts::kInterviewScheduled, "",
+                                   absl::StrCat("interview:", IdOf(a.name()))));
+        a.set_state(pb::Assessment::INTERVIEW);
+        pb::Interview& in = *a.mutable_interview();
+        *in.mutable_interview_time() = req.interview_time();
+        in.set_location(req.location());
+        in.set_scheduled_by(call.principal.user);
+        for (const std::string& u : panel) {
+          pb::Assignment& as = *a.add_assignments();
+          as.set_assessor(u);
+          as.set_stage(pb::INTERVIEW);
+          as.set_assigned_by(call.principal.user);
+          *as.mutable_assign_time() = ToProto(call.now);
+          *as.mutable_due_time() = req.interview_time();
+          as.set_sheet_state(pb::ScoreSheet::NOT_STARTED);
+        }
+        return absl::StrCat("interview scheduled; panel ",
+                            absl::StrJoin(panel, ", "));
+      });
+}
+
+absl::StatusOr<pb::Assessment> Assessments::RecordRecommendation(
+    const Call& call, const pb::RecordRecommendationRequest& req) {
+  using R = pb::Recommendation;
+  errors::Violations v;
+  ParseAssessmentName(req.name(), "name", &v);
+  if (req.outcome() != R::RECOMMEND && req.outcome() != R::RESERVE &&
+      req.outcome() != R::NOT_RECOMMENDED) {
+    v.Add("outcome", "must be RECOMMEND, RESERVE or NOT_RECOMMENDED");
+  }
+  if (req.outcome() == R::RECOMMEND) {
+    ValidateAmount(req.proposed_amount_pence(), "proposed_amount_pence", &v);
+  } else if (req.proposed_amount_pence() != 0) {
+    v.Add("proposed_amount_pence", "only a recommendation proposes an amount");
+  }
+  LimitText(req.feedback(), "feedback", 4000, &v);
+  LimitText(req.rationale(), "rationale", 4000, &v);
+  if (req.outcome() == R::NOT_RECOMMENDED && !HasText(req.feedback())) {
+    v.Add("feedback", "is required: tell the applicant why");
+  }
+  ValidateRequestId(req.request_id(), &v);
+  if (!v.empty()) return v.ToStatus();
+  return Change(
+      call, req, req.name(), req.request_id(), "", req.rationale(),
+      [&](pb::Assessment& a,
+          const ppb::Round& round) -> absl::StatusOr<std::string> {
+        // Scores settled: assessed (no interviews), interviewed and scored,
+        // or waiting on the reserve list.
+        const bool ready =
+            a.state() == pb::Assessment::RESERVE ||
+            (round.interview_stage() ? a.state() == pb::Assessment::INTERVIEW &&
+                                           a.interview_score_bp() >= 0
+                                     : a.state() == pb::Assessment::ASSESSED);
+        if (!ready) {
+          return WrongState(a, round.interview_stage()
+                                   ? "interviewed with every panel score in"
+                                   : "assessed");
+        }
+        if (req.outcome() == R::RESERVE &&
+            a.state() == pb::Assessment::RESERVE) {
+          return WrongState(a, "not already on the reserve list");
+        }
+        if (req.outcome() == R::RECOMMEND) {
+          const int64_t asked = a.bid().amount_requested_pence();
+          errors::Violations av;
+          if (req.proposed_amount_pence() > asked) {
+            av.Add("proposed_amount_pence",
+                   absl::StrCat("must not exceed the ", FormatPounds(asked),
+                                " requested"));
+          } else if (req.proposed_amount_pence() > round.max_award_pence() ||
+                     req.proposed_amount_pence() < round.min_award_pence()) {
+            av.Add("proposed_amount_pence",
+                   absl::StrCat("must be within the round's limits of ",
+                                FormatPounds(round.min_award_pence()), " to ",
+                                FormatPounds(round.max_award_pence())));
+          }
+          if (!av.empty()) return av.ToStatus();
+        }
+        const std::string id = IdOf(a.name());
+        if (req.outcome() == R::RECOMMEND) {
+          RETURN_IF_ERROR(RecordFact(call, a, facts::kRecommended,
+                                     req.rationale(),
+                                     absl::StrCat("recommend:", id)));
+          a.set_state(pb::Assessment::RECOMMENDED);
+        } else if (req.outcome() == R::NOT_RECOMMENDED) {
+          RETURN_IF_ERROR(RecordFact(call, a, facts::kNotRecommended,
+                                     req.feedback(),
+                                     absl::StrCat("recommend:", id)));
+          a.set_state(pb::Assessment::NOT_RECOMMENDED);
+        } else {
+          a.set_state(pb::Assessment::RESERVE);
+        }
+        R& r = *a.mutable_recommendation();
+        r.set_outcome(req.outcome());
+        r.set_proposed_amount_pence(req.proposed_amount_pence());
+        r.set_feedback(req.feedback());
+        r.set_rationale(req.rationale());
+        r.set_decided_by(call.principal.user);
+        *r.mutable_decide_time() = ToProto(call.now);
+        return absl::StrCat(
+            "recommendation: ", R::Outcome_Name(req.outcome()),
+            req.outcome() == R::RECOMMEND
+                ? absl::StrCat(" ", FormatPounds(req.proposed_amount_pence()))
+                : "");
+      });
+}
+
+absl::StatusOr<pb::Ranking> Assessments::GetRanking(
+    const Call& call, const pb::GetRankingRequest& req) {
+  errors::Violations v;
+  if (!ParseName(req.round(), {"funds", "rounds"})) {
+    v.Add("round", "must be funds/{fund}/rounds/{round}");
+  }
+  if (!v.empty()) return v.ToStatus();
+  ASSIGN_OR_RETURN(ppb::Round round, rounds_->GetRound(call, req.round()));
+  pb::Ranking out;
+  out.set_round(req.round());
+  int64_t available = 0;
+  for (const std::string& line : round.budget_lines()) {
+    absl::StatusOr<workflow::v1::LedgerLine> l = cases_->GetLedgerLine(line);
+    if (absl::IsNotFound(l.status())) continue;
+    if (!l.ok()) return l.status();
+    std::optional<int64_t> sum = AddPence(available, l->available_pence());
+    if (!sum) return absl::InternalError("the round's budget overflows");
+    available = *sum;
+  }
+  out.set_available_pence(available);
+
+  // Every assessment of the round, a page of the index at a time.
+  std::vector<pb::Assessment> all;
+  std::string prefix;
+  storage::AppendString(&prefix, req.round());
+  std::string after;
+  while (true) {
+    ASSIGN_OR_RETURN(storage::ScanResult scan,
+                     store_->Scan(kByRound, prefix, after, 500));
+    std::vector<std::string> keys;
+    for (const storage::ScanRow& row : scan.rows) {
+      keys.push_back(row.key.substr(prefix.size()));
+    }
+    ASSIGN_OR_RETURN(auto rows, store_->MultiGet(assessments_.table(), keys));
+    for (auto& row : rows) {
+      if (!row.ok()) {
+        return absl::DataLossError(
+            "the round index names an assessment that is not stored");
+      }
+      ASSIGN_OR_RETURN(auto a, assessments_.Decode(*row));
+      all.push_back(std::move(a.msg));
+    }
+    if (!scan.more || scan.rows.empty()) break;
+    after = scan.rows.back().key;
+  }
+  std::sort(all.begin(), all.end(),
+            [](const pb::Assessment& x, const pb::Assessment& y) {
+              if (x.combined_score_bp() != y.combined_score_bp()) {
+                return x.combined_score_bp() > y.combined_score_bp();
+              }
+              if (x.written_score_bp() != y.written_score_bp()) {
+                return x.written_score_bp() > y.written_score_bp();
+              }
+              return x.name() < y.name();
+            });
+  int64_t running = 0;
+  int rank = 0;
+  for (const pb::Assessment& a : all) {
+    pb::RankingEntry& e = *out.add_entries();
+    e.set_rank(++rank);
+    e.set_assessment(a.name());
+    e.set_title(a.bid().title());
+    e.set_organisation_name(a.bid().organisation_name());
+    e.set_state(a.state());
+    e.set_written_score_bp(a.written_score_bp());
+    e.set_interview_score_bp(a.interview_score_bp());
+    e.set_combined_score_bp(a.combined_score_bp());
+    e.set_moderated(a.has_moderation());
+    e.set_amount_requested_pence(a.bid().amount_requested_pence());
+    if (InContention(a.state())) {
+      // Each bid is capped, so even thousands of them stay far inside
+      // int64; AddPence says so rather than assuming it.
+      std::optional<int64_t> sum =
+          AddPence(running, a.bid().amount_requested_pence());
+      if (!sum) return absl::InternalError("requested amounts overflow");
+      running = *sum;
+    }
+    e.set_running_total_pence(running);
+    e.set_within_budget(running <= available);
+    e.set_recommendation(a.recommendation().outcome());
+  }
+  return out;
+}
+
+absl::StatusOr<pb::ApplicantFeedback> Assessments::GetApplicantFeedback(
+    const Call& call, const pb::GetApplicantFeedbackRequest& req) {
+  errors::Violations v;
+  auto app = ParseName(req.application(), {"applications"});
+  if (!app) v.Add("application", "must be applications/{id}");
+  if (!v.empty()) return v.ToStatus();
+  ASSIGN_OR_RETURN(
+      auto cur, assessments_.Get(IdKey((*app)[0]), "assessments/" + (*app)[0]));
+  const pb::Assessment& a = cur.msg;
+  if (auth::IsOrganisationScoped(call.principal) &&
+      call.principal.organisation != a.bid().organisation()) {
+    // Another organisation's bid does not exist as far as they can tell.
+    return absl::NotFoundError(
+        absl::StrCat("application ", req.application(), " not found"));
+  }
+  pb::ApplicantFeedback out;
+  out.set_application(req.application());
+  const pb::Screening& sc = a.screening();
+  if (sc.decision() != pb::Screening::DECISION_UNSPECIFIED) {
+    pb::StageOutcome& s = *out.add_stages();
+    s.set_stage("screening");
+    s.set_outcome(pb::Screening::Decision_Name(sc.decision()));
+    // The reason is for the applicant when ineligible; an eligible bid's
+    // note is the officer's.
+    if (sc.decision() == pb::Screening::INELIGIBLE) s.set_feedback(sc.reason());
+    *s.mutable_time() = sc.screen_time();
+  }
+  if (a.state() == pb::Assessment::SHORTLISTED ||
+      a.state() == pb::Assessment::NOT_SHORTLISTED || a.shortlisted()) {
+    pb::StageOutcome& s = *out.add_stages();
+    s.set_stage("shortlisting");
+    s.set_outcome(a.shortlisted() ? "SHORTLISTED" : "NOT_SHORTLISTED");
+    s.set_feedback(a.shortlist_feedback());
+  }
+  if (a.has_interview()) {
+    pb::StageOutcome& s = *out.add_stages();
+    s.set_stage("interview");
+    s.set_outcome("SCHEDULED");
+    s.set_feedback(a.interview().location());
+    *s.mutable_time() = a.interview().interview_time();
+  }
+  const pb::Recommendation& r = a.recommendation();
+  if (r.outcome() != pb::Recommendation::OUTCOME_UNSPECIFIED) {
+    pb::StageOutcome& s = *out.add_stages();
+    s.set_stage("recommendation");
+    s.set_outcome(pb::Recommendation::Outcome_Name(r.outcome()));
+    s.set_feedback(r.feedback());
+    *s.mutable_time() = r.decide_time();
+  }
+  switch (a.state()) {
+    case pb::Assessment::AWAITING_SCREENING:
+      out.set_status("received; eligibility checks to come");
+      break;
+    case pb::Assessment::INELIGIBLE:
+      out.set_status("not eligible for this round");
+      break;
+    case pb::Assessment::WITHDRAWN:
+      out.set_status("withdrawn");
+      break;
+    case pb::Assessment::NOT_SHORTLISTED:
+      out.set_status("not shortlisted");
+      break;
+    case pb::Assessment::SHORTLISTED:
+      out.set_status("shortlisted for interview");
+      break;
+    case pb::Assessment::INTERVIEW:
+      out.set_status("interview scheduled");
+      break;
+    case pb::Assessment::RECOMMENDED:
+      out.set_status("recommended for an award; the decision is to come");
+      break;
+    case pb::Assessment::RESERVE:
+      out.set_status("on the reserve list");
+      break;
+    case pb::Assessment::NOT_RECOMMENDED:
+      out.set_status("not recommended");
+      break;
+    default:
+      out.set_status("being assessed");
+  }
+  return out;
 }
 
 }  // namespace grantflow::assessment

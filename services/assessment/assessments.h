@@ -24,6 +24,7 @@
 
 #include <string>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "grantflow/assessment/v1/assessment.pb.h"
 #include "platform/call.h"
@@ -36,6 +37,7 @@
 namespace grantflow::assessment {
 
 namespace pb = ::grantflow::assessment::v1;
+namespace ppb = ::grantflow::programmes::v1;
 
 // Thread-safe. Does not own `store`, `rounds` or `cases`; all must outlive
 // it. Status codes: INVALID_ARGUMENT (bad fields, named), NOT_FOUND,
@@ -72,6 +74,34 @@ class Assessments {
                                             const pb::SaveScoresRequest& req);
   absl::StatusOr<pb::ScoreSheet> SubmitScores(
       const Call& call, const pb::SubmitScoresRequest& req);
+  // A moderator returns a submitted sheet to its assessor, before the bid is
+  // shortlisted (or, for an interview sheet, recommended); the stage's score
+  // is unsettled until it is submitted again.
+  absl::StatusOr<pb::ScoreSheet> ReopenScores(
+      const Call& call, const pb::ReopenScoresRequest& req);
+  // MODERATION -> ASSESSED with the agreed written score.
+  absl::StatusOr<pb::Assessment> ModerateScore(
+      const Call& call, const pb::ModerateScoreRequest& req);
+  // ASSESSED -> SHORTLISTED or NOT_SHORTLISTED (rounds with interviews),
+  // asking the engine first.
+  absl::StatusOr<pb::Assessment> DecideShortlist(
+      const Call& call, const pb::DecideShortlistRequest& req);
+  // SHORTLISTED -> INTERVIEW, with the panel assigned at the INTERVIEW
+  // stage; asks the engine first.
+  absl::StatusOr<pb::Assessment> ScheduleInterview(
+      const Call& call, const pb::ScheduleInterviewRequest& req);
+  // Every bid of a round ranked by its stored scores (see the proto), with
+  // running totals of requested amounts against what the round's budget
+  // lines still have at the engine's ledger.
+  absl::StatusOr<pb::Ranking> GetRanking(const Call& call,
+                                         const pb::GetRankingRequest& req);
+  // Recommend (-> RECOMMENDED at the engine), reserve, or not recommend
+  // (-> DECLINED), once the bid's scores are settled.
+  absl::StatusOr<pb::Assessment> RecordRecommendation(
+      const Call& call, const pb::RecordRecommendationRequest& req);
+  // What the applicant's organisation may read: outcomes and feedback.
+  absl::StatusOr<pb::ApplicantFeedback> GetApplicantFeedback(
+      const Call& call, const pb::GetApplicantFeedbackRequest& req);
 
  private:
   absl::StatusOr<Versioned<pb::Assessment>> Load(const std::string& name,
@@ -87,6 +117,23 @@ class Assessments {
   absl::Status RecordFact(const Call& call, const pb::Assessment& a,
                           const std::string& fact, const std::string& reason,
                           const std::string& request_id);
+  // Runs `change` (which may ask the engine, and returns what it did for
+  // the audit log) on the assessment `name` under its lock, once per
+  // request id, and writes the result.
+  absl::StatusOr<pb::Assessment> Change(
+      const Call& call, const google::protobuf::Message& req,
+      const std::string& name, const std::string& request_id,
+      const std::string& etag, const std::string& why,
+      absl::FunctionRef<absl::StatusOr<std::string>(pb::Assessment&,
+                                                    const ppb::Round&)>
+          change);
+  // After a sheet of `stage` is submitted: once every assessor the stage
+  // needs has submitted, settles the stage's score (and, for written scores
+  // that differ by more than the round's threshold, sends the bid to
+  // moderation, at the engine too for definitions with that state).
+  absl::Status Settle(const Call& call, pb::Assessment& a,
+                      const ppb::Round& round, pb::Stage stage,
+                      const pb::ScoreSheet& submitted);
   // The open (not recused, not submitted) assignments of `assessor`.
   absl::StatusOr<int> OpenWorkload(const std::string& assessor);
 

@@ -86,6 +86,16 @@ absl::flat_hash_map<std::string, Roles>* Build() {
   (*t)[as + "GetScoreSheet"] = Plus(assessment_readers, {"assessor"});
   (*t)[as + "SaveScores"] = {"assessor"};
   (*t)[as + "SubmitScores"] = {"assessor"};
+  (*t)[as + "ReopenScores"] = {"moderator", "admin"};
+  (*t)[as + "ModerateScore"] = {"moderator", "admin"};
+  (*t)[as + "DecideShortlist"] = {"grants_officer", "admin"};
+  (*t)[as + "ScheduleInterview"] = {"grants_officer", "admin"};
+  (*t)[as + "GetRanking"] = assessment_readers;
+  (*t)[as + "RecordRecommendation"] = {"grants_officer", "admin"};
+  // Applicants read their own outcomes and feedback, never names or
+  // individual scores.
+  (*t)[as + "GetApplicantFeedback"] =
+      Plus(assessment_readers, {"applicant", "signatory"});
 
   const std::string wf = "/grantflow.workflow.v1.WorkflowService/";
   // Cases start from submissions only (ApplicationService), so a case's

@@ -23,6 +23,14 @@ class PeerCaseClient final : public CaseClient {
         workflow_, &wpb::WorkflowService::Stub::RecordFact, req);
   }
 
+  absl::StatusOr<wpb::LedgerLine> GetLedgerLine(
+      const std::string& name) override {
+    wpb::GetLedgerLineRequest req;
+    req.set_name(name);
+    return CallPeer<wpb::WorkflowService>(
+        workflow_, &wpb::WorkflowService::Stub::GetLedgerLine, req);
+  }
+
   absl::StatusOr<wpb::Case> GetCase(const std::string& name) override {
     wpb::GetCaseRequest req;
     req.set_name(name);

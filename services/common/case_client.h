@@ -24,6 +24,10 @@ class CaseClient {
       const workflow::v1::RecordFactRequest& req) = 0;
   virtual absl::StatusOr<workflow::v1::Case> GetCase(
       const std::string& name) = 0;
+  // A budget line as the engine's ledger holds it (NOT_FOUND when the
+  // ledger does not know it).
+  virtual absl::StatusOr<workflow::v1::LedgerLine> GetLedgerLine(
+      const std::string& name) = 0;
 };
 
 // Calls WorkflowService over `workflow` as the host's service identity.

@@ -199,7 +199,7 @@ TEST_F(ServerTest, EveryRpcRefusesAnonymousCalls) {
       ++methods;
     }
   }
-  EXPECT_EQ(methods, 51);
+  EXPECT_EQ(methods, 58);
 }
 
 TEST_F(ServerTest, RetriedRequestIdReturnsTheFirstResult) {

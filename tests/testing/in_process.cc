@@ -38,6 +38,13 @@ absl::StatusOr<workflow::v1::Case> EngineCaseClient::RecordFact(
   return engine_->RecordFact(ServiceCall(now_()), req);
 }
 
+absl::StatusOr<workflow::v1::LedgerLine> EngineCaseClient::GetLedgerLine(
+    const std::string& name) {
+  workflow::v1::GetLedgerLineRequest req;
+  req.set_name(name);
+  return engine_->GetLedgerLine(ServiceCall(now_()), req);
+}
+
 absl::StatusOr<workflow::v1::Case> EngineCaseClient::GetCase(
     const std::string& name) {
   workflow::v1::GetCaseRequest req;

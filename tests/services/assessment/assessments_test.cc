@@ -65,6 +65,101 @@ class AssessmentsTest : public ::testing::Test {
     sam_ = testing::MakeCall("sam", {"assessor"}, now);
     tom_ = testing::MakeCall("tom", {"assessor"}, now);
     uma_ = testing::MakeCall("uma", {"assessor"}, now);
+    vic_ = testing::MakeCall("vic", {"assessor"}, now);
+    moderator_ = testing::MakeCall("mo", {"moderator"}, now);
+    amira_ = testing::MakeCall("amira", {"applicant"}, now, testing::kOrg);
+  }
+
+  // Opens, screens and assigns sam and tom, who declare no conflict and
+  // submit (bringing-together, safeguarding) scores out of 5 each.
+  void Assessed(const std::string& id, std::pair<int, int> sam,
+                std::pair<int, int> tom,
+                const std::string& definition = "standard") {
+    if (definition == "standard") {
+      ASSERT_THAT(Open(id).status(), IsOk());
+    } else {
+      ASSERT_THAT(engine_->Start(id, definition, false, 2'500'000).status(),
+                  IsOk());
+      ASSERT_THAT(Open(id, false).status(), IsOk());
+    }
+    ASSERT_THAT(Screen(id, pb::Screening::ELIGIBLE).status(), IsOk());
+    ASSERT_THAT(Assign(id, {"sam", "tom"}).status(), IsOk());
+    for (auto [who, scores] : {std::pair{&sam_, sam}, std::pair{&tom_, tom}}) {
+      ASSERT_THAT(Declare(*who, id, pb::NO_CONFLICT).status(), IsOk());
+      ASSERT_THAT(Save(*who, id,
+                       {{"bringing-together", scores.first},
+                        {"safeguarding", scores.second}})
+                      .status(),
+                  IsOk());
+      ASSERT_THAT(Submit(*who, id).status(), IsOk());
+    }
+  }
+
+  absl::StatusOr<pb::Assessment> Shortlist(const std::string& id, bool yes,
+                                           const std::string& feedback = "") {
+    pb::DecideShortlistRequest req;
+    req.set_name("assessments/" + id);
+    req.set_shortlisted(yes);
+    req.set_feedback(feedback);
+    req.set_request_id("shortlist:" + std::to_string(++requests_));
+    return domain_->DecideShortlist(officer_, req);
+  }
+
+  absl::StatusOr<pb::Assessment> Interview(const std::string& id,
+                                           std::vector<std::string> panel) {
+    pb::ScheduleInterviewRequest req;
+    req.set_name("assessments/" + id);
+    *req.mutable_interview_time() = ToProto(engine_->now + absl::Hours(72));
+    req.set_location("City Hall, committee room 4");
+    for (auto& p : panel) req.add_panel(p);
+    req.set_request_id("interview:" + std::to_string(++requests_));
+    return domain_->ScheduleInterview(officer_, req);
+  }
+
+  // Panel member `who` declares and submits interview scores.
+  void PanelScores(const Call& who, const std::string& id,
+                   std::pair<int, int> scores) {
+    pb::DeclareInterestRequest d;
+    d.set_name("assessments/" + id);
+    d.set_stage(pb::INTERVIEW);
+    d.set_declaration(pb::NO_CONFLICT);
+    d.set_request_id("declare-i:" + std::to_string(++requests_));
+    ASSERT_THAT(domain_->DeclareInterest(who, d).status(), IsOk());
+    pb::SaveScoresRequest save;
+    save.set_name("assessments/" + id + "/scoreSheets/interview." +
+                  who.principal.user);
+    for (auto [c, sc] : {std::pair{"bringing-together", scores.first},
+                         std::pair{"safeguarding", scores.second}}) {
+      pb::CriterionScore* cs = save.add_scores();
+      cs->set_criterion(c);
+      cs->set_score(sc);
+    }
+    save.set_request_id("save-i:" + std::to_string(++requests_));
+    ASSERT_THAT(domain_->SaveScores(who, save).status(), IsOk());
+    pb::SubmitScoresRequest submit;
+    submit.set_name(save.name());
+    submit.set_request_id("submit-i:" + std::to_string(++requests_));
+    ASSERT_THAT(domain_->SubmitScores(who, submit).status(), IsOk());
+  }
+
+  absl::StatusOr<pb::Assessment> Recommend(const std::string& id,
+                                           pb::Recommendation::Outcome outcome,
+                                           int64_t pence = 0,
+                                           const std::string& feedback = "") {
+    pb::RecordRecommendationRequest req;
+    req.set_name("assessments/" + id);
+    req.set_outcome(outcome);
+    req.set_proposed_amount_pence(pence);
+    req.set_feedback(feedback);
+    req.set_rationale("Panel view");
+    req.set_request_id("recommend:" + std::to_string(++requests_));
+    return domain_->RecordRecommendation(officer_, req);
+  }
+
+  absl::StatusOr<pb::Ranking> Ranking() {
+    pb::GetRankingRequest req;
+    req.set_round(testing::kRound);
+    return domain_->GetRanking(officer_, req);
   }
 
   pb::Bid Bid(const std::string& id) {
@@ -182,7 +277,7 @@ class AssessmentsTest : public ::testing::Test {
   std::unique_ptr<storage::Store> store_;
   FakeRounds rounds_;
   std::unique_ptr<Assessments> domain_;
-  Call service_, officer_, sam_, tom_, uma_;
+  Call service_, officer_, sam_, tom_, uma_, vic_, moderator_, amira_;
   int requests_ = 0;
 };
 
@@ -491,6 +586,196 @@ TEST_F(AssessmentsTest, AWithdrawnBidLeavesEveryQueue) {
   EXPECT_THAT(domain_->ListMyAssignments(sam_, q)->items(), IsEmpty());
   EXPECT_THAT(Save(sam_, "a1", {{"bringing-together", 4}}).status(),
               HasReason("NOT_IN_ASSESSMENT"));
+}
+
+TEST_F(AssessmentsTest, ScoresApartBeyondTheThresholdGoToModeration) {
+  // sam: (60*5 + 40*5)/500 = 100%; tom: (60*1 + 40*1)/500 = 20%.
+  Assessed("a1", {5, 5}, {1, 1});
+  auto a = Get(officer_, "a1");
+  ASSERT_THAT(a.status(), IsOk());
+  EXPECT_EQ(a->state(), pb::Assessment::MODERATION);
+  EXPECT_EQ(a->written_spread_bp(), 8000);
+  EXPECT_EQ(a->written_score_bp(), -1);
+  EXPECT_EQ(CaseState("a1"), "MODERATION");
+
+  pb::ModerateScoreRequest m;
+  m.set_name("assessments/a1");
+  m.set_agreed_score_bp(10001);
+  m.set_request_id("moderate");
+  EXPECT_THAT(Fields(domain_->ModerateScore(moderator_, m).status()),
+              ElementsAre("agreed_score_bp", "rationale"));
+  m.set_agreed_score_bp(6500);
+  m.set_rationale("Both read the safeguarding plan; agreed it is adequate");
+  auto moderated = domain_->ModerateScore(moderator_, m);
+  ASSERT_THAT(moderated.status(), IsOk());
+  EXPECT_EQ(moderated->state(), pb::Assessment::ASSESSED);
+  EXPECT_EQ(moderated->written_score_bp(), 6500);
+  EXPECT_EQ(moderated->moderation().moderator(), "mo");
+  // Shortlisting from moderation works at the engine.
+  ASSERT_THAT(Shortlist("a1", true).status(), IsOk());
+  EXPECT_EQ(CaseState("a1"), "SHORTLISTED");
+}
+
+TEST_F(AssessmentsTest, AModeratorReopensASheetAndTheScoreSettlesAgain) {
+  Assessed("a1", {5, 5}, {1, 1});
+  pb::ReopenScoresRequest r;
+  r.set_name(Sheet("a1", "tom"));
+  r.set_request_id("reopen");
+  EXPECT_THAT(Fields(domain_->ReopenScores(moderator_, r).status()),
+              ElementsAre("reason"));
+  r.set_reason("Scored against last year's criteria");
+  auto reopened = domain_->ReopenScores(moderator_, r);
+  ASSERT_THAT(reopened.status(), IsOk());
+  EXPECT_EQ(reopened->state(), pb::ScoreSheet::DRAFT);
+  EXPECT_EQ(Get(officer_, "a1")->state(), pb::Assessment::IN_ASSESSMENT);
+  // tom rescores close to sam: (60*5 + 40*4)/500 = 92%; mean 96%.
+  ASSERT_THAT(Save(tom_, "a1", {{"bringing-together", 5}, {"safeguarding", 4}})
+                  .status(),
+              IsOk());
+  ASSERT_THAT(Submit(tom_, "a1").status(), IsOk());
+  auto a = Get(officer_, "a1");
+  EXPECT_EQ(a->state(), pb::Assessment::ASSESSED);
+  EXPECT_EQ(a->written_score_bp(), 9600);
+  EXPECT_EQ(a->written_spread_bp(), 800);
+}
+
+TEST_F(AssessmentsTest, InterviewScoresChangeTheRanking) {
+  ASSERT_THAT(engine_->Line("funds/lff/budgetLines/grants", 4'000'000).status(),
+              IsOk());
+  rounds_.rounds[testing::kRound].add_budget_lines(
+      "funds/lff/budgetLines/grants");
+  Assessed("a1", {5, 5}, {5, 4});  // 100%, 92%: written 96%
+  Assessed("a2", {4, 4}, {4, 3});  // 80%, 72%: written 76%
+  Assessed("a3", {1, 1}, {1, 2});  // 20%, 28%: written 24%
+  auto before = Ranking();
+  ASSERT_THAT(before.status(), IsOk());
+  ASSERT_EQ(before->entries_size(), 3);
+  EXPECT_EQ(before->entries(0).assessment(), "assessments/a1");
+  EXPECT_EQ(before->entries(0).written_score_bp(), 9600);
+  EXPECT_EQ(before->available_pence(), 4'000'000);
+
+  // a3 is not shortlisted; feedback is required.
+  EXPECT_THAT(Fields(Shortlist("a3", false).status()), ElementsAre("feedback"));
+  ASSERT_THAT(Shortlist("a3", false, "Too few families reached").status(),
+              IsOk());
+  EXPECT_EQ(CaseState("a3"), "DECLINED");
+  for (const char* id : {"a1", "a2"}) {
+    ASSERT_THAT(Shortlist(id, true).status(), IsOk());
+    EXPECT_THAT(Fields(Interview(id, {"uma"}).status()), ElementsAre("panel"));
+    auto scheduled = Interview(id, {"uma", "vic"});
+    ASSERT_THAT(scheduled.status(), IsOk());
+    EXPECT_EQ(scheduled->state(), pb::Assessment::INTERVIEW);
+    EXPECT_EQ(CaseState(id), "INTERVIEW");
+  }
+  // Interviews: a1 poor (20%), a2 strong (100%). Combined at 50%:
+  // a1 (9600 + 2000)/2 = 5800; a2 (7600 + 10000)/2 = 8800.
+  PanelScores(uma_, "a1", {1, 1});
+  PanelScores(vic_, "a1", {1, 1});
+  PanelScores(uma_, "a2", {5, 5});
+  PanelScores(vic_, "a2", {5, 5});
+  auto after = Ranking();
+  ASSERT_THAT(after.status(), IsOk());
+  EXPECT_EQ(after->entries(0).assessment(), "assessments/a2");
+  EXPECT_EQ(after->entries(0).combined_score_bp(), 8800);
+  EXPECT_EQ(after->entries(1).assessment(), "assessments/a1");
+  EXPECT_EQ(after->entries(1).combined_score_bp(), 5800);
+  EXPECT_EQ(after->entries(2).assessment(), "assessments/a3");
+  // Running totals count bids still in contention: £25k, £50k; a3 is out.
+  EXPECT_EQ(after->entries(0).running_total_pence(), 2'500'000);
+  EXPECT_TRUE(after->entries(0).within_budget());
+  EXPECT_EQ(after->entries(1).running_total_pence(), 5'000'000);
+  EXPECT_FALSE(after->entries(1).within_budget());
+  EXPECT_EQ(after->entries(2).running_total_pence(), 5'000'000);
+
+  // The ranking is reproducible from the stored sheets.
+  for (const auto& e : after->entries()) {
+    const std::string id = e.assessment().substr(12);
+    std::vector<int32_t> written, interview;
+    for (const char* who : {"sam", "tom"}) {
+      pb::GetScoreSheetRequest g;
+      g.set_name(Sheet(id, who));
+      written.push_back(
+          domain_->GetScoreSheet(officer_, g)->weighted_score_bp());
+    }
+    // Two sheets: their mean, rounded half up, computed here by hand.
+    const int32_t w = (written[0] + written[1] + 1) / 2;
+    EXPECT_EQ(e.written_score_bp(), w) << id;
+    if (id == "a3") continue;
+    for (const char* who : {"uma", "vic"}) {
+      pb::GetScoreSheetRequest g;
+      g.set_name("assessments/" + id + "/scoreSheets/interview." + who);
+      interview.push_back(
+          domain_->GetScoreSheet(officer_, g)->weighted_score_bp());
+    }
+    const int32_t i = (interview[0] + interview[1] + 1) / 2;
+    EXPECT_EQ(e.combined_score_bp(), (w + i + 1) / 2) << id;
+  }
+
+  // Recommend a2 within what it asked; a1 not recommended.
+  EXPECT_THAT(
+      Fields(
+          Recommend("a2", pb::Recommendation::RECOMMEND, 2'500'001).status()),
+      ElementsAre("proposed_amount_pence"));
+  auto rec = Recommend("a2", pb::Recommendation::RECOMMEND, 2'400'000);
+  ASSERT_THAT(rec.status(), IsOk());
+  EXPECT_EQ(rec->state(), pb::Assessment::RECOMMENDED);
+  EXPECT_EQ(CaseState("a2"), "RECOMMENDED");
+  EXPECT_THAT(
+      Fields(Recommend("a1", pb::Recommendation::NOT_RECOMMENDED).status()),
+      ElementsAre("feedback"));
+  ASSERT_THAT(Recommend("a1", pb::Recommendation::NOT_RECOMMENDED, 0,
+                        "The panel was not convinced it can recruit")
+                  .status(),
+              IsOk());
+  EXPECT_EQ(CaseState("a1"), "DECLINED");
+  EXPECT_THAT(
+      Recommend("a1", pb::Recommendation::RECOMMEND, 1'000'000).status(),
+      HasReason("NOT_IN_ASSESSMENT"));
+}
+
+TEST_F(AssessmentsTest, ApplicantsSeeOutcomesAndFeedbackNeverNamesOrScores) {
+  Assessed("a1", {4, 4}, {4, 3});
+  ASSERT_THAT(Shortlist("a1", false, "Strong, but others reached more families")
+                  .status(),
+              IsOk());
+  pb::GetApplicantFeedbackRequest req;
+  req.set_application("applications/a1");
+  auto fb = domain_->GetApplicantFeedback(amira_, req);
+  ASSERT_THAT(fb.status(), IsOk());
+  EXPECT_EQ(fb->status(), "not shortlisted");
+  ASSERT_EQ(fb->stages_size(), 2);
+  EXPECT_EQ(fb->stages(0).outcome(), "ELIGIBLE");
+  EXPECT_EQ(fb->stages(1).feedback(),
+            "Strong, but others reached more families");
+  const std::string text = fb->DebugString();
+  for (const char* secret : {"sam", "tom", "grace", "7600", "bp"}) {
+    EXPECT_EQ(text.find(secret), std::string::npos) << secret;
+  }
+  // Another organisation's applicant learns nothing.
+  Call other = testing::MakeCall("tom", {"applicant"}, engine_->now,
+                                 "organisations/peckham-arts");
+  EXPECT_THAT(domain_->GetApplicantFeedback(other, req).status(),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(AssessmentsTest, MicroGrantsGoFromAssessmentToRecommendation) {
+  ppb::Round& r = rounds_.rounds[testing::kRound];
+  r.set_lifecycle_definition("micro-grant");
+  r.set_interview_stage(false);
+  Assessed("m1", {4, 4}, {4, 4}, "micro-grant");
+  auto a = Get(officer_, "m1");
+  EXPECT_EQ(a->state(), pb::Assessment::ASSESSED);
+  EXPECT_EQ(a->combined_score_bp(), 8000) << "the written score alone";
+  EXPECT_THAT(Shortlist("m1", true).status(), HasReason("NOT_IN_ASSESSMENT"));
+  // The reserve list first, then a recommendation.
+  auto reserve = Recommend("m1", pb::Recommendation::RESERVE);
+  ASSERT_THAT(reserve.status(), IsOk());
+  EXPECT_EQ(reserve->state(), pb::Assessment::RESERVE);
+  EXPECT_EQ(CaseState("m1"), "IN_ASSESSMENT") << "no fact for the reserve";
+  ASSERT_THAT(
+      Recommend("m1", pb::Recommendation::RECOMMEND, 2'000'000).status(),
+      IsOk());
+  EXPECT_EQ(CaseState("m1"), "RECOMMENDED");
 }
 
 }  // namespace

@@ -38,7 +38,7 @@ TEST(AuthzTest, EveryRpcOfEveryServiceHasAnEntry) {
       ++methods;
     }
   }
-  EXPECT_EQ(methods, 51);
+  EXPECT_EQ(methods, 58);
 }
 
 TEST(AuthzTest, NoStaleEntriesAndOnlyKnownRoles) {
