@@ -14,6 +14,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
+#include "grantflow/assessment/v1/assessment.pb.h"
 #include "grantflow/workflow/v1/workflow.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -610,6 +612,182 @@ TEST(GrantflowdTest, SplitDeploymentSurvivesKillsOfEachProcess) {
             << acknowledged.size() << ", cases: " << cased.size()
             << ", ceilings agree: " << (agree ? "yes" : "no") << "\n";
   EXPECT_GT(acknowledged.size(), 10u);
+}
+
+// An assessor's day, through grantctl against the split deployment: three
+// bids screened, assessed by two each (one assessor conflicted and
+// replaced), one moderated, all interviewed, ranked, and recommended or not;
+// the engine's cases follow, and the applicant reads the feedback.
+TEST(GrantflowdTest, AnAssessorsDayThroughGrantctl) {
+  namespace spb = ::grantflow::assessment::v1;
+  testing::TempDir dir;
+  SetClock(dir, testing::TestEpoch());
+  SplitDeployment split(dir);
+  split.UpAndSeeded();
+  auto& m = *split.minter;
+  const std::string grace = m.Token("grace", {"grants_officer"});
+  const std::string mo = m.Token("mo", {"moderator"});
+  const std::string amira =
+      m.Token("amira", {"applicant"}, "organisations/hackney-families");
+  std::map<std::string, std::string> assessor;
+  for (const char* u : {"sam", "tom", "uma", "vic"}) {
+    assessor[u] = m.Token(u, {"assessor"});
+  }
+  // Runs grantctl; fails the test unless it exits 0.
+  auto ctl = [&](const std::string& token, std::vector<std::string> args) {
+    std::string out;
+    const int rc = split.Grantctl(token, args, &out);
+    EXPECT_EQ(rc, 0) << absl::StrJoin(args, " ") << "\n" << out;
+    return out;
+  };
+  auto json = [&](const std::string& token, std::vector<std::string> args,
+                  google::protobuf::Message* msg) {
+    args.push_back("--json");
+    const std::string out = ctl(token, args);
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(out, msg).ok())
+        << out;
+  };
+
+  // Three bids from Hackney Families: £25,000, £30,000, £20,000.
+  auto apps = apb::ApplicationService::NewStub(split.Channel("applications"));
+  std::vector<std::string> ids;
+  for (int64_t pence : {2'500'000, 3'000'000, 2'000'000}) {
+    apb::CreateApplicationRequest draft;
+    *draft.mutable_application() = testing::CompleteApplication(
+        "funds/lff/rounds/open", "organisations/hackney-families", pence);
+    draft.set_request_id(absl::StrCat("draft-", pence));
+    apb::Application a;
+    grpc::ClientContext c1;
+    testing::Authorise(&c1, amira);
+    ASSERT_TRUE(apps->CreateApplication(&c1, draft, &a).ok());
+    apb::SubmitApplicationRequest submit;
+    submit.set_name(a.name());
+    submit.set_request_id(absl::StrCat("submit-", pence));
+    grpc::ClientContext c2;
+    testing::Authorise(&c2, amira);
+    ASSERT_TRUE(apps->SubmitApplication(&c2, submit, &a).ok());
+    ids.push_back(a.name().substr(13));
+  }
+  const std::string a1 = ids[0], a2 = ids[1], a3 = ids[2];
+
+  // The bids reach assessment (and their cases the engine) on their own.
+  spb::ListAssessmentsResponse listed;
+  for (int i = 0; i < 100 && listed.assessments_size() < 3; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    listed.Clear();
+    json(grace, {"assess", "list", "--round", "funds/lff/rounds/open"},
+         &listed);
+  }
+  ASSERT_EQ(listed.assessments_size(), 3);
+
+  for (const std::string& id : ids) {
+    std::string out;
+    for (int i = 0; i < 100; ++i) {  // until the case has reached the engine
+      if (split.Grantctl(grace, {"assess", "screen", id, "--eligible"}, &out) ==
+          0) {
+        break;
+      }
+      ASSERT_THAT(out, ::testing::HasSubstr("CASE_NOT_STARTED"));
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_THAT(out, ::testing::HasSubstr("IN_ASSESSMENT"));
+    ctl(grace,
+        {"assess", "assign", id, "--assessor", "sam", "--assessor", "tom"});
+  }
+  // tom knows the third bid's organisation: recused, replaced by uma.
+  ctl(assessor["tom"],
+      {"assess", "declare", a3, "--conflict", "I volunteer there"});
+  std::string out;
+  EXPECT_EQ(split.Grantctl(assessor["tom"], {"assess", "get", a3}, &out), 1);
+  EXPECT_THAT(out, ::testing::HasSubstr("CONFLICT_DECLARED"));
+  EXPECT_THAT(ctl(grace, {"assess", "get", a3}),
+              ::testing::HasSubstr("needs:         1 more"));
+  EXPECT_THAT(ctl(grace, {"assess", "assign", a3, "--pool", "tom", "--pool",
+                          "uma", "--pool", "sam"}),
+              ::testing::HasSubstr("assessor:      uma"));
+
+  // Written scores (bringing-together, safeguarding), each out of 5:
+  // a1: 100% and 92%; a2: 80% and 20% (moderation); a3: 80% and 72%.
+  auto score = [&](const std::string& who, const std::string& id, int bt,
+                   int sg, const std::string& stage = "written") {
+    ctl(assessor[who],
+        {"assess", "declare", id, "--no-conflict", "--stage", stage});
+    ctl(assessor[who],
+        {"assess", "score", id, "--stage", stage, "--score",
+         absl::StrCat("bringing-together=", bt, ":seen in the plan"), "--score",
+         absl::StrCat("safeguarding=", sg, ":policy attached")});
+    ctl(assessor[who], {"assess", "submit", id, "--stage", stage});
+  };
+  EXPECT_THAT(ctl(assessor["sam"], {"assess", "queue"}),
+              ::testing::HasSubstr(a1));
+  score("sam", a1, 5, 5);
+  score("tom", a1, 5, 4);
+  score("sam", a2, 4, 4);
+  score("tom", a2, 1, 1);
+  score("sam", a3, 4, 4);
+  score("uma", a3, 4, 3);
+  spb::Assessment got;
+  json(grace, {"assess", "get", a2}, &got);
+  EXPECT_EQ(got.state(), spb::Assessment::MODERATION);
+  EXPECT_THAT(ctl(grace, {"cases", "get", a2}),
+              ::testing::HasSubstr("MODERATION"));
+  ctl(mo, {"assess", "moderate", a2, "--score", "70", "--rationale",
+           "Read together: a sound plan with thin evidence of reach"});
+
+  // Shortlisted and interviewed by uma and vic; the interviews reorder the
+  // bids. Combined at 50%: a1 (96 + 20)/2 = 58; a2 (70 + 100)/2 = 85;
+  // a3 (76 + 60)/2 = 68.
+  const std::string at = absl::FormatTime(
+      absl::RFC3339_sec, testing::TestEpoch() + absl::Hours(72),
+      absl::UTCTimeZone());
+  for (const std::string& id : ids) {
+    ctl(grace, {"assess", "shortlist", id, "--yes"});
+    ctl(grace, {"assess", "interview", id, "--at", at, "--panel", "uma",
+                "--panel", "vic", "--location", "City Hall"});
+  }
+  for (const char* who : {"uma", "vic"}) {
+    score(who, a1, 1, 1, "interview");
+    score(who, a2, 5, 5, "interview");
+    score(who, a3, 3, 3, "interview");
+  }
+  if (std::getenv("GRANTFLOW_SHOW")) {
+    std::cout << ctl(grace,
+                     {"assess", "ranking", "--round", "funds/lff/rounds/open"})
+              << ctl(grace, {"assess", "get", a2});
+  }
+  spb::Ranking ranking;
+  json(grace, {"assess", "ranking", "--round", "funds/lff/rounds/open"},
+       &ranking);
+  ASSERT_EQ(ranking.entries_size(), 3);
+  EXPECT_EQ(ranking.entries(0).assessment(), "assessments/" + a2);
+  EXPECT_EQ(ranking.entries(0).combined_score_bp(), 8500);
+  EXPECT_TRUE(ranking.entries(0).moderated());
+  EXPECT_EQ(ranking.entries(1).assessment(), "assessments/" + a3);
+  EXPECT_EQ(ranking.entries(1).combined_score_bp(), 6800);
+  EXPECT_EQ(ranking.entries(2).assessment(), "assessments/" + a1);
+  EXPECT_EQ(ranking.entries(2).combined_score_bp(), 5800);
+  EXPECT_EQ(ranking.entries(2).running_total_pence(), 7'500'000);
+
+  ctl(grace, {"assess", "recommend", a2, "--recommend", "--amount-pence",
+              "3000000", "--rationale", "Strongest at interview"});
+  ctl(grace, {"assess", "recommend", a3, "--reserve"});
+  ctl(grace, {"assess", "recommend", a1, "--not-recommended", "--feedback",
+              "The panel was not convinced the sessions would reach new "
+              "families"});
+  EXPECT_THAT(ctl(grace, {"cases", "get", a2}),
+              ::testing::HasSubstr("RECOMMENDED"));
+  EXPECT_THAT(ctl(grace, {"cases", "get", a1}),
+              ::testing::HasSubstr("DECLINED"));
+  EXPECT_THAT(ctl(grace, {"cases", "get", a3}),
+              ::testing::HasSubstr("INTERVIEW"));
+
+  // Amira reads the outcome and the feedback; no names, no scores.
+  const std::string feedback = ctl(amira, {"assess", "feedback", a1});
+  EXPECT_THAT(feedback, ::testing::HasSubstr("not recommended"));
+  EXPECT_THAT(feedback, ::testing::HasSubstr("reach new families"));
+  for (const char* secret : {"sam", "tom", "uma", "vic", "%"}) {
+    EXPECT_EQ(feedback.find(secret), std::string::npos) << secret;
+  }
 }
 
 TEST(GrantflowdTest, RefusesToStartWithoutItsPeer) {

@@ -32,8 +32,21 @@ std::vector<std::string> Args::GetAll(const std::string& name) const {
 }
 
 Args ParseArgs(int argc, char** argv, int start, std::string* error) {
-  static const char* kBooleans[] = {
-      "json", "all", "children", "adults-at-risk", "help", "prefer-not-to-say"};
+  static const char* kBooleans[] = {"json",
+                                    "all",
+                                    "children",
+                                    "adults-at-risk",
+                                    "help",
+                                    "prefer-not-to-say",
+                                    "eligible",
+                                    "ineligible",
+                                    "no-conflict",
+                                    "yes",
+                                    "no",
+                                    "recommend",
+                                    "reserve",
+                                    "not-recommended",
+                                    "include-submitted"};
   Args a;
   for (int i = start; i < argc; ++i) {
     std::string s = argv[i];

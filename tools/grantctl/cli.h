@@ -40,7 +40,8 @@ class Cli {
   std::ostream& err() { return err_; }
   bool json() const { return args_.Has("json"); }
 
-  // The channel to `service` (programmes, applications, workflow): its own
+  // The channel to `service` (programmes, applications, assessment,
+  // workflow): its own
   // address when given (--addr-SERVICE or $GRANTFLOW_ADDR_SERVICE, e.g.
   // $GRANTFLOW_ADDR_WORKFLOW, for a split deployment), else --addr
   // ($GRANTFLOW_ADDR, default 127.0.0.1:50051), where grantflowd hosts them

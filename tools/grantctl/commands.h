@@ -16,6 +16,7 @@ int ApplicationsCommand(Cli& cli);
 int EqualityCommand(Cli& cli);
 int SeedCommand(Cli& cli);
 int CasesCommand(Cli& cli);
+int AssessCommand(Cli& cli);
 int LedgerCommand(Cli& cli);
 int PaymentsCommand(Cli& cli);
 int OutboxCommand(Cli& cli);

@@ -32,6 +32,19 @@ Global flags: --addr HOST:PORT ($GRANTFLOW_ADDR, default 127.0.0.1:50051)
        | submit applications/A [--etag E]
        | withdraw applications/A --reason TEXT
   equality get applications/A | set applications/A [--led-by C ...] [--serves C ...]
+  assess list --round R [--state S] [--all] | get A | ranking --round R
+         | screen A (--eligible | --ineligible) [--reason T]
+         | assign A (--assessor U ... | --pool U ...) [--stage interview]
+         | queue [--include-submitted]
+         | declare A (--no-conflict | --conflict REASON) [--stage interview]
+         | score A --score CRITERION=N[:comment] ... [--na CRITERION[:why]]
+         | submit A | sheet A [--assessor U] | reopen A --assessor U --reason T
+         | moderate A --score PERCENT --rationale T
+         | shortlist A (--yes | --no --feedback T)
+         | interview A --at RFC3339 --panel U --panel U [--location L]
+         | recommend A (--recommend --amount-pence N | --reserve
+                        | --not-recommended --feedback T) [--rationale T]
+         | feedback applications/A
   cases list [--state S] [--fund F] [--round R] [--all] | get CASE | history CASE
         | fact CASE FACT [--data PAYLOAD_JSON] [--reason TEXT] [--etag E]
   ledger show [--fund funds/F] | get funds/F/budgetLines/L
@@ -68,6 +81,8 @@ int main(int argc, char** argv) {
       {"equality", EqualityCommand},
       {"seed", SeedCommand},
       {"cases", CasesCommand},
+      {"assess", AssessCommand},
+      {"assessments", AssessCommand},
       {"ledger", LedgerCommand},
       {"payments", PaymentsCommand},
       {"outbox", OutboxCommand},
