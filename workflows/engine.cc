@@ -324,6 +324,13 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& caller,
     for (const std::string& r : fact->roles) {
       allowed = allowed || call.principal.HasRole(r);
     }
+    if (!allowed && fact->via != nullptr) {
+      return errors::WithReason(
+          absl::PermissionDeniedError(absl::StrCat(
+              req.fact(), " is recorded through ", fact->via,
+              ", which keeps its own record in step with the case")),
+          reasons::kRecordedByService, {{"via", fact->via}});
+    }
     if (!allowed) {
       return absl::PermissionDeniedError(
           absl::StrCat(call.principal.user, " may not record ", req.fact(),

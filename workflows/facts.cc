@@ -17,29 +17,45 @@ std::deque<FactInfo>& Table() {
     const std::vector<std::string> officers = {"grants_officer", "moderator",
                                                "admin", "service"};
     const std::vector<std::string> approvers = {"approver"};
+    const std::vector<std::string> assessment = {"service"};
+    static constexpr char kAssessment[] = "AssessmentService (grantctl assess)";
     const std::vector<std::string> checkers = {"grants_officer",
                                                "finance_officer", "admin"};
     const std::vector<std::string> safeguarding = {"safeguarding_officer"};
     const std::vector<std::string> conditions = {
         "grants_officer", "finance_officer", "safeguarding_officer"};
     auto* t = new std::deque<FactInfo>{
-        // Application and assessment: they move the case only.
-        {.name = facts::kEligibilityCheckStarted, .roles = officers},
-        {.name = facts::kEligible, .roles = officers},
-        {.name = facts::kIneligible, .roles = officers, .handler = h::Release},
-        {.name = facts::kAssessmentCompleted, .roles = officers},
-        {.name = facts::kShortlisted, .roles = officers},
+        // Assessment: AssessmentService records them on a person's behalf
+        // (on_behalf_of), asking the engine first, so its record and the
+        // case never disagree; people cannot record them here directly.
+        {.name = facts::kEligibilityCheckStarted,
+         .roles = assessment,
+         .via = kAssessment},
+        {.name = facts::kEligible, .roles = assessment, .via = kAssessment},
+        {.name = facts::kIneligible,
+         .roles = assessment,
+         .handler = h::Release,
+         .via = kAssessment},
+        {.name = facts::kAssessmentCompleted,
+         .roles = assessment,
+         .via = kAssessment},
+        {.name = facts::kShortlisted, .roles = assessment, .via = kAssessment},
         {.name = facts::kNotShortlisted,
-         .roles = officers,
-         .handler = h::Release},
-        {.name = facts::kInterviewScheduled, .roles = officers},
+         .roles = assessment,
+         .handler = h::Release,
+         .via = kAssessment},
+        {.name = facts::kInterviewScheduled,
+         .roles = assessment,
+         .via = kAssessment},
         // Award.
         {.name = facts::kRecommended,
-         .roles = officers,
-         .handler = h::Recommend},
+         .roles = assessment,
+         .handler = h::Recommend,
+         .via = kAssessment},
         {.name = facts::kNotRecommended,
-         .roles = officers,
-         .handler = h::Release},
+         .roles = assessment,
+         .handler = h::Release,
+         .via = kAssessment},
         {.name = facts::kAwardApproved,
          .roles = approvers,
          .handler = h::ApproveAward,

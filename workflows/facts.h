@@ -57,6 +57,10 @@ struct FactInfo {
   // After the handler: restart the state's timers even when the state does
   // not change (a re-issued agreement's signature deadline).
   bool reenters_state = false;
+  // When people record the fact through a service that keeps its own record
+  // in step with the case (only the service identity may record it here):
+  // that service, named in the refusal a person gets.
+  const char* via = nullptr;
 };
 
 // nullptr for an unknown fact.

@@ -510,11 +510,9 @@ TEST(AdversarialTest, R5_SeparationOfDutiesAndDelegatedLimits) {
   const std::string c = rig.NewCase(5'000'000, "r5");
   for (const char* f : {"ELIGIBILITY_CHECK_STARTED", "ELIGIBLE", "SHORTLISTED",
                         "INTERVIEW_SCHEDULED"}) {
-    ASSERT_TRUE(rig.Fact(rig.officer, c, f).ok());
+    ASSERT_TRUE(rig.AssessFact("grace", c, f).ok());
   }
-  ASSERT_TRUE(rig.Fact(rig.minter().Token("Grace", {"grants_officer"}), c,
-                       "RECOMMENDED")
-                  .ok());
+  ASSERT_TRUE(rig.AssessFact("Grace", c, "RECOMMENDED").ok());
   for (const char* spelling : {"grace", "GRACE", "gRaCe"}) {
     attacks.Refused(
         absl::StrCat("approval by the recommender as '", spelling, "'"),
@@ -611,13 +609,21 @@ TEST(AdversarialTest, TextAndCasesAreBounded) {
   const std::string c = rig.NewCase(2'000'000, "text");
   const std::string etag = rig.Case(c).etag();
   attacks.Refused("a reason of 1,001 characters",
-                  rig.Fact(rig.officer, c, "ELIGIBILITY_CHECK_STARTED", {},
-                           std::string(1001, 'x')),
+                  rig.AssessFact("grace", c, "ELIGIBILITY_CHECK_STARTED",
+                                 std::string(1001, 'x')),
                   StatusCode::INVALID_ARGUMENT);
   attacks.Refused("a reason of 5 MB",
-                  rig.Fact(rig.officer, c, "ELIGIBILITY_CHECK_STARTED", {},
-                           std::string(5 << 20, 'x')),
+                  rig.AssessFact("grace", c, "ELIGIBILITY_CHECK_STARTED",
+                                 std::string(5 << 20, 'x')),
                   StatusCode::RESOURCE_EXHAUSTED);
+  // Going round AssessmentService to move a case it assesses.
+  for (const char* f : {"ELIGIBILITY_CHECK_STARTED", "ELIGIBLE", "INELIGIBLE",
+                        "SHORTLISTED", "RECOMMENDED", "NOT_RECOMMENDED"}) {
+    for (const std::string& who : {rig.officer, rig.admin, rig.moderator}) {
+      attacks.Refused(absl::StrCat(f, " recorded at the engine directly"),
+                      rig.Fact(who, c, f), StatusCode::PERMISSION_DENIED);
+    }
+  }
   EXPECT_EQ(rig.Case(c).etag(), etag);
   rig.ToChecksPassed(c, 2'000'000);
   wpb::FactPayload cond;

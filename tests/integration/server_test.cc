@@ -335,14 +335,24 @@ TEST_F(ServerTest, SubmissionStartsACaseThatMovesThroughTheEngine) {
             grpc::StatusCode::PERMISSION_DENIED);
 
   std::string out;
+  // Screening is AssessmentService's: at the engine directly it is refused,
+  // naming the way; through assessment it moves the case, on grace's behalf.
   ASSERT_EQ(testing::RunCommand(
                 {GRANTCTL_PATH, "--addr", addr_, "--token", officer, "cases",
-                 "fact", case_name, "ELIGIBILITY_CHECK_STARTED", "--reason",
-                 "complete and in scope"},
+                 "fact", case_name, "ELIGIBILITY_CHECK_STARTED"},
                 &out),
-            0)
+            1)
       << out;
-  EXPECT_THAT(out, HasSubstr("ELIGIBILITY"));
+  EXPECT_THAT(out, HasSubstr("RECORDED_BY_SERVICE"));
+  EXPECT_THAT(out, HasSubstr("grantctl assess"));
+  ASSERT_EQ(
+      testing::RunCommand({GRANTCTL_PATH, "--addr", addr_, "--token", officer,
+                           "assess", "screen", case_name.substr(6),
+                           "--eligible", "--reason", "complete and in scope"},
+                          &out),
+      0)
+      << out;
+  EXPECT_THAT(out, HasSubstr("IN_ASSESSMENT"));
   ASSERT_EQ(testing::RunCommand({GRANTCTL_PATH, "--addr", addr_, "--token",
                                  officer, "cases", "history", case_name},
                                 &out),

@@ -63,6 +63,13 @@ class EngineHarness {
                                   const std::string& definition = "standard",
                                   bool safeguarding = false,
                                   int64_t requested = 50'000'000);
+  // An assessment fact (ELIGIBLE, SHORTLISTED, RECOMMENDED, ...) as
+  // AssessmentService records it: as the service identity, on `person`'s
+  // behalf.
+  absl::StatusOr<wpb::Case> AssessFact(const std::string& person,
+                                       const std::string& case_id,
+                                       const std::string& fact,
+                                       const std::string& request_id = "");
   absl::StatusOr<wpb::Case> Fact(const Call& who, const std::string& case_id,
                                  const std::string& fact,
                                  wpb::FactPayload payload = {},

@@ -204,7 +204,9 @@ class CrashingLedgerClient final : public programmes::LedgerClient {
         for (const char* f :
              {"ELIGIBILITY_CHECK_STARTED", "ELIGIBLE", "SHORTLISTED",
               "INTERVIEW_SCHEDULED", "RECOMMENDED"}) {
-          fact(h.Officer(), f);
+          Run(rep, id, rid(), [&](const std::string& r) {
+            return h.AssessFact("grace", id, f, r).status();
+          });
         }
         pay("early", 100);  // must be refused: no agreement yet
         wpb::FactPayload award;

@@ -134,8 +134,15 @@ TEST_F(EngineTest, RefusedFactsNameTheAcceptedOnesAndWriteNothing) {
                         "WITHDRAWN"));
   EXPECT_THAT(h_->Fact(h_->Officer(), "a1", "BRIBED").status(),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(h_->Fact(h_->Officer(), "nope", "ELIGIBLE").status(),
+  EXPECT_THAT(h_->AssessFact("grace", "nope", "ELIGIBLE").status(),
               StatusIs(absl::StatusCode::kNotFound));
+  // Assessment stages are AssessmentService's to record, on a person's
+  // behalf: a grants officer going round it is refused, naming the way.
+  auto direct = h_->Fact(h_->Officer(), "a1", "ELIGIBILITY_CHECK_STARTED");
+  EXPECT_THAT(direct.status(), StatusIs(absl::StatusCode::kPermissionDenied,
+                                        "RECORDED_BY_SERVICE"));
+  EXPECT_THAT(std::string(direct.status().message()),
+              HasSubstr("AssessmentService"));
   EXPECT_THAT(
       h_->Fact(h_->Signatory(), "a1", "ELIGIBILITY_CHECK_STARTED").status(),
       StatusIs(absl::StatusCode::kPermissionDenied));
@@ -148,7 +155,10 @@ TEST_F(EngineTest, RefusedFactsNameTheAcceptedOnesAndWriteNothing) {
   stale.set_fact("ELIGIBILITY_CHECK_STARTED");
   stale.set_etag("7");
   stale.set_request_id("stale");
-  EXPECT_THAT(h_->engine().RecordFact(h_->Officer(), stale).status(),
+  stale.set_on_behalf_of("grace");
+  EXPECT_THAT(h_->engine()
+                  .RecordFact(h_->As("grantflowd", {"service"}), stale)
+                  .status(),
               StatusIs(absl::StatusCode::kAborted));
   EXPECT_EQ(Audits(), before);
   EXPECT_EQ(Get("a1").state(), "SUBMITTED");
@@ -157,11 +167,9 @@ TEST_F(EngineTest, RefusedFactsNameTheAcceptedOnesAndWriteNothing) {
 
 TEST_F(EngineTest, DuplicateRequestIdReturnsTheFirstResultOnce) {
   ASSERT_TRUE(h_->Start("a1").ok());
-  auto first =
-      h_->Fact(h_->Officer(), "a1", "ELIGIBILITY_CHECK_STARTED", {}, "x");
+  auto first = h_->AssessFact("grace", "a1", "ELIGIBILITY_CHECK_STARTED", "x");
   ASSERT_TRUE(first.ok());
-  auto again =
-      h_->Fact(h_->Officer(), "a1", "ELIGIBILITY_CHECK_STARTED", {}, "x");
+  auto again = h_->AssessFact("grace", "a1", "ELIGIBILITY_CHECK_STARTED", "x");
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(first->SerializeAsString(), again->SerializeAsString());
   EXPECT_EQ(Get("a1").event_count(), 2);
@@ -352,10 +360,10 @@ TEST_F(EngineTest, SeparationOfDutiesAndDelegatedLimits) {
   ASSERT_TRUE(h_->Start("a1").ok());
   for (const char* f : {"ELIGIBILITY_CHECK_STARTED", "ELIGIBLE", "SHORTLISTED",
                         "INTERVIEW_SCHEDULED"}) {
-    ASSERT_TRUE(h_->Fact(h_->Officer(), "a1", f).ok());
+    ASSERT_TRUE(h_->AssessFact("grace", "a1", f).ok());
   }
   Call dual = h_->As("pat", {"grants_officer", "approver"}, 100'000'000);
-  ASSERT_TRUE(h_->Fact(dual, "a1", "RECOMMENDED").ok());
+  ASSERT_TRUE(h_->AssessFact("pat", "a1", "RECOMMENDED").ok());
   wpb::FactPayload award;
   award.set_amount_pence(5'000'000);
   auto* a = award.add_allocations();
@@ -411,8 +419,8 @@ TEST_F(EngineTest, RoundCloseTimerStartsChecksOnWaitingCasesOnly) {
     ASSERT_TRUE(h_->engine().StartCase(h_->As("svc", {"service"}), r).ok());
   }
   ASSERT_TRUE(
-      h_->Fact(h_->Officer(), "moved-on", "ELIGIBILITY_CHECK_STARTED").ok());
-  ASSERT_TRUE(h_->Fact(h_->Officer(), "moved-on", "ELIGIBLE").ok());
+      h_->AssessFact("grace", "moved-on", "ELIGIBILITY_CHECK_STARTED").ok());
+  ASSERT_TRUE(h_->AssessFact("grace", "moved-on", "ELIGIBLE").ok());
   EXPECT_EQ(*h_->engine().FireDueTimers(h_->now + absl::Hours(24 * 6)), 0);
   EXPECT_EQ(*h_->engine().FireDueTimers(h_->now + absl::Hours(24 * 7)), 2);
   EXPECT_EQ(Get("waiting").state(), "ELIGIBILITY");
@@ -469,8 +477,8 @@ TEST_F(EngineTest, ListCasesByStateFundAndRoundThroughIndexes) {
   for (int i = 0; i < 30; ++i)
     ASSERT_TRUE(h_->Start(absl::StrCat("c", i)).ok());
   for (int i = 0; i < 10; ++i) {
-    ASSERT_TRUE(h_->Fact(h_->Officer(), absl::StrCat("c", i),
-                         "ELIGIBILITY_CHECK_STARTED")
+    ASSERT_TRUE(h_->AssessFact("grace", absl::StrCat("c", i),
+                               "ELIGIBILITY_CHECK_STARTED")
                     .ok());
   }
   auto count = [&](const std::string& state, const std::string& fund,
@@ -617,11 +625,10 @@ TEST(EngineTasksTest, TransitionTasksAreWrittenWithTheTransitionAndDelivered) {
   wpb::RecordFactRequest fact;
   fact.set_name("cases/a1");
   fact.set_fact("ELIGIBILITY_CHECK_STARTED");
+  fact.set_on_behalf_of("grace");
   fact.set_request_id("f");
   ASSERT_TRUE(
-      engine
-          .RecordFact(testing::MakeCall("grace", {"grants_officer"}, now), fact)
-          .ok());
+      engine.RecordFact(testing::MakeCall("svc", {"service"}, now), fact).ok());
   std::vector<std::string> seen;
   engine.outbox().RegisterHandler(
       "duediligence.open_check", [&](const opb::Task& t) {
