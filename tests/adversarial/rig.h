@@ -69,6 +69,7 @@ class Rig {
   wpb::WorkflowService::Stub& engine() { return *engine_; }
   std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) const;
   TokenMinter& minter() { return *minter_; }
+  std::shared_ptr<grpc::Channel> channel() const { return channel_; }
   // A token for every role of ARCHITECTURE.md §5 (organisation roles for
   // hackney-families, approvers with the largest limit), keyed by role, and
   // "" for no token at all.

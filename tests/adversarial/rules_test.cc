@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
+#include "grantflow/assessment/v1/assessment.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "platform/money.h"
 #include "tests/adversarial/rig.h"
@@ -599,6 +600,133 @@ TEST(AdversarialTest, WithdrawalFollowsTheEngine) {
                   .ok());
   rig.Background();
   EXPECT_EQ(app_state(at_engine), apb::Application::WITHDRAWN);
+}
+
+// R6: an assessor declares before seeing the bid; an unassigned or
+// conflicted assessor neither reads nor scores it (however the name is
+// spelt); nobody scores as someone else; a submitted score is final.
+TEST(AdversarialTest, R6_ConflictsOfInterestHoldAgainstEveryAssessor) {
+  namespace spb = ::grantflow::assessment::v1;
+  Rig rig;
+  Attacks attacks("R6 (conflicts of interest, assessors' scores)");
+  const std::string c = rig.NewCase(2'500'000, "r6");  // opens its assessment
+  const std::string a = "assessments/" + c.substr(6);
+  auto stub = spb::AssessmentService::NewStub(rig.channel());
+  TokenMinter& m = rig.minter();
+  const std::string sam = m.Token("sam", {"assessor"});
+  const std::string tom = m.Token("tom", {"assessor"});
+  const std::string uma = m.Token("uma", {"assessor"});
+  spb::Assessment out;
+  spb::ScoreSheet sheet;
+  int n = 0;
+  auto id = [&] { return absl::StrCat("r6-", ++n); };
+
+  spb::ScreenApplicationRequest screen;
+  screen.set_name(a);
+  screen.set_decision(spb::Screening::ELIGIBLE);
+  screen.set_request_id(id());
+  ASSERT_TRUE(
+      stub->ScreenApplication(rig.Ctx(rig.officer).get(), screen, &out).ok());
+  spb::AssignAssessorsRequest assign;
+  assign.set_name(a);
+  assign.set_stage(spb::WRITTEN);
+  assign.add_assessors("sam");
+  assign.add_assessors("tom");
+  assign.set_request_id(id());
+  ASSERT_TRUE(
+      stub->AssignAssessors(rig.Ctx(rig.officer).get(), assign, &out).ok());
+
+  auto get = [&](const std::string& token) {
+    spb::GetAssessmentRequest req;
+    req.set_name(a);
+    return stub->GetAssessment(rig.Ctx(token).get(), req, &out);
+  };
+  auto save = [&](const std::string& token, const std::string& who, int score) {
+    spb::SaveScoresRequest req;
+    req.set_name(a + "/scoreSheets/written." + who);
+    for (const char* crit : {"bringing-together", "safeguarding"}) {
+      auto* cs = req.add_scores();
+      cs->set_criterion(crit);
+      cs->set_score(score);
+    }
+    req.set_request_id(id());
+    return stub->SaveScores(rig.Ctx(token).get(), req, &sheet);
+  };
+  auto read_sheet = [&](const std::string& token, const std::string& who) {
+    spb::GetScoreSheetRequest req;
+    req.set_name(a + "/scoreSheets/written." + who);
+    return stub->GetScoreSheet(rig.Ctx(token).get(), req, &sheet);
+  };
+  auto declare = [&](const std::string& token, spb::Declaration d) {
+    spb::DeclareInterestRequest req;
+    req.set_name(a);
+    req.set_stage(spb::WRITTEN);
+    req.set_declaration(d);
+    req.set_conflict_reason(d == spb::CONFLICT ? "I am its treasurer" : "");
+    req.set_request_id(id());
+    return stub->DeclareInterest(rig.Ctx(token).get(), req, &out);
+  };
+
+  // Before declaring: the title only, and no scoring.
+  ASSERT_TRUE(get(sam).ok());
+  EXPECT_TRUE(out.bid().summary().empty()) << "the bid leaked before R6";
+  attacks.Refused("scoring before declaring", save(sam, "sam", 3),
+                  StatusCode::FAILED_PRECONDITION, "NOT_DECLARED");
+  attacks.Refused("reading one's sheet before declaring",
+                  read_sheet(sam, "sam"), StatusCode::FAILED_PRECONDITION,
+                  "NOT_DECLARED");
+  // Not assigned.
+  attacks.Refused("reading a bid not assigned", get(uma),
+                  StatusCode::PERMISSION_DENIED, "NOT_ASSIGNED");
+  attacks.Refused("scoring a bid not assigned", save(uma, "uma", 3),
+                  StatusCode::PERMISSION_DENIED, "NOT_ASSIGNED");
+  attacks.Refused("declaring on a bid not assigned",
+                  declare(uma, spb::NO_CONFLICT), StatusCode::PERMISSION_DENIED,
+                  "NOT_ASSIGNED");
+  // Conflicted, then every way back in.
+  ASSERT_TRUE(declare(tom, spb::CONFLICT).ok());
+  for (std::string spelling : {"tom", "TOM", "Tom"}) {
+    const std::string t = m.Token(spelling, {"assessor"});
+    attacks.Refused("reading after a conflict as '" + spelling + "'", get(t),
+                    StatusCode::PERMISSION_DENIED, "CONFLICT_DECLARED");
+    attacks.Refused("scoring after a conflict as '" + spelling + "'",
+                    save(t, "tom", 3), StatusCode::PERMISSION_DENIED,
+                    "CONFLICT_DECLARED");
+  }
+  attacks.Refused("withdrawing a conflict", declare(tom, spb::NO_CONFLICT),
+                  StatusCode::FAILED_PRECONDITION, "ALREADY_DECLARED");
+  // Someone else's sheet; people who are not assessors.
+  ASSERT_TRUE(declare(sam, spb::NO_CONFLICT).ok());
+  attacks.Refused("scoring as another assessor", save(tom, "sam", 5),
+                  StatusCode::PERMISSION_DENIED);
+  attacks.Refused("a grants officer scoring", save(rig.officer, "sam", 5),
+                  StatusCode::PERMISSION_DENIED);
+  attacks.Refused("reading another assessor's sheet", read_sheet(uma, "sam"),
+                  StatusCode::PERMISSION_DENIED);
+  attacks.Refused("the applicant reading the assessment", get(rig.amira),
+                  StatusCode::PERMISSION_DENIED);
+  attacks.Refused("a score above the criterion's maximum", save(sam, "sam", 6),
+                  StatusCode::INVALID_ARGUMENT);
+  attacks.Refused("a negative score", save(sam, "sam", -1),
+                  StatusCode::INVALID_ARGUMENT);
+  // Submitted once, even when eight submissions race.
+  ASSERT_TRUE(save(sam, "sam", 4).ok());
+  std::atomic<int> refused{0};
+  std::vector<std::thread> racers;
+  for (int i = 0; i < 8; ++i) {
+    racers.emplace_back([&, i] {
+      spb::SubmitScoresRequest req;
+      req.set_name(a + "/scoreSheets/written.sam");
+      req.set_request_id(absl::StrCat("race-", i));
+      spb::ScoreSheet s;
+      if (!stub->SubmitScores(rig.Ctx(sam).get(), req, &s).ok()) ++refused;
+    });
+  }
+  for (auto& t : racers) t.join();
+  attacks.Raced("concurrent submissions of one sheet beyond the first", 7,
+                refused);
+  attacks.Refused("changing a submitted score", save(sam, "sam", 5),
+                  StatusCode::FAILED_PRECONDITION, "SCORES_SUBMITTED");
 }
 
 // Free text is bounded, so nobody can grow a case (or a page of cases) past
