@@ -421,7 +421,12 @@ int AssessCommand(Cli& cli) {
                      : spb::Recommendation::Outcome_Name(e.recommendation())});
           }
           t.Print(o);
-          o << "(* moderated)\n";
+          for (const auto& e : r.entries()) {
+            if (e.moderated()) {
+              o << "(* moderated)\n";
+              break;
+            }
+          }
         });
   }
   if (verb == "recommend") {
