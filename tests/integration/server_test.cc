@@ -248,8 +248,17 @@ TEST_F(ServerTest, ReflectionClientListsAndCallsTheServices) {
                                 &out),
             0)
       << out;
-  EXPECT_THAT(out, HasSubstr("grantflow.programmes.v1.ProgrammeService"));
-  EXPECT_THAT(out, HasSubstr("grantflow.applications.v1.ApplicationService"));
+  for (const auto& [name, full] : HostableServices()) {
+    EXPECT_THAT(out, HasSubstr(full)) << name;
+  }
+  ASSERT_EQ(
+      testing::RunCommand({GRANTCTL_PATH, "--addr", addr_, "rpc", "describe",
+                           "grantflow.assessment.v1.AssessmentService"},
+                          &out),
+      0)
+      << out;
+  EXPECT_THAT(out, HasSubstr("DeclareInterest(grantflow.assessment.v1."
+                             "DeclareInterestRequest)"));
   ASSERT_EQ(
       testing::RunCommand({GRANTCTL_PATH, "--addr", addr_, "rpc", "describe",
                            "grantflow.applications.v1.ApplicationService"},
