@@ -67,6 +67,7 @@ inline constexpr char kNotInAssessment[] = "NOT_IN_ASSESSMENT";
 inline constexpr char kScoresSubmitted[] = "SCORES_SUBMITTED";
 inline constexpr char kScoresIncomplete[] = "SCORES_INCOMPLETE";
 inline constexpr char kCaseNotStarted[] = "CASE_NOT_STARTED";
+inline constexpr char kScoresPending[] = "SCORES_PENDING";
 // PERMISSION_DENIED: a person tried to record at the engine a fact that a
 // service records on their behalf (the assessment stages).
 inline constexpr char kRecordedByService[] = "RECORDED_BY_SERVICE";

@@ -24,6 +24,7 @@
   X(ReopenScores, pb::ReopenScoresRequest, pb::ScoreSheet)                    \
   X(ModerateScore, pb::ModerateScoreRequest, pb::Assessment)                  \
   X(DecideShortlist, pb::DecideShortlistRequest, pb::Assessment)              \
+  X(ShortlistRound, pb::ShortlistRoundRequest, pb::ShortlistRoundResponse)    \
   X(ScheduleInterview, pb::ScheduleInterviewRequest, pb::Assessment)          \
   X(GetRanking, pb::GetRankingRequest, pb::Ranking)                           \
   X(RecordRecommendation, pb::RecordRecommendationRequest, pb::Assessment)    \

@@ -1221,6 +1221,100 @@ absl::StatusOr<pb::Assessment> Assessments::DecideShortlist(
       });
 }
 
+absl::StatusOr<std::vector<pb::Assessment>> Assessments::RoundAssessments(
+    const std::string& round) {
+  std::vector<pb::Assessment> all;
+  std::string prefix;
+  storage::AppendString(&prefix, round);
+  std::string after;
+  while (true) {
+    ASSIGN_OR_RETURN(storage::ScanResult scan,
+                     store_->Scan(kByRound, prefix, after, 500));
+    std::vector<std::string> keys;
+    for (const storage::ScanRow& row : scan.rows) {
+      keys.push_back(row.key.substr(prefix.size()));
+    }
+    ASSIGN_OR_RETURN(auto rows, store_->MultiGet(assessments_.table(), keys));
+    for (auto& row : rows) {
+      if (!row.ok()) {
+        return absl::DataLossError(
+            "the round index names an assessment that is not stored");
+      }
+      ASSIGN_OR_RETURN(auto a, assessments_.Decode(*row));
+      all.push_back(std::move(a.msg));
+    }
+    if (!scan.more || scan.rows.empty()) break;
+    after = scan.rows.back().key;
+  }
+  return all;
+}
+
+absl::StatusOr<pb::ShortlistRoundResponse> Assessments::ShortlistRound(
+    const Call& call, const pb::ShortlistRoundRequest& req) {
+  errors::Violations v;
+  if (!ParseName(req.round(), {"funds", "rounds"})) {
+    v.Add("round", "must be funds/{fund}/rounds/{round}");
+  }
+  if ((req.top_n() > 0) == (req.min_score_bp() > 0)) {
+    v.Add("top_n", "give top_n or min_score_bp (one of them)");
+  }
+  if (req.top_n() < 0 || req.top_n() > 10000) {
+    v.Add("top_n", "must be between 1 and 10000");
+  }
+  if (req.min_score_bp() < 0 || req.min_score_bp() > kFullMarksBp) {
+    v.Add("min_score_bp", "must be between 1 and 10000 (100.00%)");
+  }
+  LimitText(req.feedback(), "feedback", 4000, &v);
+  if (!HasText(req.feedback())) {
+    v.Add("feedback", "is required: tell those not shortlisted why");
+  }
+  ValidateRequestId(req.request_id(), &v);
+  if (!v.empty()) return v.ToStatus();
+  ASSIGN_OR_RETURN(std::vector<pb::Assessment> all,
+                   RoundAssessments(req.round()));
+  std::vector<std::string> pending;
+  std::vector<const pb::Assessment*> ready;
+  for (const pb::Assessment& a : all) {
+    if (a.state() == pb::Assessment::IN_ASSESSMENT ||
+        a.state() == pb::Assessment::MODERATION ||
+        a.state() == pb::Assessment::AWAITING_SCREENING) {
+      pending.push_back(absl::StrCat(
+          a.name(), " (", pb::Assessment::State_Name(a.state()), ")"));
+    } else if (a.state() == pb::Assessment::ASSESSED) {
+      ready.push_back(&a);
+    }
+  }
+  if (!pending.empty()) {
+    return errors::FailedPrecondition(
+        reasons::kScoresPending,
+        absl::StrCat("every bid of ", req.round(),
+                     " must be screened and its written score settled "
+                     "first; still open: ",
+                     absl::StrJoin(pending, ", ")),
+        {{"pending", absl::StrCat(pending.size())}});
+  }
+  std::stable_sort(ready.begin(), ready.end(),
+                   [](const pb::Assessment* x, const pb::Assessment* y) {
+                     return x->written_score_bp() > y->written_score_bp();
+                   });
+  pb::ShortlistRoundResponse out;
+  for (size_t i = 0; i < ready.size(); ++i) {
+    const bool yes = req.top_n() > 0
+                         ? static_cast<int>(i) < req.top_n()
+                         : ready[i]->written_score_bp() >= req.min_score_bp();
+    pb::DecideShortlistRequest one;
+    one.set_name(ready[i]->name());
+    one.set_shortlisted(yes);
+    if (!yes) one.set_feedback(req.feedback());
+    one.set_request_id(
+        absl::StrCat(req.request_id(), ":", IdOf(ready[i]->name())));
+    ASSIGN_OR_RETURN(pb::Assessment decided, DecideShortlist(call, one));
+    *(yes ? out.add_shortlisted() : out.add_not_shortlisted()) =
+        std::move(decided);
+  }
+  return out;
+}
+
 absl::StatusOr<pb::Assessment> Assessments::ScheduleInterview(
     const Call& call, const pb::ScheduleInterviewRequest& req) {
   errors::Violations v;
@@ -1386,30 +1480,8 @@ absl::StatusOr<pb::Ranking> Assessments::GetRanking(
   }
   out.set_available_pence(available);
 
-  // Every assessment of the round, a page of the index at a time.
-  std::vector<pb::Assessment> all;
-  std::string prefix;
-  storage::AppendString(&prefix, req.round());
-  std::string after;
-  while (true) {
-    ASSIGN_OR_RETURN(storage::ScanResult scan,
-                     store_->Scan(kByRound, prefix, after, 500));
-    std::vector<std::string> keys;
-    for (const storage::ScanRow& row : scan.rows) {
-      keys.push_back(row.key.substr(prefix.size()));
-    }
-    ASSIGN_OR_RETURN(auto rows, store_->MultiGet(assessments_.table(), keys));
-    for (auto& row : rows) {
-      if (!row.ok()) {
-        return absl::DataLossError(
-            "the round index names an assessment that is not stored");
-      }
-      ASSIGN_OR_RETURN(auto a, assessments_.Decode(*row));
-      all.push_back(std::move(a.msg));
-    }
-    if (!scan.more || scan.rows.empty()) break;
-    after = scan.rows.back().key;
-  }
+  ASSIGN_OR_RETURN(std::vector<pb::Assessment> all,
+                   RoundAssessments(req.round()));
   std::sort(all.begin(), all.end(),
             [](const pb::Assessment& x, const pb::Assessment& y) {
               if (x.combined_score_bp() != y.combined_score_bp()) {

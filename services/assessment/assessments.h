@@ -23,6 +23,7 @@
 #define GRANTFLOW_SERVICES_ASSESSMENT_ASSESSMENTS_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
@@ -86,6 +87,9 @@ class Assessments {
   // asking the engine first.
   absl::StatusOr<pb::Assessment> DecideShortlist(
       const Call& call, const pb::DecideShortlistRequest& req);
+  // A whole round's shortlist from its written scores (see the proto).
+  absl::StatusOr<pb::ShortlistRoundResponse> ShortlistRound(
+      const Call& call, const pb::ShortlistRoundRequest& req);
   // SHORTLISTED -> INTERVIEW, with the panel assigned at the INTERVIEW
   // stage; asks the engine first.
   absl::StatusOr<pb::Assessment> ScheduleInterview(
@@ -134,6 +138,9 @@ class Assessments {
   absl::Status Settle(const Call& call, pb::Assessment& a,
                       const ppb::Round& round, pb::Stage stage,
                       const pb::ScoreSheet& submitted);
+  // Every assessment of `round`, in name order.
+  absl::StatusOr<std::vector<pb::Assessment>> RoundAssessments(
+      const std::string& round);
   // The open (not recused, not submitted) assignments of `assessor`.
   absl::StatusOr<int> OpenWorkload(const std::string& assessor);
 

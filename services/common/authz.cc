@@ -89,6 +89,7 @@ absl::flat_hash_map<std::string, Roles>* Build() {
   (*t)[as + "ReopenScores"] = {"moderator", "admin"};
   (*t)[as + "ModerateScore"] = {"moderator", "admin"};
   (*t)[as + "DecideShortlist"] = {"grants_officer", "admin"};
+  (*t)[as + "ShortlistRound"] = {"grants_officer", "admin"};
   (*t)[as + "ScheduleInterview"] = {"grants_officer", "admin"};
   (*t)[as + "GetRanking"] = assessment_readers;
   (*t)[as + "RecordRecommendation"] = {"grants_officer", "admin"};

@@ -740,8 +740,11 @@ TEST(GrantflowdTest, AnAssessorsDayThroughGrantctl) {
   const std::string at = absl::FormatTime(
       absl::RFC3339_sec, testing::TestEpoch() + absl::Hours(72),
       absl::UTCTimeZone());
+  EXPECT_THAT(
+      ctl(grace, {"assess", "shortlist", "--round", "funds/lff/rounds/open",
+                  "--above", "50", "--feedback", "Other bids scored higher"}),
+      ::testing::HasSubstr("3 shortlisted, 0 not"));
   for (const std::string& id : ids) {
-    ctl(grace, {"assess", "shortlist", id, "--yes"});
     ctl(grace, {"assess", "interview", id, "--at", at, "--panel", "uma",
                 "--panel", "vic", "--location", "City Hall"});
   }

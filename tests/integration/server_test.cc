@@ -199,7 +199,7 @@ TEST_F(ServerTest, EveryRpcRefusesAnonymousCalls) {
       ++methods;
     }
   }
-  EXPECT_EQ(methods, 58);
+  EXPECT_EQ(methods, 59);
 }
 
 TEST_F(ServerTest, RetriedRequestIdReturnsTheFirstResult) {

@@ -212,6 +212,7 @@ constexpr char kUsage[] =
     "  | reopen A --assessor U --reason T [--stage interview]\n"
     "  | moderate A --score PERCENT --rationale T\n"
     "  | shortlist A (--yes | --no --feedback T)\n"
+    "  | shortlist --round R (--top N | --above PERCENT) --feedback T\n"
     "  | interview A --at RFC3339 --panel U --panel U [--location L]\n"
     "  | ranking --round R\n"
     "  | recommend A (--recommend --amount-pence N | --reserve |\n"
@@ -364,6 +365,36 @@ int AssessCommand(Cli& cli) {
     req.set_request_id(cli.RequestId());
     auto ctx = cli.Context();
     return show(stub->ModerateScore(ctx.get(), req, &out), out);
+  }
+  if (verb == "shortlist" && cli.args().Has("round")) {
+    spb::ShortlistRoundRequest req;
+    req.set_round(cli.args().Get("round"));
+    if (cli.args().Has("top")) {
+      int32_t top = 0;
+      if (!absl::SimpleAtoi(cli.args().Get("top"), &top)) {
+        return cli.Usage("--top must be a number of bids");
+      }
+      req.set_top_n(top);
+    }
+    if (cli.args().Has("above")) {
+      std::optional<int32_t> bp = ParsePercent(cli.args().Get("above"));
+      if (!bp) return cli.Usage("--above must be a percentage such as 65");
+      req.set_min_score_bp(*bp);
+    }
+    req.set_feedback(cli.args().Get("feedback"));
+    req.set_request_id(cli.RequestId());
+    spb::ShortlistRoundResponse resp;
+    auto ctx = cli.Context();
+    return Show<spb::ShortlistRoundResponse>(
+        cli, stub->ShortlistRound(ctx.get(), req, &resp), resp,
+        [](const spb::ShortlistRoundResponse& r, std::ostream& o) {
+          Table t = AssessmentTable();
+          for (const auto& a : r.shortlisted()) AssessmentRow(t, a);
+          for (const auto& a : r.not_shortlisted()) AssessmentRow(t, a);
+          t.Print(o);
+          o << r.shortlisted_size() << " shortlisted, "
+            << r.not_shortlisted_size() << " not\n";
+        });
   }
   if (verb == "shortlist") {
     spb::DecideShortlistRequest req;

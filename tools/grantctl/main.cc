@@ -41,6 +41,7 @@ Global flags: --addr HOST:PORT ($GRANTFLOW_ADDR, default 127.0.0.1:50051)
          | submit A | sheet A [--assessor U] | reopen A --assessor U --reason T
          | moderate A --score PERCENT --rationale T
          | shortlist A (--yes | --no --feedback T)
+         | shortlist --round R (--top N | --above PERCENT) --feedback T
          | interview A --at RFC3339 --panel U --panel U [--location L]
          | recommend A (--recommend --amount-pence N | --reserve
                         | --not-recommended --feedback T) [--rationale T]

@@ -733,6 +733,44 @@ TEST_F(AssessmentsTest, InterviewScoresChangeTheRanking) {
       HasReason("NOT_IN_ASSESSMENT"));
 }
 
+TEST_F(AssessmentsTest, ARoundIsShortlistedAtOnceFromWrittenScores) {
+  Assessed("a1", {4, 4}, {4, 3});            // 76%
+  Assessed("a2", {5, 5}, {5, 4});            // 96%
+  ASSERT_THAT(Open("a3").status(), IsOk());  // not screened yet
+  pb::ShortlistRoundRequest req;
+  req.set_round(testing::kRound);
+  req.set_top_n(1);
+  req.set_feedback("Others scored higher on reach");
+  req.set_request_id("round-shortlist");
+  const size_t audited = Audited();
+  EXPECT_THAT(domain_->ShortlistRound(officer_, req).status(),
+              HasReason("SCORES_PENDING"));
+  EXPECT_EQ(Audited(), audited);
+  ASSERT_THAT(
+      Screen("a3", pb::Screening::INELIGIBLE, "Outside London").status(),
+      IsOk());
+  pb::ShortlistRoundRequest both = req;
+  both.set_min_score_bp(5000);
+  EXPECT_THAT(Fields(domain_->ShortlistRound(officer_, both).status()),
+              ElementsAre("top_n"));
+  auto done = domain_->ShortlistRound(officer_, req);
+  ASSERT_THAT(done.status(), IsOk());
+  ASSERT_EQ(done->shortlisted_size(), 1);
+  EXPECT_EQ(done->shortlisted(0).name(), "assessments/a2");
+  ASSERT_EQ(done->not_shortlisted_size(), 1);
+  EXPECT_EQ(done->not_shortlisted(0).shortlist_feedback(),
+            "Others scored higher on reach");
+  EXPECT_EQ(CaseState("a2"), "SHORTLISTED");
+  EXPECT_EQ(CaseState("a1"), "DECLINED");
+  // A retry changes nothing and answers the same.
+  const size_t after = Audited();
+  auto again = domain_->ShortlistRound(officer_, req);
+  ASSERT_THAT(again.status(), IsOk());
+  EXPECT_EQ(again->shortlisted_size() + again->not_shortlisted_size(), 0)
+      << "nothing is left to decide";
+  EXPECT_EQ(Audited(), after);
+}
+
 TEST_F(AssessmentsTest, ApplicantsSeeOutcomesAndFeedbackNeverNamesOrScores) {
   Assessed("a1", {4, 4}, {4, 3});
   ASSERT_THAT(Shortlist("a1", false, "Strong, but others reached more families")

@@ -38,7 +38,7 @@ TEST(AuthzTest, EveryRpcOfEveryServiceHasAnEntry) {
       ++methods;
     }
   }
-  EXPECT_EQ(methods, 58);
+  EXPECT_EQ(methods, 59);
 }
 
 TEST(AuthzTest, NoStaleEntriesAndOnlyKnownRoles) {
