@@ -6,8 +6,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "grantflow/workflow/v1/workflow.pb.h"
+#include "platform/status_macros.h"
 #include "platform/task_kinds.h"
 #include "services/applications/application_service.h"
+#include "services/common/case_outcome.h"
 
 namespace grantflow::applications {
 namespace {
@@ -40,19 +42,9 @@ class HostedApplications final : public HostedService {
 // event's sequence number, makes a second delivery harmless.
 absl::Status DeliverCaseOutcome(const Peer& applications,
                                 const opb::Task& task) {
-  wpb::CaseEvent e;
-  if (!e.ParseFromString(task.payload())) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("task ", task.id(), ": payload is not a CaseEvent"));
-  }
-  constexpr absl::string_view kCases = "cases/";
-  if (!absl::StartsWith(task.case_name(), kCases) ||
-      task.case_name().size() == kCases.size()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("task ", task.id(), ": case_name '", task.case_name(),
-                     "' is not cases/ID"));
-  }
-  const std::string id = task.case_name().substr(kCases.size());
+  ASSIGN_OR_RETURN(CaseOutcome outcome, ReadCaseOutcome(task));
+  const std::string& id = outcome.id;
+  const workflow::v1::CaseEvent& e = outcome.event;
   pb::ApplyCaseOutcomeRequest req;
   req.set_application("applications/" + id);
   req.set_state(e.to_state());

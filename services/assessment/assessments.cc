@@ -885,12 +885,15 @@ absl::StatusOr<pb::ScoreSheet> Assessments::GetScoreSheet(
   return got->msg;
 }
 
-absl::StatusOr<pb::ScoreSheet> Assessments::SaveScores(
-    const Call& call, const pb::SaveScoresRequest& req) {
-  errors::Violations v;
-  auto sn = ParseSheetName(req.name(), "name", &v);
-  if (req.scores_size() > 30) v.Add("scores", "at most 30 criteria");
-  ValidateRequestId(req.request_id(), &v);
+absl::StatusOr<pb::ScoreSheet> Assessments::ChangeOwnSheet(
+    const Call& call, const google::protobuf::Message& req,
+    const std::string& sheet_name, const std::string& request_id,
+    const std::string& etag, errors::Violations v,
+    absl::FunctionRef<absl::StatusOr<std::string>(
+        pb::Assessment&, const ppb::Round&, pb::ScoreSheet&, bool exists)>
+        change) {
+  auto sn = ParseSheetName(sheet_name, "name", &v);
+  ValidateRequestId(request_id, &v);
   if (!v.empty()) return v.ToStatus();
   if (sn->assessor != call.principal.user) {
     return errors::WithReason(
@@ -900,7 +903,7 @@ absl::StatusOr<pb::ScoreSheet> Assessments::SaveScores(
   const std::string name = "assessments/" + sn->id;
   ScopedLocks lock(locks_, {name});
   return RunOnce<pb::ScoreSheet>(
-      *store_, call, req.request_id(), req,
+      *store_, call, request_id, req,
       [&](storage::WriteSet& w) -> absl::StatusOr<pb::ScoreSheet> {
         ASSIGN_OR_RETURN(auto cur, assessments_.Get(IdKey(sn->id), name));
         pb::Assessment a = cur.msg;
@@ -909,92 +912,85 @@ absl::StatusOr<pb::ScoreSheet> Assessments::SaveScores(
         if (OpenStage(a) != sn->stage) return NotInAssessment(a);
         const std::string key = SheetKey(sn->id, sn->stage, sn->assessor);
         absl::StatusOr<Versioned<pb::ScoreSheet>> old =
-            sheets_.Get(key, req.name());
+            sheets_.Get(key, sheet_name);
         if (!old.ok() && !absl::IsNotFound(old.status())) return old.status();
         pb::ScoreSheet sheet;
         if (old.ok()) {
-          RETURN_IF_ERROR(CheckEtag(req.etag(), old->version, req.name()));
+          RETURN_IF_ERROR(CheckEtag(etag, old->version, sheet_name));
           sheet = old->msg;
           if (sheet.state() == pb::ScoreSheet::SUBMITTED) {
             return errors::FailedPrecondition(
                 reasons::kScoresSubmitted,
-                absl::StrCat(req.name(),
+                absl::StrCat(sheet_name,
                              " is submitted and final unless a "
                              "moderator reopens it"));
           }
+        } else {
+          sheet.set_name(sheet_name);
+          sheet.set_assessor(sn->assessor);
+          sheet.set_stage(sn->stage);
         }
         ASSIGN_OR_RETURN(ppb::Round round, rounds_->GetRound(call, a.round()));
-        errors::Violations sv;
-        CheckScores(req.scores(), CriteriaFor(round, sn->stage),
-                    round.assessment().comments_required(),
-                    /*complete=*/false, "scores", &sv);
-        if (!sv.empty()) return sv.ToStatus();
-        sheet.set_name(req.name());
-        sheet.set_assessor(sn->assessor);
-        sheet.set_stage(sn->stage);
-        sheet.set_state(pb::ScoreSheet::DRAFT);
-        *sheet.mutable_scores() = req.scores();
-        errors::Violations complete;
-        CheckScores(sheet.scores(), CriteriaFor(round, sn->stage), false,
-                    /*complete=*/true, "scores", &complete);
-        sheet.set_weighted_score_bp(
-            complete.empty()
-                ? WeightedScoreBp(sheet.scores(), CriteriaFor(round, sn->stage))
-                : -1);
+        ASSIGN_OR_RETURN(std::string what, change(a, round, sheet, old.ok()));
         *sheet.mutable_update_time() = ToProto(call.now);
         if (old.ok()) {
           sheets_.Replace(w, key, sheet, old->version);
         } else {
           sheets_.Insert(w, key, sheet);
         }
-        as->set_sheet_state(pb::ScoreSheet::DRAFT);
+        as = FindAssignment(a, sn->assessor, sn->stage);
+        as->set_sheet_state(sheet.state());
+        if (sheet.state() == pb::ScoreSheet::SUBMITTED) {
+          RETURN_IF_ERROR(Settle(call, a, round, sn->stage, sheet));
+        }
         *a.mutable_update_time() = ToProto(call.now);
-        assessments_.Replace(w, IdKey(sn->id), a, cur.version);
-        AuditChange(w, call, req.name(), req.request_id(), "scores saved", "");
+        Write(w, call, a, &cur.msg, cur.version, request_id,
+              absl::StrCat(StageWord(sn->stage),
+                           " scores: ", pb::Assessment::State_Name(a.state())),
+              "");
+        AuditChange(w, call, sheet_name, request_id, what, "");
         sheet.set_etag(absl::StrCat(old.ok() ? old->version + 1 : 1));
         return sheet;
       });
 }
 
+absl::StatusOr<pb::ScoreSheet> Assessments::SaveScores(
+    const Call& call, const pb::SaveScoresRequest& req) {
+  errors::Violations v;
+  if (req.scores_size() > 30) v.Add("scores", "at most 30 criteria");
+  return ChangeOwnSheet(
+      call, req, req.name(), req.request_id(), req.etag(), std::move(v),
+      [&](pb::Assessment&, const ppb::Round& round, pb::ScoreSheet& sheet,
+          bool) -> absl::StatusOr<std::string> {
+        const Criteria& criteria = CriteriaFor(round, sheet.stage());
+        errors::Violations sv;
+        CheckScores(req.scores(), criteria,
+                    round.assessment().comments_required(),
+                    /*complete=*/false, "scores", &sv);
+        if (!sv.empty()) return sv.ToStatus();
+        sheet.set_state(pb::ScoreSheet::DRAFT);
+        *sheet.mutable_scores() = req.scores();
+        errors::Violations complete;
+        CheckScores(sheet.scores(), criteria, false, /*complete=*/true,
+                    "scores", &complete);
+        sheet.set_weighted_score_bp(
+            complete.empty() ? WeightedScoreBp(sheet.scores(), criteria) : -1);
+        return std::string("scores saved");
+      });
+}
+
 absl::StatusOr<pb::ScoreSheet> Assessments::SubmitScores(
     const Call& call, const pb::SubmitScoresRequest& req) {
-  errors::Violations v;
-  auto sn = ParseSheetName(req.name(), "name", &v);
-  ValidateRequestId(req.request_id(), &v);
-  if (!v.empty()) return v.ToStatus();
-  if (sn->assessor != call.principal.user) {
-    return errors::WithReason(
-        absl::PermissionDeniedError("you may submit only your own scores"),
-        reasons::kNotAssigned);
-  }
-  const std::string name = "assessments/" + sn->id;
-  ScopedLocks lock(locks_, {name});
-  return RunOnce<pb::ScoreSheet>(
-      *store_, call, req.request_id(), req,
-      [&](storage::WriteSet& w) -> absl::StatusOr<pb::ScoreSheet> {
-        ASSIGN_OR_RETURN(auto cur, assessments_.Get(IdKey(sn->id), name));
-        pb::Assessment a = cur.msg;
-        ASSIGN_OR_RETURN(pb::Assignment * as,
-                         Scorer(a, sn->assessor, sn->stage));
-        if (OpenStage(a) != sn->stage) return NotInAssessment(a);
-        const std::string key = SheetKey(sn->id, sn->stage, sn->assessor);
-        absl::StatusOr<Versioned<pb::ScoreSheet>> old =
-            sheets_.Get(key, req.name());
-        if (absl::IsNotFound(old.status())) {
+  return ChangeOwnSheet(
+      call, req, req.name(), req.request_id(), req.etag(), {},
+      [&](pb::Assessment&, const ppb::Round& round, pb::ScoreSheet& sheet,
+          bool exists) -> absl::StatusOr<std::string> {
+        if (!exists) {
           return errors::FailedPrecondition(
               reasons::kScoresIncomplete,
               absl::StrCat(req.name(), " has no scores yet: save them first"));
         }
-        if (!old.ok()) return old.status();
-        RETURN_IF_ERROR(CheckEtag(req.etag(), old->version, req.name()));
-        pb::ScoreSheet sheet = old->msg;
-        if (sheet.state() == pb::ScoreSheet::SUBMITTED) {
-          return errors::FailedPrecondition(
-              reasons::kScoresSubmitted,
-              absl::StrCat(req.name(), " is submitted already"));
-        }
-        ASSIGN_OR_RETURN(ppb::Round round, rounds_->GetRound(call, a.round()));
-        const Criteria& criteria = CriteriaFor(round, sn->stage);
+        const Criteria& criteria = CriteriaFor(round, sheet.stage());
         errors::Violations sv;
         CheckScores(sheet.scores(), criteria,
                     round.assessment().comments_required(),
@@ -1008,20 +1004,8 @@ absl::StatusOr<pb::ScoreSheet> Assessments::SubmitScores(
         sheet.set_state(pb::ScoreSheet::SUBMITTED);
         sheet.set_weighted_score_bp(WeightedScoreBp(sheet.scores(), criteria));
         *sheet.mutable_submit_time() = ToProto(call.now);
-        *sheet.mutable_update_time() = ToProto(call.now);
-        sheets_.Replace(w, key, sheet, old->version);
-        as->set_sheet_state(pb::ScoreSheet::SUBMITTED);
-        RETURN_IF_ERROR(Settle(call, a, round, sn->stage, sheet));
-        *a.mutable_update_time() = ToProto(call.now);
-        Write(w, call, a, &cur.msg, cur.version, req.request_id(),
-              absl::StrCat(StageWord(sn->stage),
-                           " scores: ", pb::Assessment::State_Name(a.state())),
-              "");
-        AuditChange(
-            w, call, req.name(), req.request_id(), "scores submitted",
-            absl::StrCat("weighted score ", sheet.weighted_score_bp(), " bp"));
-        sheet.set_etag(absl::StrCat(old->version + 1));
-        return sheet;
+        return absl::StrCat("scores submitted: weighted score ",
+                            sheet.weighted_score_bp(), " bp");
       });
 }
 

@@ -29,6 +29,7 @@
 #include "absl/status/statusor.h"
 #include "grantflow/assessment/v1/assessment.pb.h"
 #include "platform/call.h"
+#include "platform/errors.h"
 #include "platform/locks.h"
 #include "platform/proto_table.h"
 #include "services/common/case_client.h"
@@ -130,6 +131,18 @@ class Assessments {
       const std::string& etag, const std::string& why,
       absl::FunctionRef<absl::StatusOr<std::string>(pb::Assessment&,
                                                     const ppb::Round&)>
+          change);
+  // Runs `change` (which fills the sheet and returns what it did for the
+  // audit log) on the caller's own sheet `sheet_name`: the caller is its
+  // assessor, assigned, declared no conflict (R6), the stage open, the sheet
+  // not submitted; writes the sheet, the assignment's sheet state and, once
+  // submitted, the settled stage. `v` holds the request's own violations.
+  absl::StatusOr<pb::ScoreSheet> ChangeOwnSheet(
+      const Call& call, const google::protobuf::Message& req,
+      const std::string& sheet_name, const std::string& request_id,
+      const std::string& etag, errors::Violations v,
+      absl::FunctionRef<absl::StatusOr<std::string>(
+          pb::Assessment&, const ppb::Round&, pb::ScoreSheet&, bool exists)>
           change);
   // After a sheet of `stage` is submitted: once every assessor the stage
   // needs has submitted, settles the stage's score (and, for written scores

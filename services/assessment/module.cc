@@ -5,8 +5,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "grantflow/workflow/v1/workflow.pb.h"
+#include "platform/status_macros.h"
 #include "platform/task_kinds.h"
 #include "services/assessment/assessment_service.h"
+#include "services/common/case_outcome.h"
 
 namespace grantflow::assessment {
 namespace {
@@ -47,19 +49,9 @@ absl::Status DeliverOpen(const Peer& assessment, const opb::Task& task) {
 // A case's outcome decided elsewhere (a withdrawal): the payload is the
 // CaseEvent.
 absl::Status DeliverOutcome(const Peer& assessment, const opb::Task& task) {
-  wpb::CaseEvent e;
-  if (!e.ParseFromString(task.payload())) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("task ", task.id(), ": payload is not a CaseEvent"));
-  }
-  constexpr absl::string_view kCases = "cases/";
-  if (!absl::StartsWith(task.case_name(), kCases) ||
-      task.case_name().size() == kCases.size()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("task ", task.id(), ": case_name '", task.case_name(),
-                     "' is not cases/ID"));
-  }
-  const std::string id = task.case_name().substr(kCases.size());
+  ASSIGN_OR_RETURN(CaseOutcome outcome, ReadCaseOutcome(task));
+  const std::string& id = outcome.id;
+  const workflow::v1::CaseEvent& e = outcome.event;
   pb::ApplyCaseOutcomeRequest req;
   req.set_assessment("assessments/" + id);
   req.set_state(e.to_state());
