@@ -345,6 +345,25 @@ absl::Status WrongState(const pb::Assessment& a, absl::string_view wanted) {
       {{"state", pb::Assessment::State_Name(a.state())}});
 }
 
+// Where a bid is, in the applicant's words.
+const char* PlainStatus(pb::Assessment::State state) {
+  static const auto* words = new std::map<pb::Assessment::State, const char*>{
+      {pb::Assessment::AWAITING_SCREENING,
+       "received; eligibility checks to come"},
+      {pb::Assessment::INELIGIBLE, "not eligible for this round"},
+      {pb::Assessment::WITHDRAWN, "withdrawn"},
+      {pb::Assessment::NOT_SHORTLISTED, "not shortlisted"},
+      {pb::Assessment::SHORTLISTED, "shortlisted for interview"},
+      {pb::Assessment::INTERVIEW, "interview scheduled"},
+      {pb::Assessment::RECOMMENDED,
+       "recommended for an award; the decision is to come"},
+      {pb::Assessment::RESERVE, "on the reserve list"},
+      {pb::Assessment::NOT_RECOMMENDED, "not recommended"},
+  };
+  auto it = words->find(state);
+  return it == words->end() ? "being assessed" : it->second;
+}
+
 }  // namespace
 
 Assessments::Assessments(storage::Store* store, RoundSource* rounds,
@@ -1554,37 +1573,7 @@ absl::StatusOr<pb::ApplicantFeedback> Assessments::GetApplicantFeedback(
     s.set_feedback(r.feedback());
     *s.mutable_time() = r.decide_time();
   }
-  switch (a.state()) {
-    case pb::Assessment::AWAITING_SCREENING:
-      out.set_status("received; eligibility checks to come");
-      break;
-    case pb::Assessment::INELIGIBLE:
-      out.set_status("not eligible for this round");
-      break;
-    case pb::Assessment::WITHDRAWN:
-      out.set_status("withdrawn");
-      break;
-    case pb::Assessment::NOT_SHORTLISTED:
-      out.set_status("not shortlisted");
-      break;
-    case pb::Assessment::SHORTLISTED:
-      out.set_status("shortlisted for interview");
-      break;
-    case pb::Assessment::INTERVIEW:
-      out.set_status("interview scheduled");
-      break;
-    case pb::Assessment::RECOMMENDED:
-      out.set_status("recommended for an award; the decision is to come");
-      break;
-    case pb::Assessment::RESERVE:
-      out.set_status("on the reserve list");
-      break;
-    case pb::Assessment::NOT_RECOMMENDED:
-      out.set_status("not recommended");
-      break;
-    default:
-      out.set_status("being assessed");
-  }
+  out.set_status(PlainStatus(a.state()));
   return out;
 }
 
