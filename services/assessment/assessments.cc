@@ -559,20 +559,17 @@ absl::StatusOr<pb::Assessment> Assessments::ScreenApplication(
     v.Add("decision", "must be ELIGIBLE or INELIGIBLE");
   }
   LimitText(req.reason(), "reason", 2000, &v);
-  if (req.decision() == pb::Screening::INELIGIBLE &&
-      req.reason().find_first_not_of(" \t\r\n") == std::string::npos) {
+  if (req.decision() == pb::Screening::INELIGIBLE && !HasText(req.reason())) {
     v.Add("reason", "is required: tell the applicant why it is ineligible");
   }
   ValidateRequestId(req.request_id(), &v);
   if (!v.empty()) return v.ToStatus();
-  // Held from asking the engine until the decision is recorded.
-  ScopedLocks lock(locks_, {req.name()});
-  return RunOnce<pb::Assessment>(
-      *store_, call, req.request_id(), req,
-      [&](storage::WriteSet& w) -> absl::StatusOr<pb::Assessment> {
-        ASSIGN_OR_RETURN(auto cur, Load(req.name(), "name"));
-        RETURN_IF_ERROR(CheckEtag(req.etag(), cur.version, req.name()));
-        pb::Assessment a = cur.msg;
+  // Change holds the bid's lock from asking the engine until the decision
+  // is recorded.
+  return Change(
+      call, req, req.name(), req.request_id(), req.etag(), req.reason(),
+      [&](pb::Assessment& a, const ppb::Round& round,
+          storage::WriteSet&) -> absl::StatusOr<std::string> {
         if (a.state() != pb::Assessment::AWAITING_SCREENING) {
           return errors::FailedPrecondition(
               reasons::kAlreadyScreened,
@@ -581,7 +578,6 @@ absl::StatusOr<pb::Assessment> Assessments::ScreenApplication(
                            ": screening is done"),
               {{"state", pb::Assessment::State_Name(a.state())}});
         }
-        ASSIGN_OR_RETURN(ppb::Round round, rounds_->GetRound(call, a.round()));
         // The rules as they stand now.
         a.mutable_screening()->clear_checks();
         std::vector<std::string> failed;
@@ -591,8 +587,7 @@ absl::StatusOr<pb::Assessment> Assessments::ScreenApplication(
           *a.mutable_screening()->add_checks() = std::move(c);
         }
         const bool eligible = req.decision() == pb::Screening::ELIGIBLE;
-        if (eligible && !failed.empty() &&
-            req.reason().find_first_not_of(" \t\r\n") == std::string::npos) {
+        if (eligible && !failed.empty() && !HasText(req.reason())) {
           errors::Violations rv;
           rv.Add("reason",
                  absl::StrCat("is required to find it eligible against the "
@@ -619,14 +614,8 @@ absl::StatusOr<pb::Assessment> Assessments::ScreenApplication(
         s.set_reason(req.reason());
         s.set_screened_by(call.principal.user);
         *s.mutable_screen_time() = ToProto(call.now);
-        CountNeeded(a, round);
-        *a.mutable_update_time() = ToProto(call.now);
-        Write(w, call, a, &cur.msg, cur.version, req.request_id(),
-              absl::StrCat("screened: ",
-                           pb::Screening::Decision_Name(req.decision())),
-              req.reason());
-        a.set_etag(absl::StrCat(cur.version + 1));
-        return a;
+        return absl::StrCat("screened: ",
+                            pb::Screening::Decision_Name(req.decision()));
       });
 }
 
@@ -679,15 +668,11 @@ absl::StatusOr<pb::Assessment> Assessments::AssignAssessors(
   std::vector<std::string> pool = canonical(req.pool(), "pool");
   ValidateRequestId(req.request_id(), &v);
   if (!v.empty()) return v.ToStatus();
-  ScopedLocks lock(locks_, {req.name()});
-  return RunOnce<pb::Assessment>(
-      *store_, call, req.request_id(), req,
-      [&](storage::WriteSet& w) -> absl::StatusOr<pb::Assessment> {
-        ASSIGN_OR_RETURN(auto cur, Load(req.name(), "name"));
-        RETURN_IF_ERROR(CheckEtag(req.etag(), cur.version, req.name()));
-        pb::Assessment a = cur.msg;
+  return Change(
+      call, req, req.name(), req.request_id(), req.etag(), "",
+      [&](pb::Assessment& a, const ppb::Round& round,
+          storage::WriteSet&) -> absl::StatusOr<std::string> {
         if (OpenStage(a) != req.stage()) return NotInAssessment(a);
-        ASSIGN_OR_RETURN(ppb::Round round, rounds_->GetRound(call, a.round()));
         std::vector<std::string> chosen = named;
         if (chosen.empty()) {
           // Balanced: fewest open assignments first, then by name; never
@@ -746,12 +731,7 @@ absl::StatusOr<pb::Assessment> Assessments::AssignAssessors(
                                            " assessors per bid"));
         }
         if (!cv.empty()) return cv.ToStatus();
-        CountNeeded(a, round);
-        *a.mutable_update_time() = ToProto(call.now);
-        Write(w, call, a, &cur.msg, cur.version, req.request_id(),
-              absl::StrCat("assigned ", absl::StrJoin(chosen, ", ")), "");
-        a.set_etag(absl::StrCat(cur.version + 1));
-        return a;
+        return absl::StrCat("assigned ", absl::StrJoin(chosen, ", "));
       });
 }
 
@@ -814,62 +794,61 @@ absl::StatusOr<pb::Assessment> Assessments::DeclareInterest(
     v.Add("declaration", "must be NO_CONFLICT or CONFLICT");
   }
   LimitText(req.conflict_reason(), "conflict_reason", 2000, &v);
-  if (req.declaration() == pb::CONFLICT &&
-      req.conflict_reason().find_first_not_of(" \t\r\n") == std::string::npos) {
+  if (req.declaration() == pb::CONFLICT && !HasText(req.conflict_reason())) {
     v.Add("conflict_reason", "is required: say what the conflict is");
   }
   ValidateRequestId(req.request_id(), &v);
   if (!v.empty()) return v.ToStatus();
-  ScopedLocks lock(locks_, {req.name()});
-  return RunOnce<pb::Assessment>(
-      *store_, call, req.request_id(), req,
-      [&](storage::WriteSet& w) -> absl::StatusOr<pb::Assessment> {
-        ASSIGN_OR_RETURN(auto cur, Load(req.name(), "name"));
-        pb::Assessment a = cur.msg;
-        pb::Assignment* as =
-            FindAssignment(a, call.principal.user, req.stage());
-        if (as == nullptr) {
-          return errors::WithReason(
-              absl::PermissionDeniedError(absl::StrCat(
-                  a.name(), " is not assigned to you at this stage")),
-              reasons::kNotAssigned);
-        }
-        if (as->declaration() == pb::CONFLICT ||
-            (as->declaration() == pb::NO_CONFLICT &&
-             req.declaration() == pb::NO_CONFLICT)) {
-          return errors::FailedPrecondition(
-              reasons::kAlreadyDeclared,
-              absl::StrCat("you declared ",
-                           pb::Declaration_Name(as->declaration()), " on ",
-                           a.name(), " already"));
-        }
-        if (as->sheet_state() == pb::ScoreSheet::SUBMITTED) {
-          return errors::FailedPrecondition(
-              reasons::kScoresSubmitted,
-              "your scores are submitted; ask a moderator to reopen them "
-              "before declaring a conflict");
-        }
-        if (a.state() == pb::Assessment::WITHDRAWN) return NotInAssessment(a);
-        as->set_declaration(req.declaration());
-        as->set_conflict_reason(req.conflict_reason());
-        *as->mutable_declare_time() = ToProto(call.now);
-        if (req.declaration() == pb::CONFLICT) {
-          ASSIGN_OR_RETURN(ppb::Round round,
-                           rounds_->GetRound(call, a.round()));
-          CountNeeded(a, round);
-          // A draft the assessor saved before finding the conflict is
-          // removed with their access.
-          w.Delete(sheets_.table(),
-                   SheetKey(IdOf(a.name()), req.stage(), call.principal.user));
-        }
-        *a.mutable_update_time() = ToProto(call.now);
-        Write(w, call, a, &cur.msg, cur.version, req.request_id(),
-              absl::StrCat("declared ", pb::Declaration_Name(req.declaration()),
-                           " (", StageWord(req.stage()), ")"),
-              req.conflict_reason());
-        a.set_etag(absl::StrCat(cur.version + 1));
-        return OwnAssignmentView(a, *as);
-      });
+  ASSIGN_OR_RETURN(
+      pb::Assessment a,
+      Change(call, req, req.name(), req.request_id(), "", req.conflict_reason(),
+             [&](pb::Assessment& a, const ppb::Round&,
+                 storage::WriteSet& w) -> absl::StatusOr<std::string> {
+               pb::Assignment* as =
+                   FindAssignment(a, call.principal.user, req.stage());
+               if (as == nullptr) {
+                 return errors::WithReason(
+                     absl::PermissionDeniedError(absl::StrCat(
+                         a.name(), " is not assigned to you at this stage")),
+                     reasons::kNotAssigned);
+               }
+               if (as->declaration() == pb::CONFLICT ||
+                   (as->declaration() == pb::NO_CONFLICT &&
+                    req.declaration() == pb::NO_CONFLICT)) {
+                 return errors::FailedPrecondition(
+                     reasons::kAlreadyDeclared,
+                     absl::StrCat("you declared ",
+                                  pb::Declaration_Name(as->declaration()),
+                                  " on ", a.name(), " already"));
+               }
+               if (as->sheet_state() == pb::ScoreSheet::SUBMITTED) {
+                 return errors::FailedPrecondition(
+                     reasons::kScoresSubmitted,
+                     "your scores are submitted; ask a moderator to reopen "
+                     "them before declaring a conflict");
+               }
+               if (a.state() == pb::Assessment::WITHDRAWN) {
+                 return NotInAssessment(a);
+               }
+               as->set_declaration(req.declaration());
+               as->set_conflict_reason(req.conflict_reason());
+               *as->mutable_declare_time() = ToProto(call.now);
+               if (req.declaration() == pb::CONFLICT) {
+                 // A draft saved before the conflict was found goes with
+                 // the assessor's access.
+                 w.Delete(sheets_.table(), SheetKey(IdOf(a.name()), req.stage(),
+                                                    call.principal.user));
+               }
+               return absl::StrCat("declared ",
+                                   pb::Declaration_Name(req.declaration()),
+                                   " (", StageWord(req.stage()), ")");
+             }));
+  // The answer is what the assessor may now see (R6).
+  if (req.declaration() == pb::NO_CONFLICT) {
+    return AssessorView(a, call.principal.user);
+  }
+  return OwnAssignmentView(
+      a, *FindAssignment(a, call.principal.user, req.stage()));
 }
 
 absl::StatusOr<pb::ScoreSheet> Assessments::GetScoreSheet(
@@ -1032,8 +1011,8 @@ absl::StatusOr<pb::Assessment> Assessments::Change(
     const Call& call, const google::protobuf::Message& req,
     const std::string& name, const std::string& request_id,
     const std::string& etag, const std::string& why,
-    absl::FunctionRef<absl::StatusOr<std::string>(pb::Assessment&,
-                                                  const ppb::Round&)>
+    absl::FunctionRef<absl::StatusOr<std::string>(
+        pb::Assessment&, const ppb::Round&, storage::WriteSet&)>
         change) {
   ScopedLocks lock(locks_, {name});
   return RunOnce<pb::Assessment>(
@@ -1043,7 +1022,7 @@ absl::StatusOr<pb::Assessment> Assessments::Change(
         RETURN_IF_ERROR(CheckEtag(etag, cur.version, name));
         pb::Assessment a = cur.msg;
         ASSIGN_OR_RETURN(ppb::Round round, rounds_->GetRound(call, a.round()));
-        ASSIGN_OR_RETURN(std::string what, change(a, round));
+        ASSIGN_OR_RETURN(std::string what, change(a, round, w));
         CountNeeded(a, round);
         *a.mutable_update_time() = ToProto(call.now);
         Write(w, call, a, &cur.msg, cur.version, request_id, what, why);
@@ -1169,8 +1148,8 @@ absl::StatusOr<pb::Assessment> Assessments::ModerateScore(
   if (!v.empty()) return v.ToStatus();
   return Change(
       call, req, req.name(), req.request_id(), req.etag(), req.rationale(),
-      [&](pb::Assessment& a,
-          const ppb::Round& round) -> absl::StatusOr<std::string> {
+      [&](pb::Assessment& a, const ppb::Round& round,
+          storage::WriteSet&) -> absl::StatusOr<std::string> {
         if (a.state() != pb::Assessment::MODERATION) {
           return WrongState(a, "in moderation");
         }
@@ -1201,8 +1180,8 @@ absl::StatusOr<pb::Assessment> Assessments::DecideShortlist(
   if (!v.empty()) return v.ToStatus();
   return Change(
       call, req, req.name(), req.request_id(), "", req.feedback(),
-      [&](pb::Assessment& a,
-          const ppb::Round& round) -> absl::StatusOr<std::string> {
+      [&](pb::Assessment& a, const ppb::Round& round,
+          storage::WriteSet&) -> absl::StatusOr<std::string> {
         if (!round.interview_stage()) {
           return WrongState(a,
                             "in a round with interviews (this one "
@@ -1344,8 +1323,8 @@ absl::StatusOr<pb::Assessment> Assessments::ScheduleInterview(
   if (!v.empty()) return v.ToStatus();
   return Change(
       call, req, req.name(), req.request_id(), "", "",
-      [&](pb::Assessment& a,
-          const ppb::Round& round) -> absl::StatusOr<std::string> {
+      [&](pb::Assessment& a, const ppb::Round& round,
+          storage::WriteSet&) -> absl::StatusOr<std::string> {
         if (a.state() != pb::Assessment::SHORTLISTED) {
           return WrongState(a, "shortlisted");
         }
@@ -1399,8 +1378,8 @@ absl::StatusOr<pb::Assessment> Assessments::RecordRecommendation(
   if (!v.empty()) return v.ToStatus();
   return Change(
       call, req, req.name(), req.request_id(), "", req.rationale(),
-      [&](pb::Assessment& a,
-          const ppb::Round& round) -> absl::StatusOr<std::string> {
+      [&](pb::Assessment& a, const ppb::Round& round,
+          storage::WriteSet&) -> absl::StatusOr<std::string> {
         // Scores settled: assessed (no interviews), interviewed and scored,
         // or waiting on the reserve list.
         const bool ready =

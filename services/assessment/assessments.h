@@ -129,8 +129,8 @@ class Assessments {
       const Call& call, const google::protobuf::Message& req,
       const std::string& name, const std::string& request_id,
       const std::string& etag, const std::string& why,
-      absl::FunctionRef<absl::StatusOr<std::string>(pb::Assessment&,
-                                                    const ppb::Round&)>
+      absl::FunctionRef<absl::StatusOr<std::string>(
+          pb::Assessment&, const ppb::Round&, storage::WriteSet&)>
           change);
   // Runs `change` (which fills the sheet and returns what it did for the
   // audit log) on the caller's own sheet `sheet_name`: the caller is its
