@@ -15,7 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
-#include "grantflow/assessment/v1/assessment.pb.h"
+#include "grantflow/assessment/v1/assessment.grpc.pb.h"
 #include "grantflow/workflow/v1/workflow.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -200,9 +200,31 @@ TEST(GrantflowdTest, AcknowledgedSubmissionsSurviveSigkill) {
       ASSERT_TRUE(apps->GetApplication(&ctx, get, &a).ok()) << name;
       EXPECT_EQ(a.state(), apb::Application::SUBMITTED);
     }
+    // Every acknowledged submission reaches assessment, through the outbox
+    // the crashes interrupted.
+    auto assess = assessment::v1::AssessmentService::NewStub(d.Channel());
+    const std::string grace = minter.Token("grace", {"grants_officer"});
+    std::set<std::string> missing = acknowledged;
+    for (int i = 0; i < 300 && !missing.empty(); ++i) {
+      for (auto it = missing.begin(); it != missing.end();) {
+        grpc::ClientContext ctx;
+        testing::Authorise(&ctx, grace);
+        assessment::v1::GetAssessmentRequest get;
+        get.set_name("assessments/" + it->substr(13));
+        assessment::v1::Assessment got;
+        it = assess->GetAssessment(&ctx, get, &got).ok() ? missing.erase(it)
+                                                         : std::next(it);
+      }
+      if (!missing.empty()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
+    EXPECT_TRUE(missing.empty())
+        << missing.size() << " acknowledged submissions never reached "
+        << "assessment";
     d.Kill(SIGTERM);
   }
-  for (const char* service : {"programmes", "applications"}) {
+  for (const char* service : {"programmes", "applications", "assessment"}) {
     auto store = testing::OpenStore(data + "/" + service);
     auto report = store->VerifyAuditChain();
     ASSERT_TRUE(report.ok());
