@@ -3,6 +3,7 @@
 #ifndef GRANTFLOW_PLATFORM_PROTO_TABLE_H_
 #define GRANTFLOW_PLATFORM_PROTO_TABLE_H_
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -48,6 +49,26 @@ class ProtoTable {
     }
     if (!rec.ok()) return rec.status();
     return Decode(*rec);
+  }
+
+  // The rows under `keys` in one batched read, in order; nullopt where a key
+  // has no row. DATA_LOSS when a row does not decode, INTERNAL on I/O
+  // failure.
+  absl::StatusOr<std::vector<std::optional<Versioned<Msg>>>> GetMany(
+      const std::vector<std::string>& keys) const {
+    ASSIGN_OR_RETURN(auto rows, store_->MultiGet(table_, keys));
+    std::vector<std::optional<Versioned<Msg>>> out;
+    out.reserve(rows.size());
+    for (absl::StatusOr<storage::Record>& row : rows) {
+      if (absl::IsNotFound(row.status())) {
+        out.emplace_back();
+        continue;
+      }
+      if (!row.ok()) return row.status();
+      ASSIGN_OR_RETURN(Versioned<Msg> v, Decode(*row));
+      out.emplace_back(std::move(v));
+    }
+    return out;
   }
 
   // True when a row exists under `key`.

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "platform/auth.h"
 
 namespace grantflow {
 
@@ -101,6 +102,33 @@ void RequireText(const std::string& value, const std::string& field,
   } else {
     LimitText(value, field, max_chars, v);
   }
+}
+
+bool HasText(absl::string_view value) {
+  return value.find_first_not_of(" \t\r\n") != absl::string_view::npos;
+}
+
+std::vector<std::string> CheckUserList(
+    const google::protobuf::RepeatedPtrField<std::string>& users,
+    const std::string& field, int max, errors::Violations* v) {
+  std::vector<std::string> out;
+  if (users.size() > max) {
+    v->Add(field, absl::StrCat("must have at most ", max, " users"));
+  }
+  for (int i = 0; i < users.size(); ++i) {
+    const std::string f = absl::StrCat(field, "[", i, "]");
+    std::optional<std::string> u = auth::CanonicalUser(users[i]);
+    if (!u) {
+      v->Add(f,
+             "must be a user name of 1-128 printable ASCII characters "
+             "without spaces");
+    } else if (std::find(out.begin(), out.end(), *u) != out.end()) {
+      v->Add(f, "is listed twice (user names ignore case)");
+    } else {
+      out.push_back(*std::move(u));
+    }
+  }
+  return out;
 }
 
 void LimitText(const std::string& value, const std::string& field,

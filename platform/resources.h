@@ -9,6 +9,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "google/protobuf/field_mask.pb.h"
+#include "google/protobuf/repeated_ptr_field.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "platform/errors.h"
 
@@ -44,6 +45,17 @@ size_t Utf8Length(absl::string_view s);
 // longer than `max_chars` characters.
 void RequireText(const std::string& value, const std::string& field,
                  size_t max_chars, errors::Violations* v);
+// True when `value` holds more than spaces, tabs and line breaks: for free
+// text a person must actually write (a reason, feedback).
+bool HasText(absl::string_view value);
+
+// Checks a list of user names: at most `max`, each a canonical identity
+// (auth::CanonicalUser), none twice however spelt. Returns the canonical
+// names of the valid ones, in order, each once.
+std::vector<std::string> CheckUserList(
+    const google::protobuf::RepeatedPtrField<std::string>& users,
+    const std::string& field, int max, errors::Violations* v);
+
 // Adds a violation on `field` when `value` is longer than `max_chars`.
 void LimitText(const std::string& value, const std::string& field,
                size_t max_chars, errors::Violations* v);

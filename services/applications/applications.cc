@@ -451,15 +451,12 @@ absl::StatusOr<pb::ListApplicationsResponse> Applications::ListApplications(
   }
   // One batched read for the page's applications, cut short if the page
   // would pass kMaxPageBytes.
-  ASSIGN_OR_RETURN(auto rows, store_->MultiGet(apps_.table(), keys));
+  ASSIGN_OR_RETURN(auto rows, apps_.GetMany(keys));
   PageBytes budget;
   size_t used = 0;
   for (; used < rows.size(); ++used) {
-    auto& rec = rows[used];
-    if (absl::IsNotFound(rec.status())) continue;
-    if (!rec.ok()) return rec.status();
-    ASSIGN_OR_RETURN(auto decoded, apps_.Decode(*rec));
-    pb::Application app = std::move(decoded.msg);
+    if (!rows[used]) continue;
+    pb::Application& app = rows[used]->msg;
     if (!req.round().empty() && app.round() != req.round()) continue;
     if (!budget.Fits(app.ByteSizeLong())) break;
     *resp.add_applications() = std::move(app);

@@ -17,29 +17,6 @@ bool Contains(const std::vector<std::string>& list, absl::string_view s) {
   return std::find(list.begin(), list.end(), s) != list.end();
 }
 
-// Checks a list of user names (each canonical-able, none twice once
-// canonical, at most `max`); returns the canonical names.
-std::set<std::string> CheckUserList(
-    const google::protobuf::RepeatedPtrField<std::string>& users,
-    const std::string& field, int max, errors::Violations* v) {
-  std::set<std::string> seen;
-  if (users.size() > max) {
-    v->Add(field, absl::StrCat("must have at most ", max, " users"));
-  }
-  for (int i = 0; i < users.size(); ++i) {
-    std::string f = absl::StrCat(field, "[", i, "]");
-    std::optional<std::string> u = auth::CanonicalUser(users[i]);
-    if (!u) {
-      v->Add(f,
-             "must be a user name of 1-128 printable ASCII characters "
-             "without spaces");
-    } else if (!seen.insert(*u).second) {
-      v->Add(f, "is listed twice (user names ignore case)");
-    }
-  }
-  return seen;
-}
-
 }  // namespace
 
 bool IsCharityNumber(absl::string_view s) {
@@ -132,13 +109,12 @@ void ValidateOrganisation(const pb::Organisation& org,
   if (org.contacts_size() > 20) {
     v->Add(prefix + ".contacts", "must have at most 20 contacts");
   }
-  std::set<std::string> members =
+  const std::vector<std::string> members =
       CheckUserList(org.member_users(), prefix + ".member_users", 50, v);
-  std::set<std::string> signatories =
-      CheckUserList(org.signatory_users(), prefix + ".signatory_users", 20, v);
+  CheckUserList(org.signatory_users(), prefix + ".signatory_users", 20, v);
   for (int i = 0; i < org.signatory_users_size(); ++i) {
     std::optional<std::string> u = auth::CanonicalUser(org.signatory_users(i));
-    if (u && !members.contains(*u)) {
+    if (u && !Contains(members, *u)) {
       v->Add(absl::StrCat(prefix, ".signatory_users[", i, "]"),
              "must also be one of member_users");
     }

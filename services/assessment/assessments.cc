@@ -53,17 +53,18 @@ absl::StatusOr<pb::Assessment> Assessments::OpenAssessment(
       req.bid().application().substr(std::string("applications/").size());
   ASSIGN_OR_RETURN(ppb::Round round,
                    rounds_->GetRound(call, req.bid().round()));
-  ScopedLocks lock(locks_, {id});
+  const std::string name = "assessments/" + id;
+  ScopedLocks lock(locks_, {name});  // the key every change of it takes
   return RunOnce<pb::Assessment>(
       *store_, call, req.request_id(), req,
       [&](storage::WriteSet& w) -> absl::StatusOr<pb::Assessment> {
         // A second delivery of the same submission changes nothing.
         absl::StatusOr<Versioned<pb::Assessment>> existing =
-            assessments_.Get(IdKey(id), "assessments/" + id);
+            assessments_.Get(IdKey(id), name);
         if (existing.ok()) return existing->msg;
         if (!absl::IsNotFound(existing.status())) return existing.status();
         pb::Assessment a;
-        a.set_name("assessments/" + id);
+        a.set_name(name);
         a.set_application(req.bid().application());
         a.set_case_("cases/" + id);
         a.set_round(req.bid().round());
@@ -122,7 +123,7 @@ absl::StatusOr<pb::Assessment> Assessments::GetAssessment(
 }
 
 absl::StatusOr<pb::ListAssessmentsResponse> Assessments::ListAssessments(
-    const Call& call, const pb::ListAssessmentsRequest& req) {
+    const Call& /*call*/, const pb::ListAssessmentsRequest& req) {
   errors::Violations v;
   if (!ParseName(req.round(), {"funds", "rounds"})) {
     v.Add("round", "must be funds/{fund}/rounds/{round}");
@@ -134,41 +135,29 @@ absl::StatusOr<pb::ListAssessmentsResponse> Assessments::ListAssessments(
       absl::StrCat("assessments:", req.round(), "|", req.state());
   Page page = ParsePage(req.page_size(), req.page_token(), query, &v);
   if (!v.empty()) return v.ToStatus();
-  std::string prefix;
-  storage::AppendString(&prefix, req.round());
-  ASSIGN_OR_RETURN(storage::ScanResult scan,
-                   store_->Scan(kByRound, prefix, page.start_after, page.size));
-  std::vector<std::string> keys;
-  for (const storage::ScanRow& row : scan.rows) {
-    keys.push_back(row.key.substr(prefix.size()));
-  }
-  ASSIGN_OR_RETURN(auto rows, store_->MultiGet(assessments_.table(), keys));
+  ASSIGN_OR_RETURN(RoundPage got,
+                   ReadRoundPage(req.round(), page.start_after, page.size));
   pb::ListAssessmentsResponse resp;
   PageBytes budget;
   size_t used = 0;
-  for (; used < rows.size(); ++used) {
-    if (!rows[used].ok()) {
-      return absl::DataLossError(absl::StrCat(
-          "the round index names an assessment that is not stored: ",
-          rows[used].status().message()));
-    }
-    if (!budget.Fits(rows[used]->value.size())) break;
-    ASSIGN_OR_RETURN(auto a, assessments_.Decode(*rows[used]));
+  for (; used < got.items.size(); ++used) {
+    pb::Assessment& a = got.items[used];
+    if (!budget.Fits(a.ByteSizeLong())) break;
     if (req.state() != pb::Assessment::STATE_UNSPECIFIED &&
-        a.msg.state() != req.state()) {
+        a.state() != req.state()) {
       continue;
     }
-    *resp.add_assessments() = std::move(a.msg);
+    *resp.add_assessments() = std::move(a);
   }
-  (void)call;
-  resp.set_next_page_token(PageTokenAfter(scan, used, query));
+  resp.set_next_page_token(PageTokenAfter(got.scan, used, query));
   return resp;
 }
 
 absl::Status Assessments::RecordFact(const Call& call, const pb::Assessment& a,
                                      const std::string& fact,
                                      const std::string& reason,
-                                     const std::string& request_id) {
+                                     const std::string& request_id,
+                                     const std::string& already) {
   wpb::RecordFactRequest f;
   f.set_name(a.case_());
   f.set_fact(fact);
@@ -184,6 +173,11 @@ absl::Status Assessments::RecordFact(const Call& call, const pb::Assessment& a,
                          "submission is still being delivered); try again "
                          "shortly")),
         reasons::kCaseNotStarted);
+  }
+  if (!done.ok() && !already.empty() &&
+      errors::ReasonOf(done.status()) == reasons::kInvalidTransition &&
+      errors::MetadataOf(done.status(), "state") == already) {
+    return absl::OkStatus();
   }
   return done.status();
 }
@@ -235,13 +229,9 @@ absl::StatusOr<pb::Assessment> Assessments::ScreenApplication(
         }
         const std::string id = IdOf(a.name());
         // The round's close may have started the checks already.
-        absl::Status started =
-            RecordFact(call, a, facts::kEligibilityCheckStarted, "",
-                       absl::StrCat("screen:", id, ":start"));
-        if (!started.ok() &&
-            errors::MetadataOf(started, "state") != "ELIGIBILITY") {
-          return started;
-        }
+        RETURN_IF_ERROR(RecordFact(call, a, facts::kEligibilityCheckStarted, "",
+                                   absl::StrCat("screen:", id, ":start"),
+                                   /*already=*/"ELIGIBILITY"));
         RETURN_IF_ERROR(RecordFact(
             call, a, eligible ? facts::kEligible : facts::kIneligible,
             req.reason(), absl::StrCat("screen:", id)));
@@ -285,25 +275,10 @@ absl::StatusOr<pb::Assessment> Assessments::AssignAssessors(
   if (!req.assessors().empty() && !req.pool().empty()) {
     v.Add("pool", "give assessors or a pool, not both");
   }
-  auto canonical =
-      [&](const google::protobuf::RepeatedPtrField<std::string>& list,
-          const std::string& field) {
-        std::vector<std::string> out;
-        if (list.size() > 50) v.Add(field, "must name at most 50 users");
-        for (int i = 0; i < list.size() && i < 50; ++i) {
-          auto u = auth::CanonicalUser(list[i]);
-          if (!u) {
-            v.Add(absl::StrCat(field, "[", i, "]"), "is not a user name");
-          } else if (std::find(out.begin(), out.end(), *u) != out.end()) {
-            v.Add(absl::StrCat(field, "[", i, "]"), "is listed twice");
-          } else {
-            out.push_back(*u);
-          }
-        }
-        return out;
-      };
-  std::vector<std::string> named = canonical(req.assessors(), "assessors");
-  std::vector<std::string> pool = canonical(req.pool(), "pool");
+  const std::vector<std::string> named =
+      CheckUserList(req.assessors(), "assessors", 50, &v);
+  const std::vector<std::string> pool =
+      CheckUserList(req.pool(), "pool", 50, &v);
   ValidateRequestId(req.request_id(), &v);
   if (!v.empty()) return v.ToStatus();
   return Change(

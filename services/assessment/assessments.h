@@ -117,11 +117,14 @@ class Assessments {
              const pb::Assessment* before, uint64_t version,
              const std::string& request_id, const std::string& what,
              const std::string& why);
-  // Records `fact` on the case for the caller; OK when the case is already
-  // past `fact` in the way `fact` leads (`already`).
+  // Records `fact` on the case on the caller's behalf. OK, too, when the
+  // engine refuses it because the case is already in `already` (the state
+  // `fact` leads to, reached another way). UNAVAILABLE CASE_NOT_STARTED when
+  // the case has not reached the engine yet.
   absl::Status RecordFact(const Call& call, const pb::Assessment& a,
                           const std::string& fact, const std::string& reason,
-                          const std::string& request_id);
+                          const std::string& request_id,
+                          const std::string& already = "");
   // Runs `change` (which may ask the engine, and returns what it did for
   // the audit log) on the assessment `name` under its lock, once per
   // request id, and writes the result.
@@ -151,6 +154,15 @@ class Assessments {
   absl::Status Settle(const Call& call, pb::Assessment& a,
                       const ppb::Round& round, pb::Stage stage,
                       const pb::ScoreSheet& submitted);
+  // One page of `round`'s index after `start_after`, with the assessments
+  // it names read in one batch (DATA_LOSS when one is missing).
+  struct RoundPage {
+    storage::ScanResult scan;
+    std::vector<pb::Assessment> items;
+  };
+  absl::StatusOr<RoundPage> ReadRoundPage(const std::string& round,
+                                          const std::string& start_after,
+                                          int limit);
   // Every assessment of `round`, in name order.
   absl::StatusOr<std::vector<pb::Assessment>> RoundAssessments(
       const std::string& round);

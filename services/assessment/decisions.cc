@@ -42,30 +42,37 @@ absl::StatusOr<pb::Assessment> Assessments::DecideShortlist(
       });
 }
 
+absl::StatusOr<Assessments::RoundPage> Assessments::ReadRoundPage(
+    const std::string& round, const std::string& start_after, int limit) {
+  std::string prefix;
+  storage::AppendString(&prefix, round);
+  RoundPage out;
+  ASSIGN_OR_RETURN(out.scan,
+                   store_->Scan(kByRound, prefix, start_after, limit));
+  std::vector<std::string> keys;
+  for (const storage::ScanRow& row : out.scan.rows) {
+    keys.push_back(row.key.substr(prefix.size()));
+  }
+  ASSIGN_OR_RETURN(auto rows, assessments_.GetMany(keys));
+  for (auto& row : rows) {
+    if (!row) {
+      return absl::DataLossError(
+          "the round index names an assessment that is not stored");
+    }
+    out.items.push_back(std::move(row->msg));
+  }
+  return out;
+}
+
 absl::StatusOr<std::vector<pb::Assessment>> Assessments::RoundAssessments(
     const std::string& round) {
   std::vector<pb::Assessment> all;
-  std::string prefix;
-  storage::AppendString(&prefix, round);
   std::string after;
   while (true) {
-    ASSIGN_OR_RETURN(storage::ScanResult scan,
-                     store_->Scan(kByRound, prefix, after, 500));
-    std::vector<std::string> keys;
-    for (const storage::ScanRow& row : scan.rows) {
-      keys.push_back(row.key.substr(prefix.size()));
-    }
-    ASSIGN_OR_RETURN(auto rows, store_->MultiGet(assessments_.table(), keys));
-    for (auto& row : rows) {
-      if (!row.ok()) {
-        return absl::DataLossError(
-            "the round index names an assessment that is not stored");
-      }
-      ASSIGN_OR_RETURN(auto a, assessments_.Decode(*row));
-      all.push_back(std::move(a.msg));
-    }
-    if (!scan.more || scan.rows.empty()) break;
-    after = scan.rows.back().key;
+    ASSIGN_OR_RETURN(RoundPage page, ReadRoundPage(round, after, 500));
+    for (pb::Assessment& a : page.items) all.push_back(std::move(a));
+    if (!page.scan.more || page.scan.rows.empty()) break;
+    after = page.scan.rows.back().key;
   }
   return all;
 }
@@ -146,18 +153,8 @@ absl::StatusOr<pb::Assessment> Assessments::ScheduleInterview(
     v.Add("interview_time", "must be in the future");
   }
   LimitText(req.location(), "location", 500, &v);
-  std::vector<std::string> panel;
-  if (req.panel_size() > 10) v.Add("panel", "at most 10 interviewers");
-  for (int i = 0; i < req.panel_size() && i < 10; ++i) {
-    auto u = auth::CanonicalUser(req.panel(i));
-    if (!u) {
-      v.Add(absl::StrCat("panel[", i, "]"), "is not a user name");
-    } else if (std::find(panel.begin(), panel.end(), *u) != panel.end()) {
-      v.Add(absl::StrCat("panel[", i, "]"), "is listed twice");
-    } else {
-      panel.push_back(*u);
-    }
-  }
+  const std::vector<std::string> panel =
+      CheckUserList(req.panel(), "panel", 10, &v);
   ValidateRequestId(req.request_id(), &v);
   if (!v.empty()) return v.ToStatus();
   return Change(

@@ -150,18 +150,19 @@ inline bool IsStaff(const auth::Principal& p) {
   return false;
 }
 
-inline pb::Assignment* FindAssignment(pb::Assessment& a, const std::string& who,
-                                      pb::Stage stage) {
-  for (pb::Assignment& as : *a.mutable_assignments()) {
+// `who`'s assignment to `a` at `stage`, or nullptr.
+inline const pb::Assignment* FindAssignment(const pb::Assessment& a,
+                                            const std::string& who,
+                                            pb::Stage stage) {
+  for (const pb::Assignment& as : a.assignments()) {
     if (as.assessor() == who && as.stage() == stage) return &as;
   }
   return nullptr;
 }
-
-inline const pb::Assignment* FindAssignment(const pb::Assessment& a,
-                                            const std::string& who,
-                                            pb::Stage stage) {
-  return FindAssignment(const_cast<pb::Assessment&>(a), who, stage);
+inline pb::Assignment* FindAssignment(pb::Assessment& a, const std::string& who,
+                                      pb::Stage stage) {
+  return const_cast<pb::Assignment*>(
+      FindAssignment(static_cast<const pb::Assessment&>(a), who, stage));
 }
 
 inline int AssessorsWanted(const ppb::Round& round) {
@@ -323,10 +324,6 @@ inline int32_t Combine(int32_t written_bp, int32_t interview_bp,
   const int64_t sum =
       int64_t{written_bp} * (100 - weight) + int64_t{interview_bp} * weight;
   return static_cast<int32_t>((sum + 50) / 100);
-}
-
-inline bool HasText(const std::string& s) {
-  return s.find_first_not_of(" \t\r\n") != std::string::npos;
 }
 
 // Still competing for an award: ranked with a running total.

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "platform/london.h"
 #include "platform/money.h"
+#include "platform/resources.h"
 
 namespace grantflow::assessment {
 namespace {
@@ -59,8 +60,7 @@ void CheckScores(
     }
     if (s.comment().size() > kMaxComment) {
       v->Add(f + ".comment", "must be at most 4000 bytes");
-    } else if (comments_required &&
-               s.comment().find_first_not_of(" \t\r\n") == std::string::npos) {
+    } else if (comments_required && !HasText(s.comment())) {
       v->Add(f + ".comment",
              "is required: this round asks for a comment on "
              "every criterion");

@@ -13,14 +13,15 @@ absl::StatusOr<pb::ScoreSheet> Assessments::GetScoreSheet(
   ASSIGN_OR_RETURN(auto cur,
                    assessments_.Get(IdKey(sn->id), "assessments/" + sn->id));
   pb::Assessment a = cur.msg;
-  if (!IsStaff(call.principal) || sn->assessor == call.principal.user) {
-    if (sn->assessor != call.principal.user) {
-      return errors::WithReason(
-          absl::PermissionDeniedError("you may read only your own scores"),
-          reasons::kNotAssigned);
-    }
-    RETURN_IF_ERROR(Scorer(a, sn->assessor, sn->stage).status());
+  // Funder staff read any sheet; an assessor only their own, once declared
+  // free of conflict (R6).
+  const bool own = sn->assessor == call.principal.user;
+  if (!own && !IsStaff(call.principal)) {
+    return errors::WithReason(
+        absl::PermissionDeniedError("you may read only your own scores"),
+        reasons::kNotAssigned);
   }
+  if (own) RETURN_IF_ERROR(Scorer(a, sn->assessor, sn->stage).status());
   absl::StatusOr<Versioned<pb::ScoreSheet>> got =
       sheets_.Get(SheetKey(sn->id, sn->stage, sn->assessor), req.name());
   if (absl::IsNotFound(got.status()) &&
@@ -192,9 +193,9 @@ absl::Status Assessments::Settle(const Call& call, pb::Assessment& a,
   if (*hi - *lo > ModerationThresholdBp(round)) {
     // The lifecycles with a moderation state hold it at the engine too.
     if (a.lifecycle_definition() == "standard") {
-      absl::Status s = RecordFact(call, a, facts::kAssessmentCompleted, "",
-                                  absl::StrCat("moderation:", IdOf(a.name())));
-      if (!s.ok() && errors::MetadataOf(s, "state") != "MODERATION") return s;
+      RETURN_IF_ERROR(RecordFact(call, a, facts::kAssessmentCompleted, "",
+                                 absl::StrCat("moderation:", IdOf(a.name())),
+                                 /*already=*/"MODERATION"));
     }
     a.set_state(pb::Assessment::MODERATION);
     a.set_written_score_bp(-1);
