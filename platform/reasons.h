@@ -72,6 +72,13 @@ inline constexpr char kScoresPending[] = "SCORES_PENDING";
 // service records on their behalf (the assessment stages).
 inline constexpr char kRecordedByService[] = "RECORDED_BY_SERVICE";
 
+// Due diligence (DueDiligenceService).
+inline constexpr char kCheckNotOpen[] = "CHECK_NOT_OPEN";
+inline constexpr char kCheckNotReferred[] = "CHECK_NOT_REFERRED";
+inline constexpr char kItemsIncomplete[] = "ITEMS_INCOMPLETE";
+inline constexpr char kItemsUnsatisfactory[] = "ITEMS_UNSATISFACTORY";
+inline constexpr char kDuplicatesChanged[] = "DUPLICATES_CHANGED";
+
 }  // namespace grantflow::reasons
 
 #endif  // GRANTFLOW_PLATFORM_REASONS_H_

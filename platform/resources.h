@@ -38,6 +38,10 @@ void CheckUpdateMask(const google::protobuf::FieldMask& mask,
                      errors::Violations* v,
                      absl::string_view field = "update_mask");
 
+// The longest reason or description a person may give with a change (a
+// fact's reason, a condition's description), in characters.
+inline constexpr size_t kMaxReasonChars = 1000;
+
 // Counts Unicode code points in UTF-8 text (for "at most N characters").
 size_t Utf8Length(absl::string_view s);
 

@@ -26,6 +26,15 @@ inline constexpr char kOpenAssessment[] = "assessment.open";
 inline constexpr char kAssessmentCaseOutcome[] =
     "assessment.apply_case_outcome";
 
+// Engine -> DueDiligenceService: an approved award opens its check. Named
+// in lifecycle definitions' transitions; payload: the CaseEvent.
+inline constexpr char kOpenDueDiligence[] = "duediligence.open";
+
+// Engine -> DueDiligenceService: a case withdrawn while its checks are open.
+// Named in lifecycle definitions' transitions; payload: the CaseEvent.
+inline constexpr char kDueDiligenceCaseOutcome[] =
+    "duediligence.apply_case_outcome";
+
 }  // namespace grantflow::tasks
 
 #endif  // GRANTFLOW_PLATFORM_TASK_KINDS_H_

@@ -35,6 +35,7 @@
 #include "absl/status/statusor.h"
 #include "grantflow/workflow/v1/workflow.pb.h"
 #include "platform/call.h"
+#include "platform/resources.h"
 #include "platform/locks.h"
 #include "platform/outbox.h"
 #include "platform/proto_table.h"
@@ -46,7 +47,7 @@ namespace grantflow::workflows {
 
 // Bounds on what one case may hold, so no caller can grow a case (or a page
 // of cases) past what a gRPC message carries.
-inline constexpr size_t kMaxReasonChars = 1000;
+// (kMaxReasonChars, the longest reason or description, is platform/resources.h.)
 inline constexpr int kMaxAllocations = 10;
 inline constexpr int kMaxConditions = 20;
 inline constexpr int kMaxInstalments = 50;

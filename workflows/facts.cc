@@ -19,11 +19,13 @@ std::deque<FactInfo>& Table() {
     const std::vector<std::string> approvers = {"approver"};
     const std::vector<std::string> assessment = {"service"};
     static constexpr char kAssessment[] = "AssessmentService (grantctl assess)";
-    const std::vector<std::string> checkers = {"grants_officer",
-                                               "finance_officer", "admin"};
+    const std::vector<std::string> checks = {"service"};
+    static constexpr char kDueDiligence[] = "DueDiligenceService (grantctl dd)";
+    static constexpr char kChecks[] =
+        "DueDiligenceService (grantctl dd) or the safeguarding check";
     const std::vector<std::string> safeguarding = {"safeguarding_officer"};
-    const std::vector<std::string> conditions = {
-        "grants_officer", "finance_officer", "safeguarding_officer"};
+    const std::vector<std::string> conditions = {"service",
+                                                 "safeguarding_officer"};
     auto* t = new std::deque<FactInfo>{
         // Assessment: AssessmentService records them on a person's behalf
         // (on_behalf_of), asking the engine first, so its record and the
@@ -64,14 +66,17 @@ std::deque<FactInfo>& Table() {
         {.name = facts::kAwardDeclined,
          .roles = approvers,
          .handler = h::Release},
-        // Checks.
-        {.name = facts::kChecksStarted, .roles = officers},
+        // Checks: DueDiligenceService opens them when an award is approved
+        // and reports their outcome, on the officer's behalf.
+        {.name = facts::kChecksStarted, .roles = checks, .via = kChecks},
         {.name = facts::kDueDiligencePassed,
-         .roles = checkers,
-         .handler = h::DueDiligencePassed},
+         .roles = checks,
+         .handler = h::DueDiligencePassed,
+         .via = kDueDiligence},
         {.name = facts::kDueDiligenceFailed,
-         .roles = checkers,
-         .handler = h::Release},
+         .roles = checks,
+         .handler = h::Release,
+         .via = kDueDiligence},
         {.name = facts::kSafeguardingPassed,
          .roles = safeguarding,
          .handler = h::SafeguardingPassed},
@@ -80,10 +85,12 @@ std::deque<FactInfo>& Table() {
          .handler = h::Release},
         {.name = facts::kConditionRaised,
          .roles = conditions,
-         .handler = h::RaiseCondition},
+         .handler = h::RaiseCondition,
+         .via = kChecks},
         {.name = facts::kConditionCleared,
          .roles = conditions,
-         .handler = h::ClearCondition},
+         .handler = h::ClearCondition,
+         .via = kChecks},
         // Agreement.
         {.name = facts::kAgreementIssued,
          .roles = {"grants_officer"},

@@ -158,28 +158,12 @@ absl::Status Assessments::RecordFact(const Call& call, const pb::Assessment& a,
                                      const std::string& reason,
                                      const std::string& request_id,
                                      const std::string& already) {
-  wpb::RecordFactRequest f;
-  f.set_name(a.case_());
-  f.set_fact(fact);
-  f.set_reason(reason);
-  f.set_on_behalf_of(call.principal.user);
-  f.set_request_id(request_id);
-  absl::StatusOr<wpb::Case> done = cases_->RecordFact(f);
-  if (absl::IsNotFound(done.status())) {
-    return errors::WithReason(
-        absl::UnavailableError(
-            absl::StrCat(a.case_(),
-                         " has not reached the workflow engine yet (the "
-                         "submission is still being delivered); try again "
-                         "shortly")),
-        reasons::kCaseNotStarted);
-  }
-  if (!done.ok() && !already.empty() &&
-      errors::ReasonOf(done.status()) == reasons::kInvalidTransition &&
-      errors::MetadataOf(done.status(), "state") == already) {
-    return absl::OkStatus();
-  }
-  return done.status();
+  return RecordCaseFact(*cases_, {.case_name = a.case_(),
+                                  .fact = fact,
+                                  .reason = reason,
+                                  .request_id = request_id,
+                                  .on_behalf_of = call.principal.user,
+                                  .already = already});
 }
 
 absl::StatusOr<pb::Assessment> Assessments::ScreenApplication(

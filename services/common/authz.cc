@@ -54,7 +54,9 @@ absl::flat_hash_map<std::string, Roles>* Build() {
   (*t)[app + "UpdateApplication"] = {"applicant"};
   (*t)[app + "SubmitApplication"] = {"applicant"};
   (*t)[app + "WithdrawApplication"] = {"applicant", "grants_officer"};
-  (*t)[app + "GetApplication"] = Plus(kStaff, {"applicant", "signatory"});
+  // DueDiligenceService reads a check's application and organisation.
+  (*t)[app + "GetApplication"] =
+      Plus(kStaff, {"applicant", "signatory", "service"});
   (*t)[app + "ListApplications"] = Plus(kStaff, {"applicant", "signatory"});
   // R7: equality-monitoring answers go to the applicant only; reports use
   // aggregates with small numbers suppressed.
@@ -97,6 +99,26 @@ absl::flat_hash_map<std::string, Roles>* Build() {
   // individual scores.
   (*t)[as + "GetApplicantFeedback"] =
       Plus(assessment_readers, {"applicant", "signatory"});
+
+  const std::string dd = "/grantflow.duediligence.v1.DueDiligenceService/";
+  // Checks open from the engine's outbox and follow its withdrawals.
+  (*t)[dd + "OpenCheck"] = {"service"};
+  (*t)[dd + "ApplyCaseOutcome"] = {"service"};
+  // Funder staff who deal with money and risk; never applicants or
+  // assessors.
+  const Roles dd_readers = {"grants_officer", "finance_officer", "approver",
+                            "auditor", "admin"};
+  for (const char* m : {"GetCheck", "ListChecks", "GetPolicy"}) {
+    (*t)[dd + m] = dd_readers;
+  }
+  (*t)[dd + "RecordItem"] = {"grants_officer", "finance_officer"};
+  (*t)[dd + "RunDuplicateCheck"] = {"grants_officer", "finance_officer"};
+  (*t)[dd + "ConcludeCheck"] = {"grants_officer"};
+  // A referred failure goes to someone with delegated authority (R5).
+  (*t)[dd + "DecideReferral"] = {"approver"};
+  // Each condition names the role that clears it (checked in the domain).
+  (*t)[dd + "ClearCondition"] = {"grants_officer", "finance_officer"};
+  (*t)[dd + "UpdatePolicy"] = {"admin"};
 
   const std::string wf = "/grantflow.workflow.v1.WorkflowService/";
   // Cases start from submissions only (ApplicationService), so a case's

@@ -1,6 +1,9 @@
 #include "services/common/case_client.h"
 
+#include "absl/strings/str_cat.h"
 #include "grantflow/workflow/v1/workflow.grpc.pb.h"
+#include "platform/errors.h"
+#include "platform/reasons.h"
 
 namespace grantflow {
 namespace {
@@ -46,6 +49,31 @@ class PeerCaseClient final : public CaseClient {
 
 std::unique_ptr<CaseClient> NewPeerCaseClient(Peer workflow) {
   return std::make_unique<PeerCaseClient>(std::move(workflow));
+}
+
+absl::Status RecordCaseFact(CaseClient& cases, const CaseFact& f) {
+  wpb::RecordFactRequest req;
+  req.set_name(f.case_name);
+  req.set_fact(f.fact);
+  req.set_reason(f.reason);
+  req.set_on_behalf_of(f.on_behalf_of);
+  *req.mutable_payload() = f.payload;
+  req.set_request_id(f.request_id);
+  absl::StatusOr<wpb::Case> done = cases.RecordFact(req);
+  if (absl::IsNotFound(done.status())) {
+    return errors::WithReason(
+        absl::UnavailableError(absl::StrCat(
+            f.case_name,
+            " has not reached the workflow engine yet (the submission is "
+            "still being delivered); try again shortly")),
+        reasons::kCaseNotStarted);
+  }
+  if (!done.ok() && !f.already.empty() &&
+      errors::ReasonOf(done.status()) == reasons::kInvalidTransition &&
+      errors::MetadataOf(done.status(), "state") == f.already) {
+    return absl::OkStatus();
+  }
+  return done.status();
 }
 
 }  // namespace grantflow

@@ -6,6 +6,7 @@
 #define GRANTFLOW_SERVICES_COMMON_CASE_CLIENT_H_
 
 #include <memory>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "grantflow/workflow/v1/workflow.pb.h"
@@ -32,6 +33,27 @@ class CaseClient {
 
 // Calls WorkflowService over `workflow` as the host's service identity.
 std::unique_ptr<CaseClient> NewPeerCaseClient(Peer workflow);
+
+// A fact a service records at the engine, usually on a person's behalf.
+struct CaseFact {
+  std::string case_name = "";  // cases/{id}
+  std::string fact = "";
+  std::string reason = "";
+  std::string request_id = "";  // the engine's idempotency key
+  // The person the service acts for (the fact's actor); empty: the service
+  // itself.
+  std::string on_behalf_of = "";
+  workflow::v1::FactPayload payload = {};
+  // A state the case may already be in, reached another way: the engine's
+  // INVALID_TRANSITION refusal from that state then counts as done.
+  std::string already = "";
+};
+
+// Records `f` through `cases`. Returns the engine's status, except: OK for a
+// refusal from `f.already`; UNAVAILABLE with reason CASE_NOT_STARTED when the
+// case has not reached the engine yet (its submission is still in an
+// outbox). Thread-safe.
+absl::Status RecordCaseFact(CaseClient& cases, const CaseFact& f);
 
 }  // namespace grantflow
 

@@ -2,6 +2,7 @@
 
 #include "services/applications/module.h"
 #include "services/assessment/module.h"
+#include "services/duediligence/module.h"
 #include "services/programmes/module.h"
 #include "services/workflow/module.h"
 
@@ -12,6 +13,7 @@ std::vector<ServiceModule> BuiltInModules() {
       programmes::ProgrammesModule(),
       applications::ApplicationsModule(),
       assessment::AssessmentModule(),
+      duediligence::DueDiligenceModule(),
       workflows::WorkflowModule(),
   };
 }

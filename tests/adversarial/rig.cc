@@ -178,12 +178,14 @@ grpc::Status Rig::Fact(const std::string& token, const std::string& c,
   return engine_->RecordFact(Ctx(token).get(), req, out ? out : &ignored);
 }
 
-grpc::Status Rig::AssessFact(const std::string& person, const std::string& c,
-                             const std::string& fact,
-                             const std::string& reason) {
+grpc::Status Rig::ServiceFact(const std::string& person, const std::string& c,
+                              const std::string& fact,
+                              const std::string& reason,
+                              wpb::FactPayload payload) {
   wpb::RecordFactRequest req;
   req.set_name(c);
   req.set_fact(fact);
+  *req.mutable_payload() = std::move(payload);
   req.set_reason(reason);
   req.set_on_behalf_of(person);
   req.set_request_id(NextId());
@@ -205,7 +207,7 @@ wpb::FactPayload Rig::Award(int64_t pence, const std::string& line) {
 void Rig::ToRecommended(const std::string& c) {
   for (const char* f : {"ELIGIBILITY_CHECK_STARTED", "ELIGIBLE", "SHORTLISTED",
                         "INTERVIEW_SCHEDULED", "RECOMMENDED"}) {
-    grpc::Status s = AssessFact("grace", c, f);
+    grpc::Status s = ServiceFact("grace", c, f);
     ASSERT_TRUE(s.ok()) << f << ": " << s.error_message();
   }
 }
@@ -215,8 +217,8 @@ void Rig::ToChecksPassed(const std::string& c, int64_t pence,
   ToRecommended(c);
   grpc::Status s = Fact(approver, c, "AWARD_APPROVED", Award(pence, line));
   ASSERT_TRUE(s.ok()) << s.error_message();
-  ASSERT_TRUE(Fact(officer, c, "CHECKS_STARTED").ok());
-  ASSERT_TRUE(Fact(officer, c, "DUE_DILIGENCE_PASSED").ok());
+  ASSERT_TRUE(ServiceFact("grace", c, "CHECKS_STARTED").ok());
+  ASSERT_TRUE(ServiceFact("grace", c, "DUE_DILIGENCE_PASSED").ok());
   ASSERT_TRUE(Fact(safeguarding, c, "SAFEGUARDING_PASSED").ok());
 }
 

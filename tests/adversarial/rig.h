@@ -89,11 +89,12 @@ class Rig {
   grpc::Status Fact(const std::string& token, const std::string& c,
                     const std::string& fact, wpb::FactPayload payload = {},
                     const std::string& reason = "", wpb::Case* out = nullptr);
-  // An assessment fact as AssessmentService records it: the service
-  // identity, on `person`'s behalf.
-  grpc::Status AssessFact(const std::string& person, const std::string& c,
-                          const std::string& fact,
-                          const std::string& reason = "");
+  // A fact as a service records it (an assessment stage, a check's
+  // outcome): the service identity, on `person`'s behalf.
+  grpc::Status ServiceFact(const std::string& person, const std::string& c,
+                           const std::string& fact,
+                           const std::string& reason = "",
+                           wpb::FactPayload payload = {});
   wpb::FactPayload Award(int64_t pence, const std::string& line = kLineA);
   // To RECOMMENDED, every fact recorded on the officer's behalf.
   void ToRecommended(const std::string& c);

@@ -269,8 +269,8 @@ TEST(AdversarialTest, R2_PaymentsNeverExceedTheAwardOrOverflow) {
                   StatusCode::INVALID_ARGUMENT);
   ASSERT_TRUE(
       rig.Fact(rig.approver, c2, "AWARD_APPROVED", rig.Award(2'000'000)).ok());
-  ASSERT_TRUE(rig.Fact(rig.officer, c2, "CHECKS_STARTED").ok());
-  ASSERT_TRUE(rig.Fact(rig.officer, c2, "DUE_DILIGENCE_PASSED").ok());
+  ASSERT_TRUE(rig.ServiceFact("grace", c2, "CHECKS_STARTED").ok());
+  ASSERT_TRUE(rig.ServiceFact("grace", c2, "DUE_DILIGENCE_PASSED").ok());
   ASSERT_TRUE(rig.Fact(rig.safeguarding, c2, "SAFEGUARDING_PASSED").ok());
   ASSERT_TRUE(rig.Fact(rig.officer, c2, "AGREEMENT_ISSUED", Doc(kDoc)).ok());
   ASSERT_TRUE(
@@ -435,7 +435,7 @@ TEST(AdversarialTest, R3_AwardsStayWithinCeilingsRoundsAndRequests) {
   EXPECT_LE(b.reserved_pence() + b.committed_pence(), b.ceiling_pence());
 }
 
-// R4: checks before the agreement; open conditions block issue and payment.
+// R4: checks before the agreement; open conditions block payment.
 TEST(AdversarialTest, R4_ChecksGateTheAgreementAndConditionsBlockPayment) {
   Rig rig;
   Attacks attacks("R4 (checks and conditions)");
@@ -443,12 +443,15 @@ TEST(AdversarialTest, R4_ChecksGateTheAgreementAndConditionsBlockPayment) {
   rig.ToRecommended(c);
   ASSERT_TRUE(
       rig.Fact(rig.approver, c, "AWARD_APPROVED", rig.Award(3'000'000)).ok());
-  ASSERT_TRUE(rig.Fact(rig.officer, c, "CHECKS_STARTED").ok());
-  rig.AsEveryOtherRole(attacks, "due diligence passed",
-                       {"grants_officer", "finance_officer", "admin"},
-                       [&](const std::string& token) {
-                         return rig.Fact(token, c, "DUE_DILIGENCE_PASSED");
-                       });
+  // Due diligence's facts come from DueDiligenceService only: no person,
+  // whatever their role, records them at the engine.
+  for (const char* f :
+       {"CHECKS_STARTED", "DUE_DILIGENCE_PASSED", "DUE_DILIGENCE_FAILED"}) {
+    rig.AsEveryOtherRole(
+        attacks, f, {"service"},
+        [&](const std::string& token) { return rig.Fact(token, c, f); });
+  }
+  ASSERT_TRUE(rig.ServiceFact("grace", c, "CHECKS_STARTED").ok());
   rig.AsEveryOtherRole(attacks, "safeguarding passed", {"safeguarding_officer"},
                        [&](const std::string& token) {
                          return rig.Fact(token, c, "SAFEGUARDING_PASSED");
@@ -461,7 +464,7 @@ TEST(AdversarialTest, R4_ChecksGateTheAgreementAndConditionsBlockPayment) {
   attacks.Refused("issue before due diligence",
                   rig.Fact(rig.officer, c, "AGREEMENT_ISSUED", Doc(kDoc)),
                   StatusCode::FAILED_PRECONDITION, "CHECKS_INCOMPLETE");
-  ASSERT_TRUE(rig.Fact(rig.officer, c, "DUE_DILIGENCE_PASSED").ok());
+  ASSERT_TRUE(rig.ServiceFact("grace", c, "DUE_DILIGENCE_PASSED").ok());
   attacks.Refused(
       "issue before safeguarding (the project works with "
       "children)",
@@ -471,24 +474,33 @@ TEST(AdversarialTest, R4_ChecksGateTheAgreementAndConditionsBlockPayment) {
   wpb::FactPayload cond;
   cond.set_condition_id("bank-letter");
   cond.set_description("a bank letter confirming the account");
-  ASSERT_TRUE(rig.Fact(rig.officer, c, "CONDITION_RAISED", cond).ok());
-  attacks.Refused("issue with a condition open",
-                  rig.Fact(rig.officer, c, "AGREEMENT_ISSUED", Doc(kDoc)),
+  cond.set_condition_source("DUE_DILIGENCE");
+  rig.AsEveryOtherRole(attacks, "condition raised",
+                       {"service", "safeguarding_officer"},
+                       [&](const std::string& token) {
+                         return rig.Fact(token, c, "CONDITION_RAISED", cond);
+                       });
+  ASSERT_TRUE(rig.ServiceFact("grace", c, "CONDITION_RAISED", "", cond).ok());
+  // A condition does not hold up the agreement; it holds up the money.
+  ASSERT_TRUE(rig.Fact(rig.officer, c, "AGREEMENT_ISSUED", Doc(kDoc)).ok());
+  ASSERT_TRUE(
+      rig.Fact(rig.kofi, c, "AGREEMENT_SIGNED_BY_RECIPIENT", Doc(kDoc)).ok());
+  ASSERT_TRUE(rig.Fact(rig.approver, c, "AGREEMENT_EXECUTED", Doc(kDoc)).ok());
+  attacks.Refused("payment with a pre-agreement condition open",
+                  rig.Authorize(rig.finance, c, "p0", 1'000'000),
                   StatusCode::FAILED_PRECONDITION, "CONDITIONS_OPEN");
-  ASSERT_TRUE(rig.Fact(rig.officer, c, "CONDITION_CLEARED", cond).ok());
-  rig.ToExecuted(c);
+  ASSERT_TRUE(rig.ServiceFact("grace", c, "CONDITION_CLEARED", "", cond).ok());
   cond.set_condition_id("insurance");
   cond.set_description("public liability insurance");
-  ASSERT_TRUE(rig.Fact(rig.officer, c, "CONDITION_RAISED", cond).ok());
+  ASSERT_TRUE(rig.ServiceFact("grace", c, "CONDITION_RAISED", "", cond).ok());
   attacks.Refused("payment with a condition open",
                   rig.Authorize(rig.finance, c, "p", 1'000'000),
                   StatusCode::FAILED_PRECONDITION, "CONDITIONS_OPEN");
-  rig.AsEveryOtherRole(
-      attacks, "condition cleared",
-      {"grants_officer", "finance_officer", "safeguarding_officer"},
-      [&](const std::string& token) {
-        return rig.Fact(token, c, "CONDITION_CLEARED", cond);
-      });
+  rig.AsEveryOtherRole(attacks, "condition cleared",
+                       {"service", "safeguarding_officer"},
+                       [&](const std::string& token) {
+                         return rig.Fact(token, c, "CONDITION_CLEARED", cond);
+                       });
   // Several payments at once while the condition is open: none gets through.
   std::atomic<int> blocked{0};
   std::vector<std::thread> racers;
@@ -511,9 +523,9 @@ TEST(AdversarialTest, R5_SeparationOfDutiesAndDelegatedLimits) {
   const std::string c = rig.NewCase(5'000'000, "r5");
   for (const char* f : {"ELIGIBILITY_CHECK_STARTED", "ELIGIBLE", "SHORTLISTED",
                         "INTERVIEW_SCHEDULED"}) {
-    ASSERT_TRUE(rig.AssessFact("grace", c, f).ok());
+    ASSERT_TRUE(rig.ServiceFact("grace", c, f).ok());
   }
-  ASSERT_TRUE(rig.AssessFact("Grace", c, "RECOMMENDED").ok());
+  ASSERT_TRUE(rig.ServiceFact("Grace", c, "RECOMMENDED").ok());
   for (const char* spelling : {"grace", "GRACE", "gRaCe"}) {
     attacks.Refused(
         absl::StrCat("approval by the recommender as '", spelling, "'"),
@@ -737,12 +749,12 @@ TEST(AdversarialTest, TextAndCasesAreBounded) {
   const std::string c = rig.NewCase(2'000'000, "text");
   const std::string etag = rig.Case(c).etag();
   attacks.Refused("a reason of 1,001 characters",
-                  rig.AssessFact("grace", c, "ELIGIBILITY_CHECK_STARTED",
-                                 std::string(1001, 'x')),
+                  rig.ServiceFact("grace", c, "ELIGIBILITY_CHECK_STARTED",
+                                  std::string(1001, 'x')),
                   StatusCode::INVALID_ARGUMENT);
   attacks.Refused("a reason of 5 MB",
-                  rig.AssessFact("grace", c, "ELIGIBILITY_CHECK_STARTED",
-                                 std::string(5 << 20, 'x')),
+                  rig.ServiceFact("grace", c, "ELIGIBILITY_CHECK_STARTED",
+                                  std::string(5 << 20, 'x')),
                   StatusCode::RESOURCE_EXHAUSTED);
   // Going round AssessmentService to move a case it assesses.
   for (const char* f : {"ELIGIBILITY_CHECK_STARTED", "ELIGIBLE", "INELIGIBLE",
@@ -758,16 +770,16 @@ TEST(AdversarialTest, TextAndCasesAreBounded) {
   cond.set_condition_id("long");
   cond.set_description(std::string(1001, 'y'));
   attacks.Refused("a condition of 1,001 characters",
-                  rig.Fact(rig.officer, c, "CONDITION_RAISED", cond),
+                  rig.ServiceFact("grace", c, "CONDITION_RAISED", "", cond),
                   StatusCode::INVALID_ARGUMENT);
   for (int i = 0; i < 20; ++i) {
     cond.set_condition_id(absl::StrCat("c", i));
     cond.set_description(std::string(1000, 'z'));
-    ASSERT_TRUE(rig.Fact(rig.officer, c, "CONDITION_RAISED", cond).ok());
+    ASSERT_TRUE(rig.ServiceFact("grace", c, "CONDITION_RAISED", "", cond).ok());
   }
   cond.set_condition_id("c20");
   attacks.Refused("a 21st condition",
-                  rig.Fact(rig.officer, c, "CONDITION_RAISED", cond),
+                  rig.ServiceFact("grace", c, "CONDITION_RAISED", "", cond),
                   StatusCode::FAILED_PRECONDITION, "CASE_LIMIT_REACHED");
   // Every user can still read the case and list the round.
   EXPECT_EQ(rig.Case(c).conditions_size(), 20);

@@ -44,12 +44,12 @@ class Daemon : public testing::Daemon {
 
 using testing::SetClock;
 
-// Four grantflowd processes, one service each, on ports fixed up front (each
+// Five grantflowd processes, one service each, on ports fixed up front (each
 // names the others as peers), each trusting the others' token keys.
 struct SplitDeployment {
   explicit SplitDeployment(const testing::TempDir& d) : dir(d) {
-    for (const char* s :
-         {"programmes", "applications", "assessment", "workflow"}) {
+    for (const char* s : {"programmes", "applications", "assessment",
+                          "duediligence", "workflow"}) {
       data[s] = dir.Sub(s);
       ports[s] = testing::FreePort();
       keys.push_back(std::make_unique<testing::TokenMinter>(data[s]));
@@ -83,9 +83,9 @@ struct SplitDeployment {
   }
   bool Up() {
     return Start("programmes") && Start("applications") &&
-           Start("assessment") && Start("workflow");
+           Start("assessment") && Start("duediligence") && Start("workflow");
   }
-  // Starts all four and loads the seed with grantctl, as `admin`.
+  // Starts all five and loads the seed with grantctl, as `admin`.
   void UpAndSeeded() {
     ASSERT_TRUE(Up());
     admin = minter->Token("root", {"admin"});
@@ -236,10 +236,10 @@ TEST(GrantflowdTest, AcknowledgedSubmissionsSurviveSigkill) {
   EXPECT_GT(acknowledged.size(), 0u);
 }
 
-// The split deployment: programmes, applications, assessment and the engine in
-// four processes, each with its own data directory, reaching each other only
-// over gRPC, seeded by grantctl sending each section to the service that owns
-// it.
+// The split deployment: programmes, applications, assessment, due diligence
+// and the engine in five processes, each with its own data directory, reaching
+// each other only over gRPC, seeded by grantctl sending each section to the
+// service that owns it.
 TEST(GrantflowdTest, ServicesRunAsSeparateProcesses) {
   testing::TempDir dir;
   SetClock(dir, testing::TestEpoch());

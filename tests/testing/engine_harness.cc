@@ -101,12 +101,14 @@ absl::StatusOr<wpb::Case> EngineHarness::Fact(const Call& who,
   return engine_->RecordFact(c, r);
 }
 
-absl::StatusOr<wpb::Case> EngineHarness::AssessFact(
+absl::StatusOr<wpb::Case> EngineHarness::ServiceFact(
     const std::string& person, const std::string& case_id,
-    const std::string& fact, const std::string& request_id) {
+    const std::string& fact, const std::string& request_id,
+    wpb::FactPayload payload) {
   wpb::RecordFactRequest r;
   r.set_name("cases/" + case_id);
   r.set_fact(fact);
+  *r.mutable_payload() = std::move(payload);
   r.set_on_behalf_of(person);
   r.set_request_id(request_id.empty() ? NextRequestId() : request_id);
   return engine_->RecordFact(As("grantflowd", {"service"}), r);
@@ -115,7 +117,7 @@ absl::StatusOr<wpb::Case> EngineHarness::AssessFact(
 absl::Status EngineHarness::ToRecommended(const std::string& id) {
   for (const char* f : {"ELIGIBILITY_CHECK_STARTED", "ELIGIBLE", "SHORTLISTED",
                         "INTERVIEW_SCHEDULED", "RECOMMENDED"}) {
-    auto c = AssessFact("grace", id, f);
+    auto c = ServiceFact("grace", id, f);
     if (!c.ok()) return c.status();
   }
   return absl::OkStatus();
@@ -132,9 +134,9 @@ absl::Status EngineHarness::ToChecksPassed(const std::string& id, int64_t pence,
   a->set_amount_pence(pence);
   auto c = Fact(Approver(), id, "AWARD_APPROVED", award);
   if (!c.ok()) return c.status();
-  c = Fact(Officer(), id, "CHECKS_STARTED");
+  c = ServiceFact("grace", id, "CHECKS_STARTED");
   if (!c.ok()) return c.status();
-  c = Fact(Officer(), id, "DUE_DILIGENCE_PASSED");
+  c = ServiceFact("grace", id, "DUE_DILIGENCE_PASSED");
   if (!c.ok()) return c.status();
   if (c->safeguarding_required()) {
     c = Fact(Safeguarding(), id, "SAFEGUARDING_PASSED");

@@ -63,13 +63,14 @@ class EngineHarness {
                                   const std::string& definition = "standard",
                                   bool safeguarding = false,
                                   int64_t requested = 50'000'000);
-  // An assessment fact (ELIGIBLE, SHORTLISTED, RECOMMENDED, ...) as
-  // AssessmentService records it: as the service identity, on `person`'s
-  // behalf.
-  absl::StatusOr<wpb::Case> AssessFact(const std::string& person,
-                                       const std::string& case_id,
-                                       const std::string& fact,
-                                       const std::string& request_id = "");
+  // A fact a service records (an assessment stage as AssessmentService
+  // does, a check's outcome as DueDiligenceService does): as the service
+  // identity, on `person`'s behalf.
+  absl::StatusOr<wpb::Case> ServiceFact(const std::string& person,
+                                        const std::string& case_id,
+                                        const std::string& fact,
+                                        const std::string& request_id = "",
+                                        wpb::FactPayload payload = {});
   absl::StatusOr<wpb::Case> Fact(const Call& who, const std::string& case_id,
                                  const std::string& fact,
                                  wpb::FactPayload payload = {},

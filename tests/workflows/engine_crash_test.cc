@@ -205,7 +205,7 @@ class CrashingLedgerClient final : public programmes::LedgerClient {
              {"ELIGIBILITY_CHECK_STARTED", "ELIGIBLE", "SHORTLISTED",
               "INTERVIEW_SCHEDULED", "RECOMMENDED"}) {
           Run(rep, id, rid(), [&](const std::string& r) {
-            return h.AssessFact("grace", id, f, r).status();
+            return h.ServiceFact("grace", id, f, r).status();
           });
         }
         pay("early", 100);  // must be refused: no agreement yet
@@ -220,8 +220,11 @@ class CrashingLedgerClient final : public programmes::LedgerClient {
           fact(h.Officer(), "WITHDRAWN");
           continue;
         }
-        fact(h.Officer(), "CHECKS_STARTED");
-        fact(h.Officer(), "DUE_DILIGENCE_PASSED");
+        for (const char* f : {"CHECKS_STARTED", "DUE_DILIGENCE_PASSED"}) {
+          Run(rep, id, rid(), [&](const std::string& r) {
+            return h.ServiceFact("grace", id, f, r).status();
+          });
+        }
         wpb::FactPayload doc;
         doc.set_document_sha256(testing::kDocV1);
         fact(h.Officer(), "AGREEMENT_ISSUED", doc);

@@ -134,7 +134,7 @@ TEST_F(EngineTest, RefusedFactsNameTheAcceptedOnesAndWriteNothing) {
                         "WITHDRAWN"));
   EXPECT_THAT(h_->Fact(h_->Officer(), "a1", "BRIBED").status(),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(h_->AssessFact("grace", "nope", "ELIGIBLE").status(),
+  EXPECT_THAT(h_->ServiceFact("grace", "nope", "ELIGIBLE").status(),
               StatusIs(absl::StatusCode::kNotFound));
   // Assessment stages are AssessmentService's to record, on a person's
   // behalf: a grants officer going round it is refused, naming the way.
@@ -167,9 +167,9 @@ TEST_F(EngineTest, RefusedFactsNameTheAcceptedOnesAndWriteNothing) {
 
 TEST_F(EngineTest, DuplicateRequestIdReturnsTheFirstResultOnce) {
   ASSERT_TRUE(h_->Start("a1").ok());
-  auto first = h_->AssessFact("grace", "a1", "ELIGIBILITY_CHECK_STARTED", "x");
+  auto first = h_->ServiceFact("grace", "a1", "ELIGIBILITY_CHECK_STARTED", "x");
   ASSERT_TRUE(first.ok());
-  auto again = h_->AssessFact("grace", "a1", "ELIGIBILITY_CHECK_STARTED", "x");
+  auto again = h_->ServiceFact("grace", "a1", "ELIGIBILITY_CHECK_STARTED", "x");
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(first->SerializeAsString(), again->SerializeAsString());
   EXPECT_EQ(Get("a1").event_count(), 2);
@@ -326,44 +326,68 @@ TEST_F(EngineTest, ChecksAndConditionsGateTheAgreementAndPayments) {
   a->set_budget_line(kLineA);
   a->set_amount_pence(1'000'000);
   ASSERT_TRUE(h_->Fact(h_->Approver(), "kids", "AWARD_APPROVED", award).ok());
-  ASSERT_TRUE(h_->Fact(h_->Officer(), "kids", "CHECKS_STARTED").ok());
+  // The checks' facts come through DueDiligenceService.
+  EXPECT_THAT(
+      h_->Fact(h_->Officer(), "kids", "CHECKS_STARTED").status(),
+      StatusIs(absl::StatusCode::kPermissionDenied, "RECORDED_BY_SERVICE"));
+  ASSERT_TRUE(h_->ServiceFact("grace", "kids", "CHECKS_STARTED").ok());
   wpb::FactPayload doc;
   doc.set_document_sha256(kDocV1);
   EXPECT_THAT(h_->Fact(h_->Officer(), "kids", "AGREEMENT_ISSUED", doc).status(),
               HasReason("CHECKS_INCOMPLETE"));
-  ASSERT_TRUE(h_->Fact(h_->Officer(), "kids", "DUE_DILIGENCE_PASSED").ok());
+  EXPECT_THAT(
+      h_->Fact(h_->Officer(), "kids", "DUE_DILIGENCE_PASSED").status(),
+      StatusIs(absl::StatusCode::kPermissionDenied, "RECORDED_BY_SERVICE"));
+  ASSERT_TRUE(h_->ServiceFact("grace", "kids", "DUE_DILIGENCE_PASSED").ok());
   auto r = h_->Fact(h_->Officer(), "kids", "AGREEMENT_ISSUED", doc);
   EXPECT_THAT(r.status(), HasReason("CHECKS_INCOMPLETE"));
   EXPECT_THAT(std::string(r.status().message()), HasSubstr("safeguarding"));
   wpb::FactPayload cond;
   cond.set_condition_id("dbs-lead");
   cond.set_description("Enhanced DBS check for the project lead");
-  ASSERT_TRUE(
-      h_->Fact(h_->Safeguarding(), "kids", "CONDITION_RAISED", cond).ok());
+  auto raised = h_->Fact(h_->Safeguarding(), "kids", "CONDITION_RAISED", cond);
+  ASSERT_TRUE(raised.ok()) << raised.status();
+  EXPECT_EQ(raised->conditions(0).source(), "SAFEGUARDING");
   ASSERT_TRUE(h_->Fact(h_->Safeguarding(), "kids", "SAFEGUARDING_PASSED").ok());
-  EXPECT_THAT(h_->Fact(h_->Officer(), "kids", "AGREEMENT_ISSUED", doc).status(),
+  // A condition holds up payment, not the agreement.
+  ASSERT_TRUE(h_->ToExecuted("kids").ok());
+  EXPECT_THAT(h_->Authorize("kids", "p1", 100).status(),
               HasReason("CONDITIONS_OPEN"));
   ASSERT_TRUE(
       h_->Fact(h_->Safeguarding(), "kids", "CONDITION_CLEARED", cond).ok());
-  ASSERT_TRUE(h_->ToExecuted("kids").ok());
-  // A condition raised after execution blocks payment until cleared.
+  EXPECT_TRUE(h_->Authorize("kids", "p1", 100).ok());
+  // A condition raised after execution, by due diligence, blocks payment
+  // until cleared; its source is the payload's.
   cond.set_condition_id("insurance");
   cond.set_description("Public liability insurance certificate");
-  ASSERT_TRUE(h_->Fact(h_->Officer(), "kids", "CONDITION_RAISED", cond).ok());
-  EXPECT_THAT(h_->Authorize("kids", "p1", 100).status(),
+  cond.set_condition_source("DUE_DILIGENCE");
+  raised = h_->ServiceFact("grace", "kids", "CONDITION_RAISED", "", cond);
+  ASSERT_TRUE(raised.ok()) << raised.status();
+  EXPECT_EQ(raised->conditions(1).source(), "DUE_DILIGENCE");
+  EXPECT_THAT(h_->Authorize("kids", "p2", 100).status(),
               HasReason("CONDITIONS_OPEN"));
-  ASSERT_TRUE(h_->Fact(h_->Officer(), "kids", "CONDITION_CLEARED", cond).ok());
-  EXPECT_TRUE(h_->Authorize("kids", "p1", 100).ok());
+  cond.set_condition_source("ASSESSMENT");
+  cond.set_condition_id("other");
+  EXPECT_THAT(
+      h_->ServiceFact("grace", "kids", "CONDITION_RAISED", "", cond).status(),
+      StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_TRUE(h_->ServiceFact("grace", "kids", "CONDITION_CLEARED", "", cond)
+                  .status()
+                  .code() == absl::StatusCode::kFailedPrecondition);
+  cond.set_condition_id("insurance");
+  ASSERT_TRUE(
+      h_->ServiceFact("grace", "kids", "CONDITION_CLEARED", "", cond).ok());
+  EXPECT_TRUE(h_->Authorize("kids", "p2", 100).ok());
 }
 
 TEST_F(EngineTest, SeparationOfDutiesAndDelegatedLimits) {
   ASSERT_TRUE(h_->Start("a1").ok());
   for (const char* f : {"ELIGIBILITY_CHECK_STARTED", "ELIGIBLE", "SHORTLISTED",
                         "INTERVIEW_SCHEDULED"}) {
-    ASSERT_TRUE(h_->AssessFact("grace", "a1", f).ok());
+    ASSERT_TRUE(h_->ServiceFact("grace", "a1", f).ok());
   }
   Call dual = h_->As("pat", {"grants_officer", "approver"}, 100'000'000);
-  ASSERT_TRUE(h_->AssessFact("pat", "a1", "RECOMMENDED").ok());
+  ASSERT_TRUE(h_->ServiceFact("pat", "a1", "RECOMMENDED").ok());
   wpb::FactPayload award;
   award.set_amount_pence(5'000'000);
   auto* a = award.add_allocations();
@@ -419,8 +443,8 @@ TEST_F(EngineTest, RoundCloseTimerStartsChecksOnWaitingCasesOnly) {
     ASSERT_TRUE(h_->engine().StartCase(h_->As("svc", {"service"}), r).ok());
   }
   ASSERT_TRUE(
-      h_->AssessFact("grace", "moved-on", "ELIGIBILITY_CHECK_STARTED").ok());
-  ASSERT_TRUE(h_->AssessFact("grace", "moved-on", "ELIGIBLE").ok());
+      h_->ServiceFact("grace", "moved-on", "ELIGIBILITY_CHECK_STARTED").ok());
+  ASSERT_TRUE(h_->ServiceFact("grace", "moved-on", "ELIGIBLE").ok());
   EXPECT_EQ(*h_->engine().FireDueTimers(h_->now + absl::Hours(24 * 6)), 0);
   EXPECT_EQ(*h_->engine().FireDueTimers(h_->now + absl::Hours(24 * 7)), 2);
   EXPECT_EQ(Get("waiting").state(), "ELIGIBILITY");
@@ -477,8 +501,8 @@ TEST_F(EngineTest, ListCasesByStateFundAndRoundThroughIndexes) {
   for (int i = 0; i < 30; ++i)
     ASSERT_TRUE(h_->Start(absl::StrCat("c", i)).ok());
   for (int i = 0; i < 10; ++i) {
-    ASSERT_TRUE(h_->AssessFact("grace", absl::StrCat("c", i),
-                               "ELIGIBILITY_CHECK_STARTED")
+    ASSERT_TRUE(h_->ServiceFact("grace", absl::StrCat("c", i),
+                                "ELIGIBILITY_CHECK_STARTED")
                     .ok());
   }
   auto count = [&](const std::string& state, const std::string& fund,

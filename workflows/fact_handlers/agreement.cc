@@ -43,14 +43,7 @@ absl::Status IssueAgreement(FactContext& x) {
                                absl::StrJoin(missing, ", ")),
                   {{"missing", absl::StrJoin(missing, ",")}});
   }
-  for (const auto& k : c.conditions()) {
-    if (k.open()) {
-      return Refuse(
-          reasons::kConditionsOpen,
-          absl::StrCat("condition '", k.id(), "' is open: ", k.description()),
-          {{"condition", k.id()}});
-    }
-  }
+  // Open conditions do not stop the agreement: they stop payments (R4).
   wpb::Agreement* ag = c.mutable_agreement();
   const int version = ag->version() + 1;
   ag->Clear();

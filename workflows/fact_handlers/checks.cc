@@ -44,6 +44,11 @@ absl::Status RaiseCondition(FactContext& x) {
       pv.Add("payload.condition_id", "is already used on this case");
     }
   }
+  const std::string& source = p.condition_source();
+  if (!source.empty() && source != "DUE_DILIGENCE" &&
+      source != "SAFEGUARDING") {
+    pv.Add("payload.condition_source", "must be DUE_DILIGENCE or SAFEGUARDING");
+  }
   if (!pv.empty()) return pv.ToStatus();
   if (c.conditions_size() >= kMaxConditions) {
     return Refuse(
@@ -52,7 +57,8 @@ absl::Status RaiseCondition(FactContext& x) {
   }
   auto* k = c.add_conditions();
   k->set_id(p.condition_id());
-  k->set_source(call.principal.HasRole("safeguarding_officer")
+  k->set_source(!source.empty() ? source
+                : call.principal.HasRole("safeguarding_officer")
                     ? "SAFEGUARDING"
                     : "DUE_DILIGENCE");
   k->set_description(p.description());
