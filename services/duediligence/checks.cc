@@ -123,7 +123,7 @@ absl::StatusOr<std::vector<pb::DuplicateMatch>> Checks::FindDuplicates(
   return out;
 }
 
-absl::StatusOr<std::string> Checks::ValidEarlierPass(
+absl::StatusOr<std::optional<pb::DueDiligenceCheck>> Checks::ValidEarlierPass(
     const pb::DueDiligenceCheck& c, absl::Time now) {
   // The organisation's own record: a pass is relied on for the same
   // organisation, not for another that shares a number.
@@ -143,11 +143,11 @@ absl::StatusOr<std::string> Checks::ValidEarlierPass(
       if (other.state() == pb::DueDiligenceCheck::PASSED &&
           !other.overridden() && other.has_valid_until() &&
           FromProto(other.valid_until()) > now && other.tier() >= c.tier()) {
-        return other.name();
+        return other;
       }
     }
   }
-  return std::string();
+  return std::nullopt;
 }
 
 absl::StatusOr<pb::DueDiligenceCheck> Checks::OpenCheck(
@@ -201,7 +201,28 @@ absl::StatusOr<pb::DueDiligenceCheck> Checks::OpenCheck(
   for (pb::DuplicateMatch& m : dups) *c.add_duplicates() = std::move(m);
   *c.mutable_duplicates_time() = ToProto(call.now);
   SetDuplicateItem(c, call.now);
-  ASSIGN_OR_RETURN(std::string relied, ValidEarlierPass(c, call.now));
+  ASSIGN_OR_RETURN(std::optional<pb::DueDiligenceCheck> earlier,
+                   ValidEarlierPass(c, call.now));
+  std::string what =
+      absl::StrCat("opened: ", pb::Tier_Name(c.tier()), " tier, ",
+                   c.duplicates_size(), " overlapping award(s)");
+  if (earlier.has_value()) {
+    // The organisation's standing was checked recently enough: its items
+    // stand, as recorded then. Overlapping awards are this award's own
+    // question.
+    c.set_relied_on(earlier->name());
+    for (pb::Item& it : *c.mutable_items()) {
+      if (it.kind() == pb::DUPLICATE_FUNDING) continue;
+      for (const pb::Item& old : earlier->items()) {
+        if (old.kind() == it.kind()) {
+          const bool required = it.evidence_required();
+          it = old;
+          it.set_evidence_required(required);
+        }
+      }
+    }
+    absl::StrAppend(&what, "; items relied on from ", earlier->name());
+  }
 
   // The engine first: the case enters its checks (the safeguarding check
   // may have moved it already).
@@ -210,19 +231,18 @@ absl::StatusOr<pb::DueDiligenceCheck> Checks::OpenCheck(
                                .fact = facts::kChecksStarted,
                                .request_id = absl::StrCat("dd:", id, ":start"),
                                .already = "PRE_AGREEMENT_CHECKS"}));
-  std::string what =
-      absl::StrCat("opened: ", pb::Tier_Name(c.tier()), " tier, ",
-                   c.duplicates_size(), " overlapping award(s)");
-  if (!relied.empty()) {
-    const std::string reason =
-        absl::StrCat("relies on ", relied, ", passed and still valid");
+  if (earlier.has_value() && c.duplicates().empty()) {
+    const std::string reason = absl::StrCat(
+        "relies on ", earlier->name(), ", passed and valid until ",
+        absl::FormatTime("%Y-%m-%d", FromProto(earlier->valid_until()),
+                         absl::UTCTimeZone()),
+        "; no overlapping award");
     RETURN_IF_ERROR(RecordCaseFact(
         *cases_, {.case_name = c.case_(),
                   .fact = facts::kDueDiligencePassed,
                   .reason = reason,
                   .request_id = absl::StrCat("dd:", id, ":relied")}));
     c.set_state(pb::DueDiligenceCheck::PASSED);
-    c.set_relied_on(relied);
     c.set_reviewed_by(kSystem);
     c.set_outcome_reason(reason);
     *c.mutable_decide_time() = ToProto(call.now);

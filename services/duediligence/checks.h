@@ -5,8 +5,10 @@
 //  - OpenCheck (the service identity, from the engine's outbox when an award
 //    is approved) reads the case, its application and organisation, picks
 //    the tier from the policy, searches for overlapping awards, tells the
-//    engine CHECKS_STARTED and, when an earlier pass of at least this tier is
-//    still valid for the organisation, DUE_DILIGENCE_PASSED at once.
+//    engine CHECKS_STARTED. When an earlier pass of at least this tier is
+//    still valid for the organisation, its items are relied on: with no
+//    overlapping award the check passes at once (DUE_DILIGENCE_PASSED);
+//    with one, only the duplicate-funding review is left to do.
 //  - RecordItem: officers record each item of the tier with its evidence.
 //  - ConcludeCheck: passed (DUE_DILIGENCE_PASSED), passed with conditions
 //    (CONDITION_RAISED for each, then DUE_DILIGENCE_PASSED), or failed, which
@@ -20,6 +22,7 @@
 #ifndef GRANTFLOW_SERVICES_DUEDILIGENCE_CHECKS_H_
 #define GRANTFLOW_SERVICES_DUEDILIGENCE_CHECKS_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -104,9 +107,9 @@ class Checks {
   absl::StatusOr<std::vector<pb::DuplicateMatch>> FindDuplicates(
       const pb::DueDiligenceCheck& c);
   // A passed check of `c`'s organisation, of at least `c`'s tier, valid at
-  // `now`; empty when there is none.
-  absl::StatusOr<std::string> ValidEarlierPass(const pb::DueDiligenceCheck& c,
-                                               absl::Time now);
+  // `now`; nullopt when there is none.
+  absl::StatusOr<std::optional<pb::DueDiligenceCheck>> ValidEarlierPass(
+      const pb::DueDiligenceCheck& c, absl::Time now);
   absl::StatusOr<pb::Policy> LoadPolicy();
   // Records `fact` on `c`'s case on the caller's behalf.
   absl::Status Tell(const Call& call, const pb::DueDiligenceCheck& c,

@@ -147,19 +147,26 @@ void Rig::Background() { EXPECT_TRUE(server_->RunBackgroundOnce().ok()); }
 
 std::string Rig::NextId() { return absl::StrCat("rig-", ++counter_); }
 
-std::string Rig::NewCase(int64_t requested, const std::string& suffix) {
+std::string Rig::NewCase(int64_t requested, const std::string& suffix,
+                         const std::string& round, const std::string& org) {
+  return SubmitCase(CompleteApplication(round, org, requested), suffix);
+}
+
+std::string Rig::SubmitCase(const apb::Application& application,
+                            const std::string& suffix) {
+  const std::string& applicant =
+      application.organisation() == kPeckham ? tom : amira;
   apb::CreateApplicationRequest draft;
-  *draft.mutable_application() =
-      CompleteApplication(kOpenRound, kHackney, requested);
+  *draft.mutable_application() = application;
   draft.set_request_id("draft-" + suffix);
   apb::Application app;
   grpc::Status s =
-      applications_->CreateApplication(Ctx(amira).get(), draft, &app);
+      applications_->CreateApplication(Ctx(applicant).get(), draft, &app);
   EXPECT_TRUE(s.ok()) << s.error_message();
   apb::SubmitApplicationRequest submit;
   submit.set_name(app.name());
   submit.set_request_id("submit-" + suffix);
-  s = applications_->SubmitApplication(Ctx(amira).get(), submit, &app);
+  s = applications_->SubmitApplication(Ctx(applicant).get(), submit, &app);
   EXPECT_TRUE(s.ok()) << s.error_message();
   Background();  // delivers the StartCase task
   return "cases/" + app.name().substr(std::string("applications/").size());

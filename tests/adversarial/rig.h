@@ -85,7 +85,14 @@ class Rig {
 
   // amira drafts and submits for `org`'s round; returns the case name once
   // the engine has it.
-  std::string NewCase(int64_t requested, const std::string& suffix);
+  // Drafts and submits an application (as amira for hackney-families, as
+  // tom for peckham-arts) and lets its case start. Returns the case's name.
+  std::string NewCase(int64_t requested, const std::string& suffix,
+                      const std::string& round = kOpenRound,
+                      const std::string& org = kHackney);
+  // The same for a draft of the caller's making.
+  std::string SubmitCase(const apb::Application& draft,
+                         const std::string& suffix);
   grpc::Status Fact(const std::string& token, const std::string& c,
                     const std::string& fact, wpb::FactPayload payload = {},
                     const std::string& reason = "", wpb::Case* out = nullptr);
@@ -111,6 +118,7 @@ class Rig {
   wpb::LedgerLine Ledger(const std::string& line);
   ppb::BudgetLine Line(const std::string& line);
   std::string NextId();
+  FakeClock& clock() { return clock_; }
 
  private:
   TempDir dir_;
