@@ -813,6 +813,65 @@ TEST(GrantflowdTest, AnAssessorsDayThroughGrantctl) {
   for (const char* secret : {"sam", "tom", "uma", "vic", "%"}) {
     EXPECT_EQ(feedback.find(secret), std::string::npos) << secret;
   }
+
+  // The award, and its due diligence worked through item by item: the
+  // approval reaches DueDiligenceService (its own process) through the
+  // engine's outbox.
+  const std::string ade = m.Approver("ade", 7'500'000);
+  ctl(ade, {"cases", "fact", a2, "AWARD_APPROVED", "--data",
+            R"({"amount_pence": "3000000", "allocations": [{"budget_line":
+               "funds/lff/budgetLines/grants-a", "amount_pence": "3000000"}]})"});
+  std::string check;
+  for (int i = 0; i < 100; ++i) {
+    std::string out;
+    if (split.Grantctl(grace, {"dd", "get", a2}, &out) == 0) {
+      check = out;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_THAT(check, ::testing::HasSubstr("OPEN  STANDARD tier"));
+  EXPECT_THAT(check, ::testing::HasSubstr("charity 1180001"));
+  EXPECT_THAT(ctl(grace, {"dd", "list", "--state", "open"}),
+              ::testing::HasSubstr("dueDiligenceChecks/" + a2));
+  const std::string fola = m.Token("fola", {"finance_officer"});
+  ctl(grace, {"dd", "record", a2, "--item", "legal_status", "--satisfactory",
+              "--registration", "1180001", "--evidence", "charity-register"});
+  ctl(grace, {"dd", "record", a2, "--item", "governance", "--satisfactory",
+              "--board", "6", "--evidence", "trustee-list-2026"});
+  ctl(grace, {"dd", "record", a2, "--item", "accounts", "--satisfactory",
+              "--year-end", "2026-03-31", "--income-pence", "21000000",
+              "--evidence", "accounts-2026"});
+  ctl(fola, {"dd", "record", a2, "--item", "bank_account", "--unsatisfactory",
+             "--evidence", "statement-oct", "--notes",
+             "the statement shows an old account name"});
+  ctl(grace, {"dd", "record", a2, "--item", "fraud_risk", "--satisfactory",
+              "--risk", "green"});
+  // A mistyped item is refused with the field named.
+  std::string refused;
+  EXPECT_EQ(split.Grantctl(grace,
+                           {"dd", "record", a2, "--item", "financial_health",
+                            "--satisfactory", "--reserves-months", "3"},
+                           &refused),
+            1);
+  EXPECT_THAT(refused, ::testing::HasSubstr("item.kind"));
+  const std::string concluded = ctl(
+      grace, {"dd", "conclude", a2, "--conditions", "--condition",
+              "bank-letter:finance_officer:a bank letter in the charity's name",
+              "--reason", "bank account name to be confirmed"});
+  EXPECT_THAT(concluded, ::testing::HasSubstr("PASSED_WITH_CONDITIONS"));
+  const std::string kase = ctl(grace, {"cases", "get", a2});
+  EXPECT_THAT(kase, ::testing::HasSubstr("PRE_AGREEMENT_CHECKS"));
+  EXPECT_THAT(kase, ::testing::HasSubstr("dd-bank-letter"));
+  EXPECT_EQ(split.Grantctl(grace,
+                           {"dd", "clear", a2, "--condition", "bank-letter",
+                            "--note", "letter received"},
+                           &refused),
+            1);
+  EXPECT_THAT(refused, ::testing::HasSubstr("finance_officer"));
+  EXPECT_THAT(ctl(fola, {"dd", "clear", a2, "--condition", "bank-letter",
+                         "--note", "letter received"}),
+              ::testing::HasSubstr("cleared by fola"));
 }
 
 TEST(GrantflowdTest, RefusesToStartWithoutItsPeer) {

@@ -46,7 +46,14 @@ Args ParseArgs(int argc, char** argv, int start, std::string* error) {
                                     "recommend",
                                     "reserve",
                                     "not-recommended",
-                                    "include-submitted"};
+                                    "include-submitted",
+                                    "satisfactory",
+                                    "unsatisfactory",
+                                    "passed",
+                                    "failed",
+                                    "conditions",
+                                    "uphold",
+                                    "override"};
   Args a;
   for (int i = start; i < argc; ++i) {
     std::string s = argv[i];

@@ -17,6 +17,7 @@ int EqualityCommand(Cli& cli);
 int SeedCommand(Cli& cli);
 int CasesCommand(Cli& cli);
 int AssessCommand(Cli& cli);
+int DueDiligenceCommand(Cli& cli);
 int LedgerCommand(Cli& cli);
 int PaymentsCommand(Cli& cli);
 int OutboxCommand(Cli& cli);

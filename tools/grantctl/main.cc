@@ -46,6 +46,16 @@ Global flags: --addr HOST:PORT ($GRANTFLOW_ADDR, default 127.0.0.1:50051)
          | recommend A (--recommend --amount-pence N | --reserve
                         | --not-recommended --feedback T) [--rationale T]
          | feedback applications/A
+  dd list --state OPEN|REFERRED|... [--all] | get CHECK
+     | record CHECK --item ITEM (--satisfactory | --unsatisfactory)
+              [--evidence REF ...] [--notes T] [--registration NUMBER]
+              [--board N] [--year-end YYYY-MM-DD --income-pence N]
+              [--reserves-months N] [--risk green|amber|red]
+     | duplicates CHECK | clear CHECK --condition ID --note T
+     | conclude CHECK (--passed | --failed --reason T
+                      | --conditions --condition ID:ROLE:TEXT ... --reason T)
+     | referral CHECK (--uphold | --override) --reason T
+     | policy [--standard-from-pence N --enhanced-from-pence N --validity-days N]
   cases list [--state S] [--fund F] [--round R] [--all] | get CASE | history CASE
         | fact CASE FACT [--data PAYLOAD_JSON] [--reason TEXT] [--etag E]
   ledger show [--fund funds/F] | get funds/F/budgetLines/L
@@ -84,6 +94,8 @@ int main(int argc, char** argv) {
       {"cases", CasesCommand},
       {"assess", AssessCommand},
       {"assessments", AssessCommand},
+      {"dd", DueDiligenceCommand},
+      {"due-diligence", DueDiligenceCommand},
       {"ledger", LedgerCommand},
       {"payments", PaymentsCommand},
       {"outbox", OutboxCommand},
