@@ -22,30 +22,9 @@ Checks::Checks(storage::Store* store, CaseClient* cases,
     : store_(store),
       cases_(cases),
       applicants_(applicants),
-      checks_(store, "dd_checks", "due diligence check"),
+      checks_(store, "dueDiligenceChecks", "dd_checks", kByState,
+              "due diligence check"),
       policy_(store, "dd_policy", "due diligence policy") {}
-
-void Checks::Write(storage::WriteSet& w, const Call& call,
-                   const pb::DueDiligenceCheck& c,
-                   const pb::DueDiligenceCheck* before, uint64_t version,
-                   const std::string& request_id, const std::string& what,
-                   const std::string& why) {
-  const std::string id = IdOf(c.name());
-  if (before == nullptr) {
-    checks_.Insert(w, IdKey(id), c);
-    for (const Registration& r : RegistrationsOf(c)) {
-      w.PutIndex(kByRegistration, RegistrationKey(r, id));
-    }
-  } else {
-    checks_.Replace(w, IdKey(id), c, version);
-    if (before->state() != c.state())
-      w.Delete(kByState, StateKey(before->state(), id));
-  }
-  if (before == nullptr || before->state() != c.state()) {
-    w.PutIndex(kByState, StateKey(c.state(), id));
-  }
-  AuditChange(w, call, c.name(), request_id, what, why);
-}
 
 absl::Status Checks::Tell(const Call& call, const pb::DueDiligenceCheck& c,
                           const std::string& fact, const std::string& reason,
@@ -85,19 +64,14 @@ absl::StatusOr<std::vector<pb::DuplicateMatch>> Checks::FindDuplicates(
       after = scan.rows.back().key;
     }
   }
-  std::vector<std::string> keys;
-  for (const auto& [id, words] : matched) keys.push_back(IdKey(id));
-  ASSIGN_OR_RETURN(auto others, checks_.GetMany(keys));
+  std::vector<std::string> ids;
+  for (const auto& [id, words] : matched) ids.push_back(id);
+  ASSIGN_OR_RETURN(std::vector<pb::DueDiligenceCheck> others,
+                   checks_.GetMany(ids));
   std::vector<pb::DuplicateMatch> out;
   size_t i = 0;
   for (const auto& [id, words] : matched) {
-    const std::optional<Versioned<pb::DueDiligenceCheck>>& o = others[i++];
-    if (!o.has_value()) {
-      return absl::DataLossError(absl::StrCat("the registration index names ",
-                                              kChecksPrefix, id,
-                                              ", which is not stored"));
-    }
-    const pb::DueDiligenceCheck& other = o->msg;
+    const pb::DueDiligenceCheck& other = others[i++];
     if (other.state() == pb::DueDiligenceCheck::FAILED ||
         other.state() == pb::DueDiligenceCheck::CLOSED ||
         !Overlaps(c.period_start(), c.period_end(), other.period_start(),
@@ -131,15 +105,14 @@ absl::StatusOr<std::optional<pb::DueDiligenceCheck>> Checks::ValidEarlierPass(
     if (r.matched_on != "organisation") continue;
     ASSIGN_OR_RETURN(storage::ScanResult scan,
                      store_->Scan(kByRegistration, r.key, "", 200));
-    std::vector<std::string> keys;
+    std::vector<std::string> ids;
     for (const storage::ScanRow& row : scan.rows) {
       ASSIGN_OR_RETURN(std::string id, IdAfter(row.key, r.key.size()));
-      if (id != IdOf(c.name())) keys.push_back(IdKey(id));
+      if (id != IdOf(c.name())) ids.push_back(id);
     }
-    ASSIGN_OR_RETURN(auto others, checks_.GetMany(keys));
-    for (const auto& o : others) {
-      if (!o.has_value()) continue;
-      const pb::DueDiligenceCheck& other = o->msg;
+    ASSIGN_OR_RETURN(std::vector<pb::DueDiligenceCheck> others,
+                     checks_.GetMany(ids));
+    for (const pb::DueDiligenceCheck& other : others) {
       if (other.state() == pb::DueDiligenceCheck::PASSED &&
           !other.overridden() && other.has_valid_until() &&
           FromProto(other.valid_until()) > now && other.tier() >= c.tier()) {
@@ -159,113 +132,103 @@ absl::StatusOr<pb::DueDiligenceCheck> Checks::OpenCheck(
   if (!v.empty()) return v.ToStatus();
   const std::string id = (*ids)[0];
   const std::string name = kChecksPrefix + id;
-  ScopedLocks lock(locks_, {name});
   // A second delivery changes nothing.
-  absl::StatusOr<Versioned<pb::DueDiligenceCheck>> existing =
-      checks_.Get(IdKey(id), name);
-  if (existing.ok()) return existing->msg;
-  if (!absl::IsNotFound(existing.status())) return existing.status();
-
-  ASSIGN_OR_RETURN(wpb::Case kase, cases_->GetCase(req.case_()));
-  if (kase.state() != "AWARD_APPROVED" &&
-      kase.state() != "PRE_AGREEMENT_CHECKS") {
-    return errors::FailedPrecondition(
-        reasons::kCaseClosed,
-        absl::StrCat(req.case_(), " is ", kase.state(),
-                     ": there is no approved award to check"),
-        {{"state", kase.state()}});
-  }
-  ASSIGN_OR_RETURN(apb::Application app,
-                   applicants_->GetApplication(kase.application()));
-  ASSIGN_OR_RETURN(apb::Organisation org,
-                   applicants_->GetOrganisation(kase.organisation()));
-  ASSIGN_OR_RETURN(pb::Policy policy, LoadPolicy());
-
-  pb::DueDiligenceCheck c;
-  c.set_name(name);
-  c.set_case_(kase.name());
-  c.set_application(kase.application());
-  c.set_organisation(kase.organisation());
-  c.set_organisation_name(org.display_name());
-  c.set_charity_number(NormaliseNumber(org.charity_number()));
-  c.set_company_number(NormaliseNumber(org.company_number()));
-  c.set_fund(kase.fund());
-  c.set_round(kase.round());
-  c.set_awarded_pence(kase.awarded_pence());
-  c.set_period_start(app.planned_start_date());
-  c.set_period_end(app.planned_end_date());
-  c.set_tier(TierFor(policy, kase.awarded_pence()));
-  c.set_state(pb::DueDiligenceCheck::OPEN);
-  for (pb::Item& it : ItemsOf(c.tier())) *c.add_items() = std::move(it);
-  ASSIGN_OR_RETURN(std::vector<pb::DuplicateMatch> dups, FindDuplicates(c));
-  for (pb::DuplicateMatch& m : dups) *c.add_duplicates() = std::move(m);
-  *c.mutable_duplicates_time() = ToProto(call.now);
-  SetDuplicateItem(c, call.now);
-  ASSIGN_OR_RETURN(std::optional<pb::DueDiligenceCheck> earlier,
-                   ValidEarlierPass(c, call.now));
-  std::string what =
-      absl::StrCat("opened: ", pb::Tier_Name(c.tier()), " tier, ",
-                   c.duplicates_size(), " overlapping award(s)");
-  if (earlier.has_value()) {
-    // The organisation's standing was checked recently enough: its items
-    // stand, as recorded then. Overlapping awards are this award's own
-    // question.
-    c.set_relied_on(earlier->name());
-    for (pb::Item& it : *c.mutable_items()) {
-      if (it.kind() == pb::DUPLICATE_FUNDING) continue;
-      for (const pb::Item& old : earlier->items()) {
-        if (old.kind() == it.kind()) {
-          const bool required = it.evidence_required();
-          it = old;
-          it.set_evidence_required(required);
+  return checks_.CreateOnce(
+      call, req, name, req.request_id(),
+      [&](pb::DueDiligenceCheck& c) -> absl::StatusOr<std::string> {
+        ASSIGN_OR_RETURN(wpb::Case kase, cases_->GetCase(req.case_()));
+        if (kase.state() != "AWARD_APPROVED" &&
+            kase.state() != "PRE_AGREEMENT_CHECKS") {
+          return errors::FailedPrecondition(
+              reasons::kCaseClosed,
+              absl::StrCat(req.case_(), " is ", kase.state(),
+                           ": there is no approved award to check"),
+              {{"state", kase.state()}});
         }
-      }
-    }
-    absl::StrAppend(&what, "; items relied on from ", earlier->name());
-  }
+        ASSIGN_OR_RETURN(apb::Application app,
+                         applicants_->GetApplication(kase.application()));
+        ASSIGN_OR_RETURN(apb::Organisation org,
+                         applicants_->GetOrganisation(kase.organisation()));
+        ASSIGN_OR_RETURN(pb::Policy policy, LoadPolicy());
 
-  // The engine first: the case enters its checks (the safeguarding check
-  // may have moved it already).
-  RETURN_IF_ERROR(
-      RecordCaseFact(*cases_, {.case_name = c.case_(),
-                               .fact = facts::kChecksStarted,
-                               .request_id = absl::StrCat("dd:", id, ":start"),
-                               .already = "PRE_AGREEMENT_CHECKS"}));
-  if (earlier.has_value() && c.duplicates().empty()) {
-    const std::string reason = absl::StrCat(
-        "relies on ", earlier->name(), ", passed and valid until ",
-        absl::FormatTime("%Y-%m-%d", FromProto(earlier->valid_until()),
-                         absl::UTCTimeZone()),
-        "; no overlapping award");
-    RETURN_IF_ERROR(RecordCaseFact(
-        *cases_, {.case_name = c.case_(),
-                  .fact = facts::kDueDiligencePassed,
-                  .reason = reason,
-                  .request_id = absl::StrCat("dd:", id, ":relied")}));
-    c.set_state(pb::DueDiligenceCheck::PASSED);
-    c.set_reviewed_by(kSystem);
-    c.set_outcome_reason(reason);
-    *c.mutable_decide_time() = ToProto(call.now);
-    absl::StrAppend(&what, "; passed: ", reason);
-  }
-  *c.mutable_create_time() = ToProto(call.now);
-  *c.mutable_update_time() = ToProto(call.now);
-  return RunOnce<pb::DueDiligenceCheck>(
-      *store_, call, req.request_id(), req,
-      [&](storage::WriteSet& w) -> absl::StatusOr<pb::DueDiligenceCheck> {
-        Write(w, call, c, nullptr, 0, req.request_id(), what, "");
-        pb::DueDiligenceCheck out = c;
-        out.set_etag("1");
-        return out;
+        c.set_case_(kase.name());
+        c.set_application(kase.application());
+        c.set_organisation(kase.organisation());
+        c.set_organisation_name(org.display_name());
+        c.set_charity_number(NormaliseNumber(org.charity_number()));
+        c.set_company_number(NormaliseNumber(org.company_number()));
+        c.set_fund(kase.fund());
+        c.set_round(kase.round());
+        c.set_awarded_pence(kase.awarded_pence());
+        c.set_period_start(app.planned_start_date());
+        c.set_period_end(app.planned_end_date());
+        c.set_tier(TierFor(policy, kase.awarded_pence()));
+        c.set_state(pb::DueDiligenceCheck::OPEN);
+        for (pb::Item& it : ItemsOf(c.tier())) *c.add_items() = std::move(it);
+        ASSIGN_OR_RETURN(std::vector<pb::DuplicateMatch> dups,
+                         FindDuplicates(c));
+        for (pb::DuplicateMatch& m : dups) *c.add_duplicates() = std::move(m);
+        *c.mutable_duplicates_time() = ToProto(call.now);
+        SetDuplicateItem(c, call.now);
+        ASSIGN_OR_RETURN(std::optional<pb::DueDiligenceCheck> earlier,
+                         ValidEarlierPass(c, call.now));
+        std::string what =
+            absl::StrCat("opened: ", pb::Tier_Name(c.tier()), " tier, ",
+                         c.duplicates_size(), " overlapping award(s)");
+        if (earlier.has_value()) {
+          // The organisation's standing was checked recently enough: its items
+          // stand, as recorded then. Overlapping awards are this award's own
+          // question.
+          c.set_relied_on(earlier->name());
+          for (pb::Item& it : *c.mutable_items()) {
+            if (it.kind() == pb::DUPLICATE_FUNDING) continue;
+            for (const pb::Item& old : earlier->items()) {
+              if (old.kind() == it.kind()) {
+                const bool required = it.evidence_required();
+                it = old;
+                it.set_evidence_required(required);
+              }
+            }
+          }
+          absl::StrAppend(&what, "; items relied on from ", earlier->name());
+        }
+
+        // The engine first: the case enters its checks (the safeguarding check
+        // may have moved it already).
+        RETURN_IF_ERROR(RecordCaseFact(
+            *cases_, {.case_name = c.case_(),
+                      .fact = facts::kChecksStarted,
+                      .request_id = absl::StrCat("dd:", id, ":start"),
+                      .already = "PRE_AGREEMENT_CHECKS"}));
+        if (earlier.has_value() && c.duplicates().empty()) {
+          const std::string reason = absl::StrCat(
+              "relies on ", earlier->name(), ", passed and valid until ",
+              absl::FormatTime("%Y-%m-%d", FromProto(earlier->valid_until()),
+                               absl::UTCTimeZone()),
+              "; no overlapping award");
+          RETURN_IF_ERROR(RecordCaseFact(
+              *cases_, {.case_name = c.case_(),
+                        .fact = facts::kDueDiligencePassed,
+                        .reason = reason,
+                        .request_id = absl::StrCat("dd:", id, ":relied")}));
+          c.set_state(pb::DueDiligenceCheck::PASSED);
+          c.set_reviewed_by(kSystem);
+          c.set_outcome_reason(reason);
+          *c.mutable_decide_time() = ToProto(call.now);
+          absl::StrAppend(&what, "; passed: ", reason);
+        }
+        return what;
+      },
+      [](const pb::DueDiligenceCheck& c, storage::WriteSet& w) {
+        for (const Registration& r : RegistrationsOf(c)) {
+          w.PutIndex(kByRegistration, RegistrationKey(r, IdOf(c.name())));
+        }
       });
 }
 
 absl::StatusOr<pb::DueDiligenceCheck> Checks::GetCheck(
     const Call& /*call*/, const pb::GetCheckRequest& req) {
-  errors::Violations v;
-  auto id = ParseCheckName(req.name(), "name", &v);
-  if (!v.empty()) return v.ToStatus();
-  ASSIGN_OR_RETURN(auto got, checks_.Get(IdKey(*id), req.name()));
+  ASSIGN_OR_RETURN(auto got, checks_.Get(req.name()));
   return got.msg;
 }
 
@@ -276,30 +239,12 @@ absl::StatusOr<pb::ListChecksResponse> Checks::ListChecks(
       !pb::DueDiligenceCheck::State_IsValid(req.state())) {
     v.Add("state", "is required: OPEN, REFERRED, PASSED, ...");
   }
-  const std::string query = absl::StrCat("dd:", req.state());
-  Page page = ParsePage(req.page_size(), req.page_token(), query, &v);
-  if (!v.empty()) return v.ToStatus();
-  std::string prefix;
-  storage::AppendUint64(&prefix, static_cast<uint64_t>(req.state()));
-  ASSIGN_OR_RETURN(storage::ScanResult scan,
-                   store_->Scan(kByState, prefix, page.start_after, page.size));
-  std::vector<std::string> keys;
-  for (const storage::ScanRow& row : scan.rows) {
-    ASSIGN_OR_RETURN(std::string id, IdAfter(row.key, prefix.size()));
-    keys.push_back(IdKey(id));
-  }
-  ASSIGN_OR_RETURN(auto got, checks_.GetMany(keys));
+  ASSIGN_OR_RETURN(
+      Listed<pb::DueDiligenceCheck> page,
+      checks_.ListState(req.state(), req.page_size(), req.page_token(), v));
   pb::ListChecksResponse resp;
-  PageBytes budget;
-  size_t used = 0;
-  for (; used < got.size(); ++used) {
-    if (!got[used].has_value()) {
-      return absl::DataLossError("the state index names a missing check");
-    }
-    if (!budget.Fits(got[used]->msg.ByteSizeLong())) break;
-    *resp.add_checks() = std::move(got[used]->msg);
-  }
-  resp.set_next_page_token(PageTokenAfter(scan, used, query));
+  for (auto& c : page.items) *resp.add_checks() = std::move(c);
+  resp.set_next_page_token(page.next_page_token);
   return resp;
 }
 
@@ -309,19 +254,9 @@ absl::StatusOr<pb::DueDiligenceCheck> Checks::Change(
     const std::string& etag, const std::string& why,
     absl::FunctionRef<absl::StatusOr<std::string>(pb::DueDiligenceCheck&)>
         change) {
-  ScopedLocks lock(locks_, {name});
-  return RunOnce<pb::DueDiligenceCheck>(
-      *store_, call, request_id, req,
-      [&](storage::WriteSet& w) -> absl::StatusOr<pb::DueDiligenceCheck> {
-        ASSIGN_OR_RETURN(auto cur, checks_.Get(IdKey(IdOf(name)), name));
-        RETURN_IF_ERROR(CheckEtag(etag, cur.version, name));
-        pb::DueDiligenceCheck c = cur.msg;
-        ASSIGN_OR_RETURN(std::string what, change(c));
-        *c.mutable_update_time() = ToProto(call.now);
-        Write(w, call, c, &cur.msg, cur.version, request_id, what, why);
-        c.set_etag(absl::StrCat(cur.version + 1));
-        return c;
-      });
+  return checks_.Change(
+      call, req, name, request_id, etag, why,
+      [&](pb::DueDiligenceCheck& c, storage::WriteSet&) { return change(c); });
 }
 
 absl::StatusOr<pb::DueDiligenceCheck> Checks::ApplyCaseOutcome(
@@ -371,7 +306,7 @@ absl::StatusOr<pb::Policy> Checks::UpdatePolicy(
   }
   ValidateRequestId(req.request_id(), &v);
   if (!v.empty()) return v.ToStatus();
-  ScopedLocks lock(locks_, {kPolicyName});
+  ScopedLocks lock(policy_lock_, {kPolicyName});
   return RunOnce<pb::Policy>(
       *store_, call, req.request_id(), req,
       [&](storage::WriteSet& w) -> absl::StatusOr<pb::Policy> {

@@ -32,6 +32,7 @@
 #include "platform/call.h"
 #include "platform/locks.h"
 #include "platform/proto_table.h"
+#include "platform/state_table.h"
 #include "services/common/applicant_source.h"
 #include "services/common/case_client.h"
 #include "storage/store.h"
@@ -96,13 +97,6 @@ class Checks {
       const std::string& etag, const std::string& why,
       absl::FunctionRef<absl::StatusOr<std::string>(pb::DueDiligenceCheck&)>
           change);
-  // Writes `c` (new when `before` is null) with its index rows and audit
-  // entry.
-  void Write(storage::WriteSet& w, const Call& call,
-             const pb::DueDiligenceCheck& c,
-             const pb::DueDiligenceCheck* before, uint64_t version,
-             const std::string& request_id, const std::string& what,
-             const std::string& why);
   // Other live awards to `c`'s organisation whose periods overlap `c`'s.
   absl::StatusOr<std::vector<pb::DuplicateMatch>> FindDuplicates(
       const pb::DueDiligenceCheck& c);
@@ -120,9 +114,9 @@ class Checks {
   storage::Store* store_;
   CaseClient* cases_;
   ApplicantSource* applicants_;
-  ProtoTable<pb::DueDiligenceCheck> checks_;
+  StateTable<pb::DueDiligenceCheck> checks_;
   ProtoTable<pb::Policy> policy_;
-  LockTable locks_;
+  LockTable policy_lock_;
 };
 
 }  // namespace grantflow::duediligence

@@ -41,12 +41,6 @@ inline constexpr char kSystem[] = "duediligence";
 inline constexpr int kMaxConditionsPerCheck = 10;
 inline constexpr size_t kMaxNotesChars = 2000;
 
-inline std::string IdKey(const std::string& id) {
-  std::string k;
-  storage::AppendString(&k, id);
-  return k;
-}
-
 inline std::optional<std::string> ParseCheckName(const std::string& name,
                                                  const std::string& field,
                                                  errors::Violations* v) {
@@ -60,14 +54,6 @@ inline std::optional<std::string> ParseCheckName(const std::string& name,
 
 inline std::string IdOf(const std::string& name) {
   return name.substr(std::string(kChecksPrefix).size());
-}
-
-inline std::string StateKey(pb::DueDiligenceCheck::State state,
-                            const std::string& id) {
-  std::string k;
-  storage::AppendUint64(&k, static_cast<uint64_t>(state));
-  storage::AppendString(&k, id);
-  return k;
 }
 
 // A registration number as registers print it: upper case, no spaces.

@@ -1,0 +1,217 @@
+// A table of resources that move through states (a due diligence check, a
+// safeguarding check), kept with an index of (state, id) rows for the work
+// queues, and the one change flow they share: under the resource's lock,
+// once per request id, etag-checked, audited, one atomic write.
+#ifndef GRANTFLOW_PLATFORM_STATE_TABLE_H_
+#define GRANTFLOW_PLATFORM_STATE_TABLE_H_
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "platform/audit.h"
+#include "platform/call.h"
+#include "platform/idempotency.h"
+#include "platform/locks.h"
+#include "platform/paging.h"
+#include "platform/proto_table.h"
+#include "platform/resources.h"
+#include "platform/status_macros.h"
+#include "storage/key_coding.h"
+
+namespace grantflow {
+
+// Msg has name() ("{collection}/{id}"), an enum state(), etag and
+// update_time. Thread-safe; does not own the store.
+template <typename Msg>
+class StateTable {
+ public:
+  // `collection` is the resource names' first segment (e.g.
+  // "dueDiligenceChecks"); `table` and `index` name the store tables.
+  StateTable(storage::Store* store, std::string collection, std::string table,
+             std::string index, std::string kind)
+      : store_(store),
+        collection_(std::move(collection)),
+        index_(std::move(index)),
+        rows_(store, std::move(table), std::move(kind)) {}
+
+  const std::string& collection() const { return collection_; }
+
+  // The id in "{collection}/{id}", or a violation on `field`.
+  std::optional<std::string> ParseName(const std::string& name,
+                                       const std::string& field,
+                                       errors::Violations* v) const {
+    auto ids = grantflow::ParseName(name, {collection_});
+    if (!ids) {
+      v->Add(field, absl::StrCat("must be ", collection_, "/{id}"));
+      return std::nullopt;
+    }
+    return (*ids)[0];
+  }
+  std::string NameOf(const std::string& id) const {
+    return absl::StrCat(collection_, "/", id);
+  }
+  std::string IdOf(const std::string& name) const {
+    return name.substr(collection_.size() + 1);
+  }
+  static std::string Key(const std::string& id) {
+    std::string k;
+    storage::AppendString(&k, id);
+    return k;
+  }
+
+  // NOT_FOUND when absent; INVALID_ARGUMENT on `field` for a bad name.
+  absl::StatusOr<Versioned<Msg>> Get(const std::string& name,
+                                     const std::string& field = "name") const {
+    errors::Violations v;
+    std::optional<std::string> id = ParseName(name, field, &v);
+    if (!v.empty()) return v.ToStatus();
+    return rows_.Get(Key(*id), name);
+  }
+
+  // The rows of `ids`, in order (DATA_LOSS for one that is missing).
+  absl::StatusOr<std::vector<Msg>> GetMany(
+      const std::vector<std::string>& ids) const {
+    std::vector<std::string> keys;
+    for (const std::string& id : ids) keys.push_back(Key(id));
+    ASSIGN_OR_RETURN(auto rows, rows_.GetMany(keys));
+    std::vector<Msg> out;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (!rows[i].has_value()) {
+        return absl::DataLossError(
+            absl::StrCat("an index names ", NameOf(ids[i]), ", not stored"));
+      }
+      out.push_back(std::move(rows[i]->msg));
+    }
+    return out;
+  }
+
+  // Adds `m` (new when `before` is null, else over `version`), its state
+  // index row and an audit entry to `w`.
+  void Write(storage::WriteSet& w, const Call& call, const Msg& m,
+             const Msg* before, uint64_t version, const std::string& request_id,
+             const std::string& what, const std::string& why) const {
+    const std::string id = IdOf(m.name());
+    if (before == nullptr) {
+      rows_.Insert(w, Key(id), m);
+    } else {
+      rows_.Replace(w, Key(id), m, version);
+      if (before->state() != m.state()) {
+        w.Delete(index_, StateKey(before->state(), id));
+      }
+    }
+    if (before == nullptr || before->state() != m.state()) {
+      w.PutIndex(index_, StateKey(m.state(), id));
+    }
+    AuditChange(w, call, m.name(), request_id, what, why);
+  }
+
+  // Runs `change` (which may ask other services, add rows to the write, and
+  // returns what it did for the audit log) on the resource `name` under its
+  // lock, once per request id, and writes the result. ABORTED
+  // (ETAG_MISMATCH) for a stale etag; a status from `change` writes nothing.
+  absl::StatusOr<Msg> Change(
+      const Call& call, const google::protobuf::Message& req,
+      const std::string& name, const std::string& request_id,
+      const std::string& etag, const std::string& why,
+      absl::FunctionRef<absl::StatusOr<std::string>(Msg&, storage::WriteSet&)>
+          change) {
+    ScopedLocks lock(locks_, {name});
+    return RunOnce<Msg>(
+        *store_, call, request_id, req,
+        [&](storage::WriteSet& w) -> absl::StatusOr<Msg> {
+          ASSIGN_OR_RETURN(auto cur, rows_.Get(Key(IdOf(name)), name));
+          RETURN_IF_ERROR(CheckEtag(etag, cur.version, name));
+          Msg m = cur.msg;
+          ASSIGN_OR_RETURN(std::string what, change(m, w));
+          *m.mutable_update_time() = ToProto(call.now);
+          Write(w, call, m, &cur.msg, cur.version, request_id, what, why);
+          m.set_etag(absl::StrCat(cur.version + 1));
+          return m;
+        });
+  }
+
+  // Creates `m` once: the stored row when it exists already, else `m`
+  // written with `what` (under the resource's lock, once per request id).
+  // `prepare` runs first, under the lock, only when the row is new (it may
+  // ask other services and fill in `m`); `also`, when given, adds the new
+  // row's other index rows to the write.
+  absl::StatusOr<Msg> CreateOnce(
+      const Call& call, const google::protobuf::Message& req,
+      const std::string& name, const std::string& request_id,
+      absl::FunctionRef<absl::StatusOr<std::string>(Msg&)> prepare,
+      std::function<void(const Msg&, storage::WriteSet&)> also = nullptr) {
+    ScopedLocks lock(locks_, {name});
+    absl::StatusOr<Versioned<Msg>> existing = rows_.Get(Key(IdOf(name)), name);
+    if (existing.ok()) return existing->msg;
+    if (!absl::IsNotFound(existing.status())) return existing.status();
+    Msg m;
+    m.set_name(name);
+    ASSIGN_OR_RETURN(std::string what, prepare(m));
+    *m.mutable_create_time() = ToProto(call.now);
+    *m.mutable_update_time() = ToProto(call.now);
+    return RunOnce<Msg>(*store_, call, request_id, req,
+                        [&](storage::WriteSet& w) -> absl::StatusOr<Msg> {
+                          Write(w, call, m, nullptr, 0, request_id, what, "");
+                          if (also) also(m, w);
+                          Msg out = m;
+                          out.set_etag("1");
+                          return out;
+                        });
+  }
+
+  // One page of the resources in `state`. `query` ties page tokens to it.
+  absl::StatusOr<Listed<Msg>> ListState(int state, int32_t page_size,
+                                        const std::string& page_token,
+                                        errors::Violations& v) const {
+    const std::string query = absl::StrCat(collection_, ":", state);
+    Page page = ParsePage(page_size, page_token, query, &v);
+    if (!v.empty()) return v.ToStatus();
+    std::string prefix;
+    storage::AppendUint64(&prefix, static_cast<uint64_t>(state));
+    ASSIGN_OR_RETURN(storage::ScanResult scan,
+                     store_->Scan(index_, prefix, page.start_after, page.size));
+    std::vector<std::string> ids;
+    for (const storage::ScanRow& row : scan.rows) {
+      storage::KeyReader r(absl::string_view(row.key).substr(prefix.size()));
+      std::string id;
+      if (!r.ReadString(&id) || !r.done()) {
+        return absl::DataLossError(absl::StrCat("a state index row of ",
+                                                collection_, " is unreadable"));
+      }
+      ids.push_back(std::move(id));
+    }
+    ASSIGN_OR_RETURN(std::vector<Msg> got, GetMany(ids));
+    Listed<Msg> out;
+    PageBytes budget;
+    size_t used = 0;
+    for (; used < got.size(); ++used) {
+      if (!budget.Fits(got[used].ByteSizeLong())) break;
+      out.items.push_back(std::move(got[used]));
+    }
+    out.next_page_token = PageTokenAfter(scan, used, query);
+    return out;
+  }
+
+ private:
+  static std::string StateKey(int state, const std::string& id) {
+    std::string k;
+    storage::AppendUint64(&k, static_cast<uint64_t>(state));
+    storage::AppendString(&k, id);
+    return k;
+  }
+
+  storage::Store* store_;
+  std::string collection_;
+  std::string index_;
+  ProtoTable<Msg> rows_;
+  LockTable locks_;
+};
+
+}  // namespace grantflow
+
+#endif  // GRANTFLOW_PLATFORM_STATE_TABLE_H_
