@@ -23,6 +23,8 @@ inline constexpr char kDueDiligencePassed[] = "DUE_DILIGENCE_PASSED";
 inline constexpr char kDueDiligenceFailed[] = "DUE_DILIGENCE_FAILED";
 inline constexpr char kSafeguardingPassed[] = "SAFEGUARDING_PASSED";
 inline constexpr char kSafeguardingFailed[] = "SAFEGUARDING_FAILED";
+// An officer requires safeguarding the application did not ask for.
+inline constexpr char kSafeguardingRequired[] = "SAFEGUARDING_REQUIRED";
 inline constexpr char kConditionRaised[] = "CONDITION_RAISED";
 inline constexpr char kConditionCleared[] = "CONDITION_CLEARED";
 inline constexpr char kAgreementIssued[] = "AGREEMENT_ISSUED";

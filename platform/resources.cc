@@ -131,6 +131,21 @@ std::vector<std::string> CheckUserList(
   return out;
 }
 
+void CheckReferences(
+    const google::protobuf::RepeatedPtrField<std::string>& refs,
+    const std::string& field, errors::Violations* v) {
+  if (refs.size() > 10) {
+    v->Add(field, "at most 10 references");
+    return;
+  }
+  for (int i = 0; i < refs.size(); ++i) {
+    if (!HasText(refs[i]) || Utf8Length(refs[i]) > 300) {
+      v->Add(absl::StrCat(field, "[", i, "]"),
+             "must be a reference of 1-300 characters");
+    }
+  }
+}
+
 void LimitText(const std::string& value, const std::string& field,
                size_t max_chars, errors::Violations* v) {
   if (Utf8Length(value) > max_chars) {

@@ -60,6 +60,12 @@ std::vector<std::string> CheckUserList(
     const google::protobuf::RepeatedPtrField<std::string>& users,
     const std::string& field, int max, errors::Violations* v);
 
+// Checks a list of evidence references (document ids, register entries): at
+// most 10, each 1-300 characters of more than spaces.
+void CheckReferences(
+    const google::protobuf::RepeatedPtrField<std::string>& refs,
+    const std::string& field, errors::Violations* v);
+
 // Adds a violation on `field` when `value` is longer than `max_chars`.
 void LimitText(const std::string& value, const std::string& field,
                size_t max_chars, errors::Violations* v);

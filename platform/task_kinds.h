@@ -35,6 +35,16 @@ inline constexpr char kOpenDueDiligence[] = "duediligence.open";
 inline constexpr char kDueDiligenceCaseOutcome[] =
     "duediligence.apply_case_outcome";
 
+// Engine -> SafeguardingService: an approved award opens its safeguarding
+// check. Named in lifecycle definitions' transitions; payload: the
+// CaseEvent.
+inline constexpr char kOpenSafeguarding[] = "safeguarding.open";
+
+// Engine -> SafeguardingService: a case withdrawn while its checks are open.
+// Named in lifecycle definitions' transitions; payload: the CaseEvent.
+inline constexpr char kSafeguardingCaseOutcome[] =
+    "safeguarding.apply_case_outcome";
+
 }  // namespace grantflow::tasks
 
 #endif  // GRANTFLOW_PLATFORM_TASK_KINDS_H_

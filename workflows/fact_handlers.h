@@ -15,6 +15,7 @@ absl::Status ApproveAward(FactContext& x);  // reserves the award (R3, R5)
 // checks.cc
 absl::Status DueDiligencePassed(FactContext& x);
 absl::Status SafeguardingPassed(FactContext& x);
+absl::Status SafeguardingRequired(FactContext& x);
 absl::Status RaiseCondition(FactContext& x);  // blocks issue and payment
 absl::Status ClearCondition(FactContext& x);
 // agreement.cc

@@ -21,11 +21,12 @@ std::deque<FactInfo>& Table() {
     static constexpr char kAssessment[] = "AssessmentService (grantctl assess)";
     const std::vector<std::string> checks = {"service"};
     static constexpr char kDueDiligence[] = "DueDiligenceService (grantctl dd)";
+    static constexpr char kSafeguarding[] =
+        "SafeguardingService (grantctl safeguarding)";
     static constexpr char kChecks[] =
-        "DueDiligenceService (grantctl dd) or the safeguarding check";
-    const std::vector<std::string> safeguarding = {"safeguarding_officer"};
-    const std::vector<std::string> conditions = {"service",
-                                                 "safeguarding_officer"};
+        "DueDiligenceService or SafeguardingService (grantctl dd, grantctl "
+        "safeguarding)";
+    const std::vector<std::string> conditions = checks;
     auto* t = new std::deque<FactInfo>{
         // Assessment: AssessmentService records them on a person's behalf
         // (on_behalf_of), asking the engine first, so its record and the
@@ -66,8 +67,9 @@ std::deque<FactInfo>& Table() {
         {.name = facts::kAwardDeclined,
          .roles = approvers,
          .handler = h::Release},
-        // Checks: DueDiligenceService opens them when an award is approved
-        // and reports their outcome, on the officer's behalf.
+        // Checks: DueDiligenceService and SafeguardingService open them when
+        // an award is approved and report their outcomes, on the officer's
+        // behalf.
         {.name = facts::kChecksStarted, .roles = checks, .via = kChecks},
         {.name = facts::kDueDiligencePassed,
          .roles = checks,
@@ -77,12 +79,18 @@ std::deque<FactInfo>& Table() {
          .roles = checks,
          .handler = h::Release,
          .via = kDueDiligence},
+        {.name = facts::kSafeguardingRequired,
+         .roles = checks,
+         .handler = h::SafeguardingRequired,
+         .via = kSafeguarding},
         {.name = facts::kSafeguardingPassed,
-         .roles = safeguarding,
-         .handler = h::SafeguardingPassed},
+         .roles = checks,
+         .handler = h::SafeguardingPassed,
+         .via = kSafeguarding},
         {.name = facts::kSafeguardingFailed,
-         .roles = safeguarding,
-         .handler = h::Release},
+         .roles = checks,
+         .handler = h::Release,
+         .via = kSafeguarding},
         {.name = facts::kConditionRaised,
          .roles = conditions,
          .handler = h::RaiseCondition,

@@ -120,6 +120,21 @@ absl::flat_hash_map<std::string, Roles>* Build() {
   (*t)[dd + "ClearCondition"] = {"grants_officer", "finance_officer"};
   (*t)[dd + "UpdatePolicy"] = {"admin"};
 
+  const std::string sg = "/grantflow.safeguarding.v1.SafeguardingService/";
+  (*t)[sg + "OpenCheck"] = {"service"};
+  (*t)[sg + "ApplyCaseOutcome"] = {"service"};
+  // R7: safeguarding details, DBS records above all, are for safeguarding
+  // officers only; each read is audited by the domain.
+  for (const char* m : {"GetCheck", "ListChecks", "RecordItem", "AddDbsRecord",
+                        "ListDbsRecords", "ConcludeCheck", "ClearCondition"}) {
+    (*t)[sg + m] = {"safeguarding_officer"};
+  }
+  // A grants officer may require a check the application did not; the
+  // answer holds no details.
+  (*t)[sg + "MarkRequired"] = {"grants_officer", "safeguarding_officer"};
+  // Who read what is the auditors' business too.
+  (*t)[sg + "ListAccessLog"] = {"safeguarding_officer", "auditor"};
+
   const std::string wf = "/grantflow.workflow.v1.WorkflowService/";
   // Cases start from submissions only (ApplicationService), so a case's
   // organisation and amount requested are always the application's.

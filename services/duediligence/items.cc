@@ -46,16 +46,7 @@ void ValidateItem(const pb::Item& it, errors::Violations* v) {
   if (it.result() != pb::SATISFACTORY && it.result() != pb::UNSATISFACTORY) {
     v->Add("item.result", "must be SATISFACTORY or UNSATISFACTORY");
   }
-  if (it.evidence_size() > 10) {
-    v->Add("item.evidence", "at most 10 references");
-  }
-  for (int i = 0; i < it.evidence_size() && i < 10; ++i) {
-    const std::string& e = it.evidence(i);
-    if (!HasText(e) || Utf8Length(e) > 300) {
-      v->Add(absl::StrCat("item.evidence[", i, "]"),
-             "must be a reference of 1-300 characters");
-    }
-  }
+  CheckReferences(it.evidence(), "item.evidence", v);
   LimitText(it.notes(), "item.notes", kMaxNotesChars, v);
   const pb::ItemKind k = it.kind();
   auto only = [&](bool set, pb::ItemKind owner, const char* field) {

@@ -4,6 +4,7 @@
 #include "services/assessment/module.h"
 #include "services/duediligence/module.h"
 #include "services/programmes/module.h"
+#include "services/safeguarding/module.h"
 #include "services/workflow/module.h"
 
 namespace grantflow {
@@ -14,6 +15,7 @@ std::vector<ServiceModule> BuiltInModules() {
       applications::ApplicationsModule(),
       assessment::AssessmentModule(),
       duediligence::DueDiligenceModule(),
+      safeguarding::SafeguardingModule(),
       workflows::WorkflowModule(),
   };
 }

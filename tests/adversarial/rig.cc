@@ -226,7 +226,7 @@ void Rig::ToChecksPassed(const std::string& c, int64_t pence,
   ASSERT_TRUE(s.ok()) << s.error_message();
   ASSERT_TRUE(ServiceFact("grace", c, "CHECKS_STARTED").ok());
   ASSERT_TRUE(ServiceFact("grace", c, "DUE_DILIGENCE_PASSED").ok());
-  ASSERT_TRUE(Fact(safeguarding, c, "SAFEGUARDING_PASSED").ok());
+  ASSERT_TRUE(ServiceFact("sam", c, "SAFEGUARDING_PASSED").ok());
 }
 
 void Rig::ToExecuted(const std::string& c) {

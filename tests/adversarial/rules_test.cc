@@ -271,7 +271,7 @@ TEST(AdversarialTest, R2_PaymentsNeverExceedTheAwardOrOverflow) {
       rig.Fact(rig.approver, c2, "AWARD_APPROVED", rig.Award(2'000'000)).ok());
   ASSERT_TRUE(rig.ServiceFact("grace", c2, "CHECKS_STARTED").ok());
   ASSERT_TRUE(rig.ServiceFact("grace", c2, "DUE_DILIGENCE_PASSED").ok());
-  ASSERT_TRUE(rig.Fact(rig.safeguarding, c2, "SAFEGUARDING_PASSED").ok());
+  ASSERT_TRUE(rig.ServiceFact("sam", c2, "SAFEGUARDING_PASSED").ok());
   ASSERT_TRUE(rig.Fact(rig.officer, c2, "AGREEMENT_ISSUED", Doc(kDoc)).ok());
   ASSERT_TRUE(
       rig.Fact(rig.kofi, c2, "AGREEMENT_SIGNED_BY_RECIPIENT", Doc(kDoc)).ok());
@@ -452,10 +452,13 @@ TEST(AdversarialTest, R4_ChecksGateTheAgreementAndConditionsBlockPayment) {
         [&](const std::string& token) { return rig.Fact(token, c, f); });
   }
   ASSERT_TRUE(rig.ServiceFact("grace", c, "CHECKS_STARTED").ok());
-  rig.AsEveryOtherRole(attacks, "safeguarding passed", {"safeguarding_officer"},
-                       [&](const std::string& token) {
-                         return rig.Fact(token, c, "SAFEGUARDING_PASSED");
-                       });
+  // So do safeguarding's, from SafeguardingService.
+  for (const char* f : {"SAFEGUARDING_PASSED", "SAFEGUARDING_FAILED",
+                        "SAFEGUARDING_REQUIRED"}) {
+    rig.AsEveryOtherRole(
+        attacks, f, {"service"},
+        [&](const std::string& token) { return rig.Fact(token, c, f); });
+  }
   rig.AsEveryOtherRole(attacks, "agreement issued", {"grants_officer"},
                        [&](const std::string& token) {
                          return rig.Fact(token, c, "AGREEMENT_ISSUED",
@@ -470,13 +473,12 @@ TEST(AdversarialTest, R4_ChecksGateTheAgreementAndConditionsBlockPayment) {
       "children)",
       rig.Fact(rig.officer, c, "AGREEMENT_ISSUED", Doc(kDoc)),
       StatusCode::FAILED_PRECONDITION, "CHECKS_INCOMPLETE");
-  ASSERT_TRUE(rig.Fact(rig.safeguarding, c, "SAFEGUARDING_PASSED").ok());
+  ASSERT_TRUE(rig.ServiceFact("sam", c, "SAFEGUARDING_PASSED").ok());
   wpb::FactPayload cond;
   cond.set_condition_id("bank-letter");
   cond.set_description("a bank letter confirming the account");
   cond.set_condition_source("DUE_DILIGENCE");
-  rig.AsEveryOtherRole(attacks, "condition raised",
-                       {"service", "safeguarding_officer"},
+  rig.AsEveryOtherRole(attacks, "condition raised", {"service"},
                        [&](const std::string& token) {
                          return rig.Fact(token, c, "CONDITION_RAISED", cond);
                        });
@@ -767,6 +769,7 @@ TEST(AdversarialTest, TextAndCasesAreBounded) {
   EXPECT_EQ(rig.Case(c).etag(), etag);
   rig.ToChecksPassed(c, 2'000'000);
   wpb::FactPayload cond;
+  cond.set_condition_source("DUE_DILIGENCE");
   cond.set_condition_id("long");
   cond.set_description(std::string(1001, 'y'));
   attacks.Refused("a condition of 1,001 characters",

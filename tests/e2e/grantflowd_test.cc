@@ -44,12 +44,12 @@ class Daemon : public testing::Daemon {
 
 using testing::SetClock;
 
-// Five grantflowd processes, one service each, on ports fixed up front (each
+// Six grantflowd processes, one service each, on ports fixed up front (each
 // names the others as peers), each trusting the others' token keys.
 struct SplitDeployment {
   explicit SplitDeployment(const testing::TempDir& d) : dir(d) {
     for (const char* s : {"programmes", "applications", "assessment",
-                          "duediligence", "workflow"}) {
+                          "duediligence", "safeguarding", "workflow"}) {
       data[s] = dir.Sub(s);
       ports[s] = testing::FreePort();
       keys.push_back(std::make_unique<testing::TokenMinter>(data[s]));
@@ -77,15 +77,19 @@ struct SplitDeployment {
         "--services=" + s, "--peer=" + absl::StrJoin(peers, ","),
         "--trusted_key=" + absl::StrJoin(trusted, ",")};
     procs[s].reset();
-    procs[s] = std::make_unique<Daemon>(
-        dir, data[s], absl::StrCat(s, "-", ++starts), extra, ports[s]);
-    return procs[s]->port() == ports[s];
+    const std::string name = absl::StrCat(s, "-", ++starts);
+    procs[s] = std::make_unique<Daemon>(dir, data[s], name, extra, ports[s]);
+    if (procs[s]->port() == ports[s]) return true;
+    std::ifstream log(dir.Sub(name + ".log"));
+    std::cerr << s << " did not start:\n" << log.rdbuf() << "\n";
+    return false;
   }
   bool Up() {
     return Start("programmes") && Start("applications") &&
-           Start("assessment") && Start("duediligence") && Start("workflow");
+           Start("assessment") && Start("duediligence") &&
+           Start("safeguarding") && Start("workflow");
   }
-  // Starts all five and loads the seed with grantctl, as `admin`.
+  // Starts all six and loads the seed with grantctl, as `admin`.
   void UpAndSeeded() {
     ASSERT_TRUE(Up());
     admin = minter->Token("root", {"admin"});
@@ -236,10 +240,10 @@ TEST(GrantflowdTest, AcknowledgedSubmissionsSurviveSigkill) {
   EXPECT_GT(acknowledged.size(), 0u);
 }
 
-// The split deployment: programmes, applications, assessment, due diligence
-// and the engine in five processes, each with its own data directory, reaching
-// each other only over gRPC, seeded by grantctl sending each section to the
-// service that owns it.
+// The split deployment: programmes, applications, assessment, due diligence,
+// safeguarding and the engine in six processes, each with its own data
+// directory, reaching each other only over gRPC, seeded by grantctl sending
+// each section to the service that owns it.
 TEST(GrantflowdTest, ServicesRunAsSeparateProcesses) {
   testing::TempDir dir;
   SetClock(dir, testing::TestEpoch());

@@ -259,7 +259,7 @@ TEST_F(DueDiligenceTest, AnApprovedAwardOpensItsCheckAndTheAgreementWaits) {
   rig_.Background();
   EXPECT_EQ(Get(check).etag(), got.etag());
 
-  ASSERT_TRUE(rig_.Fact(rig_.safeguarding, c, "SAFEGUARDING_PASSED").ok());
+  ASSERT_TRUE(rig_.ServiceFact("sam", c, "SAFEGUARDING_PASSED").ok());
   grpc::Status s = Issue(c);
   EXPECT_EQ(s.error_code(), StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(ReasonOf(s), "CHECKS_INCOMPLETE");
@@ -422,7 +422,7 @@ TEST_F(DueDiligenceTest, AConditionBlocksPaymentUntilItsRoleClearsIt) {
   EXPECT_EQ(kase.conditions(0).source(), "DUE_DILIGENCE");
   EXPECT_TRUE(kase.conditions(0).open());
   // The agreement goes ahead; the money waits.
-  ASSERT_TRUE(rig_.Fact(rig_.safeguarding, c, "SAFEGUARDING_PASSED").ok());
+  ASSERT_TRUE(rig_.ServiceFact("sam", c, "SAFEGUARDING_PASSED").ok());
   rig_.ToExecuted(c);
   s = rig_.Authorize(rig_.finance, c, "p1", 500'000);
   EXPECT_EQ(ReasonOf(s), "CONDITIONS_OPEN");

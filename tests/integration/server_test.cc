@@ -199,7 +199,7 @@ TEST_F(ServerTest, EveryRpcRefusesAnonymousCalls) {
       ++methods;
     }
   }
-  EXPECT_EQ(methods, 70);
+  EXPECT_EQ(methods, 81);
 }
 
 TEST_F(ServerTest, RetriedRequestIdReturnsTheFirstResult) {

@@ -345,16 +345,23 @@ TEST_F(EngineTest, ChecksAndConditionsGateTheAgreementAndPayments) {
   wpb::FactPayload cond;
   cond.set_condition_id("dbs-lead");
   cond.set_description("Enhanced DBS check for the project lead");
-  auto raised = h_->Fact(h_->Safeguarding(), "kids", "CONDITION_RAISED", cond);
+  EXPECT_THAT(
+      h_->Fact(h_->Safeguarding(), "kids", "CONDITION_RAISED", cond).status(),
+      StatusIs(absl::StatusCode::kPermissionDenied, "RECORDED_BY_SERVICE"));
+  EXPECT_THAT(
+      h_->ServiceFact("sam", "kids", "CONDITION_RAISED", "", cond).status(),
+      StatusIs(absl::StatusCode::kInvalidArgument));  // whose condition?
+  cond.set_condition_source("SAFEGUARDING");
+  auto raised = h_->ServiceFact("sam", "kids", "CONDITION_RAISED", "", cond);
   ASSERT_TRUE(raised.ok()) << raised.status();
   EXPECT_EQ(raised->conditions(0).source(), "SAFEGUARDING");
-  ASSERT_TRUE(h_->Fact(h_->Safeguarding(), "kids", "SAFEGUARDING_PASSED").ok());
+  ASSERT_TRUE(h_->ServiceFact("sam", "kids", "SAFEGUARDING_PASSED").ok());
   // A condition holds up payment, not the agreement.
   ASSERT_TRUE(h_->ToExecuted("kids").ok());
   EXPECT_THAT(h_->Authorize("kids", "p1", 100).status(),
               HasReason("CONDITIONS_OPEN"));
   ASSERT_TRUE(
-      h_->Fact(h_->Safeguarding(), "kids", "CONDITION_CLEARED", cond).ok());
+      h_->ServiceFact("sam", "kids", "CONDITION_CLEARED", "", cond).ok());
   EXPECT_TRUE(h_->Authorize("kids", "p1", 100).ok());
   // A condition raised after execution, by due diligence, blocks payment
   // until cleared; its source is the payload's.

@@ -30,10 +30,14 @@ absl::Status SafeguardingPassed(FactContext& x) {
   return absl::OkStatus();
 }
 
+absl::Status SafeguardingRequired(FactContext& x) {
+  x.c.set_safeguarding_required(true);
+  return absl::OkStatus();
+}
+
 absl::Status RaiseCondition(FactContext& x) {
   wpb::Case& c = x.c;
   const wpb::FactPayload& p = x.payload;
-  const Call& call = x.call;
   errors::Violations pv;
   if (!IsValidId(p.condition_id())) {
     pv.Add("payload.condition_id", "must be a short id");
@@ -45,9 +49,9 @@ absl::Status RaiseCondition(FactContext& x) {
     }
   }
   const std::string& source = p.condition_source();
-  if (!source.empty() && source != "DUE_DILIGENCE" &&
-      source != "SAFEGUARDING") {
-    pv.Add("payload.condition_source", "must be DUE_DILIGENCE or SAFEGUARDING");
+  if (source != "DUE_DILIGENCE" && source != "SAFEGUARDING") {
+    pv.Add("payload.condition_source",
+           "must be DUE_DILIGENCE or SAFEGUARDING: the check it comes from");
   }
   if (!pv.empty()) return pv.ToStatus();
   if (c.conditions_size() >= kMaxConditions) {
@@ -57,10 +61,7 @@ absl::Status RaiseCondition(FactContext& x) {
   }
   auto* k = c.add_conditions();
   k->set_id(p.condition_id());
-  k->set_source(!source.empty() ? source
-                : call.principal.HasRole("safeguarding_officer")
-                    ? "SAFEGUARDING"
-                    : "DUE_DILIGENCE");
+  k->set_source(source);
   k->set_description(p.description());
   k->set_open(true);
   return absl::OkStatus();

@@ -7,6 +7,7 @@
 #include "grantflow/applications/v1/applications.pb.h"
 #include "grantflow/assessment/v1/assessment.pb.h"
 #include "grantflow/duediligence/v1/duediligence.pb.h"
+#include "grantflow/safeguarding/v1/safeguarding.pb.h"
 #include "grantflow/programmes/v1/programmes.pb.h"
 #include "grantflow/workflow/v1/workflow.pb.h"
 #include "gtest/gtest.h"
@@ -29,6 +30,7 @@ TEST(AuthzTest, EveryRpcOfEveryServiceHasAnEntry) {
   (void)workflow::v1::Case::descriptor();
   (void)assessment::v1::Assessment::descriptor();
   (void)duediligence::v1::DueDiligenceCheck::descriptor();
+  (void)safeguarding::v1::SafeguardingCheck::descriptor();
   const auto* pool = google::protobuf::DescriptorPool::generated_pool();
   int methods = 0;
   for (const auto& [name, full] : HostableServices()) {
@@ -40,7 +42,7 @@ TEST(AuthzTest, EveryRpcOfEveryServiceHasAnEntry) {
       ++methods;
     }
   }
-  EXPECT_EQ(methods, 70);
+  EXPECT_EQ(methods, 81);
 }
 
 TEST(AuthzTest, NoStaleEntriesAndOnlyKnownRoles) {
