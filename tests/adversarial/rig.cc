@@ -67,20 +67,34 @@ void Attacks::Raced(const std::string& what, int must_refuse, int refused) {
   }
 }
 
-Rig::Rig() {
+void Rig::StartServer() {
   ServerOptions o;
   o.data_dir = dir_.path();
   o.listen = "127.0.0.1:0";
   o.clock = &clock_;
   o.background_interval = absl::ZeroDuration();  // driven by Background()
   auto server = GrantflowServer::Start(o);
-  EXPECT_TRUE(server.ok()) << server.status();
+  ASSERT_TRUE(server.ok()) << server.status();
   server_ = *std::move(server);
   channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
                                  grpc::InsecureChannelCredentials());
   programmes_ = ppb::ProgrammeService::NewStub(channel_);
   applications_ = apb::ApplicationService::NewStub(channel_);
   engine_ = wpb::WorkflowService::NewStub(channel_);
+}
+
+void Rig::Stop() {
+  if (server_ != nullptr) server_->Shutdown();
+  server_.reset();
+}
+
+void Rig::Restart() {
+  Stop();
+  StartServer();
+}
+
+Rig::Rig() {
+  StartServer();
   minter_ = std::make_unique<TokenMinter>(dir_.path());
   admin = minter_->Token("root", {"admin"});
   officer = minter_->Token("grace", {"grants_officer"});
@@ -105,7 +119,7 @@ Rig::Rig() {
   EXPECT_TRUE(s.ok()) << s.error_message();
 }
 
-Rig::~Rig() { server_->Shutdown(); }
+Rig::~Rig() { Stop(); }
 
 std::unique_ptr<grpc::ClientContext> Rig::Ctx(const std::string& token) const {
   auto ctx = std::make_unique<grpc::ClientContext>();

@@ -119,8 +119,15 @@ class Rig {
   ppb::BudgetLine Line(const std::string& line);
   std::string NextId();
   FakeClock& clock() { return clock_; }
+  // Stops the host, as a process would stop, and starts it again on the
+  // same data directory (a new port: take channel() again).
+  void Restart();
+  // Stops the host for good (to read its stores in a test).
+  void Stop();
+  const std::string& data_dir() const { return dir_.path(); }
 
  private:
+  void StartServer();
   TempDir dir_;
   FakeClock clock_{TestEpoch()};
   std::unique_ptr<GrantflowServer> server_;
