@@ -525,6 +525,7 @@ void Engine::AddNextFacts(wpb::Case& c) const {
     n->set_fact(f);
     if (const FactInfo* info = FindFact(f); info != nullptr) {
       for (const std::string& r : info->roles) n->add_roles(r);
+      if (info->via != nullptr) n->set_via(info->via);
     }
   }
 }

@@ -876,6 +876,41 @@ TEST(GrantflowdTest, AnAssessorsDayThroughGrantctl) {
   EXPECT_THAT(ctl(fola, {"dd", "clear", a2, "--condition", "bank-letter",
                          "--note", "letter received"}),
               ::testing::HasSubstr("cleared by fola"));
+
+  // The project works with children: sam works its safeguarding check
+  // through, in its own process; grace may not read it.
+  const std::string sam = m.Token("sam", {"safeguarding_officer"});
+  std::string sg;
+  for (int i = 0; i < 100; ++i) {
+    if (split.Grantctl(sam, {"safeguarding", "get", a2}, &sg) == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_THAT(sg, ::testing::HasSubstr("OPEN"));
+  EXPECT_THAT(sg, ::testing::HasSubstr("works with children"));
+  EXPECT_EQ(split.Grantctl(grace, {"safeguarding", "get", a2}, &refused), 1);
+  EXPECT_THAT(refused, ::testing::HasSubstr("PERMISSION_DENIED"));
+  ctl(sam, {"safeguarding", "dbs", "add", a2, "--id", "lead", "--certificate",
+            "001234567890", "--issued", "2025-10-02", "--level",
+            "enhanced_with_barred_lists", "--role", "Session lead",
+            "--decision", "suitable"});
+  ctl(sam, {"safeguarding", "record", a2, "--item", "policy", "--satisfactory",
+            "--reviewed", "2025-11-01", "--evidence", "policy-2025"});
+  ctl(sam, {"safeguarding", "record", a2, "--item", "designated_lead",
+            "--satisfactory", "--lead-name", "Halima Yusuf", "--lead-role",
+            "Coordinator"});
+  ctl(sam,
+      {"safeguarding", "record", a2, "--item", "dbs_checks", "--satisfactory"});
+  ctl(sam, {"safeguarding", "record", a2, "--item", "training",
+            "--satisfactory", "--trained", "2025-12-12"});
+  ctl(sam, {"safeguarding", "record", a2, "--item", "incident_reporting",
+            "--satisfactory", "--notes", "to the lead the same day"});
+  EXPECT_THAT(ctl(sam, {"safeguarding", "conclude", a2, "--passed"}),
+              ::testing::HasSubstr("PASSED"));
+  EXPECT_THAT(ctl(sam, {"safeguarding", "access", a2}),
+              ::testing::HasSubstr("GetCheck"));
+  const std::string done = ctl(grace, {"cases", "get", a2});
+  EXPECT_THAT(
+      done, ::testing::HasSubstr("due diligence passed; safeguarding passed"));
 }
 
 TEST(GrantflowdTest, RefusesToStartWithoutItsPeer) {

@@ -18,6 +18,7 @@ int SeedCommand(Cli& cli);
 int CasesCommand(Cli& cli);
 int AssessCommand(Cli& cli);
 int DueDiligenceCommand(Cli& cli);
+int SafeguardingCommand(Cli& cli);
 int LedgerCommand(Cli& cli);
 int PaymentsCommand(Cli& cli);
 int OutboxCommand(Cli& cli);

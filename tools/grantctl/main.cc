@@ -56,6 +56,15 @@ Global flags: --addr HOST:PORT ($GRANTFLOW_ADDR, default 127.0.0.1:50051)
                       | --conditions --condition ID:ROLE:TEXT ... --reason T)
      | referral CHECK (--uphold | --override) --reason T
      | policy [--standard-from-pence N --enhanced-from-pence N --validity-days N]
+  safeguarding list --state OPEN|NOT_REQUIRED|... [--all] | get CHECK | access CHECK
+     | require CHECK --reason T
+     | record CHECK --item ITEM (--satisfactory | --unsatisfactory) [--evidence REF ...]
+              [--notes T] [--reviewed DATE] [--lead-name N --lead-role R] [--trained DATE]
+     | dbs add CHECK --id ID --certificate 12DIGITS --issued DATE --level L --role R
+               --decision D | dbs list CHECK
+     | conclude CHECK (--passed | --failed --reason T
+                      | --conditions --condition ID:TEXT ... --reason T)
+     | clear CHECK --condition ID --note T
   cases list [--state S] [--fund F] [--round R] [--all] | get CASE | history CASE
         | fact CASE FACT [--data PAYLOAD_JSON] [--reason TEXT] [--etag E]
   ledger show [--fund funds/F] | get funds/F/budgetLines/L
@@ -96,6 +105,7 @@ int main(int argc, char** argv) {
       {"assessments", AssessCommand},
       {"dd", DueDiligenceCommand},
       {"due-diligence", DueDiligenceCommand},
+      {"safeguarding", SafeguardingCommand},
       {"ledger", LedgerCommand},
       {"payments", PaymentsCommand},
       {"outbox", OutboxCommand},

@@ -77,8 +77,9 @@ void CaseDetail(const wpb::Case& c, std::ostream& out) {
     const wpb::NextFact& n = c.next_facts(i);
     out << (i == 0 ? "  next:          " : "                 ") << n.fact()
         << "  ("
-        << (n.roles().empty() ? "the engine's timer"
-                              : absl::StrJoin(n.roles(), ", "))
+        << (n.roles().empty()  ? "the engine's timer"
+            : !n.via().empty() ? "through " + n.via()
+                               : absl::StrJoin(n.roles(), ", "))
         << ")\n";
   }
 }
