@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "services/common/check_conditions.h"
 #include "services/duediligence/internal.h"
 
 namespace grantflow::duediligence {
@@ -126,25 +127,17 @@ absl::StatusOr<std::optional<pb::DueDiligenceCheck>> Checks::ValidEarlierPass(
 absl::StatusOr<pb::DueDiligenceCheck> Checks::OpenCheck(
     const Call& call, const pb::OpenCheckRequest& req) {
   errors::Violations v;
-  auto ids = ParseName(req.case_(), {"cases"});
-  if (!ids) v.Add("case", "must be cases/{id}");
-  ValidateRequestId(req.request_id(), &v);
-  if (!v.empty()) return v.ToStatus();
-  const std::string id = (*ids)[0];
+  const std::optional<std::string> case_id =
+      checks::CaseToCheck(req.case_(), req.request_id(), &v);
+  if (!case_id) return v.ToStatus();
+  const std::string& id = *case_id;
   const std::string name = kChecksPrefix + id;
   // A second delivery changes nothing.
   return checks_.CreateOnce(
       call, req, name, req.request_id(),
       [&](pb::DueDiligenceCheck& c) -> absl::StatusOr<std::string> {
-        ASSIGN_OR_RETURN(wpb::Case kase, cases_->GetCase(req.case_()));
-        if (kase.state() != "AWARD_APPROVED" &&
-            kase.state() != "PRE_AGREEMENT_CHECKS") {
-          return errors::FailedPrecondition(
-              reasons::kCaseClosed,
-              absl::StrCat(req.case_(), " is ", kase.state(),
-                           ": there is no approved award to check"),
-              {{"state", kase.state()}});
-        }
+        ASSIGN_OR_RETURN(wpb::Case kase,
+                         checks::ApprovedAward(*cases_, req.case_()));
         ASSIGN_OR_RETURN(apb::Application app,
                          applicants_->GetApplication(kase.application()));
         ASSIGN_OR_RETURN(apb::Organisation org,

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "absl/strings/match.h"
+#include "services/common/check_conditions.h"
 #include "services/duediligence/checks.h"
 #include "services/duediligence/internal.h"
 
@@ -19,36 +20,14 @@ std::string EngineConditionId(const std::string& id) {
 
 void ValidateConditions(const pb::ConcludeCheckRequest& req,
                         errors::Violations* v) {
-  const bool with =
-      req.outcome() == pb::ConcludeCheckRequest::PASSED_WITH_CONDITIONS;
-  if (!with && !req.conditions().empty()) {
-    v->Add("conditions", "are only for PASSED_WITH_CONDITIONS");
-    return;
-  }
-  if (with && req.conditions().empty()) {
-    v->Add("conditions", "name at least one condition");
-  }
-  if (req.conditions_size() > kMaxConditionsPerCheck) {
-    v->Add("conditions",
-           absl::StrCat("at most ", kMaxConditionsPerCheck, " conditions"));
-    return;
-  }
-  std::set<std::string> seen;
+  checks::ValidateConditions(
+      req.conditions(),
+      req.outcome() == pb::ConcludeCheckRequest::PASSED_WITH_CONDITIONS, v);
   for (int i = 0; i < req.conditions_size(); ++i) {
-    const pb::CheckCondition& k = req.conditions(i);
-    const std::string f = absl::StrCat("conditions[", i, "]");
-    if (!IsValidId(k.id()) || k.id().size() > 40) {
-      v->Add(f + ".id", "must be 1-40 of [a-z0-9-]");
-    } else if (!seen.insert(k.id()).second) {
-      v->Add(f + ".id", "is used twice");
-    }
-    RequireText(k.description(), f + ".description", kMaxReasonChars, v);
-    if (!HasText(k.description())) {
-      v->Add(f + ".description", "must say what has to be done");
-    }
-    if (k.clear_role() != "grants_officer" &&
-        k.clear_role() != "finance_officer") {
-      v->Add(f + ".clear_role", "must be grants_officer or finance_officer");
+    const std::string& role = req.conditions(i).clear_role();
+    if (role != "grants_officer" && role != "finance_officer") {
+      v->Add(absl::StrCat("conditions[", i, "].clear_role"),
+             "must be grants_officer or finance_officer");
     }
   }
 }
@@ -242,31 +221,15 @@ absl::StatusOr<pb::DueDiligenceCheck> Checks::ClearCondition(
     const Call& call, const pb::ClearConditionRequest& req) {
   errors::Violations v;
   ParseCheckName(req.check(), "check", &v);
-  if (!IsValidId(req.condition_id())) {
-    v.Add("condition_id", "must be the condition's id");
-  }
-  RequireText(req.note(), "note", kMaxReasonChars, &v);
-  if (!HasText(req.note())) v.Add("note", "is required: how it was met");
+  checks::ValidateClearing(req.condition_id(), req.note(), &v);
   ValidateRequestId(req.request_id(), &v);
   if (!v.empty()) return v.ToStatus();
   return Change(
       call, req, req.check(), req.request_id(), "", req.note(),
       [&](pb::DueDiligenceCheck& c) -> absl::StatusOr<std::string> {
-        pb::CheckCondition* k = nullptr;
-        for (pb::CheckCondition& mine : *c.mutable_conditions()) {
-          if (mine.id() == req.condition_id()) k = &mine;
-        }
-        if (k == nullptr) {
-          return absl::NotFoundError(absl::StrCat(
-              c.name(), " has no condition '", req.condition_id(), "'"));
-        }
-        if (!k->open()) {
-          return errors::FailedPrecondition(
-              reasons::kConditionNotOpen,
-              absl::StrCat("condition '", k->id(), "' was cleared by ",
-                           k->cleared_by()),
-              {{"condition", k->id()}});
-        }
+        ASSIGN_OR_RETURN(pb::CheckCondition * k,
+                         checks::OpenCondition(c.mutable_conditions(), c.name(),
+                                               req.condition_id()));
         if (!call.principal.HasRole(k->clear_role())) {
           return absl::PermissionDeniedError(absl::StrCat(
               "condition '", k->id(), "' is cleared by a ", k->clear_role()));
@@ -277,10 +240,7 @@ absl::StatusOr<pb::DueDiligenceCheck> Checks::ClearCondition(
             Tell(call, c, facts::kConditionCleared, req.note(),
                  absl::StrCat("dd:", IdOf(c.name()), ":clear:", k->id()),
                  std::move(p)));
-        k->set_open(false);
-        k->set_cleared_by(call.principal.user);
-        k->set_clear_note(req.note());
-        *k->mutable_clear_time() = ToProto(call.now);
+        checks::MarkCleared(*k, call, req.note());
         return absl::StrCat("condition '", k->id(), "' cleared");
       });
 }

@@ -9,6 +9,7 @@
 #include "platform/reasons.h"
 #include "platform/resources.h"
 #include "platform/status_macros.h"
+#include "services/common/check_conditions.h"
 #include "services/safeguarding/internal.h"
 #include "services/safeguarding/safeguarding.h"
 #include "storage/key_coding.h"
@@ -82,24 +83,16 @@ absl::Status Safeguarding::RecordReads(const Call& call,
 absl::StatusOr<pb::SafeguardingCheck> Safeguarding::OpenCheck(
     const Call& call, const pb::OpenCheckRequest& req) {
   errors::Violations v;
-  auto ids = ParseName(req.case_(), {"cases"});
-  if (!ids) v.Add("case", "must be cases/{id}");
-  ValidateRequestId(req.request_id(), &v);
-  if (!v.empty()) return v.ToStatus();
-  const std::string id = (*ids)[0];
+  const std::optional<std::string> case_id =
+      checks::CaseToCheck(req.case_(), req.request_id(), &v);
+  if (!case_id) return v.ToStatus();
+  const std::string& id = *case_id;
   // A second delivery changes nothing.
   return checks_.CreateOnce(
       call, req, checks_.NameOf(id), req.request_id(),
       [&](pb::SafeguardingCheck& c) -> absl::StatusOr<std::string> {
-        ASSIGN_OR_RETURN(workflow::v1::Case kase, cases_->GetCase(req.case_()));
-        if (kase.state() != "AWARD_APPROVED" &&
-            kase.state() != "PRE_AGREEMENT_CHECKS") {
-          return errors::FailedPrecondition(
-              reasons::kCaseClosed,
-              absl::StrCat(req.case_(), " is ", kase.state(),
-                           ": there is no approved award to check"),
-              {{"state", kase.state()}});
-        }
+        ASSIGN_OR_RETURN(workflow::v1::Case kase,
+                         checks::ApprovedAward(*cases_, req.case_()));
         ASSIGN_OR_RETURN(applications::v1::Application app,
                          applicants_->GetApplication(kase.application()));
         ASSIGN_OR_RETURN(applications::v1::Organisation org,
@@ -263,42 +256,23 @@ absl::StatusOr<pb::SafeguardingCheck> Safeguarding::ClearCondition(
     const Call& call, const pb::ClearConditionRequest& req) {
   errors::Violations v;
   checks_.ParseName(req.check(), "check", &v);
-  if (!IsValidId(req.condition_id())) {
-    v.Add("condition_id", "must be the condition's id");
-  }
-  RequireText(req.note(), "note", kMaxReasonChars, &v);
-  if (!HasText(req.note())) v.Add("note", "is required: how it was met");
+  checks::ValidateClearing(req.condition_id(), req.note(), &v);
   ValidateRequestId(req.request_id(), &v);
   if (!v.empty()) return v.ToStatus();
   return checks_.Change(
       call, req, req.check(), req.request_id(), "", req.note(),
       [&](pb::SafeguardingCheck& c,
           storage::WriteSet&) -> absl::StatusOr<std::string> {
-        pb::Condition* k = nullptr;
-        for (pb::Condition& mine : *c.mutable_conditions()) {
-          if (mine.id() == req.condition_id()) k = &mine;
-        }
-        if (k == nullptr) {
-          return absl::NotFoundError(absl::StrCat(
-              c.name(), " has no condition '", req.condition_id(), "'"));
-        }
-        if (!k->open()) {
-          return errors::FailedPrecondition(
-              reasons::kConditionNotOpen,
-              absl::StrCat("condition '", k->id(), "' was cleared by ",
-                           k->cleared_by()),
-              {{"condition", k->id()}});
-        }
+        ASSIGN_OR_RETURN(pb::Condition * k,
+                         checks::OpenCondition(c.mutable_conditions(), c.name(),
+                                               req.condition_id()));
         workflow::v1::FactPayload p;
         p.set_condition_id(EngineConditionId(k->id()));
         RETURN_IF_ERROR(
             Tell(call, c, facts::kConditionCleared, req.note(),
                  absl::StrCat("sg:", IdOf(c.name()), ":clear:", k->id()),
                  std::move(p)));
-        k->set_open(false);
-        k->set_cleared_by(call.principal.user);
-        k->set_clear_note(req.note());
-        *k->mutable_clear_time() = ToProto(call.now);
+        checks::MarkCleared(*k, call, req.note());
         return absl::StrCat("condition '", k->id(), "' cleared");
       });
 }

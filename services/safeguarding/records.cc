@@ -9,6 +9,7 @@
 #include "platform/reasons.h"
 #include "platform/resources.h"
 #include "platform/status_macros.h"
+#include "services/common/check_conditions.h"
 #include "services/safeguarding/internal.h"
 #include "services/safeguarding/safeguarding.h"
 
@@ -93,29 +94,9 @@ void ValidateConclusion(const pb::ConcludeCheckRequest& req,
   if (outcome != pb::ConcludeCheckRequest::PASSED && !HasText(req.reason())) {
     v->Add("reason", "is required: say why");
   }
-  const bool with = outcome == pb::ConcludeCheckRequest::PASSED_WITH_CONDITIONS;
-  if (!with && !req.conditions().empty()) {
-    v->Add("conditions", "are only for PASSED_WITH_CONDITIONS");
-    return;
-  }
-  if (with && req.conditions().empty()) {
-    v->Add("conditions", "name at least one condition");
-  }
-  if (req.conditions_size() > 10) {
-    v->Add("conditions", "at most 10 conditions");
-    return;
-  }
-  std::set<std::string> seen;
-  for (int i = 0; i < req.conditions_size(); ++i) {
-    const pb::Condition& k = req.conditions(i);
-    const std::string f = absl::StrCat("conditions[", i, "]");
-    if (!IsValidId(k.id()) || k.id().size() > 40) {
-      v->Add(f + ".id", "must be 1-40 of [a-z0-9-]");
-    } else if (!seen.insert(k.id()).second) {
-      v->Add(f + ".id", "is used twice");
-    }
-    RequireText(k.description(), f + ".description", kMaxReasonChars, v);
-  }
+  checks::ValidateConditions(
+      req.conditions(),
+      outcome == pb::ConcludeCheckRequest::PASSED_WITH_CONDITIONS, v);
 }
 
 absl::Status CheckItemsPass(const pb::SafeguardingCheck& c, bool plain) {

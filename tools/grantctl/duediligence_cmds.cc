@@ -15,6 +15,10 @@ namespace grantflow::grantctl {
 namespace {
 
 namespace dpb = ::grantflow::duediligence::v1;
+// OutcomeFlag's values.
+static_assert(dpb::ConcludeCheckRequest::PASSED == 1 &&
+              dpb::ConcludeCheckRequest::PASSED_WITH_CONDITIONS == 2 &&
+              dpb::ConcludeCheckRequest::FAILED == 3);
 
 std::string CheckName(const std::string& arg) {
   if (arg.rfind("dueDiligenceChecks/", 0) == 0) return arg;
@@ -243,15 +247,11 @@ int DueDiligenceCommand(Cli& cli) {
   if (verb == "conclude") {
     dpb::ConcludeCheckRequest req;
     req.set_check(name);
-    const int chosen = cli.args().Has("passed") + cli.args().Has("failed") +
-                       cli.args().Has("conditions");
-    if (chosen != 1) {
+    const int outcome = OutcomeFlag(cli);
+    if (outcome == 0) {
       return cli.Usage("say one of --passed, --conditions, --failed");
     }
-    req.set_outcome(cli.args().Has("passed") ? dpb::ConcludeCheckRequest::PASSED
-                    : cli.args().Has("failed")
-                        ? dpb::ConcludeCheckRequest::FAILED
-                        : dpb::ConcludeCheckRequest::PASSED_WITH_CONDITIONS);
+    req.set_outcome(static_cast<dpb::ConcludeCheckRequest::Outcome>(outcome));
     for (const std::string& k : cli.args().GetAll("condition")) {
       std::vector<std::string> parts =
           absl::StrSplit(k, absl::MaxSplits(':', 2));

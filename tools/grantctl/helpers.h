@@ -69,6 +69,16 @@ int Show(Cli& cli, const grpc::Status& status, const Resp& resp,
   return 0;
 }
 
+// The outcome a check's `conclude` names: 1 --passed, 2 --conditions,
+// 3 --failed (the values both checks' Outcome enums use), or 0 when not
+// exactly one is given.
+inline int OutcomeFlag(Cli& cli) {
+  const int chosen = cli.args().Has("passed") + cli.args().Has("failed") +
+                     cli.args().Has("conditions");
+  if (chosen != 1) return 0;
+  return cli.args().Has("passed") ? 1 : cli.args().Has("conditions") ? 2 : 3;
+}
+
 // Tells people how to get the next page.
 inline void NextPage(Cli& cli, const std::string& token) {
   if (!token.empty() && !cli.json()) {

@@ -15,6 +15,10 @@ namespace grantflow::grantctl {
 namespace {
 
 namespace gpb = ::grantflow::safeguarding::v1;
+// OutcomeFlag's values.
+static_assert(gpb::ConcludeCheckRequest::PASSED == 1 &&
+              gpb::ConcludeCheckRequest::PASSED_WITH_CONDITIONS == 2 &&
+              gpb::ConcludeCheckRequest::FAILED == 3);
 
 std::string CheckName(const std::string& arg) {
   if (arg.rfind("safeguardingChecks/", 0) == 0) return arg;
@@ -254,15 +258,11 @@ int SafeguardingCommand(Cli& cli) {
   if (verb == "conclude") {
     gpb::ConcludeCheckRequest req;
     req.set_check(name);
-    const int chosen = cli.args().Has("passed") + cli.args().Has("failed") +
-                       cli.args().Has("conditions");
-    if (chosen != 1) {
+    const int outcome = OutcomeFlag(cli);
+    if (outcome == 0) {
       return cli.Usage("say one of --passed, --conditions, --failed");
     }
-    req.set_outcome(cli.args().Has("passed") ? gpb::ConcludeCheckRequest::PASSED
-                    : cli.args().Has("failed")
-                        ? gpb::ConcludeCheckRequest::FAILED
-                        : gpb::ConcludeCheckRequest::PASSED_WITH_CONDITIONS);
+    req.set_outcome(static_cast<gpb::ConcludeCheckRequest::Outcome>(outcome));
     for (const std::string& k : cli.args().GetAll("condition")) {
       std::vector<std::string> parts =
           absl::StrSplit(k, absl::MaxSplits(':', 1));
