@@ -35,10 +35,10 @@
 #include "absl/status/statusor.h"
 #include "grantflow/workflow/v1/workflow.pb.h"
 #include "platform/call.h"
-#include "platform/resources.h"
 #include "platform/locks.h"
 #include "platform/outbox.h"
 #include "platform/proto_table.h"
+#include "platform/resources.h"
 #include "storage/store.h"
 #include "workflows/definitions.h"
 #include "workflows/directory.h"
@@ -47,7 +47,8 @@ namespace grantflow::workflows {
 
 // Bounds on what one case may hold, so no caller can grow a case (or a page
 // of cases) past what a gRPC message carries.
-// (kMaxReasonChars, the longest reason or description, is platform/resources.h.)
+// (kMaxReasonChars, the longest reason or description, is
+// platform/resources.h.)
 inline constexpr int kMaxAllocations = 10;
 inline constexpr int kMaxConditions = 20;
 inline constexpr int kMaxInstalments = 50;

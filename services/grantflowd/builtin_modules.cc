@@ -11,12 +11,9 @@ namespace grantflow {
 
 std::vector<ServiceModule> BuiltInModules() {
   return {
-      programmes::ProgrammesModule(),
-      applications::ApplicationsModule(),
-      assessment::AssessmentModule(),
-      duediligence::DueDiligenceModule(),
-      safeguarding::SafeguardingModule(),
-      workflows::WorkflowModule(),
+      programmes::ProgrammesModule(),     applications::ApplicationsModule(),
+      assessment::AssessmentModule(),     duediligence::DueDiligenceModule(),
+      safeguarding::SafeguardingModule(), workflows::WorkflowModule(),
   };
 }
 
