@@ -268,6 +268,10 @@ TEST_F(SafeguardingTest, OnlySafeguardingOfficersReadAndEveryReadIsLogged) {
           &ignored),
       StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(AccessLog(check).size(), before) << "a refused read was logged";
+  // ... and a refused write wrote nothing.
+  const gpb::SafeguardingCheck unchanged = Get(check);
+  EXPECT_EQ(unchanged.dbs_records(), 1);
+  EXPECT_EQ(unchanged.etag(), "2");  // opened, one record added
   // Each of sam's reads is logged with who, how and when.
   ASSERT_TRUE(Get(rig_.safeguarding, check, &ignored).ok());
   rig_.clock().Advance(absl::Minutes(5));
@@ -277,7 +281,7 @@ TEST_F(SafeguardingTest, OnlySafeguardingOfficersReadAndEveryReadIsLogged) {
   ASSERT_TRUE(
       Sg().ListChecks(rig_.Ctx(rig_.safeguarding).get(), list, &listed).ok());
   const std::vector<gpb::AccessEntry> log = AccessLog(check);
-  ASSERT_EQ(log.size(), before + 3);
+  ASSERT_EQ(log.size(), before + 4);
   std::vector<std::string> methods;
   for (size_t i = before; i < log.size(); ++i) {
     EXPECT_EQ(log[i].user(), "sam");
