@@ -2,8 +2,10 @@
 
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "google/rpc/error_details.pb.h"
 
 namespace grantflow::errors {
@@ -82,6 +84,24 @@ std::string MetadataOf(const absl::Status& status, absl::string_view key) {
   if (!info.ParseFromString(std::string(*p))) return "";
   auto it = info.metadata().find(std::string(key));
   return it == info.metadata().end() ? "" : it->second;
+}
+
+absl::Status RenameFields(const absl::Status& status, absl::string_view from,
+                          absl::string_view to) {
+  std::vector<FieldViolation> violations = FieldViolationsOf(status);
+  if (violations.empty()) return status;
+  for (FieldViolation& v : violations) {
+    if (absl::StartsWith(v.field, from)) {
+      v.field = absl::StrCat(to, v.field.substr(from.size()));
+    }
+  }
+  absl::Status out(status.code(),
+                   absl::StrReplaceAll(status.message(), {{from, to}}));
+  status.ForEachPayload([&](absl::string_view type, const absl::Cord& payload) {
+    out.SetPayload(type, payload);
+  });
+  AttachViolations(&out, violations);
+  return out;
 }
 
 std::vector<FieldViolation> FieldViolationsOf(const absl::Status& status) {

@@ -56,6 +56,13 @@ absl::Status FailedPrecondition(
 absl::Status WithReason(absl::Status status, absl::string_view reason,
                         std::map<std::string, std::string> metadata = {});
 
+// `status` with each field violation named `from`... renamed `to`... (and
+// the message's mentions of them), for a service passing on a refusal of a
+// request it built from its caller's: the engine's "payload.amount_pence"
+// is its caller's "amount_pence". Code, reason and metadata are kept.
+absl::Status RenameFields(const absl::Status& status, absl::string_view from,
+                          absl::string_view to);
+
 // Reads details back (for clients and tests).
 std::optional<std::string> ReasonOf(const absl::Status& status);
 // One ErrorInfo metadata value, or "" when absent.

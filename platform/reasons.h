@@ -79,6 +79,10 @@ inline constexpr char kItemsIncomplete[] = "ITEMS_INCOMPLETE";
 inline constexpr char kItemsUnsatisfactory[] = "ITEMS_UNSATISFACTORY";
 inline constexpr char kDuplicatesChanged[] = "DUPLICATES_CHANGED";
 
+// Awards (AwardService).
+inline constexpr char kNotRecommended[] = "NOT_RECOMMENDED";
+inline constexpr char kAlreadyDecided[] = "ALREADY_DECIDED";
+
 }  // namespace grantflow::reasons
 
 #endif  // GRANTFLOW_PLATFORM_REASONS_H_

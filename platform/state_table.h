@@ -135,6 +135,42 @@ class StateTable {
         });
   }
 
+  // Like Change, for a resource that may not exist yet: `change` gets a
+  // fresh Msg (named `name`) and exists=false when there is none, and the
+  // result is inserted. The etag, when given, must match an existing row.
+  absl::StatusOr<Msg> Upsert(
+      const Call& call, const google::protobuf::Message& req,
+      const std::string& name, const std::string& request_id,
+      const std::string& etag, const std::string& why,
+      absl::FunctionRef<absl::StatusOr<std::string>(Msg&, bool exists,
+                                                    storage::WriteSet&)>
+          change) {
+    ScopedLocks lock(locks_, {name});
+    return RunOnce<Msg>(
+        *store_, call, request_id, req,
+        [&](storage::WriteSet& w) -> absl::StatusOr<Msg> {
+          absl::StatusOr<Versioned<Msg>> cur = rows_.Get(Key(IdOf(name)), name);
+          if (!cur.ok() && !absl::IsNotFound(cur.status())) {
+            return cur.status();
+          }
+          const bool exists = cur.ok();
+          RETURN_IF_ERROR(CheckEtag(etag, exists ? cur->version : 0, name));
+          Msg m;
+          if (exists) {
+            m = cur->msg;
+          } else {
+            m.set_name(name);
+            *m.mutable_create_time() = ToProto(call.now);
+          }
+          ASSIGN_OR_RETURN(std::string what, change(m, exists, w));
+          *m.mutable_update_time() = ToProto(call.now);
+          Write(w, call, m, exists ? &cur->msg : nullptr,
+                exists ? cur->version : 0, request_id, what, why);
+          m.set_etag(absl::StrCat(exists ? cur->version + 1 : 1));
+          return m;
+        });
+  }
+
   // Creates `m` once: the stored row when it exists already, else `m`
   // written with `what` (under the resource's lock, once per request id).
   // `prepare` runs first, under the lock, only when the row is new (it may

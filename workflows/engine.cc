@@ -301,6 +301,9 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& caller,
   // A service may act for a person, who is then the fact's actor.
   Call call = caller;
   std::string via;
+  if (req.on_behalf_of().empty() && !req.on_behalf_limits_pence().empty()) {
+    v.Add("on_behalf_limits_pence", "only with on_behalf_of");
+  }
   if (!req.on_behalf_of().empty()) {
     std::optional<std::string> who = auth::CanonicalUser(req.on_behalf_of());
     if (!who) {
@@ -311,6 +314,11 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& caller,
     } else {
       via = caller.principal.user;
       call.principal.user = *who;
+      // The person's delegated authority, not the service's (R5).
+      call.principal.limits_pence.clear();
+      for (const auto& [kind, pence] : req.on_behalf_limits_pence()) {
+        call.principal.limits_pence[kind] = pence;
+      }
     }
   }
   ValidateRequestId(req.request_id(), &v);

@@ -20,6 +20,7 @@ std::deque<FactInfo>& Table() {
     const std::vector<std::string> assessment = {"service"};
     static constexpr char kAssessment[] = "AssessmentService (grantctl assess)";
     const std::vector<std::string> checks = {"service"};
+    static constexpr char kAwards[] = "AwardService (grantctl award)";
     static constexpr char kDueDiligence[] = "DueDiligenceService (grantctl dd)";
     static constexpr char kSafeguarding[] =
         "SafeguardingService (grantctl safeguarding)";
@@ -59,14 +60,18 @@ std::deque<FactInfo>& Table() {
          .roles = assessment,
          .handler = h::Release,
          .via = kAssessment},
+        // Decisions: AwardService records them on the approver's behalf,
+        // with the approver's delegated limit.
         {.name = facts::kAwardApproved,
-         .roles = approvers,
+         .roles = {"service"},
          .handler = h::ApproveAward,
          .reads_round = true,
-         .locks_payload_lines = true},
+         .locks_payload_lines = true,
+         .via = kAwards},
         {.name = facts::kAwardDeclined,
-         .roles = approvers,
-         .handler = h::Release},
+         .roles = {"service"},
+         .handler = h::Release,
+         .via = kAwards},
         // Checks: DueDiligenceService and SafeguardingService open them when
         // an award is approved and report their outcomes, on the officer's
         // behalf.

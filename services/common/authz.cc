@@ -135,6 +135,14 @@ absl::flat_hash_map<std::string, Roles>* Build() {
   // Who read what is the auditors' business too.
   (*t)[sg + "ListAccessLog"] = {"safeguarding_officer", "auditor"};
 
+  const std::string aw = "/grantflow.awards.v1.AwardService/";
+  // Decisions within delegated authority (the engine applies the limit).
+  (*t)[aw + "DecideAward"] = {"approver"};
+  for (const char* m : {"GetAward", "ListAwards"}) {
+    (*t)[aw + m] = {"grants_officer",   "approver", "finance_officer",
+                    "finance_approver", "auditor",  "admin"};
+  }
+
   const std::string wf = "/grantflow.workflow.v1.WorkflowService/";
   // Cases start from submissions only (ApplicationService), so a case's
   // organisation and amount requested are always the application's.

@@ -57,6 +57,9 @@ absl::Status RecordCaseFact(CaseClient& cases, const CaseFact& f) {
   req.set_fact(f.fact);
   req.set_reason(f.reason);
   req.set_on_behalf_of(f.on_behalf_of);
+  for (const auto& [kind, pence] : f.on_behalf_limits) {
+    (*req.mutable_on_behalf_limits_pence())[kind] = pence;
+  }
   *req.mutable_payload() = f.payload;
   req.set_request_id(f.request_id);
   absl::StatusOr<wpb::Case> done = cases.RecordFact(req);

@@ -5,6 +5,7 @@
 #ifndef GRANTFLOW_SERVICES_COMMON_CASE_CLIENT_H_
 #define GRANTFLOW_SERVICES_COMMON_CASE_CLIENT_H_
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -44,6 +45,9 @@ struct CaseFact {
   // itself.
   std::string on_behalf_of = "";
   workflow::v1::FactPayload payload = {};
+  // With on_behalf_of: the person's delegated limits (their token's), which
+  // the engine applies to them.
+  std::map<std::string, int64_t> on_behalf_limits = {};
   // A state the case may already be in, reached another way: the engine's
   // INVALID_TRANSITION refusal from that state then counts as done.
   std::string already = "";

@@ -2,6 +2,7 @@
 
 #include "services/applications/module.h"
 #include "services/assessment/module.h"
+#include "services/awards/module.h"
 #include "services/duediligence/module.h"
 #include "services/programmes/module.h"
 #include "services/safeguarding/module.h"
@@ -13,7 +14,8 @@ std::vector<ServiceModule> BuiltInModules() {
   return {
       programmes::ProgrammesModule(),     applications::ApplicationsModule(),
       assessment::AssessmentModule(),     duediligence::DueDiligenceModule(),
-      safeguarding::SafeguardingModule(), workflows::WorkflowModule(),
+      safeguarding::SafeguardingModule(), awards::AwardsModule(),
+      workflows::WorkflowModule(),
   };
 }
 

@@ -81,6 +81,7 @@ void Rig::StartServer() {
   programmes_ = ppb::ProgrammeService::NewStub(channel_);
   applications_ = apb::ApplicationService::NewStub(channel_);
   engine_ = wpb::WorkflowService::NewStub(channel_);
+  awards_ = awpb::AwardService::NewStub(channel_);
 }
 
 void Rig::Stop() {
@@ -225,6 +226,22 @@ wpb::FactPayload Rig::Award(int64_t pence, const std::string& line) {
   return p;
 }
 
+grpc::Status Rig::Decide(const std::string& token, const std::string& c,
+                         const wpb::FactPayload& award, awpb::Award* out) {
+  awpb::DecideAwardRequest req;
+  req.set_case_(c);
+  req.set_decision(awpb::DecideAwardRequest::AWARD);
+  req.set_amount_pence(award.amount_pence());
+  for (const wpb::Allocation& a : award.allocations()) {
+    auto* al = req.add_allocations();
+    al->set_budget_line(a.budget_line());
+    al->set_amount_pence(a.amount_pence());
+  }
+  req.set_request_id(NextId());
+  awpb::Award ignored;
+  return awards_->DecideAward(Ctx(token).get(), req, out ? out : &ignored);
+}
+
 void Rig::ToRecommended(const std::string& c) {
   for (const char* f : {"ELIGIBILITY_CHECK_STARTED", "ELIGIBLE", "SHORTLISTED",
                         "INTERVIEW_SCHEDULED", "RECOMMENDED"}) {
@@ -236,7 +253,7 @@ void Rig::ToRecommended(const std::string& c) {
 void Rig::ToChecksPassed(const std::string& c, int64_t pence,
                          const std::string& line) {
   ToRecommended(c);
-  grpc::Status s = Fact(approver, c, "AWARD_APPROVED", Award(pence, line));
+  grpc::Status s = Decide(approver, c, Award(pence, line));
   ASSERT_TRUE(s.ok()) << s.error_message();
   ASSERT_TRUE(ServiceFact("grace", c, "CHECKS_STARTED").ok());
   ASSERT_TRUE(ServiceFact("grace", c, "DUE_DILIGENCE_PASSED").ok());

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "grantflow/applications/v1/applications.grpc.pb.h"
+#include "grantflow/awards/v1/awards.grpc.pb.h"
 #include "grantflow/programmes/v1/programmes.grpc.pb.h"
 #include "grantflow/workflow/v1/workflow.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
@@ -25,6 +26,7 @@ namespace grantflow::testing {
 namespace wpb = ::grantflow::workflow::v1;
 namespace ppb = ::grantflow::programmes::v1;
 namespace apb = ::grantflow::applications::v1;
+namespace awpb = ::grantflow::awards::v1;
 
 inline constexpr char kOpenRound[] = "funds/lff/rounds/open";
 inline constexpr char kHackney[] = "organisations/hackney-families";
@@ -67,6 +69,7 @@ class Rig {
   ppb::ProgrammeService::Stub& programmes() { return *programmes_; }
   apb::ApplicationService::Stub& applications() { return *applications_; }
   wpb::WorkflowService::Stub& engine() { return *engine_; }
+  awpb::AwardService::Stub& awards() { return *awards_; }
   std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) const;
   TokenMinter& minter() { return *minter_; }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
@@ -103,6 +106,11 @@ class Rig {
                            const std::string& reason = "",
                            wpb::FactPayload payload = {});
   wpb::FactPayload Award(int64_t pence, const std::string& line = kLineA);
+  // An award decided through AwardService as `token`: `award`'s amount on
+  // its allocations.
+  grpc::Status Decide(const std::string& token, const std::string& c,
+                      const wpb::FactPayload& award,
+                      awpb::Award* out = nullptr);
   // To RECOMMENDED, every fact recorded on the officer's behalf.
   void ToRecommended(const std::string& c);
   // To RECOMMENDED (by the officer), approved (by `approver`) for `pence`,
@@ -136,6 +144,7 @@ class Rig {
   std::unique_ptr<ppb::ProgrammeService::Stub> programmes_;
   std::unique_ptr<apb::ApplicationService::Stub> applications_;
   std::unique_ptr<wpb::WorkflowService::Stub> engine_;
+  std::unique_ptr<awpb::AwardService::Stub> awards_;
   int counter_ = 0;
 };
 

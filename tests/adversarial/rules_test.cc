@@ -265,10 +265,9 @@ TEST(AdversarialTest, R2_PaymentsNeverExceedTheAwardOrOverflow) {
   second_line->set_amount_pence(2'000'001 - kInt64Max);
   rig.ToRecommended(c2);
   attacks.Refused("allocations that wrap to the award",
-                  rig.Fact(rig.approver, c2, "AWARD_APPROVED", overflowing),
+                  rig.Decide(rig.approver, c2, overflowing),
                   StatusCode::INVALID_ARGUMENT);
-  ASSERT_TRUE(
-      rig.Fact(rig.approver, c2, "AWARD_APPROVED", rig.Award(2'000'000)).ok());
+  ASSERT_TRUE(rig.Decide(rig.approver, c2, rig.Award(2'000'000)).ok());
   ASSERT_TRUE(rig.ServiceFact("grace", c2, "CHECKS_STARTED").ok());
   ASSERT_TRUE(rig.ServiceFact("grace", c2, "DUE_DILIGENCE_PASSED").ok());
   ASSERT_TRUE(rig.ServiceFact("sam", c2, "SAFEGUARDING_PASSED").ok());
@@ -313,26 +312,26 @@ TEST(AdversarialTest, R3_AwardsStayWithinCeilingsRoundsAndRequests) {
   const std::string etag = rig.Case(c).etag();
   auto award = [&](const std::string& what, wpb::FactPayload p,
                    const std::string& field) {
-    grpc::Status s = rig.Fact(rig.approver, c, "AWARD_APPROVED", p);
+    grpc::Status s = rig.Decide(rig.approver, c, p);
     attacks.Refused(what, s, StatusCode::INVALID_ARGUMENT);
     EXPECT_THAT(FieldsOf(s), Contains(field)) << what;
   };
-  rig.AsEveryOtherRole(
-      attacks, "award approval", {"approver"}, [&](const std::string& token) {
-        return rig.Fact(token, c, "AWARD_APPROVED", rig.Award(1'000'000));
-      });
+  rig.AsEveryOtherRole(attacks, "award approval", {"approver"},
+                       [&](const std::string& token) {
+                         return rig.Decide(token, c, rig.Award(1'000'000));
+                       });
   award("an award above the amount requested", rig.Award(5'000'001),
-        "payload.amount_pence");
-  award("an award of nothing", rig.Award(0), "payload.amount_pence");
-  award("an award past the cap", rig.Award(kMax + 1), "payload.amount_pence");
+        "amount_pence");
+  award("an award of nothing", rig.Award(0), "amount_pence");
+  award("an award past the cap", rig.Award(kMax + 1), "amount_pence");
   award("an award on a line the round does not draw on",
         rig.Award(2'000'000, "funds/lff/budgetLines/grants-c"),
-        "payload.allocations[0].budget_line");
+        "allocations[0].budget_line");
   award("an award on another fund's line",
         rig.Award(2'000'000, "funds/esol/budgetLines/grants-a"),
-        "payload.allocations[0].budget_line");
+        "allocations[0].budget_line");
   award("an award below the round's minimum", rig.Award(999'999),
-        "payload.amount_pence");
+        "amount_pence");
   // The round's maximum is read when the award is approved, not remembered
   // from the submission: lower it, and the same award is refused.
   ppb::UpdateRoundRequest lower;
@@ -345,10 +344,9 @@ TEST(AdversarialTest, R3_AwardsStayWithinCeilingsRoundsAndRequests) {
                   .UpdateRound(rig.Ctx(rig.officer).get(), lower, &round)
                   .ok());
   award("an award above the round's (lowered) maximum", rig.Award(5'000'000),
-        "payload.amount_pence");
+        "amount_pence");
   EXPECT_EQ(rig.Case(c).etag(), etag) << "a refused award wrote";
-  ASSERT_TRUE(
-      rig.Fact(rig.approver, c, "AWARD_APPROVED", rig.Award(4'000'000)).ok());
+  ASSERT_TRUE(rig.Decide(rig.approver, c, rig.Award(4'000'000)).ok());
 
   // The ceiling cannot go below what is reserved, and the refusal changes
   // neither ProgrammeService nor the ledger.
@@ -417,8 +415,8 @@ TEST(AdversarialTest, R3_AwardsStayWithinCeilingsRoundsAndRequests) {
   std::vector<std::thread> racers;
   for (const std::string& rc : cases) {
     racers.emplace_back([&, rc] {
-      grpc::Status s = rig.Fact(rig.approver, rc, "AWARD_APPROVED",
-                                rig.Award(2'000'000, kLineB));
+      grpc::Status s =
+          rig.Decide(rig.approver, rc, rig.Award(2'000'000, kLineB));
       if (s.ok()) {
         ++won;
       } else if (ReasonOf(s) == "BUDGET_EXCEEDED") {
@@ -441,8 +439,7 @@ TEST(AdversarialTest, R4_ChecksGateTheAgreementAndConditionsBlockPayment) {
   Attacks attacks("R4 (checks and conditions)");
   const std::string c = rig.NewCase(3'000'000, "r4");
   rig.ToRecommended(c);
-  ASSERT_TRUE(
-      rig.Fact(rig.approver, c, "AWARD_APPROVED", rig.Award(3'000'000)).ok());
+  ASSERT_TRUE(rig.Decide(rig.approver, c, rig.Award(3'000'000)).ok());
   // Due diligence's facts come from DueDiligenceService only: no person,
   // whatever their role, records them at the engine.
   for (const char* f :
@@ -531,34 +528,43 @@ TEST(AdversarialTest, R5_SeparationOfDutiesAndDelegatedLimits) {
   for (const char* spelling : {"grace", "GRACE", "gRaCe"}) {
     attacks.Refused(
         absl::StrCat("approval by the recommender as '", spelling, "'"),
-        rig.Fact(rig.minter().Approver(spelling, kMax), c, "AWARD_APPROVED",
-                 rig.Award(5'000'000)),
+        rig.Decide(rig.minter().Approver(spelling, kMax), c,
+                   rig.Award(5'000'000)),
         StatusCode::FAILED_PRECONDITION, "SEPARATION_OF_DUTIES");
   }
-  attacks.Refused(
-      "approval above the approver's limit",
-      rig.Fact(rig.small_approver, c, "AWARD_APPROVED", rig.Award(1'000'001)),
-      StatusCode::FAILED_PRECONDITION, "DELEGATED_LIMIT_EXCEEDED");
+  attacks.Refused("approval above the approver's limit",
+                  rig.Decide(rig.small_approver, c, rig.Award(1'000'001)),
+                  StatusCode::FAILED_PRECONDITION, "DELEGATED_LIMIT_EXCEEDED");
   attacks.Refused("approval by an approver with no limit",
-                  rig.Fact(rig.minter().Token("nolimit", {"approver"}), c,
+                  rig.Decide(rig.minter().Token("nolimit", {"approver"}), c,
+                             rig.Award(1'000'000)),
+                  StatusCode::FAILED_PRECONDITION, "DELEGATED_LIMIT_EXCEEDED");
+  rig.AsEveryOtherRole(attacks, "award approval", {"approver"},
+                       [&](const std::string& token) {
+                         return rig.Decide(token, c, rig.Award(1'000'000));
+                       });
+  // Going round AwardService to the engine: no person records a decision
+  // there, whatever their role, and the service identity has no delegated
+  // authority of its own.
+  rig.AsEveryOtherRole(attacks, "award approval at the engine", {"service"},
+                       [&](const std::string& token) {
+                         return rig.Fact(token, c, "AWARD_APPROVED",
+                                         rig.Award(1'000'000));
+                       });
+  attacks.Refused("approval by the service identity for itself",
+                  rig.Fact(rig.minter().Token("svc", {"service"}), c,
                            "AWARD_APPROVED", rig.Award(1'000'000)),
                   StatusCode::FAILED_PRECONDITION, "DELEGATED_LIMIT_EXCEEDED");
-  rig.AsEveryOtherRole(
-      attacks, "award approval", {"approver"}, [&](const std::string& token) {
-        return rig.Fact(token, c, "AWARD_APPROVED", rig.Award(1'000'000));
-      });
   // Limits at their boundaries: a penny short is refused, exactly is not.
   for (int64_t limit : {int64_t{0}, int64_t{1}, int64_t{999'999}}) {
     attacks.Refused(
         absl::StrCat("approval of £10,000 with a limit of ", limit),
-        rig.Fact(rig.minter().Approver(absl::StrCat("lim", limit), limit), c,
-                 "AWARD_APPROVED", rig.Award(1'000'000)),
+        rig.Decide(rig.minter().Approver(absl::StrCat("lim", limit), limit), c,
+                   rig.Award(1'000'000)),
         StatusCode::FAILED_PRECONDITION, "DELEGATED_LIMIT_EXCEEDED");
   }
   // At exactly the limit, an approver may.
-  EXPECT_TRUE(
-      rig.Fact(rig.small_approver, c, "AWARD_APPROVED", rig.Award(1'000'000))
-          .ok());
+  EXPECT_TRUE(rig.Decide(rig.small_approver, c, rig.Award(1'000'000)).ok());
 }
 
 // An application and its case never disagree: withdrawal asks the engine,

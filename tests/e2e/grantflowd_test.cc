@@ -44,12 +44,16 @@ class Daemon : public testing::Daemon {
 
 using testing::SetClock;
 
-// Six grantflowd processes, one service each, on ports fixed up front (each
+// The split deployment's processes, one service each.
+constexpr const char* kSplitServices[] = {
+    "programmes",   "applications", "assessment", "duediligence",
+    "safeguarding", "awards",       "workflow"};
+
+// Seven grantflowd processes, one service each, on ports fixed up front (each
 // names the others as peers), each trusting the others' token keys.
 struct SplitDeployment {
   explicit SplitDeployment(const testing::TempDir& d) : dir(d) {
-    for (const char* s : {"programmes", "applications", "assessment",
-                          "duediligence", "safeguarding", "workflow"}) {
+    for (const char* s : kSplitServices) {
       data[s] = dir.Sub(s);
       ports[s] = testing::FreePort();
       keys.push_back(std::make_unique<testing::TokenMinter>(data[s]));
@@ -85,11 +89,12 @@ struct SplitDeployment {
     return false;
   }
   bool Up() {
-    return Start("programmes") && Start("applications") &&
-           Start("assessment") && Start("duediligence") &&
-           Start("safeguarding") && Start("workflow");
+    for (const char* s : kSplitServices) {
+      if (!Start(s)) return false;
+    }
+    return true;
   }
-  // Starts all six and loads the seed with grantctl, as `admin`.
+  // Starts them all and loads the seed with grantctl, as `admin`.
   void UpAndSeeded() {
     ASSERT_TRUE(Up());
     admin = minter->Token("root", {"admin"});
@@ -241,9 +246,9 @@ TEST(GrantflowdTest, AcknowledgedSubmissionsSurviveSigkill) {
 }
 
 // The split deployment: programmes, applications, assessment, due diligence,
-// safeguarding and the engine in six processes, each with its own data
-// directory, reaching each other only over gRPC, seeded by grantctl sending
-// each section to the service that owns it.
+// safeguarding, awards and the engine in seven processes, each with its own
+// data directory, reaching each other only over gRPC, seeded by grantctl
+// sending each section to the service that owns it.
 TEST(GrantflowdTest, ServicesRunAsSeparateProcesses) {
   testing::TempDir dir;
   SetClock(dir, testing::TestEpoch());
@@ -822,9 +827,14 @@ TEST(GrantflowdTest, AnAssessorsDayThroughGrantctl) {
   // approval reaches DueDiligenceService (its own process) through the
   // engine's outbox.
   const std::string ade = m.Approver("ade", 7'500'000);
-  ctl(ade, {"cases", "fact", a2, "AWARD_APPROVED", "--data",
-            R"({"amount_pence": "3000000", "allocations": [{"budget_line":
-               "funds/lff/budgetLines/grants-a", "amount_pence": "3000000"}]})"});
+  const std::string awarded =
+      ctl(ade, {"award", "approve", a2, "--amount-pence", "3000000", "--line",
+                "funds/lff/budgetLines/grants-a", "--rationale",
+                "strong reach into new families"});
+  EXPECT_THAT(awarded, ::testing::HasSubstr("APPROVED"));
+  EXPECT_THAT(awarded, ::testing::HasSubstr("£30,000.00"));
+  EXPECT_THAT(ctl(grace, {"award", "list", "--state", "approved"}),
+              ::testing::HasSubstr("awards/" + a2));
   std::string check;
   for (int i = 0; i < 100; ++i) {
     std::string out;

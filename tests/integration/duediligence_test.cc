@@ -52,8 +52,7 @@ class DueDiligenceTest : public ::testing::Test {
     }
     const std::string c = rig_.SubmitCase(draft, suffix);
     rig_.ToRecommended(c);
-    grpc::Status s =
-        rig_.Fact(rig_.approver, c, "AWARD_APPROVED", rig_.Award(pence, line));
+    grpc::Status s = rig_.Decide(rig_.approver, c, rig_.Award(pence, line));
     EXPECT_TRUE(s.ok()) << s.error_message();
     rig_.Background();
     return c;

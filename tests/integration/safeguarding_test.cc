@@ -46,8 +46,7 @@ class SafeguardingTest : public ::testing::Test {
     draft.set_works_with_adults_at_risk(false);
     const std::string c = rig_.SubmitCase(draft, suffix);
     rig_.ToRecommended(c);
-    grpc::Status s =
-        rig_.Fact(rig_.approver, c, "AWARD_APPROVED", rig_.Award(pence));
+    grpc::Status s = rig_.Decide(rig_.approver, c, rig_.Award(pence));
     EXPECT_TRUE(s.ok()) << s.error_message();
     rig_.Background();
     return c;

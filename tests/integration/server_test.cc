@@ -199,7 +199,7 @@ TEST_F(ServerTest, EveryRpcRefusesAnonymousCalls) {
       ++methods;
     }
   }
-  EXPECT_EQ(methods, 81);
+  EXPECT_EQ(methods, 84);
 }
 
 TEST_F(ServerTest, RetriedRequestIdReturnsTheFirstResult) {

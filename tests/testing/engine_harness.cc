@@ -114,6 +114,23 @@ absl::StatusOr<wpb::Case> EngineHarness::ServiceFact(
   return engine_->RecordFact(As("grantflowd", {"service"}), r);
 }
 
+absl::StatusOr<wpb::Case> EngineHarness::Decide(const Call& person,
+                                                const std::string& case_id,
+                                                const std::string& fact,
+                                                wpb::FactPayload payload,
+                                                const std::string& request_id) {
+  wpb::RecordFactRequest r;
+  r.set_name("cases/" + case_id);
+  r.set_fact(fact);
+  *r.mutable_payload() = std::move(payload);
+  r.set_on_behalf_of(person.principal.user);
+  for (const auto& [kind, pence] : person.principal.limits_pence) {
+    (*r.mutable_on_behalf_limits_pence())[kind] = pence;
+  }
+  r.set_request_id(request_id.empty() ? NextRequestId() : request_id);
+  return engine_->RecordFact(As("grantflowd", {"service"}), r);
+}
+
 absl::Status EngineHarness::ToRecommended(const std::string& id) {
   for (const char* f : {"ELIGIBILITY_CHECK_STARTED", "ELIGIBLE", "SHORTLISTED",
                         "INTERVIEW_SCHEDULED", "RECOMMENDED"}) {
@@ -132,7 +149,7 @@ absl::Status EngineHarness::ToChecksPassed(const std::string& id, int64_t pence,
   auto* a = award.add_allocations();
   a->set_budget_line(line);
   a->set_amount_pence(pence);
-  auto c = Fact(Approver(), id, "AWARD_APPROVED", award);
+  auto c = Decide(Approver(), id, "AWARD_APPROVED", award);
   if (!c.ok()) return c.status();
   c = ServiceFact("grace", id, "CHECKS_STARTED");
   if (!c.ok()) return c.status();

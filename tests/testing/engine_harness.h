@@ -71,6 +71,13 @@ class EngineHarness {
                                         const std::string& fact,
                                         const std::string& request_id = "",
                                         wpb::FactPayload payload = {});
+  // A decision AwardService records (AWARD_APPROVED, AWARD_DECLINED): as
+  // the service identity, on `person`'s behalf with their delegated limits.
+  absl::StatusOr<wpb::Case> Decide(const Call& person,
+                                   const std::string& case_id,
+                                   const std::string& fact,
+                                   wpb::FactPayload payload = {},
+                                   const std::string& request_id = "");
   absl::StatusOr<wpb::Case> Fact(const Call& who, const std::string& case_id,
                                  const std::string& fact,
                                  wpb::FactPayload payload = {},

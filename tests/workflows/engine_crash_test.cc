@@ -215,7 +215,12 @@ class CrashingLedgerClient final : public programmes::LedgerClient {
         auto* a = award.add_allocations();
         a->set_budget_line(kLines[rng() % 2]);
         a->set_amount_pence(amount);
-        if (!fact(h.Approver(), "AWARD_APPROVED", award)) continue;
+        if (!Run(rep, id, rid(), [&](const std::string& r) {
+              return h.Decide(h.Approver(), id, "AWARD_APPROVED", award, r)
+                  .status();
+            })) {
+          continue;
+        }
         if (rng() % 4 == 0) {
           fact(h.Officer(), "WITHDRAWN");
           continue;

@@ -127,7 +127,7 @@ TEST_F(EngineTest, FullLifecycleMovesTheMoneyThroughTheLedger) {
 TEST_F(EngineTest, RefusedFactsNameTheAcceptedOnesAndWriteNothing) {
   ASSERT_TRUE(h_->Start("a1").ok());
   const uint64_t before = Audits();
-  auto r = h_->Fact(h_->Approver(), "a1", "AWARD_APPROVED");
+  auto r = h_->Decide(h_->Approver(), "a1", "AWARD_APPROVED");
   EXPECT_THAT(r.status(), HasReason("INVALID_TRANSITION"));
   EXPECT_THAT(std::string(r.status().message()),
               HasSubstr("accepts: ELIGIBILITY_CHECK_STARTED, ROUND_CLOSED, "
@@ -262,7 +262,7 @@ TEST_F(EngineTest, BudgetCeilingHoldsAcrossAwardsAndLines) {
   a->set_budget_line(kLineA);
   a->set_amount_pence(3'000'000);
   const uint64_t before = Audits();
-  auto r = h_->Fact(h_->Approver(), "a2", "AWARD_APPROVED", award);
+  auto r = h_->Decide(h_->Approver(), "a2", "AWARD_APPROVED", award);
   EXPECT_THAT(r.status(), HasReason("BUDGET_EXCEEDED"));
   EXPECT_EQ(Audits(), before);
   EXPECT_EQ(Ledger(kLineA).reserved_pence(), 20'000'000);
@@ -271,7 +271,7 @@ TEST_F(EngineTest, BudgetCeilingHoldsAcrossAwardsAndLines) {
   auto* b = award.add_allocations();
   b->set_budget_line(kLineB);
   b->set_amount_pence(1'500'000);
-  ASSERT_TRUE(h_->Fact(h_->Approver(), "a2", "AWARD_APPROVED", award).ok());
+  ASSERT_TRUE(h_->Decide(h_->Approver(), "a2", "AWARD_APPROVED", award).ok());
   EXPECT_EQ(Ledger(kLineA).available_pence(), 0);
   EXPECT_EQ(Ledger(kLineB).reserved_pence(), 1'500'000);
   // Withdrawal gives the reservation back.
@@ -299,8 +299,8 @@ TEST_F(EngineTest, ConcurrentAwardsOnOneLineNeverOvershootTheCeiling) {
       auto* a = award.add_allocations();
       a->set_budget_line("funds/lff/budgetLines/small");
       a->set_amount_pence(700'000);
-      auto r = h_->Fact(h_->Approver(), absl::StrCat("c", i), "AWARD_APPROVED",
-                        award, absl::StrCat("approve-", i));
+      auto r = h_->Decide(h_->Approver(), absl::StrCat("c", i),
+                          "AWARD_APPROVED", award, absl::StrCat("approve-", i));
       if (r.ok()) {
         ++approved;
       } else if (Reason(r.status()) == "BUDGET_EXCEEDED") {
@@ -325,7 +325,7 @@ TEST_F(EngineTest, ChecksAndConditionsGateTheAgreementAndPayments) {
   auto* a = award.add_allocations();
   a->set_budget_line(kLineA);
   a->set_amount_pence(1'000'000);
-  ASSERT_TRUE(h_->Fact(h_->Approver(), "kids", "AWARD_APPROVED", award).ok());
+  ASSERT_TRUE(h_->Decide(h_->Approver(), "kids", "AWARD_APPROVED", award).ok());
   // The checks' facts come through DueDiligenceService.
   EXPECT_THAT(
       h_->Fact(h_->Officer(), "kids", "CHECKS_STARTED").status(),
@@ -400,15 +400,35 @@ TEST_F(EngineTest, SeparationOfDutiesAndDelegatedLimits) {
   auto* a = award.add_allocations();
   a->set_budget_line(kLineA);
   a->set_amount_pence(5'000'000);
-  EXPECT_THAT(h_->Fact(dual, "a1", "AWARD_APPROVED", award).status(),
+  EXPECT_THAT(h_->Decide(dual, "a1", "AWARD_APPROVED", award).status(),
               HasReason("SEPARATION_OF_DUTIES"));
   Call junior = h_->As("jo", {"approver"}, 1'000'000);
-  EXPECT_THAT(h_->Fact(junior, "a1", "AWARD_APPROVED", award).status(),
+  EXPECT_THAT(h_->Decide(junior, "a1", "AWARD_APPROVED", award).status(),
               HasReason("DELEGATED_LIMIT_EXCEEDED"));
   Call no_limit = h_->As("kim", {"approver"});
-  EXPECT_THAT(h_->Fact(no_limit, "a1", "AWARD_APPROVED", award).status(),
+  EXPECT_THAT(h_->Decide(no_limit, "a1", "AWARD_APPROVED", award).status(),
               HasReason("DELEGATED_LIMIT_EXCEEDED"));
-  EXPECT_TRUE(h_->Fact(h_->Approver(), "a1", "AWARD_APPROVED", award).ok());
+  // The decision is AwardService's to record: an approver going round it
+  // is refused, naming the way, and the service's own identity carries no
+  // delegated authority (only the person's, passed with on_behalf_of).
+  EXPECT_THAT(
+      h_->Fact(h_->Approver(), "a1", "AWARD_APPROVED", award).status(),
+      StatusIs(absl::StatusCode::kPermissionDenied, "RECORDED_BY_SERVICE"));
+  EXPECT_THAT(
+      h_->ServiceFact("ade", "a1", "AWARD_APPROVED", "", award).status(),
+      HasReason("DELEGATED_LIMIT_EXCEEDED"));
+  wpb::RecordFactRequest unowned;
+  unowned.set_name("cases/a1");
+  unowned.set_fact("AWARD_APPROVED");
+  *unowned.mutable_payload() = award;
+  (*unowned.mutable_on_behalf_limits_pence())["approve"] = 100'000'000;
+  unowned.set_request_id("limits-without-a-person");
+  EXPECT_THAT(h_->engine()
+                  .RecordFact(h_->As("grantflowd", {"service"}), unowned)
+                  .status(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(Get("a1").state(), "RECOMMENDED");
+  EXPECT_TRUE(h_->Decide(h_->Approver(), "a1", "AWARD_APPROVED", award).ok());
   auto c = Get("a1");
   EXPECT_EQ(c.recommended_by(), "pat");
   EXPECT_EQ(c.approved_by(), "ade");

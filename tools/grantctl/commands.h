@@ -19,6 +19,7 @@ int CasesCommand(Cli& cli);
 int AssessCommand(Cli& cli);
 int DueDiligenceCommand(Cli& cli);
 int SafeguardingCommand(Cli& cli);
+int AwardCommand(Cli& cli);
 int LedgerCommand(Cli& cli);
 int PaymentsCommand(Cli& cli);
 int OutboxCommand(Cli& cli);

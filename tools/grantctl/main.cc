@@ -65,6 +65,9 @@ Global flags: --addr HOST:PORT ($GRANTFLOW_ADDR, default 127.0.0.1:50051)
      | conclude CHECK (--passed | --failed --reason T
                       | --conditions --condition ID:TEXT ... --reason T)
      | clear CHECK --condition ID --note T
+  award list --state APPROVED|DECLINED|RESERVE_LIST [--all] | get CASE
+        | approve CASE --amount-pence N --line BUDGET_LINE[=PENCE] ... [--rationale T]
+        | decline CASE --feedback T [--rationale T] | reserve CASE [--rationale T]
   cases list [--state S] [--fund F] [--round R] [--all] | get CASE | history CASE
         | fact CASE FACT [--data PAYLOAD_JSON] [--reason TEXT] [--etag E]
   ledger show [--fund funds/F] | get funds/F/budgetLines/L
@@ -106,6 +109,8 @@ int main(int argc, char** argv) {
       {"dd", DueDiligenceCommand},
       {"due-diligence", DueDiligenceCommand},
       {"safeguarding", SafeguardingCommand},
+      {"award", AwardCommand},
+      {"awards", AwardCommand},
       {"ledger", LedgerCommand},
       {"payments", PaymentsCommand},
       {"outbox", OutboxCommand},

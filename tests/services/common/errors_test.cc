@@ -88,5 +88,24 @@ TEST(StatusMatchersTest, MatchOnlyWhatTheySay) {
   EXPECT_THAT(grpc::Status::OK, IsOk());
 }
 
+// A refusal passed on names the caller's fields, and keeps its reason.
+TEST(RenameFieldsTest, RenamesOnlyThePrefixAndKeepsTheRest) {
+  const absl::Status engine = errors::FailedPrecondition(
+      "BUDGET_EXCEEDED", "payload.amount_pence is too much", {{"k", "v"}},
+      {{"payload.allocations[0].amount_pence", "too much"},
+       {"request_id", "unchanged"}});
+  const absl::Status out = errors::RenameFields(engine, "payload.", "");
+  EXPECT_EQ(out.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(out, HasReason("BUDGET_EXCEEDED"));
+  EXPECT_EQ(errors::MetadataOf(out, "k"), "v");
+  EXPECT_EQ(errors::FieldViolationsOf(out),
+            (std::vector<errors::FieldViolation>{
+                {"allocations[0].amount_pence", "too much"},
+                {"request_id", "unchanged"}}));
+  EXPECT_EQ(out.message().substr(0, 27), "amount_pence is too much: a");
+  const absl::Status plain = absl::NotFoundError("payload.x");
+  EXPECT_EQ(errors::RenameFields(plain, "payload.", ""), plain);
+}
+
 }  // namespace
 }  // namespace grantflow
