@@ -45,6 +45,7 @@ inline constexpr char kConditionNotOpen[] = "CONDITION_NOT_OPEN";
 // The funding agreement (R1). The last two come with PERMISSION_DENIED.
 inline constexpr char kDocumentMismatch[] = "DOCUMENT_MISMATCH";
 inline constexpr char kAgreementNotSigned[] = "AGREEMENT_NOT_SIGNED";
+inline constexpr char kNothingToSign[] = "NOTHING_TO_SIGN";
 inline constexpr char kNotRecipientSignatory[] = "NOT_RECIPIENT_SIGNATORY";
 inline constexpr char kNotFunderStaff[] = "NOT_FUNDER_STAFF";
 

@@ -299,10 +299,13 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& caller,
           absl::StrCat("must be at most ", kMaxReasonChars, " characters"));
   }
   // A service may act for a person, who is then the fact's actor.
+  // `call` may record the fact (its roles); `acting` is the person it is
+  // recorded for, whose identity, organisation and limits the rules apply.
   Call call = caller;
+  auth::Principal acting = caller.principal;
   std::string via;
-  if (req.on_behalf_of().empty() && !req.on_behalf_limits_pence().empty()) {
-    v.Add("on_behalf_limits_pence", "only with on_behalf_of");
+  if (req.on_behalf_of().empty() && req.has_acting()) {
+    v.Add("acting", "only with on_behalf_of");
   }
   if (!req.on_behalf_of().empty()) {
     std::optional<std::string> who = auth::CanonicalUser(req.on_behalf_of());
@@ -313,12 +316,15 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& caller,
           "only a service may record a fact on someone's behalf");
     } else {
       via = caller.principal.user;
-      call.principal.user = *who;
+      acting = auth::Principal{
+          .user = *who,
+          .roles = {req.acting().roles().begin(), req.acting().roles().end()},
+          .organisation = req.acting().organisation(),
+          .limits_pence = {req.acting().limits_pence().begin(),
+                           req.acting().limits_pence().end()}};
+      call.principal.user = acting.user;
       // The person's delegated authority, not the service's (R5).
-      call.principal.limits_pence.clear();
-      for (const auto& [kind, pence] : req.on_behalf_limits_pence()) {
-        call.principal.limits_pence[kind] = pence;
-      }
+      call.principal.limits_pence = acting.limits_pence;
     }
   }
   ValidateRequestId(req.request_id(), &v);
@@ -351,13 +357,13 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& caller,
   // change, so an unlocked read says whom to ask.
   std::optional<RoundTerms> terms;
   if (timer == nullptr && fact->funder_signature) {
-    RETURN_IF_ERROR(CheckFunderStaff(call.principal));
+    RETURN_IF_ERROR(CheckFunderStaff(acting));
   }
   if (timer == nullptr && (fact->reads_round || fact->recipient_signature)) {
     ASSIGN_OR_RETURN(auto peek, cases_.Get(Key(id), req.name()));
     const wpb::Case& c = peek.msg;
     if (fact->recipient_signature) {
-      const auth::Principal& p = call.principal;
+      const auth::Principal& p = acting;
       if (!auth::IsOrganisationScoped(p) ||
           p.organisation != c.organisation()) {
         return errors::WithReason(
@@ -850,6 +856,16 @@ absl::StatusOr<wpb::Payment> Engine::AuthorizePayment(
           return Refuse(reasons::kCaseLimitReached,
                         absl::StrCat(c.name(), " already has ", kMaxPayments,
                                      " payments"));
+        }
+        // An overdue report holds every later instalment until accepted.
+        for (const auto& r : c.reports()) {
+          if (r.overdue() && !r.accepted()) {
+            return Refuse(reasons::kReportOutstanding,
+                          absl::StrCat("monitoring report '", r.report_id(),
+                                       "' is overdue; payments wait until it "
+                                       "is accepted"),
+                          {{"report", r.report_id()}});
+          }
         }
         if (!c.schedule().empty()) {
           const wpb::Instalment* inst = nullptr;

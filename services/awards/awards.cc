@@ -98,7 +98,7 @@ absl::StatusOr<pb::Award> Awards::DecideAward(
             f.fact = facts::kAwardDeclined;
             f.reason = req.feedback();
           }
-          f.on_behalf_limits = call.principal.limits_pence;
+          f.acting = call.principal;
           // The engine's fields are the payload's; the caller's are ours.
           RETURN_IF_ERROR(
               errors::RenameFields(RecordCaseFact(*cases_, f), "payload.", ""));

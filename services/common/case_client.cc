@@ -57,8 +57,13 @@ absl::Status RecordCaseFact(CaseClient& cases, const CaseFact& f) {
   req.set_fact(f.fact);
   req.set_reason(f.reason);
   req.set_on_behalf_of(f.on_behalf_of);
-  for (const auto& [kind, pence] : f.on_behalf_limits) {
-    (*req.mutable_on_behalf_limits_pence())[kind] = pence;
+  if (f.acting) {
+    wpb::Acting* a = req.mutable_acting();
+    for (const std::string& r : f.acting->roles) a->add_roles(r);
+    a->set_organisation(f.acting->organisation);
+    for (const auto& [kind, pence] : f.acting->limits_pence) {
+      (*a->mutable_limits_pence())[kind] = pence;
+    }
   }
   *req.mutable_payload() = f.payload;
   req.set_request_id(f.request_id);

@@ -5,12 +5,13 @@
 #ifndef GRANTFLOW_SERVICES_COMMON_CASE_CLIENT_H_
 #define GRANTFLOW_SERVICES_COMMON_CASE_CLIENT_H_
 
-#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "grantflow/workflow/v1/workflow.pb.h"
+#include "platform/auth.h"
 #include "services/common/peer.h"
 
 namespace grantflow {
@@ -45,9 +46,9 @@ struct CaseFact {
   // itself.
   std::string on_behalf_of = "";
   workflow::v1::FactPayload payload = {};
-  // With on_behalf_of: the person's delegated limits (their token's), which
-  // the engine applies to them.
-  std::map<std::string, int64_t> on_behalf_limits = {};
+  // With on_behalf_of: the person as their token showed them (roles,
+  // organisation, delegated limits), which the engine applies to them.
+  std::optional<auth::Principal> acting = std::nullopt;
   // A state the case may already be in, reached another way: the engine's
   // INVALID_TRANSITION refusal from that state then counts as done.
   std::string already = "";

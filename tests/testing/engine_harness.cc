@@ -124,8 +124,13 @@ absl::StatusOr<wpb::Case> EngineHarness::Decide(const Call& person,
   r.set_fact(fact);
   *r.mutable_payload() = std::move(payload);
   r.set_on_behalf_of(person.principal.user);
+  wpb::Acting* acting = r.mutable_acting();
+  for (const std::string& role : person.principal.roles) {
+    acting->add_roles(role);
+  }
+  acting->set_organisation(person.principal.organisation);
   for (const auto& [kind, pence] : person.principal.limits_pence) {
-    (*r.mutable_on_behalf_limits_pence())[kind] = pence;
+    (*acting->mutable_limits_pence())[kind] = pence;
   }
   r.set_request_id(request_id.empty() ? NextRequestId() : request_id);
   return engine_->RecordFact(As("grantflowd", {"service"}), r);

@@ -71,8 +71,10 @@ class EngineHarness {
                                         const std::string& fact,
                                         const std::string& request_id = "",
                                         wpb::FactPayload payload = {});
-  // A decision AwardService records (AWARD_APPROVED, AWARD_DECLINED): as
-  // the service identity, on `person`'s behalf with their delegated limits.
+  // A fact a service records for `person` as their token showed them
+  // (AwardService's decisions with the approver's limits, AgreementService's
+  // signatures with the signer's roles and organisation): as the service
+  // identity, on their behalf, with their roles, organisation and limits.
   absl::StatusOr<wpb::Case> Decide(const Call& person,
                                    const std::string& case_id,
                                    const std::string& fact,

@@ -421,7 +421,7 @@ TEST_F(EngineTest, SeparationOfDutiesAndDelegatedLimits) {
   unowned.set_name("cases/a1");
   unowned.set_fact("AWARD_APPROVED");
   *unowned.mutable_payload() = award;
-  (*unowned.mutable_on_behalf_limits_pence())["approve"] = 100'000'000;
+  (*unowned.mutable_acting()->mutable_limits_pence())["approve"] = 100'000'000;
   unowned.set_request_id("limits-without-a-person");
   EXPECT_THAT(h_->engine()
                   .RecordFact(h_->As("grantflowd", {"service"}), unowned)
@@ -522,6 +522,100 @@ TEST_F(EngineTest, ReportTimersMarkOverdueReports) {
   ASSERT_EQ(c.reports_size(), 1);
   EXPECT_TRUE(c.reports(0).overdue());
   EXPECT_EQ(c.state(), "ACTIVE");
+}
+
+// An overdue report holds every later instalment until it is accepted; a
+// variation moving a report later leaves the old timer with nothing to do.
+TEST_F(EngineTest, AnOverdueReportHoldsLaterInstalments) {
+  ASSERT_TRUE(h_->Start("a1").ok());
+  ASSERT_TRUE(h_->ToChecksPassed("a1", 1'000'000, kLineA).ok());
+  wpb::FactPayload exec;
+  auto* r = exec.add_reports();
+  r->set_report_id("mid");
+  *r->mutable_due_time() = ToProto(h_->now + absl::Hours(24 * 30));
+  for (const char* id : {"first", "second"}) {
+    auto* i = exec.add_schedule();
+    i->set_payment_id(id);
+    i->set_amount_pence(500'000);
+  }
+  ASSERT_TRUE(h_->ToExecuted("a1", exec).ok());
+  ASSERT_TRUE(h_->Fact(h_->Officer(), "a1", "PROJECT_STARTED").ok());
+  ASSERT_TRUE(h_->engine().FireDueTimers(h_->now + absl::Hours(24 * 31)).ok());
+  EXPECT_THAT(h_->Authorize("a1", "first", 500'000).status(),
+              HasReason("REPORT_OUTSTANDING"));
+  wpb::FactPayload accepted;
+  accepted.set_report_id("mid");
+  ASSERT_TRUE(
+      h_->Fact(h_->Officer(), "a1", "MONITORING_REPORT_ACCEPTED", accepted)
+          .ok());
+  EXPECT_FALSE(Get("a1").reports(0).overdue());
+  EXPECT_TRUE(h_->Authorize("a1", "first", 500'000).ok());
+}
+
+// A variation is issued, signed and countersigned again; until then
+// payments keep to the executed version's schedule, and it must keep every
+// instalment already paid or authorised.
+TEST_F(EngineTest, VariationsMustBeExecutedBeforePaymentsUseThem) {
+  ASSERT_TRUE(h_->Start("a1").ok());
+  ASSERT_TRUE(h_->ToChecksPassed("a1", 1'000'000, kLineA).ok());
+  wpb::FactPayload v1;
+  auto* i = v1.add_schedule();
+  i->set_payment_id("first");
+  i->set_amount_pence(600'000);
+  ASSERT_TRUE(h_->ToExecuted("a1", v1).ok());
+  ASSERT_TRUE(h_->Authorize("a1", "first", 600'000).ok());
+  ASSERT_TRUE(h_->Confirm("a1", "first").ok());
+  wpb::FactPayload doc;
+  doc.set_document_sha256(kDocV2);
+  ASSERT_TRUE(h_->Fact(h_->Officer(), "a1", "AGREEMENT_ISSUED", doc).ok());
+  wpb::Case c = Get("a1");
+  EXPECT_EQ(c.state(), "EXECUTED");
+  EXPECT_TRUE(c.agreement().executed());
+  EXPECT_EQ(c.agreement().version(), 1);
+  EXPECT_EQ(c.variation().version(), 2);
+  // The variation's new instalment is not payable yet.
+  EXPECT_THAT(h_->Authorize("a1", "second", 400'000).status(),
+              HasReason("PAYMENT_NOT_SCHEDULED"));
+  // Countersigning before the recipient signs, both by one person, or on
+  // another document: refused.
+  wpb::FactPayload v2 = v1;
+  v2.mutable_schedule(0)->set_amount_pence(500'000);  // below what was paid
+  auto* second = v2.add_schedule();
+  second->set_payment_id("second");
+  second->set_amount_pence(400'000);
+  v2.set_document_sha256(kDocV2);
+  EXPECT_THAT(h_->Fact(h_->Approver(), "a1", "AGREEMENT_EXECUTED", v2).status(),
+              HasReason("AGREEMENT_NOT_SIGNED"));
+  ASSERT_TRUE(
+      h_->Fact(h_->Signatory(), "a1", "AGREEMENT_SIGNED_BY_RECIPIENT", doc)
+          .ok());
+  wpb::FactPayload old_doc = v2;
+  old_doc.set_document_sha256(kDocV1);
+  EXPECT_THAT(
+      h_->Fact(h_->Approver(), "a1", "AGREEMENT_EXECUTED", old_doc).status(),
+      HasReason("DOCUMENT_MISMATCH"));
+  auto dropped = h_->Fact(h_->Approver(), "a1", "AGREEMENT_EXECUTED", v2);
+  EXPECT_THAT(dropped.status(), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(std::string(dropped.status().message()),
+              HasSubstr("must keep instalment first"));
+  EXPECT_EQ(Get("a1").agreement().version(), 1);
+  v2.mutable_schedule(0)->set_amount_pence(600'000);
+  ASSERT_TRUE(h_->Fact(h_->Approver(), "a1", "AGREEMENT_EXECUTED", v2).ok());
+  c = Get("a1");
+  EXPECT_EQ(c.agreement().version(), 2);
+  EXPECT_TRUE(c.agreement().executed());
+  EXPECT_FALSE(c.has_variation());
+  EXPECT_EQ(Ledger(kLineA).committed_pence(), 1'000'000)
+      << "a variation commits nothing more";
+  auto paid = h_->Authorize("a1", "second", 400'000);
+  ASSERT_TRUE(paid.ok()) << paid.status();
+  EXPECT_EQ(paid->agreement_version(), 2);
+  EXPECT_EQ(paid->agreement_sha256(), kDocV2);
+  // Nothing left to sign now.
+  EXPECT_THAT(
+      h_->Fact(h_->Signatory(), "a1", "AGREEMENT_SIGNED_BY_RECIPIENT", doc)
+          .status(),
+      HasReason("NOTHING_TO_SIGN"));
 }
 
 TEST_F(EngineTest, ListCasesByStateFundAndRoundThroughIndexes) {

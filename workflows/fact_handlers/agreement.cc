@@ -19,84 +19,20 @@
 
 namespace grantflow::workflows::handlers {
 
-absl::Status IssueAgreement(FactContext& x) {
-  wpb::Case& c = x.c;
-  const wpb::FactPayload& p = x.payload;
-  std::string& details = x.details;
-  if (!IsSha256Hex(p.document_sha256())) {
-    return errors::InvalidArgument(
-        {{"payload.document_sha256",
-          "must be the document's SHA-256 as 64 lower-case hex "
-          "digits"}});
-  }
-  if (c.awarded_pence() <= 0) {
-    return Refuse(reasons::kNoAward, "no award has been approved");
-  }
-  std::vector<std::string> missing;
-  if (!c.due_diligence_passed()) missing.push_back("due_diligence");
-  if (c.safeguarding_required() && !c.safeguarding_passed()) {
-    missing.push_back("safeguarding");
-  }
-  if (!missing.empty()) {
-    return Refuse(reasons::kChecksIncomplete,
-                  absl::StrCat("the agreement cannot be issued before: ",
-                               absl::StrJoin(missing, ", ")),
-                  {{"missing", absl::StrJoin(missing, ",")}});
-  }
-  // Open conditions do not stop the agreement: they stop payments (R4).
-  wpb::Agreement* ag = c.mutable_agreement();
-  const int version = ag->version() + 1;
-  ag->Clear();
-  ag->set_version(version);
-  ag->set_document_sha256(p.document_sha256());
-  details = absl::StrCat("agreement v", version, " issued");
-  return absl::OkStatus();
+namespace {
+
+// The version a signature or countersignature is for: a variation when the
+// agreement is already executed, else the agreement itself.
+wpb::Agreement* Signing(wpb::Case& c) {
+  return c.agreement().executed() ? c.mutable_variation()
+                                  : c.mutable_agreement();
 }
 
-absl::Status RecipientSigned(FactContext& x) {
-  wpb::Case& c = x.c;
-  const wpb::FactPayload& p = x.payload;
-  const std::string& actor = x.call.principal.user;
-  const Call& call = x.call;
-  const wpb::Agreement& ag = c.agreement();
-  if (p.document_sha256() != ag.document_sha256()) {
-    return Refuse(reasons::kDocumentMismatch,
-                  absl::StrCat("the signature is on another document "
-                               "than agreement v",
-                               ag.version()));
-  }
-  wpb::Signature* s = c.mutable_agreement()->mutable_recipient();
-  s->set_signer(actor);
-  s->set_document_sha256(p.document_sha256());
-  *s->mutable_time() = ToProto(call.now);
-  return absl::OkStatus();
-}
-
-absl::Status Execute(FactContext& x) {
-  wpb::Case& c = x.c;
-  const wpb::FactPayload& p = x.payload;
-  Lines& lines = x.lines;
-  std::set<std::string>& touched = x.touched;
-  const std::string& actor = x.call.principal.user;
-  std::string& details = x.details;
-  const Call& call = x.call;
-  storage::WriteSet& w = x.writes;
-  const wpb::Agreement& ag = c.agreement();
-  if (!ag.has_recipient() ||
-      ag.recipient().document_sha256() != ag.document_sha256()) {
-    return Refuse(reasons::kAgreementNotSigned,
-                  "the recipient has not signed this version");
-  }
-  if (p.document_sha256() != ag.document_sha256()) {
-    return Refuse(reasons::kDocumentMismatch,
-                  absl::StrCat("the countersignature is on another "
-                               "document than agreement v",
-                               ag.version()));
-  }
-  if (actor == auth::CanonicalUser(ag.recipient().signer())) {
-    return Refuse(reasons::kSeparationOfDuties,
-                  "one person cannot sign for both parties");
-  }
+// A schedule and its reports, as AGREEMENT_EXECUTED gives them: ids unique,
+// amounts valid and within the award, reports named by instalments known;
+// for a variation, every payment already made or authorised keeps its
+// instalment, at no less than it was.
+absl::Status ValidateSchedule(const wpb::Case& c, const wpb::FactPayload& p) {
   errors::Violations pv;
   std::optional<int64_t> scheduled = 0;
   std::set<std::string> ids, reports;
@@ -135,28 +71,161 @@ absl::Status Execute(FactContext& x) {
                "adds up to ", scheduled ? FormatPounds(*scheduled) : "too much",
                ", more than the award of ", FormatPounds(c.awarded_pence())));
   }
-  if (!pv.empty()) return pv.ToStatus();
-  wpb::Signature* s = c.mutable_agreement()->mutable_funder();
+  for (const auto& paid : c.payments()) {
+    if (paid.state() == wpb::Payment::VOIDED) continue;
+    const wpb::Instalment* kept = nullptr;
+    for (const auto& s : p.schedule()) {
+      if (s.payment_id() == paid.payment_id()) kept = &s;
+    }
+    if (kept == nullptr || kept->amount_pence() < paid.amount_pence()) {
+      pv.Add("payload.schedule",
+             absl::StrCat("must keep instalment ", paid.payment_id(),
+                          " at no less than the ",
+                          FormatPounds(paid.amount_pence()),
+                          " already paid or authorised"));
+    }
+  }
+  return pv.ToStatus();
+}
+
+}  // namespace
+
+absl::Status IssueAgreement(FactContext& x) {
+  wpb::Case& c = x.c;
+  const wpb::FactPayload& p = x.payload;
+  std::string& details = x.details;
+  if (!IsSha256Hex(p.document_sha256())) {
+    return errors::InvalidArgument(
+        {{"payload.document_sha256",
+          "must be the document's SHA-256 as 64 lower-case hex "
+          "digits"}});
+  }
+  if (c.awarded_pence() <= 0) {
+    return Refuse(reasons::kNoAward, "no award has been approved");
+  }
+  std::vector<std::string> missing;
+  if (!c.due_diligence_passed()) missing.push_back("due_diligence");
+  if (c.safeguarding_required() && !c.safeguarding_passed()) {
+    missing.push_back("safeguarding");
+  }
+  if (!missing.empty()) {
+    return Refuse(reasons::kChecksIncomplete,
+                  absl::StrCat("the agreement cannot be issued before: ",
+                               absl::StrJoin(missing, ", ")),
+                  {{"missing", absl::StrJoin(missing, ",")}});
+  }
+  // Open conditions do not stop the agreement: they stop payments (R4).
+  // Once executed, a new issue is a variation: the executed version (and
+  // its schedule) stays in force until the variation is executed.
+  const bool variation = c.agreement().executed();
+  wpb::Agreement* ag = Signing(c);
+  const int version =
+      std::max(c.agreement().version(), c.variation().version()) + 1;
+  ag->Clear();
+  ag->set_version(version);
+  ag->set_document_sha256(p.document_sha256());
+  details = absl::StrCat(variation ? "variation v" : "agreement v", version,
+                         " issued");
+  return absl::OkStatus();
+}
+
+absl::Status RecipientSigned(FactContext& x) {
+  wpb::Case& c = x.c;
+  const wpb::FactPayload& p = x.payload;
+  const std::string& actor = x.call.principal.user;
+  const Call& call = x.call;
+  wpb::Agreement* ag = Signing(c);
+  if (ag->version() == 0 || ag->executed()) {
+    return Refuse(reasons::kNothingToSign,
+                  "the agreement is executed and no variation is issued");
+  }
+  if (p.document_sha256() != ag->document_sha256()) {
+    return Refuse(reasons::kDocumentMismatch,
+                  absl::StrCat("the signature is on another document "
+                               "than agreement v",
+                               ag->version()));
+  }
+  wpb::Signature* s = ag->mutable_recipient();
   s->set_signer(actor);
   s->set_document_sha256(p.document_sha256());
   *s->mutable_time() = ToProto(call.now);
-  c.mutable_agreement()->set_executed(true);
-  for (const auto& a : c.allocations()) {
-    ASSIGN_OR_RETURN(auto line, LineFor(lines, a.budget_line()));
-    line->set_reserved_pence(line->reserved_pence() - a.amount_pence());
-    line->set_committed_pence(line->committed_pence() + a.amount_pence());
-    touched.insert(a.budget_line());
+  x.details = absl::StrCat("v", ag->version(), " signed for the recipient");
+  return absl::OkStatus();
+}
+
+absl::Status Execute(FactContext& x) {
+  wpb::Case& c = x.c;
+  const wpb::FactPayload& p = x.payload;
+  Lines& lines = x.lines;
+  std::set<std::string>& touched = x.touched;
+  const std::string& actor = x.call.principal.user;
+  std::string& details = x.details;
+  const Call& call = x.call;
+  storage::WriteSet& w = x.writes;
+  const bool variation = c.agreement().executed();
+  wpb::Agreement* ag = Signing(c);
+  if (ag->version() == 0 || ag->executed()) {
+    return Refuse(reasons::kNothingToSign,
+                  "the agreement is executed and no variation is issued");
   }
-  c.set_budget_committed(true);
+  if (!ag->has_recipient() ||
+      ag->recipient().document_sha256() != ag->document_sha256()) {
+    return Refuse(reasons::kAgreementNotSigned,
+                  "the recipient has not signed this version");
+  }
+  if (p.document_sha256() != ag->document_sha256()) {
+    return Refuse(reasons::kDocumentMismatch,
+                  absl::StrCat("the countersignature is on another "
+                               "document than agreement v",
+                               ag->version()));
+  }
+  if (actor == auth::CanonicalUser(ag->recipient().signer())) {
+    return Refuse(reasons::kSeparationOfDuties,
+                  "one person cannot sign for both parties");
+  }
+  RETURN_IF_ERROR(ValidateSchedule(c, p));
+  wpb::Signature* s = ag->mutable_funder();
+  s->set_signer(actor);
+  s->set_document_sha256(p.document_sha256());
+  *s->mutable_time() = ToProto(call.now);
+  ag->set_executed(true);
+  const int version = ag->version();
+  if (variation) {
+    // The variation's terms take over; payments made keep their places
+    // (ValidateSchedule), reports keep what is known of them.
+    wpb::Agreement executed = std::move(*ag);
+    c.clear_variation();
+    *c.mutable_agreement() = std::move(executed);
+  } else {
+    for (const auto& a : c.allocations()) {
+      ASSIGN_OR_RETURN(auto line, LineFor(lines, a.budget_line()));
+      line->set_reserved_pence(line->reserved_pence() - a.amount_pence());
+      line->set_committed_pence(line->committed_pence() + a.amount_pence());
+      touched.insert(a.budget_line());
+    }
+    c.set_budget_committed(true);
+  }
+  google::protobuf::RepeatedPtrField<wpb::Report> reports = p.reports();
+  for (auto& r : reports) {
+    for (const auto& before : c.reports()) {
+      if (before.report_id() == r.report_id())
+        r.set_accepted(before.accepted());
+    }
+  }
   *c.mutable_schedule() = p.schedule();
-  *c.mutable_reports() = p.reports();
-  for (const auto& r : p.reports()) {
+  *c.mutable_reports() = std::move(reports);
+  for (const auto& r : c.reports()) {
+    if (r.accepted()) continue;
     ScheduleTimer(w, c, facts::kMonitoringReportOverdue,
                   FromProto(r.due_time()),
-                  absl::StrCat("report-", r.report_id()), 0, r.report_id());
+                  absl::StrCat("report-", r.report_id(), "-v", version), 0,
+                  r.report_id());
   }
-  details = absl::StrCat("agreement v", ag.version(), " executed; committed ",
-                         FormatPounds(c.awarded_pence()));
+  details = variation
+                ? absl::StrCat("variation v", version,
+                               " executed; its schedule is now in force")
+                : absl::StrCat("agreement v", version, " executed; committed ",
+                               FormatPounds(c.awarded_pence()));
   return absl::OkStatus();
 }
 

@@ -28,9 +28,17 @@ absl::Status MarkReport(FactContext& x, bool accepted) {
     found = true;
     if (accepted) {
       r.set_accepted(true);
-    } else if (!r.accepted()) {
+      r.set_overdue(false);
+    } else if (!r.accepted() && x.call.now >= FromProto(r.due_time())) {
+      // A timer from an earlier version whose due date a variation moved
+      // later finds the report not yet due, and changes nothing.
       r.set_overdue(true);
+      x.details = absl::StrCat("report ", r.report_id(), " overdue");
     }
+  }
+  if (!found && !accepted) {
+    // A report a variation dropped: its old timer changes nothing.
+    return absl::OkStatus();
   }
   if (!found) {
     return errors::InvalidArgument(
