@@ -1,13 +1,12 @@
 #include "platform/idempotency.h"
 
-#include <openssl/evp.h>
-
 #include <memory>
 
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "grantflow/storage/v1/storage.pb.h"
+#include "storage/digest.h"
 #include "storage/key_coding.h"
 
 namespace grantflow {
@@ -56,10 +55,7 @@ std::string Fingerprint(const google::protobuf::Message& request) {
     out.SetSerializationDeterministic(true);
     copy->SerializeToCodedStream(&out);
   }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &len, EVP_sha256(), nullptr);
-  return std::string(reinterpret_cast<char*>(digest), len);
+  return storage::Sha256(bytes);
 }
 
 absl::StatusOr<std::optional<std::string>> Lookup(storage::Store& store,

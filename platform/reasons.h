@@ -84,6 +84,17 @@ inline constexpr char kDuplicatesChanged[] = "DUPLICATES_CHANGED";
 inline constexpr char kNotRecommended[] = "NOT_RECOMMENDED";
 inline constexpr char kAlreadyDecided[] = "ALREADY_DECIDED";
 
+// Funding agreements and monitoring (AgreementService).
+inline constexpr char kTemplateMissing[] = "TEMPLATE_MISSING";
+inline constexpr char kNotAwarded[] = "NOT_AWARDED";
+inline constexpr char kAgreementEnded[] = "AGREEMENT_ENDED";
+inline constexpr char kNoDraft[] = "NO_DRAFT";
+inline constexpr char kAlreadyDrafted[] = "ALREADY_DRAFTED";
+inline constexpr char kVersionNotIssued[] = "VERSION_NOT_ISSUED";
+inline constexpr char kVersionNotSigned[] = "VERSION_NOT_SIGNED";
+inline constexpr char kReportNotDue[] = "REPORT_NOT_DUE";
+inline constexpr char kReportNotSubmitted[] = "REPORT_NOT_SUBMITTED";
+
 }  // namespace grantflow::reasons
 
 #endif  // GRANTFLOW_PLATFORM_REASONS_H_

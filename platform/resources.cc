@@ -169,4 +169,12 @@ bool ParseIsoDate(absl::string_view text, absl::Time* out) {
   return true;
 }
 
+bool IsSha256Hex(absl::string_view s) {
+  if (s.size() != 64) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
 }  // namespace grantflow

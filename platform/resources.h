@@ -70,6 +70,9 @@ void CheckReferences(
 void LimitText(const std::string& value, const std::string& field,
                size_t max_chars, errors::Violations* v);
 
+// True for a SHA-256 written as 64 lower-case hex digits.
+bool IsSha256Hex(absl::string_view s);
+
 // True for a real calendar date written YYYY-MM-DD; sets *out to its midnight
 // UTC.
 bool ParseIsoDate(absl::string_view text, absl::Time* out);

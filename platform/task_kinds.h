@@ -45,6 +45,11 @@ inline constexpr char kOpenSafeguarding[] = "safeguarding.open";
 inline constexpr char kSafeguardingCaseOutcome[] =
     "safeguarding.apply_case_outcome";
 
+// Engine -> AgreementService: a case lapsed or withdrawn before its
+// agreement was executed. Named in lifecycle definitions' transitions;
+// payload: the CaseEvent.
+inline constexpr char kAgreementCaseOutcome[] = "agreements.apply_case_outcome";
+
 }  // namespace grantflow::tasks
 
 #endif  // GRANTFLOW_PLATFORM_TASK_KINDS_H_

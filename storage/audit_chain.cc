@@ -1,9 +1,8 @@
 #include "storage/audit_chain.h"
 
-#include <openssl/evp.h>
-
 #include <memory>
 
+#include "storage/digest.h"
 #include "storage/key_coding.h"
 
 namespace grantflow::storage {
@@ -31,11 +30,7 @@ std::string ComputeAuditHash(const v1::AuditEntry& entry) {
   AppendField(&canonical, entry.reason());
   AppendField(&canonical, entry.details());
 
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(canonical.data(), canonical.size(), digest, &len, EVP_sha256(),
-             nullptr);
-  return std::string(reinterpret_cast<char*>(digest), len);
+  return Sha256(canonical);
 }
 
 }  // namespace grantflow::storage

@@ -356,8 +356,27 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& caller,
   // them. Ask before taking any lock; a case's round and organisation never
   // change, so an unlocked read says whom to ask.
   std::optional<RoundTerms> terms;
+  if (timer == nullptr &&
+      (fact->funder_signature || fact->recipient_signature)) {
+    // A signature is a person's: a service records one only for the signer,
+    // as their token showed them.
+    if (req.on_behalf_of().empty() && caller.principal.HasRole("service")) {
+      return absl::PermissionDeniedError(
+          absl::StrCat(req.fact(),
+                       " is a signature: a service records it only on the "
+                       "signer's behalf (on_behalf_of, acting)"));
+    }
+  }
   if (timer == nullptr && fact->funder_signature) {
     RETURN_IF_ERROR(CheckFunderStaff(acting));
+    if (!acting.HasRole("approver")) {
+      return errors::WithReason(
+          absl::PermissionDeniedError(
+              absl::StrCat(acting.user,
+                           " is not an approver; the funder's countersignature "
+                           "comes from its authorised signatories")),
+          reasons::kNotFunderStaff);
+    }
   }
   if (timer == nullptr && (fact->reads_round || fact->recipient_signature)) {
     ASSIGN_OR_RETURN(auto peek, cases_.Get(Key(id), req.name()));

@@ -1,7 +1,5 @@
 #include "workflows/engine_internal.h"
 
-#include <regex>
-
 #include "absl/strings/str_cat.h"
 #include "platform/errors.h"
 #include "platform/reasons.h"
@@ -30,11 +28,6 @@ std::string CaseId(const std::string& name) { return name.substr(6); }
 absl::Status Refuse(absl::string_view reason, absl::string_view message,
                     std::map<std::string, std::string> metadata) {
   return errors::FailedPrecondition(reason, message, std::move(metadata));
-}
-
-bool IsSha256Hex(const std::string& s) {
-  static const std::regex re("^[0-9a-f]{64}$");
-  return std::regex_match(s, re);
 }
 
 void ScheduleTimer(storage::WriteSet& w, const wpb::Case& c,

@@ -35,9 +35,6 @@ std::string CaseId(const std::string& name);
 absl::Status Refuse(absl::string_view reason, absl::string_view message,
                     std::map<std::string, std::string> metadata = {});
 
-// 64 lower-case hex digits.
-bool IsSha256Hex(const std::string& s);
-
 // Adds a durable timer for `c` to `w`: `fact` fires at `due` if the case is
 // still where it was (state_seq; 0 for timers not bound to a state entry).
 void ScheduleTimer(storage::WriteSet& w, const wpb::Case& c,

@@ -143,6 +143,31 @@ absl::flat_hash_map<std::string, Roles>* Build() {
                     "finance_approver", "auditor",  "admin"};
   }
 
+  const std::string ag = "/grantflow.agreements.v1.AgreementService/";
+  const Roles staff = {"grants_officer",   "approver", "finance_officer",
+                       "finance_approver", "auditor",  "admin"};
+  (*t)[ag + "SetTemplate"] = {"admin", "grants_officer"};
+  (*t)[ag + "GetTemplate"] = staff;
+  for (const char* m : {"DraftAgreement", "UpdateDraft", "IssueAgreement"}) {
+    (*t)[ag + m] = {"grants_officer"};
+  }
+  // The recipient's authorised signatory (the engine checks the
+  // organisation's list); the funder's, an approver who did not issue it.
+  (*t)[ag + "SignAgreement"] = {"signatory"};
+  (*t)[ag + "CountersignAgreement"] = {"approver"};
+  (*t)[ag + "TerminateAgreement"] = {"approver"};
+  // The recipient's people read their own agreement (the service hides
+  // others'); staff read all.
+  for (const char* m : {"GetAgreement", "GetDocument"}) {
+    Roles r = staff;
+    r.insert(r.end(), {"applicant", "signatory"});
+    (*t)[ag + m] = r;
+  }
+  (*t)[ag + "ListAgreements"] = staff;
+  (*t)[ag + "SubmitReport"] = {"applicant", "signatory"};
+  (*t)[ag + "ReviewReport"] = {"grants_officer"};
+  (*t)[ag + "ApplyCaseOutcome"] = {"service"};
+
   const std::string wf = "/grantflow.workflow.v1.WorkflowService/";
   // Cases start from submissions only (ApplicationService), so a case's
   // organisation and amount requested are always the application's.

@@ -1,5 +1,6 @@
 #include "services/grantflowd/builtin_modules.h"
 
+#include "services/agreements/module.h"
 #include "services/applications/module.h"
 #include "services/assessment/module.h"
 #include "services/awards/module.h"
@@ -15,7 +16,7 @@ std::vector<ServiceModule> BuiltInModules() {
       programmes::ProgrammesModule(),     applications::ApplicationsModule(),
       assessment::AssessmentModule(),     duediligence::DueDiligenceModule(),
       safeguarding::SafeguardingModule(), awards::AwardsModule(),
-      workflows::WorkflowModule(),
+      agreements::AgreementsModule(),     workflows::WorkflowModule(),
   };
 }
 

@@ -456,11 +456,12 @@ TEST(AdversarialTest, R4_ChecksGateTheAgreementAndConditionsBlockPayment) {
         attacks, f, {"service"},
         [&](const std::string& token) { return rig.Fact(token, c, f); });
   }
-  rig.AsEveryOtherRole(attacks, "agreement issued", {"grants_officer"},
-                       [&](const std::string& token) {
-                         return rig.Fact(token, c, "AGREEMENT_ISSUED",
-                                         Doc(kDoc));
-                       });
+  // AgreementService (the service identity) may issue too, for an officer.
+  rig.AsEveryOtherRole(
+      attacks, "agreement issued", {"grants_officer", "service"},
+      [&](const std::string& token) {
+        return rig.Fact(token, c, "AGREEMENT_ISSUED", Doc(kDoc));
+      });
   attacks.Refused("issue before due diligence",
                   rig.Fact(rig.officer, c, "AGREEMENT_ISSUED", Doc(kDoc)),
                   StatusCode::FAILED_PRECONDITION, "CHECKS_INCOMPLETE");

@@ -199,7 +199,7 @@ TEST_F(ServerTest, EveryRpcRefusesAnonymousCalls) {
       ++methods;
     }
   }
-  EXPECT_EQ(methods, 84);
+  EXPECT_EQ(methods, 98);
 }
 
 TEST_F(ServerTest, RetriedRequestIdReturnsTheFirstResult) {

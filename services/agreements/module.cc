@@ -1,0 +1,68 @@
+#include "services/agreements/module.h"
+
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "platform/status_macros.h"
+#include "platform/task_kinds.h"
+#include "services/agreements/agreement_service.h"
+#include "services/common/case_outcome.h"
+
+namespace grantflow::agreements {
+namespace {
+
+class HostedAgreements final : public HostedService {
+ public:
+  explicit HostedAgreements(const HostContext& host)
+      : cases_(NewPeerCaseClient(host.peer("workflow"))),
+        applicants_(NewPeerApplicantSource(host.peer("applications"))),
+        domain_(host.store, cases_.get(), applicants_.get()),
+        service_(&domain_, host.env) {}
+
+  grpc::Service* service() override { return &service_; }
+
+  // Reminders due, reports past due.
+  absl::Status Background(absl::Time now, bool /*force*/) override {
+    return domain_.RemindDue(now).status();
+  }
+
+ private:
+  std::unique_ptr<CaseClient> cases_;
+  std::unique_ptr<ApplicantSource> applicants_;
+  Agreements domain_;
+  AgreementServiceImpl service_;
+};
+
+// The case lapsed or was withdrawn before execution.
+absl::Status DeliverOutcome(const Peer& ag, const opb::Task& task) {
+  ASSIGN_OR_RETURN(CaseOutcome outcome, ReadCaseOutcome(task));
+  pb::ApplyCaseOutcomeRequest req;
+  req.set_agreement("agreements/" + outcome.id);
+  req.set_state(outcome.event.to_state());
+  req.set_event_seq(outcome.event.seq());
+  req.set_request_id(
+      absl::StrCat("outcome:", outcome.id, ":", outcome.event.seq()));
+  absl::Status s = CallPeer<pb::AgreementService>(
+                       ag, &pb::AgreementService::Stub::ApplyCaseOutcome, req)
+                       .status();
+  // No agreement drafted: nothing to lapse.
+  if (absl::IsNotFound(s)) return absl::OkStatus();
+  return s;
+}
+
+}  // namespace
+
+ServiceModule AgreementsModule() {
+  ServiceModule m;
+  m.name = "agreements";
+  m.grpc_name = pb::AgreementService::service_full_name();
+  m.needs = {"workflow", "applications"};
+  m.receives = {{tasks::kAgreementCaseOutcome, DeliverOutcome}};
+  m.make = [](const HostContext& host)
+      -> absl::StatusOr<std::unique_ptr<HostedService>> {
+    return std::make_unique<HostedAgreements>(host);
+  };
+  return m;
+}
+
+}  // namespace grantflow::agreements
