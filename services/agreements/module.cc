@@ -2,8 +2,6 @@
 
 #include <memory>
 
-#include "absl/strings/str_cat.h"
-#include "platform/status_macros.h"
 #include "platform/task_kinds.h"
 #include "services/agreements/agreement_service.h"
 #include "services/common/case_outcome.h"
@@ -34,20 +32,12 @@ class HostedAgreements final : public HostedService {
 };
 
 // The case lapsed or was withdrawn before execution.
-absl::Status DeliverOutcome(const Peer& ag, const opb::Task& task) {
-  ASSIGN_OR_RETURN(CaseOutcome outcome, ReadCaseOutcome(task));
-  pb::ApplyCaseOutcomeRequest req;
-  req.set_agreement("agreements/" + outcome.id);
-  req.set_state(outcome.event.to_state());
-  req.set_event_seq(outcome.event.seq());
-  req.set_request_id(
-      absl::StrCat("outcome:", outcome.id, ":", outcome.event.seq()));
-  absl::Status s = CallPeer<pb::AgreementService>(
-                       ag, &pb::AgreementService::Stub::ApplyCaseOutcome, req)
-                       .status();
-  // No agreement drafted: nothing to lapse.
-  if (absl::IsNotFound(s)) return absl::OkStatus();
-  return s;
+absl::Status DeliverOutcome(const Peer& peer, const opb::Task& task) {
+  return DeliverCaseOutcome<pb::AgreementService>(
+      peer, task, &pb::AgreementService::Stub::ApplyCaseOutcome, "agreements",
+      [](pb::ApplyCaseOutcomeRequest& r, std::string name) {
+        r.set_agreement(std::move(name));
+      });
 }
 
 }  // namespace

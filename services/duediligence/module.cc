@@ -45,21 +45,13 @@ absl::Status DeliverOpen(const Peer& dd, const opb::Task& task) {
 }
 
 // A withdrawal while the check is open.
-absl::Status DeliverOutcome(const Peer& dd, const opb::Task& task) {
-  ASSIGN_OR_RETURN(CaseOutcome outcome, ReadCaseOutcome(task));
-  pb::ApplyCaseOutcomeRequest req;
-  req.set_check("dueDiligenceChecks/" + outcome.id);
-  req.set_state(outcome.event.to_state());
-  req.set_event_seq(outcome.event.seq());
-  req.set_request_id(
-      absl::StrCat("outcome:", outcome.id, ":", outcome.event.seq()));
-  absl::Status s =
-      CallPeer<pb::DueDiligenceService>(
-          dd, &pb::DueDiligenceService::Stub::ApplyCaseOutcome, req)
-          .status();
-  // Withdrawn before its check opened: nothing to close.
-  if (absl::IsNotFound(s)) return absl::OkStatus();
-  return s;
+absl::Status DeliverOutcome(const Peer& peer, const opb::Task& task) {
+  return DeliverCaseOutcome<pb::DueDiligenceService>(
+      peer, task, &pb::DueDiligenceService::Stub::ApplyCaseOutcome,
+      "dueDiligenceChecks",
+      [](pb::ApplyCaseOutcomeRequest& r, std::string name) {
+        r.set_check(std::move(name));
+      });
 }
 
 }  // namespace

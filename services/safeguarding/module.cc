@@ -49,20 +49,13 @@ absl::Status DeliverOpen(const Peer& sg, const opb::Task& task) {
 }
 
 // A withdrawal while the check is open.
-absl::Status DeliverOutcome(const Peer& sg, const opb::Task& task) {
-  ASSIGN_OR_RETURN(CaseOutcome outcome, ReadCaseOutcome(task));
-  pb::ApplyCaseOutcomeRequest req;
-  req.set_check("safeguardingChecks/" + outcome.id);
-  req.set_state(outcome.event.to_state());
-  req.set_event_seq(outcome.event.seq());
-  req.set_request_id(
-      absl::StrCat("outcome:", outcome.id, ":", outcome.event.seq()));
-  absl::Status s =
-      CallPeer<pb::SafeguardingService>(
-          sg, &pb::SafeguardingService::Stub::ApplyCaseOutcome, req)
-          .status();
-  if (absl::IsNotFound(s)) return absl::OkStatus();
-  return s;
+absl::Status DeliverOutcome(const Peer& peer, const opb::Task& task) {
+  return DeliverCaseOutcome<pb::SafeguardingService>(
+      peer, task, &pb::SafeguardingService::Stub::ApplyCaseOutcome,
+      "safeguardingChecks",
+      [](pb::ApplyCaseOutcomeRequest& r, std::string name) {
+        r.set_check(std::move(name));
+      });
 }
 
 }  // namespace
