@@ -13,6 +13,8 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/descriptor.h"
 #include "platform/audit.h"
 #include "platform/call.h"
 #include "platform/idempotency.h"
@@ -198,6 +200,34 @@ class StateTable {
                           out.set_etag("1");
                           return out;
                         });
+  }
+
+  // A List RPC's answer: one page of the resources in `state` (a request's
+  // field: required, one of Msg's states, else INVALID_ARGUMENT naming
+  // them) in the response's `items` field, with its next page token.
+  template <typename Resp>
+  absl::StatusOr<Resp> ListPage(
+      int state, int32_t page_size, const std::string& page_token,
+      google::protobuf::RepeatedPtrField<Msg>* (Resp::*items)()) const {
+    errors::Violations v;
+    const google::protobuf::EnumDescriptor* states =
+        Msg::descriptor()->FindFieldByName("state")->enum_type();
+    if (state == 0 || states->FindValueByNumber(state) == nullptr) {
+      std::vector<std::string> names;
+      for (int i = 0; i < states->value_count(); ++i) {
+        if (states->value(i)->number() != 0) {
+          names.push_back(states->value(i)->name());
+        }
+      }
+      v.Add("state",
+            absl::StrCat("is required: one of ", absl::StrJoin(names, ", ")));
+    }
+    ASSIGN_OR_RETURN(Listed<Msg> page,
+                     ListState(state, page_size, page_token, v));
+    Resp resp;
+    for (Msg& m : page.items) *(resp.*items)()->Add() = std::move(m);
+    resp.set_next_page_token(page.next_page_token);
+    return resp;
   }
 
   // One page of the resources in `state`. `query` ties page tokens to it.

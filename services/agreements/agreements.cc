@@ -152,9 +152,8 @@ absl::Status Agreements::Tell(const Call& call, const pb::Agreement& a,
                                   .fact = fact,
                                   .reason = reason,
                                   .request_id = request_id,
-                                  .on_behalf_of = call.principal.user,
+                                  .person = &call.principal,
                                   .payload = std::move(payload),
-                                  .acting = call.principal,
                                   .already = already});
 }
 
@@ -551,18 +550,8 @@ absl::StatusOr<pb::Agreement> Agreements::GetAgreement(
 
 absl::StatusOr<pb::ListAgreementsResponse> Agreements::ListAgreements(
     const Call& /*call*/, const pb::ListAgreementsRequest& req) {
-  errors::Violations v;
-  if (req.state() == pb::Agreement::STATE_UNSPECIFIED ||
-      !pb::Agreement::State_IsValid(req.state())) {
-    v.Add("state", "is required, e.g. AWAITING_SIGNATURE or EXECUTED");
-  }
-  ASSIGN_OR_RETURN(
-      Listed<pb::Agreement> page,
-      agreements_.ListState(req.state(), req.page_size(), req.page_token(), v));
-  pb::ListAgreementsResponse resp;
-  for (auto& a : page.items) *resp.add_agreements() = std::move(a);
-  resp.set_next_page_token(page.next_page_token);
-  return resp;
+  return agreements_.ListPage(req.state(), req.page_size(), req.page_token(),
+                              &pb::ListAgreementsResponse::mutable_agreements);
 }
 
 absl::StatusOr<pb::Document> Agreements::GetDocument(

@@ -162,7 +162,7 @@ absl::Status Assessments::RecordFact(const Call& call, const pb::Assessment& a,
                                   .fact = fact,
                                   .reason = reason,
                                   .request_id = request_id,
-                                  .on_behalf_of = call.principal.user,
+                                  .person = &call.principal,
                                   .already = already});
 }
 

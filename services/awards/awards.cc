@@ -84,7 +84,7 @@ absl::StatusOr<pb::Award> Awards::DecideAward(
         if (decision != pb::DecideAwardRequest::RESERVE_LIST) {
           CaseFact f{.case_name = req.case_(),
                      .request_id = req.request_id(),
-                     .on_behalf_of = call.principal.user};
+                     .person = &call.principal};
           if (decision == pb::DecideAwardRequest::AWARD) {
             f.fact = facts::kAwardApproved;
             f.reason = req.rationale();
@@ -98,7 +98,6 @@ absl::StatusOr<pb::Award> Awards::DecideAward(
             f.fact = facts::kAwardDeclined;
             f.reason = req.feedback();
           }
-          f.acting = call.principal;
           // The engine's fields are the payload's; the caller's are ours.
           RETURN_IF_ERROR(
               errors::RenameFields(RecordCaseFact(*cases_, f), "payload.", ""));
@@ -137,18 +136,8 @@ absl::StatusOr<pb::Award> Awards::GetAward(const Call& /*call*/,
 
 absl::StatusOr<pb::ListAwardsResponse> Awards::ListAwards(
     const Call& /*call*/, const pb::ListAwardsRequest& req) {
-  errors::Violations v;
-  if (req.state() == pb::Award::STATE_UNSPECIFIED ||
-      !pb::Award::State_IsValid(req.state())) {
-    v.Add("state", "is required: RESERVE_LIST, APPROVED or DECLINED");
-  }
-  ASSIGN_OR_RETURN(
-      Listed<pb::Award> page,
-      awards_.ListState(req.state(), req.page_size(), req.page_token(), v));
-  pb::ListAwardsResponse resp;
-  for (auto& a : page.items) *resp.add_awards() = std::move(a);
-  resp.set_next_page_token(page.next_page_token);
-  return resp;
+  return awards_.ListPage(req.state(), req.page_size(), req.page_token(),
+                          &pb::ListAwardsResponse::mutable_awards);
 }
 
 }  // namespace grantflow::awards

@@ -56,12 +56,12 @@ absl::Status RecordCaseFact(CaseClient& cases, const CaseFact& f) {
   req.set_name(f.case_name);
   req.set_fact(f.fact);
   req.set_reason(f.reason);
-  req.set_on_behalf_of(f.on_behalf_of);
-  if (f.acting) {
+  if (f.person != nullptr) {
+    req.set_on_behalf_of(f.person->user);
     wpb::Acting* a = req.mutable_acting();
-    for (const std::string& r : f.acting->roles) a->add_roles(r);
-    a->set_organisation(f.acting->organisation);
-    for (const auto& [kind, pence] : f.acting->limits_pence) {
+    for (const std::string& r : f.person->roles) a->add_roles(r);
+    a->set_organisation(f.person->organisation);
+    for (const auto& [kind, pence] : f.person->limits_pence) {
       (*a->mutable_limits_pence())[kind] = pence;
     }
   }

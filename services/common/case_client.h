@@ -6,7 +6,6 @@
 #define GRANTFLOW_SERVICES_COMMON_CASE_CLIENT_H_
 
 #include <memory>
-#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -42,13 +41,11 @@ struct CaseFact {
   std::string fact = "";
   std::string reason = "";
   std::string request_id = "";  // the engine's idempotency key
-  // The person the service acts for (the fact's actor); empty: the service
-  // itself.
-  std::string on_behalf_of = "";
+  // The person the service acts for, as their token showed it (the fact's
+  // actor, whose roles, organisation and delegated limits the engine
+  // applies); null: the service itself. Not owned; outlives the call.
+  const auth::Principal* person = nullptr;
   workflow::v1::FactPayload payload = {};
-  // With on_behalf_of: the person as their token showed them (roles,
-  // organisation, delegated limits), which the engine applies to them.
-  std::optional<auth::Principal> acting = std::nullopt;
   // A state the case may already be in, reached another way: the engine's
   // INVALID_TRANSITION refusal from that state then counts as done.
   std::string already = "";

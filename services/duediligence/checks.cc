@@ -35,7 +35,7 @@ absl::Status Checks::Tell(const Call& call, const pb::DueDiligenceCheck& c,
                                   .fact = fact,
                                   .reason = reason,
                                   .request_id = request_id,
-                                  .on_behalf_of = call.principal.user,
+                                  .person = &call.principal,
                                   .payload = std::move(payload)});
 }
 
@@ -227,18 +227,8 @@ absl::StatusOr<pb::DueDiligenceCheck> Checks::GetCheck(
 
 absl::StatusOr<pb::ListChecksResponse> Checks::ListChecks(
     const Call& /*call*/, const pb::ListChecksRequest& req) {
-  errors::Violations v;
-  if (req.state() == pb::DueDiligenceCheck::STATE_UNSPECIFIED ||
-      !pb::DueDiligenceCheck::State_IsValid(req.state())) {
-    v.Add("state", "is required: OPEN, REFERRED, PASSED, ...");
-  }
-  ASSIGN_OR_RETURN(
-      Listed<pb::DueDiligenceCheck> page,
-      checks_.ListState(req.state(), req.page_size(), req.page_token(), v));
-  pb::ListChecksResponse resp;
-  for (auto& c : page.items) *resp.add_checks() = std::move(c);
-  resp.set_next_page_token(page.next_page_token);
-  return resp;
+  return checks_.ListPage(req.state(), req.page_size(), req.page_token(),
+                          &pb::ListChecksResponse::mutable_checks);
 }
 
 absl::StatusOr<pb::DueDiligenceCheck> Checks::Change(

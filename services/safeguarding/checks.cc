@@ -58,7 +58,7 @@ absl::Status Safeguarding::Tell(const Call& call,
                                   .fact = fact,
                                   .reason = reason,
                                   .request_id = request_id,
-                                  .on_behalf_of = call.principal.user,
+                                  .person = &call.principal,
                                   .payload = std::move(payload)});
 }
 
@@ -135,20 +135,14 @@ absl::StatusOr<pb::SafeguardingCheck> Safeguarding::GetCheck(
 
 absl::StatusOr<pb::ListChecksResponse> Safeguarding::ListChecks(
     const Call& call, const pb::ListChecksRequest& req) {
-  errors::Violations v;
-  if (req.state() == pb::SafeguardingCheck::STATE_UNSPECIFIED ||
-      !pb::SafeguardingCheck::State_IsValid(req.state())) {
-    v.Add("state", "is required: OPEN, NOT_REQUIRED, PASSED, ...");
-  }
   ASSIGN_OR_RETURN(
-      Listed<pb::SafeguardingCheck> page,
-      checks_.ListState(req.state(), req.page_size(), req.page_token(), v));
+      pb::ListChecksResponse resp,
+      checks_.ListPage(req.state(), req.page_size(), req.page_token(),
+                       &pb::ListChecksResponse::mutable_checks));
+  // Answered only once every check read is recorded (R7).
   std::vector<std::string> names;
-  for (const auto& c : page.items) names.push_back(c.name());
+  for (const auto& c : resp.checks()) names.push_back(c.name());
   RETURN_IF_ERROR(RecordReads(call, names));
-  pb::ListChecksResponse resp;
-  for (auto& c : page.items) *resp.add_checks() = std::move(c);
-  resp.set_next_page_token(page.next_page_token);
   return resp;
 }
 
