@@ -54,6 +54,7 @@ inline constexpr char kAgreementNotExecuted[] = "AGREEMENT_NOT_EXECUTED";
 inline constexpr char kExceedsAward[] = "EXCEEDS_AWARD";
 inline constexpr char kReportOutstanding[] = "REPORT_OUTSTANDING";
 inline constexpr char kPaymentNotScheduled[] = "PAYMENT_NOT_SCHEDULED";
+inline constexpr char kExceedsInstalment[] = "EXCEEDS_INSTALMENT";
 inline constexpr char kPaymentNotPending[] = "PAYMENT_NOT_PENDING";
 inline constexpr char kPaymentsPending[] = "PAYMENTS_PENDING";
 

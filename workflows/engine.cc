@@ -86,6 +86,41 @@ void AddEvent(storage::WriteSet& w, wpb::Case& c, wpb::CaseEvent& e,
            e.SerializeAsString());
 }
 
+// The person a service acts for (`req`'s on_behalf_of and acting, which a
+// Req has as RecordFactRequest does), or the caller itself. A bad name is a
+// violation; PERMISSION_DENIED when a caller without the service role names
+// someone.
+template <typename Req>
+absl::StatusOr<auth::Principal> ActingFor(const Call& caller, const Req& req,
+                                          errors::Violations* v) {
+  if (req.on_behalf_of().empty()) {
+    if (req.has_acting()) v->Add("acting", "only with on_behalf_of");
+    return caller.principal;
+  }
+  std::optional<std::string> who = auth::CanonicalUser(req.on_behalf_of());
+  if (!who) {
+    v->Add("on_behalf_of", "must be a user name");
+    return caller.principal;
+  }
+  if (!caller.principal.HasRole("service")) {
+    return absl::PermissionDeniedError(
+        "only a service acts on someone's behalf");
+  }
+  return auth::Principal{
+      .user = *who,
+      .roles = {req.acting().roles().begin(), req.acting().roles().end()},
+      .organisation = req.acting().organisation(),
+      .limits_pence = {req.acting().limits_pence().begin(),
+                       req.acting().limits_pence().end()}};
+}
+
+// Who settled a payment: the person a service acted for, else the caller.
+template <typename Req>
+std::string SettledBy(const Call& call, const Req& req) {
+  if (req.on_behalf_of().empty()) return call.principal.user;
+  return auth::CanonicalUser(req.on_behalf_of()).value_or("");
+}
+
 // The case's payment `id`, which must still be PENDING (NOT_FOUND /
 // FAILED_PRECONDITION PAYMENT_NOT_PENDING otherwise).
 absl::StatusOr<wpb::Payment*> PendingPayment(wpb::Case& c,
@@ -301,31 +336,14 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& caller,
   // A service may act for a person, who is then the fact's actor.
   // `call` may record the fact (its roles); `acting` is the person it is
   // recorded for, whose identity, organisation and limits the rules apply.
+  ASSIGN_OR_RETURN(const auth::Principal acting, ActingFor(caller, req, &v));
   Call call = caller;
-  auth::Principal acting = caller.principal;
   std::string via;
-  if (req.on_behalf_of().empty() && req.has_acting()) {
-    v.Add("acting", "only with on_behalf_of");
-  }
   if (!req.on_behalf_of().empty()) {
-    std::optional<std::string> who = auth::CanonicalUser(req.on_behalf_of());
-    if (!who) {
-      v.Add("on_behalf_of", "must be a user name");
-    } else if (!caller.principal.HasRole("service")) {
-      return absl::PermissionDeniedError(
-          "only a service may record a fact on someone's behalf");
-    } else {
-      via = caller.principal.user;
-      acting = auth::Principal{
-          .user = *who,
-          .roles = {req.acting().roles().begin(), req.acting().roles().end()},
-          .organisation = req.acting().organisation(),
-          .limits_pence = {req.acting().limits_pence().begin(),
-                           req.acting().limits_pence().end()}};
-      call.principal.user = acting.user;
-      // The person's delegated authority, not the service's (R5).
-      call.principal.limits_pence = acting.limits_pence;
-    }
+    via = caller.principal.user;
+    call.principal.user = acting.user;
+    // The person's delegated authority, not the service's (R5).
+    call.principal.limits_pence = acting.limits_pence;
   }
   ValidateRequestId(req.request_id(), &v);
   if (!v.empty()) return v.ToStatus();
@@ -771,16 +789,25 @@ absl::StatusOr<wpb::ListLedgerResponse> Engine::ListLedger(
 
 template <typename Req>
 absl::StatusOr<wpb::Payment> Engine::PaymentCommand(
-    const Call& call, const Req& req, const std::string& payment_id,
-    const std::string& kind,
+    const Call& caller, const Req& req, const std::string& payment_id,
+    const std::string& kind, errors::Violations v,
+    absl::FunctionRef<absl::Status(const auth::Principal&)> precheck,
     absl::FunctionRef<absl::Status(wpb::Case&, wpb::Payment*,
                                    std::vector<wpb::LedgerLine>&)>
         change) {
-  errors::Violations v;
   if (!ParseName(req.name(), {"cases"})) v.Add("name", "must be cases/{id}");
   if (!IsValidId(payment_id)) v.Add("payment_id", "must be a short id");
+  ASSIGN_OR_RETURN(const auth::Principal person, ActingFor(caller, req, &v));
   ValidateRequestId(req.request_id(), &v);
   if (!v.empty()) return v.ToStatus();
+  RETURN_IF_ERROR(precheck(person));
+  // The history and the audit log name the person; the service is `via`.
+  Call call = caller;
+  std::string via;
+  if (!req.on_behalf_of().empty()) {
+    via = caller.principal.user;
+    call.principal = person;
+  }
   const std::string id = CaseId(req.name());
   ScopedLocks case_lock(case_locks_, {id});
   ASSIGN_OR_RETURN(auto pre, cases_.Get(Key(id), req.name()));
@@ -788,7 +815,7 @@ absl::StatusOr<wpb::Payment> Engine::PaymentCommand(
   for (const auto& a : pre.msg.allocations()) names.push_back(a.budget_line());
   ScopedLocks line_lock(line_locks_, names);
   return RunOnce<wpb::Payment>(
-      *store_, call, req.request_id(), req,
+      *store_, caller, req.request_id(), req,
       [&](storage::WriteSet& w) -> absl::StatusOr<wpb::Payment> {
         ASSIGN_OR_RETURN(auto cur, cases_.Get(Key(id), req.name()));
         wpb::Case c = cur.msg;
@@ -807,6 +834,7 @@ absl::StatusOr<wpb::Payment> Engine::PaymentCommand(
         e.set_payment_id(payment.payment_id());
         e.set_amount_pence(payment.amount_pence());
         e.set_agreement_executed(c.agreement().executed());
+        e.set_via(via);
         *c.mutable_update_time() = ToProto(call.now);
         AddEvent(w, c, e, call, req.request_id());
         RETURN_IF_ERROR(CheckCaseSize(c));
@@ -820,7 +848,8 @@ absl::StatusOr<wpb::Payment> Engine::PaymentCommand(
         WriteCase(w, cases_, c, cur.version, c.state());
         AuditChange(w, call, c.name(), req.request_id(),
                     absl::StrCat(kind, " ", payment.payment_id(), " ",
-                                 FormatPounds(payment.amount_pence())),
+                                 FormatPounds(payment.amount_pence()),
+                                 via.empty() ? "" : "; via ", via),
                     payment.void_reason());
         return payment;
       });
@@ -830,9 +859,50 @@ absl::StatusOr<wpb::Payment> Engine::AuthorizePayment(
     const Call& call, const wpb::AuthorizePaymentRequest& req) {
   errors::Violations v;
   ValidateAmount(req.amount_pence(), "amount_pence", &v);
-  if (!v.empty()) return v.ToStatus();
+  const std::string instalment =
+      req.instalment_id().empty() ? req.payment_id() : req.instalment_id();
+  if (!req.instalment_id().empty() && !IsValidId(req.instalment_id())) {
+    v.Add("instalment_id", "must be a short id");
+  }
+  const std::optional<std::string> requester =
+      auth::CanonicalUser(req.requested_by());
+  if (!requester) {
+    v.Add("requested_by", "is required: the user who asked for the payment");
+  }
+  // R5 for payments: the approver is a finance approver, not the requester,
+  // acting within their "pay" limit.
+  auto precheck = [&](const auth::Principal& approver) -> absl::Status {
+    if (call.principal.HasRole("service") && req.on_behalf_of().empty()) {
+      return absl::PermissionDeniedError(
+          "a service authorises a payment only for the finance approver who "
+          "approved it (on_behalf_of, acting)");
+    }
+    if (!approver.HasRole("finance_approver")) {
+      return absl::PermissionDeniedError(
+          absl::StrCat(approver.user,
+                       " is not a finance approver; payments are approved "
+                       "by finance approvers"));
+    }
+    if (approver.user == *requester) {
+      return Refuse(reasons::kSeparationOfDuties,
+                    absl::StrCat(approver.user,
+                                 " requested this payment and may not "
+                                 "approve it"));
+    }
+    auto limit = approver.limits_pence.find("pay");
+    const int64_t own =
+        limit == approver.limits_pence.end() ? 0 : limit->second;
+    if (req.amount_pence() > own) {
+      return Refuse(reasons::kDelegatedLimitExceeded,
+                    absl::StrCat(approver.user, " may approve payments up to ",
+                                 FormatPounds(own), "; this one is ",
+                                 FormatPounds(req.amount_pence())),
+                    {{"limit_pence", absl::StrCat(own)}});
+    }
+    return absl::OkStatus();
+  };
   return PaymentCommand(
-      call, req, req.payment_id(), "PAYMENT_AUTHORIZED",
+      call, req, req.payment_id(), "PAYMENT_AUTHORIZED", std::move(v), precheck,
       [&](wpb::Case& c, wpb::Payment* out,
           std::vector<wpb::LedgerLine>&) -> absl::Status {
         auto def = definitions_->Get(c.definition(), c.definition_version());
@@ -886,21 +956,47 @@ absl::StatusOr<wpb::Payment> Engine::AuthorizePayment(
                           {{"report", r.report_id()}});
           }
         }
+        // R2, with a sum that cannot wrap.
+        const std::optional<int64_t> after =
+            SumPence({c.paid_pence(), c.pending_pence(), req.amount_pence()});
+        if (!after || *after > c.awarded_pence()) {
+          return Refuse(
+              reasons::kExceedsAward,
+              absl::StrCat("paid ", FormatPounds(c.paid_pence()), " + pending ",
+                           FormatPounds(c.pending_pence()), " + ",
+                           FormatPounds(req.amount_pence()),
+                           " would exceed the award of ",
+                           FormatPounds(c.awarded_pence())));
+        }
         if (!c.schedule().empty()) {
           const wpb::Instalment* inst = nullptr;
           for (const auto& i : c.schedule()) {
-            if (i.payment_id() == req.payment_id()) inst = &i;
+            if (i.payment_id() == instalment) inst = &i;
           }
           if (inst == nullptr) {
             return Refuse(reasons::kPaymentNotScheduled,
-                          absl::StrCat(req.payment_id(),
-                                       " is not in the agreement's schedule"));
+                          absl::StrCat(instalment,
+                                       " is not in the executed agreement's "
+                                       "schedule"),
+                          {{"instalment", instalment}});
           }
-          if (req.amount_pence() > inst->amount_pence()) {
-            return errors::InvalidArgument(
-                {{"amount_pence",
-                  absl::StrCat("exceeds the scheduled instalment of ",
-                               FormatPounds(inst->amount_pence()))}});
+          // Payments of this instalment not voided, with this one.
+          int64_t used = req.amount_pence();
+          for (const auto& p : c.payments()) {
+            const std::string& of =
+                p.instalment_id().empty() ? p.payment_id() : p.instalment_id();
+            if (of == instalment && p.state() != wpb::Payment::VOIDED) {
+              used += p.amount_pence();  // each <= the award: cannot wrap
+            }
+          }
+          if (used > inst->amount_pence()) {
+            return Refuse(
+                reasons::kExceedsInstalment,
+                absl::StrCat("instalment ", instalment, " is ",
+                             FormatPounds(inst->amount_pence()),
+                             "; with this payment ", FormatPounds(used),
+                             " would be paid or pending on it"),
+                {{"instalment", instalment}});
           }
           if (!inst->requires_report().empty()) {
             bool accepted = false;
@@ -918,26 +1014,20 @@ absl::StatusOr<wpb::Payment> Engine::AuthorizePayment(
             }
           }
         }
-        // R2, with a sum that cannot wrap.
-        const std::optional<int64_t> after =
-            SumPence({c.paid_pence(), c.pending_pence(), req.amount_pence()});
-        if (!after || *after > c.awarded_pence()) {
-          return Refuse(
-              reasons::kExceedsAward,
-              absl::StrCat("paid ", FormatPounds(c.paid_pence()), " + pending ",
-                           FormatPounds(c.pending_pence()), " + ",
-                           FormatPounds(req.amount_pence()),
-                           " would exceed the award of ",
-                           FormatPounds(c.awarded_pence())));
-        }
         wpb::Payment* p = c.add_payments();
         p->set_payment_id(req.payment_id());
         p->set_amount_pence(req.amount_pence());
         p->set_state(wpb::Payment::PENDING);
-        p->set_authorized_by(call.principal.user);
+        p->set_authorized_by(req.on_behalf_of().empty()
+                                 ? call.principal.user
+                                 : *auth::CanonicalUser(req.on_behalf_of()));
         *p->mutable_authorize_time() = ToProto(call.now);
         p->set_agreement_version(ag.version());
         p->set_agreement_sha256(ag.document_sha256());
+        if (!req.instalment_id().empty()) {
+          p->set_instalment_id(req.instalment_id());
+        }
+        p->set_requested_by(*requester);
         c.set_pending_pence(c.pending_pence() + req.amount_pence());
         *out = *p;
         return absl::OkStatus();
@@ -947,7 +1037,8 @@ absl::StatusOr<wpb::Payment> Engine::AuthorizePayment(
 absl::StatusOr<wpb::Payment> Engine::ConfirmPayment(
     const Call& call, const wpb::ConfirmPaymentRequest& req) {
   return PaymentCommand(
-      call, req, req.payment_id(), "PAYMENT_POSTED",
+      call, req, req.payment_id(), "PAYMENT_POSTED", {},
+      [](const auth::Principal&) { return absl::OkStatus(); },
       [&](wpb::Case& c, wpb::Payment* out,
           std::vector<wpb::LedgerLine>& lines) -> absl::Status {
         ASSIGN_OR_RETURN(wpb::Payment * found,
@@ -955,6 +1046,7 @@ absl::StatusOr<wpb::Payment> Engine::ConfirmPayment(
         wpb::Payment* p = found;
         p->set_state(wpb::Payment::POSTED);
         *p->mutable_settle_time() = ToProto(call.now);
+        p->set_settled_by(SettledBy(call, req));
         c.set_pending_pence(c.pending_pence() - p->amount_pence());
         c.set_paid_pence(c.paid_pence() + p->amount_pence());
         // Draw the payment from the award's lines in order.
@@ -978,9 +1070,9 @@ absl::StatusOr<wpb::Payment> Engine::VoidPayment(
     const Call& call, const wpb::VoidPaymentRequest& req) {
   errors::Violations v;
   RequireText(req.reason(), "reason", kMaxReasonChars, &v);
-  if (!v.empty()) return v.ToStatus();
   return PaymentCommand(
-      call, req, req.payment_id(), "PAYMENT_VOIDED",
+      call, req, req.payment_id(), "PAYMENT_VOIDED", std::move(v),
+      [](const auth::Principal&) { return absl::OkStatus(); },
       [&](wpb::Case& c, wpb::Payment* out,
           std::vector<wpb::LedgerLine>&) -> absl::Status {
         ASSIGN_OR_RETURN(wpb::Payment * found,
@@ -989,6 +1081,7 @@ absl::StatusOr<wpb::Payment> Engine::VoidPayment(
         p->set_state(wpb::Payment::VOIDED);
         p->set_void_reason(req.reason());
         *p->mutable_settle_time() = ToProto(call.now);
+        p->set_settled_by(SettledBy(call, req));
         c.set_pending_pence(c.pending_pence() - p->amount_pence());
         *out = *p;
         return absl::OkStatus();

@@ -1,6 +1,6 @@
 // The workflow engine: one durable case per application, advanced by facts
 // under a versioned lifecycle definition, and the ledger that keeps the
-// money. R1-R4 (and R5's award half) are checked here, inside the same
+// money. R1-R4 and R5 are checked here, inside the same
 // atomic write that changes the case:
 //   R1 a payment is authorised only against an executed agreement: signed by
 //      the recipient and countersigned by the funder, by different people,
@@ -17,8 +17,9 @@
 //   R4 the agreement is issued only after due diligence (and safeguarding
 //      when the project works with children or adults at risk); open
 //      conditions block issue and payment;
-//   R5 whoever recommends an award cannot approve it, and approvers act
-//      within their delegated limit.
+//   R5 whoever recommends an award cannot approve it, whoever requests a
+//      payment cannot authorise it, and approvers act within their
+//      delegated limit ("approve" for awards, "pay" for payments).
 // No definition can switch these off: they are keyed by fact, in code.
 //
 // Every command is one synced atomic write holding the case, its history
@@ -94,6 +95,13 @@ class Engine {
   absl::StatusOr<wpb::ListLedgerResponse> ListLedger(
       const Call& call, const wpb::ListLedgerRequest& req);
 
+  // The payment commands, PaymentService's on a finance person's behalf.
+  // AuthorizePayment: PERMISSION_DENIED unless the approver (acting) is a
+  // finance approver; FAILED_PRECONDITION with SEPARATION_OF_DUTIES,
+  // DELEGATED_LIMIT_EXCEEDED, CASE_CLOSED, AGREEMENT_NOT_EXECUTED,
+  // CONDITIONS_OPEN, REPORT_OUTSTANDING, EXCEEDS_AWARD,
+  // PAYMENT_NOT_SCHEDULED or EXCEEDS_INSTALMENT; ALREADY_EXISTS for a
+  // payment id the case has. Confirm/Void: PAYMENT_NOT_PENDING.
   absl::StatusOr<wpb::Payment> AuthorizePayment(
       const Call& call, const wpb::AuthorizePaymentRequest& req);
   absl::StatusOr<wpb::Payment> ConfirmPayment(
@@ -122,8 +130,9 @@ class Engine {
                                   const std::string& timer_key);
   template <typename Req>
   absl::StatusOr<wpb::Payment> PaymentCommand(
-      const Call& call, const Req& req, const std::string& payment_id,
-      const std::string& kind,
+      const Call& caller, const Req& req, const std::string& payment_id,
+      const std::string& kind, errors::Violations v,
+      absl::FunctionRef<absl::Status(const auth::Principal&)> precheck,
       absl::FunctionRef<absl::Status(wpb::Case&, wpb::Payment*,
                                      std::vector<wpb::LedgerLine>&)>
           change);

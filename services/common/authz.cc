@@ -157,10 +157,11 @@ absl::flat_hash_map<std::string, Roles>* Build() {
   (*t)[ag + "CountersignAgreement"] = {"approver"};
   (*t)[ag + "TerminateAgreement"] = {"approver"};
   // The recipient's people read their own agreement (the service hides
-  // others'); staff read all.
+  // others'); staff read all. PaymentService reads the executed schedule.
   for (const char* m : {"GetAgreement", "GetDocument"}) {
     Roles r = staff;
     r.insert(r.end(), {"applicant", "signatory"});
+    if (std::string(m) == "GetAgreement") r.push_back("service");
     (*t)[ag + m] = r;
   }
   (*t)[ag + "ListAgreements"] = staff;
@@ -182,12 +183,11 @@ absl::flat_hash_map<std::string, Roles>* Build() {
   // Only ProgrammeService registers ceilings, so the ledger and the budget
   // lines cannot be made to disagree from outside.
   (*t)[wf + "RegisterBudgetLine"] = {"service"};
-  // Money leaves on authorisation: only a person with the finance_approver
-  // role, never a service on its own (R5).
-  (*t)[wf + "AuthorizePayment"] = {"finance_approver"};
-  (*t)[wf + "ConfirmPayment"] = {"finance_officer", "finance_approver",
-                                 "service"};
-  (*t)[wf + "VoidPayment"] = {"finance_officer", "finance_approver", "service"};
+  // Payments move through PaymentService (bank details, separation of
+  // duties, remittance), which asks the engine for the finance person.
+  (*t)[wf + "AuthorizePayment"] = {"service"};
+  (*t)[wf + "ConfirmPayment"] = {"service"};
+  (*t)[wf + "VoidPayment"] = {"service"};
   (*t)[wf + "ListTasks"] = outbox_readers;
   (*t)[wf + "RetryTask"] = {"admin"};
   return t;

@@ -34,6 +34,22 @@ class PeerCaseClient final : public CaseClient {
         workflow_, &wpb::WorkflowService::Stub::GetLedgerLine, req);
   }
 
+  absl::StatusOr<wpb::Payment> AuthorizePayment(
+      const wpb::AuthorizePaymentRequest& req) override {
+    return CallPeer<wpb::WorkflowService>(
+        workflow_, &wpb::WorkflowService::Stub::AuthorizePayment, req);
+  }
+  absl::StatusOr<wpb::Payment> ConfirmPayment(
+      const wpb::ConfirmPaymentRequest& req) override {
+    return CallPeer<wpb::WorkflowService>(
+        workflow_, &wpb::WorkflowService::Stub::ConfirmPayment, req);
+  }
+  absl::StatusOr<wpb::Payment> VoidPayment(
+      const wpb::VoidPaymentRequest& req) override {
+    return CallPeer<wpb::WorkflowService>(
+        workflow_, &wpb::WorkflowService::Stub::VoidPayment, req);
+  }
+
   absl::StatusOr<wpb::Case> GetCase(const std::string& name) override {
     wpb::GetCaseRequest req;
     req.set_name(name);
@@ -51,6 +67,16 @@ std::unique_ptr<CaseClient> NewPeerCaseClient(Peer workflow) {
   return std::make_unique<PeerCaseClient>(std::move(workflow));
 }
 
+wpb::Acting ActingOf(const auth::Principal& person) {
+  wpb::Acting a;
+  for (const std::string& r : person.roles) a.add_roles(r);
+  a.set_organisation(person.organisation);
+  for (const auto& [kind, pence] : person.limits_pence) {
+    (*a.mutable_limits_pence())[kind] = pence;
+  }
+  return a;
+}
+
 absl::Status RecordCaseFact(CaseClient& cases, const CaseFact& f) {
   wpb::RecordFactRequest req;
   req.set_name(f.case_name);
@@ -58,12 +84,7 @@ absl::Status RecordCaseFact(CaseClient& cases, const CaseFact& f) {
   req.set_reason(f.reason);
   if (f.person != nullptr) {
     req.set_on_behalf_of(f.person->user);
-    wpb::Acting* a = req.mutable_acting();
-    for (const std::string& r : f.person->roles) a->add_roles(r);
-    a->set_organisation(f.person->organisation);
-    for (const auto& [kind, pence] : f.person->limits_pence) {
-      (*a->mutable_limits_pence())[kind] = pence;
-    }
+    *req.mutable_acting() = ActingOf(*f.person);
   }
   *req.mutable_payload() = f.payload;
   req.set_request_id(f.request_id);

@@ -30,7 +30,18 @@ class CaseClient {
   // ledger does not know it).
   virtual absl::StatusOr<workflow::v1::LedgerLine> GetLedgerLine(
       const std::string& name) = 0;
+  // The payment commands (PaymentService's), on a finance person's behalf.
+  virtual absl::StatusOr<workflow::v1::Payment> AuthorizePayment(
+      const workflow::v1::AuthorizePaymentRequest& req) = 0;
+  virtual absl::StatusOr<workflow::v1::Payment> ConfirmPayment(
+      const workflow::v1::ConfirmPaymentRequest& req) = 0;
+  virtual absl::StatusOr<workflow::v1::Payment> VoidPayment(
+      const workflow::v1::VoidPaymentRequest& req) = 0;
 };
+
+// The engine's view of `person` as a service acting for them (the Acting
+// of a RecordFact or payment request).
+workflow::v1::Acting ActingOf(const auth::Principal& person);
 
 // Calls WorkflowService over `workflow` as the host's service identity.
 std::unique_ptr<CaseClient> NewPeerCaseClient(Peer workflow);

@@ -12,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "platform/auth.h"
 #include "platform/money.h"
+#include "services/common/case_client.h"
 
 namespace grantflow::testing {
 
@@ -102,7 +103,10 @@ Rig::Rig() {
   moderator = minter_->Token("mo", {"moderator"});
   approver = minter_->Approver("ade", 7'500'000);
   small_approver = minter_->Approver("bola", 1'000'000);
-  finance = minter_->Token("fin", {"finance_approver", "finance_officer"});
+  finance = minter_->For({.user = "fin",
+                          .roles = {"finance_approver", "finance_officer"},
+                          .organisation = "",
+                          .limits_pence = {{"pay", kMaxAmountPence}}});
   safeguarding = minter_->Token("sam", {"safeguarding_officer"});
   amira = minter_->Token("amira", {"applicant"}, kHackney);
   kofi = minter_->Token("kofi", {"signatory"}, kHackney);
@@ -274,13 +278,39 @@ void Rig::ToExecuted(const std::string& c) {
 grpc::Status Rig::Authorize(const std::string& token, const std::string& c,
                             const std::string& id, int64_t pence,
                             wpb::Payment* out) {
+  // As PaymentService asks the engine, for the person the token names,
+  // with the payment requested by someone else.
   wpb::AuthorizePaymentRequest req;
   req.set_name(c);
   req.set_payment_id(id);
   req.set_amount_pence(pence);
   req.set_request_id(NextId());
+  req.set_requested_by("rig-requester");
   wpb::Payment ignored;
-  return engine_->AuthorizePayment(Ctx(token).get(), req, out ? out : &ignored);
+  if (token.empty()) {  // no one at all
+    return engine_->AuthorizePayment(Ctx("").get(), req, &ignored);
+  }
+  const auth::Principal who = minter_->Who(token);
+  req.set_on_behalf_of(who.user);
+  *req.mutable_acting() = ActingOf(who);
+  return engine_->AuthorizePayment(
+      Ctx(minter_->Token("grantflowd-tests", {"service"})).get(), req,
+      out ? out : &ignored);
+}
+
+grpc::Status Rig::Confirm(const std::string& token, const std::string& c,
+                          const std::string& id) {
+  wpb::ConfirmPaymentRequest req;
+  req.set_name(c);
+  req.set_payment_id(id);
+  req.set_request_id(NextId());
+  const auth::Principal who = minter_->Who(token);
+  req.set_on_behalf_of(who.user);
+  *req.mutable_acting() = ActingOf(who);
+  wpb::Payment ignored;
+  return engine_->ConfirmPayment(
+      Ctx(minter_->Token("grantflowd-tests", {"service"})).get(), req,
+      &ignored);
 }
 
 wpb::Case Rig::Case(const std::string& c) {

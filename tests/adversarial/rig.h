@@ -119,9 +119,14 @@ class Rig {
                       const std::string& line = kLineA);
   // ... then issued, signed by kofi and countersigned by the approver.
   void ToExecuted(const std::string& c);
+  // A payment authorised at the engine as PaymentService asks for it: for
+  // the person `token` names (no one for ""), requested by someone else.
   grpc::Status Authorize(const std::string& token, const std::string& c,
                          const std::string& id, int64_t pence,
                          wpb::Payment* out = nullptr);
+  // ... and confirmed as paid, for the person `token` names.
+  grpc::Status Confirm(const std::string& token, const std::string& c,
+                       const std::string& id);
   wpb::Case Case(const std::string& c);
   wpb::LedgerLine Ledger(const std::string& line);
   ppb::BudgetLine Line(const std::string& line);

@@ -14,6 +14,7 @@
 #include "grantflow/assessment/v1/assessment.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "platform/money.h"
+#include "services/common/case_client.h"
 #include "tests/adversarial/rig.h"
 
 namespace grantflow::testing {
@@ -219,19 +220,79 @@ TEST(AdversarialTest, R2_PaymentsNeverExceedTheAwardOrOverflow) {
                   rig.Authorize(rig.finance, c, rig.NextId(), 500'001),
                   StatusCode::FAILED_PRECONDITION, "EXCEEDS_AWARD");
   // A retry of an authorisation answers again and adds nothing.
+  const std::string service = rig.minter().Token("payments", {"service"});
   wpb::AuthorizePaymentRequest retry;
   retry.set_name(c);
   retry.set_payment_id("p2");
   retry.set_amount_pence(100'000);
   retry.set_request_id("retried");
+  retry.set_requested_by("finn");
+  retry.set_on_behalf_of("fin");
+  *retry.mutable_acting() = ActingOf(rig.minter().Who(rig.finance));
   wpb::Payment first, second;
   ASSERT_TRUE(rig.engine()
-                  .AuthorizePayment(rig.Ctx(rig.finance).get(), retry, &first)
+                  .AuthorizePayment(rig.Ctx(service).get(), retry, &first)
                   .ok());
   ASSERT_TRUE(rig.engine()
-                  .AuthorizePayment(rig.Ctx(rig.finance).get(), retry, &second)
+                  .AuthorizePayment(rig.Ctx(service).get(), retry, &second)
                   .ok());
+  EXPECT_EQ(first.SerializeAsString(), second.SerializeAsString());
   EXPECT_EQ(rig.Case(c).pending_pence(), 1'600'000);
+
+  // R5 at the engine: money moves only through PaymentService, for a
+  // finance approver who did not request it, within their "pay" limit.
+  const std::string before = rig.Case(c).etag();
+  wpb::AuthorizePaymentRequest direct = retry;
+  direct.set_payment_id("direct");
+  direct.set_request_id(rig.NextId());
+  direct.clear_on_behalf_of();
+  direct.clear_acting();
+  wpb::Payment ignored;
+  attacks.Refused("a finance approver asking the engine directly",
+                  rig.engine().AuthorizePayment(rig.Ctx(rig.finance).get(),
+                                                direct, &ignored),
+                  StatusCode::PERMISSION_DENIED);
+  attacks.Refused(
+      "a service authorising for no one",
+      rig.engine().AuthorizePayment(rig.Ctx(service).get(), direct, &ignored),
+      StatusCode::PERMISSION_DENIED);
+  wpb::AuthorizePaymentRequest own = retry;
+  own.set_payment_id("own");
+  own.set_request_id(rig.NextId());
+  own.set_requested_by("FIN");  // the approver, in another case
+  attacks.Refused(
+      "a payment approved by its requester",
+      rig.engine().AuthorizePayment(rig.Ctx(service).get(), own, &ignored),
+      StatusCode::FAILED_PRECONDITION, "SEPARATION_OF_DUTIES");
+  own.set_requested_by("");
+  attacks.Refused(
+      "a payment with no requester",
+      rig.engine().AuthorizePayment(rig.Ctx(service).get(), own, &ignored),
+      StatusCode::INVALID_ARGUMENT);
+  wpb::AuthorizePaymentRequest over = retry;
+  over.set_payment_id("over");
+  over.set_request_id(rig.NextId());
+  over.set_on_behalf_of("penny");
+  over.mutable_acting()->clear_limits_pence();
+  (*over.mutable_acting()->mutable_limits_pence())["pay"] = 99'999;
+  attacks.Refused(
+      "a payment above the approver's limit",
+      rig.engine().AuthorizePayment(rig.Ctx(service).get(), over, &ignored),
+      StatusCode::FAILED_PRECONDITION, "DELEGATED_LIMIT_EXCEEDED");
+  (*over.mutable_acting()->mutable_limits_pence())["approve"] = kMax;
+  (*over.mutable_acting()->mutable_limits_pence())["pay"] = 0;
+  attacks.Refused(
+      "a payment on an award-approval limit",
+      rig.engine().AuthorizePayment(rig.Ctx(service).get(), over, &ignored),
+      StatusCode::FAILED_PRECONDITION, "DELEGATED_LIMIT_EXCEEDED");
+  over.mutable_acting()->clear_roles();
+  over.mutable_acting()->add_roles("finance_officer");
+  (*over.mutable_acting()->mutable_limits_pence())["pay"] = kMax;
+  attacks.Refused(
+      "a payment approved by a finance officer",
+      rig.engine().AuthorizePayment(rig.Ctx(service).get(), over, &ignored),
+      StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(rig.Case(c).etag(), before);
 
   // Sixteen callers race for the last £4,000 in £1,000 pieces: four win.
   std::atomic<int> won{0}, lost{0};

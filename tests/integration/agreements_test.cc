@@ -346,15 +346,7 @@ TEST_F(AgreementsTest, VariationsReportsAndClosure) {
   const std::string c = CaseOf(name);
   a = Executed(name);
   ASSERT_TRUE(rig_.Authorize(rig_.finance, c, "i1", 1'000'000).ok());
-  wpb::ConfirmPaymentRequest confirm;
-  confirm.set_name(c);
-  confirm.set_payment_id("i1");
-  confirm.set_request_id(Next());
-  wpb::Payment posted;
-  ASSERT_TRUE(
-      rig_.engine()
-          .ConfirmPayment(rig_.Ctx(rig_.finance).get(), confirm, &posted)
-          .ok());
+  ASSERT_TRUE(rig_.Confirm(rig_.finance, c, "i1").ok());
   // A variation: a reason is required, payments made keep their places.
   gpb::DraftAgreementRequest vr;
   vr.set_case_(c);

@@ -4,6 +4,7 @@
 #include <random>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/case_client.h"
 
 namespace grantflow::testing {
 
@@ -124,14 +125,7 @@ absl::StatusOr<wpb::Case> EngineHarness::Decide(const Call& person,
   r.set_fact(fact);
   *r.mutable_payload() = std::move(payload);
   r.set_on_behalf_of(person.principal.user);
-  wpb::Acting* acting = r.mutable_acting();
-  for (const std::string& role : person.principal.roles) {
-    acting->add_roles(role);
-  }
-  acting->set_organisation(person.principal.organisation);
-  for (const auto& [kind, pence] : person.principal.limits_pence) {
-    (*acting->mutable_limits_pence())[kind] = pence;
-  }
+  *r.mutable_acting() = ActingOf(person.principal);
   r.set_request_id(request_id.empty() ? NextRequestId() : request_id);
   return engine_->RecordFact(As("grantflowd", {"service"}), r);
 }
@@ -187,8 +181,11 @@ absl::StatusOr<wpb::Payment> EngineHarness::Authorize(
   r.set_payment_id(payment_id);
   r.set_amount_pence(pence);
   r.set_request_id(NextRequestId());
-  Call c = Finance();
-  return engine_->AuthorizePayment(c, r);
+  r.set_requested_by("requester");
+  const Call finance = Finance();
+  r.set_on_behalf_of(finance.principal.user);
+  *r.mutable_acting() = ActingOf(finance.principal);
+  return engine_->AuthorizePayment(As("grantflowd", {"service"}), r);
 }
 
 absl::StatusOr<wpb::Payment> EngineHarness::Confirm(
@@ -197,7 +194,8 @@ absl::StatusOr<wpb::Payment> EngineHarness::Confirm(
   r.set_name("cases/" + id);
   r.set_payment_id(payment_id);
   r.set_request_id(NextRequestId());
-  return engine_->ConfirmPayment(Finance(), r);
+  r.set_on_behalf_of(Finance().principal.user);
+  return engine_->ConfirmPayment(As("grantflowd", {"service"}), r);
 }
 
 }  // namespace grantflow::testing

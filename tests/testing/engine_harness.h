@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "platform/call.h"
+#include "platform/money.h"
 #include "storage/store.h"
 #include "workflows/engine.h"
 
@@ -47,8 +48,11 @@ class EngineHarness {
     c.principal.organisation = kOrg;
     return c;
   }
+  // A finance approver who may approve payments up to the largest amount.
   Call Finance() const {
-    return As("fin", {"finance_approver", "finance_officer"});
+    Call c = As("fin", {"finance_approver", "finance_officer"});
+    c.principal.limits_pence["pay"] = kMaxAmountPence;
+    return c;
   }
   Call Safeguarding() const { return As("sam", {"safeguarding_officer"}); }
 

@@ -39,9 +39,15 @@ class TokenMinter {
   // A funder approver who may approve awards up to `approve_limit_pence`.
   std::string Approver(const std::string& user,
                        int64_t approve_limit_pence) const;
+  // A token for `who` as given (roles, organisation, limits).
+  std::string For(const auth::Principal& who) const;
+  // The person a token of this minter's names (a failed expectation and
+  // an empty principal for anything else).
+  auth::Principal Who(const std::string& token) const;
 
  private:
   std::unique_ptr<auth::TokenSigner> signer_;
+  auth::TokenVerifier verifier_;
 };
 
 // Adds a bearer token to a client context.

@@ -52,4 +52,19 @@ absl::StatusOr<workflow::v1::Case> EngineCaseClient::GetCase(
   return engine_->GetCase(ServiceCall(now_()), req);
 }
 
+absl::StatusOr<workflow::v1::Payment> EngineCaseClient::AuthorizePayment(
+    const workflow::v1::AuthorizePaymentRequest& req) {
+  return engine_->AuthorizePayment(ServiceCall(now_()), req);
+}
+
+absl::StatusOr<workflow::v1::Payment> EngineCaseClient::ConfirmPayment(
+    const workflow::v1::ConfirmPaymentRequest& req) {
+  return engine_->ConfirmPayment(ServiceCall(now_()), req);
+}
+
+absl::StatusOr<workflow::v1::Payment> EngineCaseClient::VoidPayment(
+    const workflow::v1::VoidPaymentRequest& req) {
+  return engine_->VoidPayment(ServiceCall(now_()), req);
+}
+
 }  // namespace grantflow::testing

@@ -42,6 +42,12 @@ class EngineCaseClient final : public CaseClient {
   absl::StatusOr<workflow::v1::Case> GetCase(const std::string& name) override;
   absl::StatusOr<workflow::v1::LedgerLine> GetLedgerLine(
       const std::string& name) override;
+  absl::StatusOr<workflow::v1::Payment> AuthorizePayment(
+      const workflow::v1::AuthorizePaymentRequest& req) override;
+  absl::StatusOr<workflow::v1::Payment> ConfirmPayment(
+      const workflow::v1::ConfirmPaymentRequest& req) override;
+  absl::StatusOr<workflow::v1::Payment> VoidPayment(
+      const workflow::v1::VoidPaymentRequest& req) override;
 
  private:
   workflows::Engine* engine_;

@@ -184,6 +184,7 @@ class CrashingLedgerClient final : public programmes::LedgerClient {
             req.set_payment_id(pid);
             req.set_amount_pence(pence);
             req.set_request_id(r);
+            req.set_requested_by("requester");
             return h.engine().AuthorizePayment(h.Finance(), req).status();
           });
         };
