@@ -95,6 +95,12 @@ inline constexpr char kVersionNotIssued[] = "VERSION_NOT_ISSUED";
 inline constexpr char kVersionNotSigned[] = "VERSION_NOT_SIGNED";
 inline constexpr char kReportNotDue[] = "REPORT_NOT_DUE";
 inline constexpr char kReportNotSubmitted[] = "REPORT_NOT_SUBMITTED";
+inline constexpr char kBankDetailsUnverified[] = "BANK_DETAILS_UNVERIFIED";
+inline constexpr char kNothingToVerify[] = "NOTHING_TO_VERIFY";
+inline constexpr char kInstalmentNotDue[] = "INSTALMENT_NOT_DUE";
+inline constexpr char kInstalmentRequested[] = "INSTALMENT_REQUESTED";
+inline constexpr char kPaymentState[] = "PAYMENT_STATE";
+inline constexpr char kNothingToRelease[] = "NOTHING_TO_RELEASE";
 
 }  // namespace grantflow::reasons
 

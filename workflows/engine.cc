@@ -11,6 +11,7 @@
 #include "platform/errors.h"
 #include "platform/fact_names.h"
 #include "platform/idempotency.h"
+#include "platform/instalments.h"
 #include "platform/money.h"
 #include "platform/reasons.h"
 #include "platform/resources.h"
@@ -981,14 +982,8 @@ absl::StatusOr<wpb::Payment> Engine::AuthorizePayment(
                           {{"instalment", instalment}});
           }
           // Payments of this instalment not voided, with this one.
-          int64_t used = req.amount_pence();
-          for (const auto& p : c.payments()) {
-            const std::string& of =
-                p.instalment_id().empty() ? p.payment_id() : p.instalment_id();
-            if (of == instalment && p.state() != wpb::Payment::VOIDED) {
-              used += p.amount_pence();  // each <= the award: cannot wrap
-            }
-          }
+          const int64_t used =
+              TakenByInstalment(c)[instalment] + req.amount_pence();
           if (used > inst->amount_pence()) {
             return Refuse(
                 reasons::kExceedsInstalment,

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "platform/instalments.h"
 #include "platform/money.h"
 #include "platform/resources.h"
 
@@ -321,16 +322,14 @@ void ValidateTerms(int64_t award_pence, const std::string& field, pb::Terms* t,
 
 void CheckPaymentsKept(const workflow::v1::Case& c, const pb::Terms& terms,
                        const std::string& field, errors::Violations* v) {
-  for (const auto& p : c.payments()) {
-    if (p.state() == workflow::v1::Payment::VOIDED) continue;
+  for (const auto& [instalment, taken] : TakenByInstalment(c)) {
     const pb::Instalment* kept = nullptr;
     for (const auto& i : terms.instalments()) {
-      if (i.id() == p.payment_id()) kept = &i;
+      if (i.id() == instalment) kept = &i;
     }
-    if (kept == nullptr || kept->resolved_pence() < p.amount_pence()) {
-      v->Add(field, absl::StrCat("must keep instalment ", p.payment_id(),
-                                 " at no less than the ",
-                                 FormatPounds(p.amount_pence()),
+    if (kept == nullptr || kept->resolved_pence() < taken) {
+      v->Add(field, absl::StrCat("must keep instalment ", instalment,
+                                 " at no less than the ", FormatPounds(taken),
                                  " already paid or authorised"));
     }
   }

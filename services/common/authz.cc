@@ -169,6 +169,28 @@ absl::flat_hash_map<std::string, Roles>* Build() {
   (*t)[ag + "ReviewReport"] = {"grants_officer"};
   (*t)[ag + "ApplyCaseOutcome"] = {"service"};
 
+  const std::string pay = "/grantflow.payments.v1.PaymentService/";
+  const Roles finance = {"finance_officer", "finance_approver", "auditor",
+                         "admin"};
+  // Bank details: the organisation's signatory (its own) or a finance
+  // officer records them; a finance approver (not the recorder) verifies.
+  (*t)[pay + "ChangeBankAccount"] = {"signatory", "finance_officer"};
+  (*t)[pay + "VerifyBankAccount"] = {"finance_approver"};
+  (*t)[pay + "RejectBankAccountChange"] = {"finance_approver"};
+  (*t)[pay + "GetBankAccount"] = Plus(finance, {"signatory"});
+  // A finance officer requests; a finance approver, not the requester,
+  // approves within their "pay" limit (R5).
+  (*t)[pay + "RequestPayment"] = {"finance_officer"};
+  (*t)[pay + "ApprovePayment"] = {"finance_approver"};
+  (*t)[pay + "RejectPayment"] = {"finance_approver"};
+  for (const char* m : {"ReleasePayments", "ConfirmPayment", "FailPayment"}) {
+    (*t)[pay + m] = {"finance_officer", "finance_approver"};
+  }
+  for (const char* m : {"GetPayment", "ListPayments", "GetRemittanceBatch",
+                        "ListRemittanceBatches", "ExportRemittance"}) {
+    (*t)[pay + m] = Plus(finance, {"grants_officer"});
+  }
+
   const std::string wf = "/grantflow.workflow.v1.WorkflowService/";
   // Cases start from submissions only (ApplicationService), so a case's
   // organisation and amount requested are always the application's.

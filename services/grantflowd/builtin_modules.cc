@@ -5,6 +5,7 @@
 #include "services/assessment/module.h"
 #include "services/awards/module.h"
 #include "services/duediligence/module.h"
+#include "services/payments/module.h"
 #include "services/programmes/module.h"
 #include "services/safeguarding/module.h"
 #include "services/workflow/module.h"
@@ -16,7 +17,8 @@ std::vector<ServiceModule> BuiltInModules() {
       programmes::ProgrammesModule(),     applications::ApplicationsModule(),
       assessment::AssessmentModule(),     duediligence::DueDiligenceModule(),
       safeguarding::SafeguardingModule(), awards::AwardsModule(),
-      agreements::AgreementsModule(),     workflows::WorkflowModule(),
+      agreements::AgreementsModule(),     payments::PaymentsModule(),
+      workflows::WorkflowModule(),
   };
 }
 

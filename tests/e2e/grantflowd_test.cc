@@ -46,10 +46,10 @@ using testing::SetClock;
 
 // The split deployment's processes, one service each.
 constexpr const char* kSplitServices[] = {
-    "programmes",   "applications", "assessment", "duediligence",
-    "safeguarding", "awards",       "agreements", "workflow"};
+    "programmes", "applications", "assessment", "duediligence", "safeguarding",
+    "awards",     "agreements",   "payments",   "workflow"};
 
-// Eight grantflowd processes, one service each, on ports fixed up front (each
+// Nine grantflowd processes, one service each, on ports fixed up front (each
 // names the others as peers), each trusting the others' token keys.
 struct SplitDeployment {
   explicit SplitDeployment(const testing::TempDir& d) : dir(d) {
@@ -246,9 +246,9 @@ TEST(GrantflowdTest, AcknowledgedSubmissionsSurviveSigkill) {
 }
 
 // The split deployment: programmes, applications, assessment, due diligence,
-// safeguarding, awards, agreements and the engine in eight processes, each with
-// its own data directory, reaching each other only over gRPC, seeded by
-// grantctl sending each section to the service that owns it.
+// safeguarding, awards, agreements, payments and the engine in nine processes,
+// each with its own data directory, reaching each other only over gRPC, seeded
+// by grantctl sending each section to the service that owns it.
 TEST(GrantflowdTest, ServicesRunAsSeparateProcesses) {
   testing::TempDir dir;
   SetClock(dir, testing::TestEpoch());

@@ -11,6 +11,7 @@
 #include "grantflow/agreements/v1/agreements.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "storage/digest.h"
+#include "tests/adversarial/agreement_steps.h"
 #include "tests/adversarial/rig.h"
 
 namespace grantflow::testing {
@@ -21,95 +22,12 @@ using ::grpc::StatusCode;
 using ::testing::Contains;
 using ::testing::HasSubstr;
 
-class AgreementsTest : public ::testing::Test {
+class AgreementsTest : public ::testing::Test, protected AgreementSteps {
  protected:
+  AgreementsTest() : AgreementSteps(&rig_) {}
   void SetUp() override {
-    gpb::SetTemplateRequest t;
-    t.set_fund("funds/lff");
-    gpb::AgreementTemplate* tmpl = t.mutable_template_();
-    tmpl->set_funder_name("Greater London Authority");
-    tmpl->set_programme_title("London Family Fund");
-    tmpl->add_clauses("The Recipient keeps records of spending for six years.");
-    tmpl->set_recovery_clause(
-        "Funds unspent or spent outside this agreement are repaid on demand.");
-    tmpl->add_indicators("families reached");
-    t.set_request_id("template");
-    gpb::AgreementTemplate out;
-    grpc::Status s = Ag()->SetTemplate(rig_.Ctx(rig_.admin).get(), t, &out);
-    ASSERT_TRUE(s.ok()) << s.error_message();
+    gpb::AgreementTemplate out = SetTemplate();
     EXPECT_EQ(out.signature_days(), 28);
-  }
-
-  std::unique_ptr<gpb::AgreementService::Stub> Ag() {
-    return gpb::AgreementService::NewStub(rig_.channel());
-  }
-
-  std::string Next() { return rig_.NextId(); }
-
-  // An award of `pence` through its checks, and its draft (default terms).
-  std::string Drafted(int64_t pence, const std::string& suffix,
-                      gpb::Agreement* out = nullptr) {
-    const std::string c = rig_.NewCase(pence, suffix);
-    rig_.ToChecksPassed(c, pence);
-    gpb::DraftAgreementRequest d;
-    d.set_case_(c);
-    d.set_request_id(Next());
-    gpb::Agreement a;
-    grpc::Status s = Ag()->DraftAgreement(rig_.Ctx(rig_.officer).get(), d, &a);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    if (out) *out = a;
-    return a.name();
-  }
-
-  grpc::Status Issue(const std::string& name, gpb::Agreement* out = nullptr) {
-    gpb::IssueAgreementRequest req;
-    req.set_name(name);
-    req.set_request_id(Next());
-    gpb::Agreement ignored;
-    return Ag()->IssueAgreement(rig_.Ctx(rig_.officer).get(), req,
-                                out ? out : &ignored);
-  }
-
-  gpb::SignAgreementRequest SignReq(const gpb::Agreement& a, int version = 0) {
-    const gpb::Version& v = version == 0 ? a.versions(a.versions_size() - 1)
-                                         : a.versions(version - 1);
-    gpb::SignAgreementRequest req;
-    req.set_name(a.name());
-    req.set_version(v.number());
-    req.set_document_sha256(v.document_sha256());
-    req.set_position("Chair of trustees");
-    req.set_request_id(Next());
-    return req;
-  }
-  grpc::Status Sign(const std::string& token, gpb::SignAgreementRequest req,
-                    gpb::Agreement* out = nullptr) {
-    req.set_request_id(Next());
-    gpb::Agreement ignored;
-    return Ag()->SignAgreement(rig_.Ctx(token).get(), req,
-                               out ? out : &ignored);
-  }
-  grpc::Status Countersign(const std::string& token,
-                           gpb::SignAgreementRequest req,
-                           gpb::Agreement* out = nullptr) {
-    req.set_request_id(Next());
-    req.set_position("Executive Director");
-    gpb::Agreement ignored;
-    return Ag()->CountersignAgreement(rig_.Ctx(token).get(), req,
-                                      out ? out : &ignored);
-  }
-
-  gpb::Agreement Get(const std::string& name) {
-    gpb::GetAgreementRequest req;
-    req.set_name(name);
-    gpb::Agreement out;
-    grpc::Status s =
-        Ag()->GetAgreement(rig_.Ctx(rig_.officer).get(), req, &out);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return out;
-  }
-
-  static std::string CaseOf(const std::string& agreement) {
-    return "cases/" + agreement.substr(std::string("agreements/").size());
   }
 
   // Refused with `code` (and `reason`), and neither the agreement nor its

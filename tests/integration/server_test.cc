@@ -199,7 +199,7 @@ TEST_F(ServerTest, EveryRpcRefusesAnonymousCalls) {
       ++methods;
     }
   }
-  EXPECT_EQ(methods, 98);
+  EXPECT_EQ(methods, 113);
 }
 
 TEST_F(ServerTest, RetriedRequestIdReturnsTheFirstResult) {
@@ -232,7 +232,7 @@ TEST_F(ServerTest, HealthReportsServingForEachService) {
   }
   grpc::ClientContext ctx;
   grpc::health::v1::HealthCheckRequest req;
-  req.set_service("grantflow.payments.v1.PaymentService");
+  req.set_service("grantflow.reporting.v1.ReportingService");
   grpc::health::v1::HealthCheckResponse resp;
   EXPECT_EQ(health->Check(&ctx, req, &resp).error_code(),
             grpc::StatusCode::NOT_FOUND)

@@ -9,6 +9,7 @@
 #include "platform/auth.h"
 #include "platform/errors.h"
 #include "platform/fact_names.h"
+#include "platform/instalments.h"
 #include "platform/money.h"
 #include "platform/reasons.h"
 #include "platform/resources.h"
@@ -71,17 +72,15 @@ absl::Status ValidateSchedule(const wpb::Case& c, const wpb::FactPayload& p) {
                "adds up to ", scheduled ? FormatPounds(*scheduled) : "too much",
                ", more than the award of ", FormatPounds(c.awarded_pence())));
   }
-  for (const auto& paid : c.payments()) {
-    if (paid.state() == wpb::Payment::VOIDED) continue;
+  for (const auto& [instalment, taken] : TakenByInstalment(c)) {
     const wpb::Instalment* kept = nullptr;
     for (const auto& s : p.schedule()) {
-      if (s.payment_id() == paid.payment_id()) kept = &s;
+      if (s.payment_id() == instalment) kept = &s;
     }
-    if (kept == nullptr || kept->amount_pence() < paid.amount_pence()) {
+    if (kept == nullptr || kept->amount_pence() < taken) {
       pv.Add("payload.schedule",
-             absl::StrCat("must keep instalment ", paid.payment_id(),
-                          " at no less than the ",
-                          FormatPounds(paid.amount_pence()),
+             absl::StrCat("must keep instalment ", instalment,
+                          " at no less than the ", FormatPounds(taken),
                           " already paid or authorised"));
     }
   }

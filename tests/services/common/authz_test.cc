@@ -46,7 +46,7 @@ TEST(AuthzTest, EveryRpcOfEveryServiceHasAnEntry) {
       ++methods;
     }
   }
-  EXPECT_EQ(methods, 98);
+  EXPECT_EQ(methods, 113);
 }
 
 TEST(AuthzTest, NoStaleEntriesAndOnlyKnownRoles) {
