@@ -70,7 +70,7 @@ void Attacks::Raced(const std::string& what, int must_refuse, int refused) {
 
 void Rig::StartServer() {
   ServerOptions o;
-  o.data_dir = dir_.path();
+  o.data_dir = data_dir_;
   o.listen = "127.0.0.1:0";
   o.clock = &clock_;
   o.background_interval = absl::ZeroDuration();  // driven by Background()
@@ -95,22 +95,23 @@ void Rig::Restart() {
   StartServer();
 }
 
-Rig::Rig() {
+Rig::Rig() { Seed(); }
+
+Rig::Rig(const std::string& data_dir, const std::string& id_prefix, bool seed)
+    : data_dir_(data_dir), id_prefix_(id_prefix) {
+  if (seed) {
+    Seed();
+    return;
+  }
   StartServer();
-  minter_ = std::make_unique<TokenMinter>(dir_.path());
-  admin = minter_->Token("root", {"admin"});
-  officer = minter_->Token("grace", {"grants_officer"});
-  moderator = minter_->Token("mo", {"moderator"});
-  approver = minter_->Approver("ade", 7'500'000);
-  small_approver = minter_->Approver("bola", 1'000'000);
-  finance = minter_->For({.user = "fin",
-                          .roles = {"finance_approver", "finance_officer"},
-                          .organisation = "",
-                          .limits_pence = {{"pay", kMaxAmountPence}}});
-  safeguarding = minter_->Token("sam", {"safeguarding_officer"});
-  amira = minter_->Token("amira", {"applicant"}, kHackney);
-  kofi = minter_->Token("kofi", {"signatory"}, kHackney);
-  tom = minter_->Token("tom", {"signatory", "applicant"}, kPeckham);
+  minter_ = std::make_unique<TokenMinter>(data_dir_);
+  People();
+}
+
+void Rig::Seed() {
+  StartServer();
+  minter_ = std::make_unique<TokenMinter>(data_dir_);
+  People();
   SeedOverGrpc(channel_.get(), admin, TestEpoch());
   // A second organisation, whose signatory is tom.
   apb::CreateOrganisationRequest org;
@@ -125,6 +126,22 @@ Rig::Rig() {
 }
 
 Rig::~Rig() { Stop(); }
+
+void Rig::People() {
+  admin = minter_->Token("root", {"admin"});
+  officer = minter_->Token("grace", {"grants_officer"});
+  moderator = minter_->Token("mo", {"moderator"});
+  approver = minter_->Approver("ade", 7'500'000);
+  small_approver = minter_->Approver("bola", 1'000'000);
+  finance = minter_->For({.user = "fin",
+                          .roles = {"finance_approver", "finance_officer"},
+                          .organisation = "",
+                          .limits_pence = {{"pay", kMaxAmountPence}}});
+  safeguarding = minter_->Token("sam", {"safeguarding_officer"});
+  amira = minter_->Token("amira", {"applicant"}, kHackney);
+  kofi = minter_->Token("kofi", {"signatory"}, kHackney);
+  tom = minter_->Token("tom", {"signatory", "applicant"}, kPeckham);
+}
 
 std::unique_ptr<grpc::ClientContext> Rig::Ctx(const std::string& token) const {
   auto ctx = std::make_unique<grpc::ClientContext>();
@@ -164,7 +181,7 @@ void Rig::AsEveryOtherRole(
 
 void Rig::Background() { EXPECT_TRUE(server_->RunBackgroundOnce().ok()); }
 
-std::string Rig::NextId() { return absl::StrCat("rig-", ++counter_); }
+std::string Rig::NextId() { return absl::StrCat(id_prefix_, ++counter_); }
 
 std::string Rig::NewCase(int64_t requested, const std::string& suffix,
                          const std::string& round, const std::string& org) {

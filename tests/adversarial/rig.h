@@ -137,11 +137,21 @@ class Rig {
   void Restart();
   // Stops the host for good (to read its stores in a test).
   void Stop();
-  const std::string& data_dir() const { return dir_.path(); }
+  const std::string& data_dir() const { return data_dir_; }
+
+  // A rig on `data_dir`, which outlives it (for a test that kills the
+  // process holding it and reopens the stores). Seeds (fund, rounds, the
+  // organisations) only when `seed`; request ids start with `id_prefix`,
+  // so a later rig on the same stores never repeats one.
+  Rig(const std::string& data_dir, const std::string& id_prefix, bool seed);
 
  private:
   void StartServer();
+  void Seed();
+  void People();
   TempDir dir_;
+  std::string data_dir_ = dir_.path();
+  std::string id_prefix_ = "rig-";
   FakeClock clock_{TestEpoch()};
   std::unique_ptr<GrantflowServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
@@ -150,7 +160,7 @@ class Rig {
   std::unique_ptr<apb::ApplicationService::Stub> applications_;
   std::unique_ptr<wpb::WorkflowService::Stub> engine_;
   std::unique_ptr<awpb::AwardService::Stub> awards_;
-  int counter_ = 0;
+  std::atomic<int> counter_{0};
 };
 
 // The ErrorInfo reason of a gRPC status, or "".
