@@ -2,6 +2,7 @@
 // bank's answer (posted or voided at the engine).
 #include "services/payments/payments.h"
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
 #include "platform/money.h"
 #include "platform/resources.h"
@@ -33,13 +34,21 @@ std::string EngineRequestId(const char* step, const std::string& id,
                       storage::Sha256Hex(request_id).substr(0, 32));
 }
 
-// The engine's record of payment `id` on `c`, if any.
-const wpb::Payment* FindEnginePayment(const wpb::Case& c,
-                                      const std::string& id) {
+// The engine's answer `done` to a step on payment `id` of `case_name`.
+// When it refused because the step was already taken (`taken`: an earlier
+// attempt the engine completed and a crash kept from this service's
+// store), the engine's record of the payment, if `same` says it is this
+// step's outcome; else `done` as it was.
+absl::StatusOr<wpb::Payment> AdoptEarlier(
+    CaseClient& cases, absl::StatusOr<wpb::Payment> done, bool taken,
+    const std::string& case_name, const std::string& id,
+    absl::FunctionRef<bool(const wpb::Payment&)> same) {
+  if (!taken) return done;
+  ASSIGN_OR_RETURN(wpb::Case c, cases.GetCase(case_name));
   for (const wpb::Payment& p : c.payments()) {
-    if (p.payment_id() == id) return &p;
+    if (p.payment_id() == id && same(p)) return p;
   }
-  return nullptr;
+  return done;
 }
 
 // The version in force: the executed one.
@@ -330,20 +339,16 @@ absl::StatusOr<pb::Payment> Payments::ApprovePayment(
         ask.set_on_behalf_of(me);
         *ask.mutable_acting() = ActingOf(call.principal);
         ask.set_request_id(EngineRequestId("authorize", id, req.request_id()));
-        absl::StatusOr<wpb::Payment> done = cases_->AuthorizePayment(ask);
-        if (absl::IsAlreadyExists(done.status())) {
-          // Authorised by an earlier attempt that did not finish here (a
-          // crash between the engine's write and ours): adopt it.
-          ASSIGN_OR_RETURN(wpb::Case c, cases_->GetCase(p.case_()));
-          const wpb::Payment* at = FindEnginePayment(c, id);
-          if (at == nullptr || at->amount_pence() != p.amount_pence()) {
-            return done.status();
-          }
-          done = *at;
-        }
-        RETURN_IF_ERROR(done.status());
+        absl::StatusOr<wpb::Payment> asked = cases_->AuthorizePayment(ask);
+        const bool taken = absl::IsAlreadyExists(asked.status());
+        ASSIGN_OR_RETURN(
+            wpb::Payment done,
+            AdoptEarlier(*cases_, std::move(asked), taken, p.case_(), id,
+                         [&](const wpb::Payment& at) {
+                           return at.amount_pence() == p.amount_pence();
+                         }));
         p.set_state(pb::Payment::AUTHORIZED);
-        p.set_approved_by(done->authorized_by());
+        p.set_approved_by(done.authorized_by());
         p.set_approver_limit_pence(own);
         *p.mutable_approve_time() = ToProto(call.now);
         return absl::StrCat("approved and authorised ",
@@ -391,17 +396,15 @@ absl::StatusOr<pb::Payment> Payments::ConfirmPayment(
         ask.set_on_behalf_of(call.principal.user);
         *ask.mutable_acting() = ActingOf(call.principal);
         ask.set_request_id(EngineRequestId("confirm", id, req.request_id()));
-        absl::StatusOr<wpb::Payment> done = cases_->ConfirmPayment(ask);
-        if (errors::ReasonOf(done.status()) == reasons::kPaymentNotPending) {
-          // Posted by an earlier attempt that did not finish here.
-          ASSIGN_OR_RETURN(wpb::Case c, cases_->GetCase(p.case_()));
-          const wpb::Payment* at = FindEnginePayment(c, id);
-          if (at == nullptr || at->state() != wpb::Payment::POSTED) {
-            return done.status();
-          }
-          done = *at;
-        }
-        RETURN_IF_ERROR(done.status());
+        absl::StatusOr<wpb::Payment> asked = cases_->ConfirmPayment(ask);
+        const bool taken =
+            errors::ReasonOf(asked.status()) == reasons::kPaymentNotPending;
+        RETURN_IF_ERROR(
+            AdoptEarlier(*cases_, std::move(asked), taken, p.case_(), id,
+                         [](const wpb::Payment& at) {
+                           return at.state() == wpb::Payment::POSTED;
+                         })
+                .status());
         p.set_state(pb::Payment::PAID);
         p.set_settled_by(call.principal.user);
         *p.mutable_settle_time() = ToProto(call.now);
@@ -432,16 +435,15 @@ absl::StatusOr<pb::Payment> Payments::FailPayment(
         ask.set_on_behalf_of(call.principal.user);
         *ask.mutable_acting() = ActingOf(call.principal);
         ask.set_request_id(EngineRequestId("void", id, req.request_id()));
-        absl::StatusOr<wpb::Payment> done = cases_->VoidPayment(ask);
-        if (errors::ReasonOf(done.status()) == reasons::kPaymentNotPending) {
-          ASSIGN_OR_RETURN(wpb::Case c, cases_->GetCase(p.case_()));
-          const wpb::Payment* at = FindEnginePayment(c, id);
-          if (at == nullptr || at->state() != wpb::Payment::VOIDED) {
-            return done.status();
-          }
-          done = *at;
-        }
-        RETURN_IF_ERROR(done.status());
+        absl::StatusOr<wpb::Payment> asked = cases_->VoidPayment(ask);
+        const bool taken =
+            errors::ReasonOf(asked.status()) == reasons::kPaymentNotPending;
+        RETURN_IF_ERROR(
+            AdoptEarlier(*cases_, std::move(asked), taken, p.case_(), id,
+                         [](const wpb::Payment& at) {
+                           return at.state() == wpb::Payment::VOIDED;
+                         })
+                .status());
         p.set_state(pb::Payment::FAILED);
         p.set_failure_reason(req.reason());
         p.set_settled_by(call.principal.user);

@@ -58,7 +58,8 @@ absl::StatusOr<pb::RemittanceBatch> Payments::ReleasePayments(
       [&](storage::WriteSet& w) -> absl::StatusOr<pb::RemittanceBatch> {
         // Every authorised payment, a page at a time, up to a batch's worth
         // of payable ones.
-        std::vector<Versioned<pb::Payment>> take;
+        // Each payment taken, with its version, and the account it goes to.
+        std::vector<std::pair<Versioned<pb::Payment>, pb::BankDetails>> take;
         pb::RemittanceBatch batch;
         std::string token;
         do {
@@ -68,7 +69,9 @@ absl::StatusOr<pb::RemittanceBatch> Payments::ReleasePayments(
               payments_.ListState(pb::Payment::AUTHORIZED, 0, token, none));
           for (const pb::Payment& p : page.items) {
             if (take.size() >= static_cast<size_t>(kMaxBatchPayments)) break;
-            if (!PayableAccount(p.organisation()).ok()) {
+            absl::StatusOr<pb::BankAccount> account =
+                PayableAccount(p.organisation());
+            if (!account.ok()) {
               batch.add_held(p.name());
               continue;
             }
@@ -76,7 +79,7 @@ absl::StatusOr<pb::RemittanceBatch> Payments::ReleasePayments(
             ASSIGN_OR_RETURN(Versioned<pb::Payment> row,
                              payments_.Get(p.name()));
             if (row.msg.state() == pb::Payment::AUTHORIZED) {
-              take.push_back(std::move(row));
+              take.emplace_back(std::move(row), account->verified());
             }
           }
           token = page.next_page_token;
@@ -98,13 +101,11 @@ absl::StatusOr<pb::RemittanceBatch> Payments::ReleasePayments(
         *batch.mutable_create_time() = ToProto(call.now);
         *batch.mutable_update_time() = ToProto(call.now);
         int64_t total = 0;
-        for (Versioned<pb::Payment>& row : take) {
+        for (auto& [row, payee] : take) {
           pb::Payment p = row.msg;
-          ASSIGN_OR_RETURN(pb::BankAccount account,
-                           PayableAccount(p.organisation()));
           p.set_state(pb::Payment::RELEASED);
           p.set_batch(batch.name());
-          *p.mutable_payee() = account.verified();
+          *p.mutable_payee() = payee;
           *p.mutable_release_time() = ToProto(call.now);
           *p.mutable_update_time() = ToProto(call.now);
           payments_.Write(w, call, p, &row.msg, row.version, req.request_id(),
@@ -113,7 +114,7 @@ absl::StatusOr<pb::RemittanceBatch> Payments::ReleasePayments(
           line->set_payment(p.name());
           line->set_case_(p.case_());
           line->set_organisation(p.organisation());
-          *line->mutable_payee() = account.verified();
+          *line->mutable_payee() = payee;
           line->set_amount_pence(p.amount_pence());
           line->set_reference(Reference(payments_.IdOf(p.name())));
           total += p.amount_pence();  // each within the cap: cannot wrap
