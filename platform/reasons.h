@@ -71,8 +71,13 @@ inline constexpr char kScoresIncomplete[] = "SCORES_INCOMPLETE";
 inline constexpr char kCaseNotStarted[] = "CASE_NOT_STARTED";
 inline constexpr char kScoresPending[] = "SCORES_PENDING";
 // PERMISSION_DENIED: a person tried to record at the engine a fact that a
-// service records on their behalf (the assessment stages).
+// service records on their behalf (assessment stages, awards, checks, the
+// agreement, monitoring and closure).
 inline constexpr char kRecordedByService[] = "RECORDED_BY_SERVICE";
+// PERMISSION_DENIED: a service recorded a fact for a person who does not
+// hold the role the fact needs of whoever it is recorded for (an agreement
+// issued for someone who is not a grants officer).
+inline constexpr char kPersonLacksRole[] = "PERSON_LACKS_ROLE";
 
 // Due diligence (DueDiligenceService).
 inline constexpr char kCheckNotOpen[] = "CHECK_NOT_OPEN";

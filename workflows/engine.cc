@@ -369,6 +369,19 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& caller,
           absl::StrCat(call.principal.user, " may not record ", req.fact(),
                        "; roles that may: ", absl::StrJoin(fact->roles, ", ")));
     }
+    if (!fact->person_roles.empty() && !req.on_behalf_of().empty()) {
+      bool holds = false;
+      for (const std::string& r : fact->person_roles) {
+        holds = holds || acting.HasRole(r);
+      }
+      if (!holds) {
+        return errors::WithReason(absl::PermissionDeniedError(absl::StrCat(
+                                      req.fact(), " is recorded only for a ",
+                                      absl::StrJoin(fact->person_roles, " or "),
+                                      "; ", acting.user, " is not one")),
+                                  reasons::kPersonLacksRole);
+      }
+    }
   }
   const std::string id = CaseId(req.name());
   // Who may sign (R1) and the round's terms come from the services that own

@@ -14,8 +14,6 @@ namespace {
 std::deque<FactInfo>& Table() {
   static auto* facts = [] {
     namespace h = handlers;
-    const std::vector<std::string> officers = {"grants_officer", "moderator",
-                                               "admin", "service"};
     const std::vector<std::string> approvers = {"approver"};
     const std::vector<std::string> assessment = {"service"};
     static constexpr char kAssessment[] = "AssessmentService (grantctl assess)";
@@ -28,6 +26,9 @@ std::deque<FactInfo>& Table() {
         "DueDiligenceService or SafeguardingService (grantctl dd, grantctl "
         "safeguarding)";
     const std::vector<std::string> conditions = checks;
+    static constexpr char kAgreements[] =
+        "AgreementService (grantctl agreement)";
+    static constexpr char kReports[] = "AgreementService (grantctl report)";
     auto* t = new std::deque<FactInfo>{
         // Assessment: AssessmentService records them on a person's behalf
         // (on_behalf_of), asking the engine first, so its record and the
@@ -104,24 +105,35 @@ std::deque<FactInfo>& Table() {
          .roles = conditions,
          .handler = h::ClearCondition,
          .via = kChecks},
-        // Agreement.
+        // Agreement, monitoring and closure: AgreementService records them
+        // for the person who issued, signed, countersigned, reviewed or
+        // terminated (their roles and limits applied here), so the
+        // agreement's record and the case never disagree.
         {.name = facts::kAgreementIssued,
-         .roles = {"grants_officer", "service"},
+         .roles = {"service"},
          .handler = h::IssueAgreement,
-         .reenters_state = true},
+         .reenters_state = true,
+         .via = kAgreements,
+         .person_roles = {"grants_officer"}},
         {.name = facts::kAgreementSignedByRecipient,
-         .roles = {"signatory", "service"},
+         .roles = {"service"},
          .handler = h::RecipientSigned,
-         .recipient_signature = true},
+         .recipient_signature = true,
+         .via = kAgreements},
         {.name = facts::kAgreementExecuted,
-         .roles = {"approver", "service"},
+         .roles = {"service"},
          .handler = h::Execute,
-         .funder_signature = true},
+         .funder_signature = true,
+         .via = kAgreements},
         // Monitoring.
-        {.name = facts::kProjectStarted, .roles = officers},
+        {.name = facts::kProjectStarted,
+         .roles = {"service"},
+         .via = kAgreements},
         {.name = facts::kMonitoringReportAccepted,
-         .roles = {"grants_officer", "service"},
-         .handler = h::ReportAccepted},
+         .roles = {"service"},
+         .handler = h::ReportAccepted,
+         .via = kReports,
+         .person_roles = {"grants_officer"}},
         {.name = facts::kMonitoringReportOverdue,
          .roles = {},
          .handler = h::ReportOverdue,
@@ -133,11 +145,15 @@ std::deque<FactInfo>& Table() {
          .timer_only = true},
         {.name = facts::kRoundClosed, .roles = {}, .timer_only = true},
         {.name = facts::kGrantClosed,
-         .roles = {"grants_officer", "service"},
-         .handler = h::Release},
+         .roles = {"service"},
+         .handler = h::Release,
+         .via = kReports,
+         .person_roles = {"grants_officer"}},
         {.name = facts::kTerminated,
-         .roles = {"approver", "service"},
-         .handler = h::Terminate},
+         .roles = {"service"},
+         .handler = h::Terminate,
+         .via = kAgreements,
+         .person_roles = {"approver"}},
         {.name = facts::kWithdrawn,
          .roles = {"grants_officer", "service"},
          .handler = h::Release},

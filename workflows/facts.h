@@ -61,6 +61,10 @@ struct FactInfo {
   // in step with the case (only the service identity may record it here):
   // that service, named in the refusal a person gets.
   const char* via = nullptr;
+  // When a service records the fact for a person (on_behalf_of): a role the
+  // person must hold, as the service itself requires of them; the engine
+  // checks it again, so a service that forgot cannot act for anyone.
+  std::vector<std::string> person_roles = {};
 };
 
 // nullptr for an unknown fact.

@@ -105,6 +105,12 @@ class Rig {
                            const std::string& fact,
                            const std::string& reason = "",
                            wpb::FactPayload payload = {});
+  // A fact as AgreementService records it for the person `token` names
+  // (their roles, organisation and limits as `acting`), through the
+  // service identity; with no token, as no one at all.
+  grpc::Status ActingFact(const std::string& token, const std::string& c,
+                          const std::string& fact,
+                          wpb::FactPayload payload = {});
   wpb::FactPayload Award(int64_t pence, const std::string& line = kLineA);
   // An award decided through AwardService as `token`: `award`'s amount on
   // its allocations.

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <limits>
 #include <thread>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -78,14 +79,46 @@ TEST(AdversarialTest, R1_OnlyTheRecipientsSignatoryAndFunderStaffExecute) {
   attacks.Raced("concurrent payments before execution", 8, early);
   rig.ToChecksPassed(c, 5'000'000);
   pay_early("PRE_AGREEMENT_CHECKS");
-  ASSERT_TRUE(rig.Fact(rig.officer, c, "AGREEMENT_ISSUED", Doc(kDoc)).ok());
+  ASSERT_TRUE(
+      rig.ActingFact(rig.officer, c, "AGREEMENT_ISSUED", Doc(kDoc)).ok());
   pay_early("AGREEMENT_ISSUED");
+  // People do not record the agreement's facts at the engine themselves:
+  // they issue, sign and countersign through AgreementService, which
+  // records each for them. The rest of this test attacks the engine's own
+  // check, through a service acting for each would-be signer.
+  for (const auto& [who, token, fact] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"the grants officer", rig.officer, "AGREEMENT_ISSUED"},
+           {"the recipient's signatory", rig.kofi,
+            "AGREEMENT_SIGNED_BY_RECIPIENT"},
+           {"an approver", rig.approver, "AGREEMENT_EXECUTED"},
+           {"an approver", rig.approver, "TERMINATED"},
+           {"the grants officer", rig.officer, "GRANT_CLOSED"}}) {
+    attacks.Refused(fact + " at the engine by " + who + " directly",
+                    rig.Fact(token, c, fact, Doc(kDoc)),
+                    StatusCode::PERMISSION_DENIED, "RECORDED_BY_SERVICE");
+  }
+  // A service recording them for someone without the role is refused too.
+  const std::string issued_etag = rig.Case(c).etag();
+  for (const auto& [who, token, fact] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"the recipient's signatory", rig.kofi, "AGREEMENT_ISSUED"},
+           {"an approver", rig.approver, "AGREEMENT_ISSUED"},
+           {"a grants officer", rig.officer, "TERMINATED"},
+           {"an approver", rig.approver, "GRANT_CLOSED"},
+           {"finance", rig.finance, "MONITORING_REPORT_ACCEPTED"}}) {
+    attacks.Refused(fact + " recorded by a service for " + who,
+                    rig.ActingFact(token, c, fact, Doc(kDoc)),
+                    StatusCode::PERMISSION_DENIED, "PERSON_LACKS_ROLE");
+  }
+  EXPECT_EQ(rig.Case(c).etag(), issued_etag);
   // Every role but the organisation's signatory role is refused outright.
-  rig.AsEveryOtherRole(
-      attacks, "recipient signature", {"signatory"},
-      [&](const std::string& token) {
-        return rig.Fact(token, c, "AGREEMENT_SIGNED_BY_RECIPIENT", Doc(kDoc));
-      });
+  rig.AsEveryOtherRole(attacks, "recipient signature", {"signatory"},
+                       [&](const std::string& token) {
+                         return rig.ActingFact(token, c,
+                                               "AGREEMENT_SIGNED_BY_RECIPIENT",
+                                               Doc(kDoc));
+                       });
 
   // Everyone who is not the recipient's own signatory tries to sign for it.
   const std::string etag = rig.Case(c).etag();
@@ -115,21 +148,22 @@ TEST(AdversarialTest, R1_OnlyTheRecipientsSignatoryAndFunderStaffExecute) {
   for (const Signer& s : impostors) {
     attacks.Refused(
         "recipient signature by " + s.who,
-        rig.Fact(s.token, c, "AGREEMENT_SIGNED_BY_RECIPIENT", Doc(kDoc)),
+        rig.ActingFact(s.token, c, "AGREEMENT_SIGNED_BY_RECIPIENT", Doc(kDoc)),
         s.code, s.reason);
   }
+  attacks.Refused("the right signatory on another document",
+                  rig.ActingFact(rig.kofi, c, "AGREEMENT_SIGNED_BY_RECIPIENT",
+                                 Doc(kOtherDoc)),
+                  StatusCode::FAILED_PRECONDITION, "DOCUMENT_MISMATCH");
   attacks.Refused(
-      "the right signatory on another document",
-      rig.Fact(rig.kofi, c, "AGREEMENT_SIGNED_BY_RECIPIENT", Doc(kOtherDoc)),
-      StatusCode::FAILED_PRECONDITION, "DOCUMENT_MISMATCH");
-  attacks.Refused("countersignature before the recipient signed",
-                  rig.Fact(rig.approver, c, "AGREEMENT_EXECUTED", Doc(kDoc)),
-                  StatusCode::FAILED_PRECONDITION, "INVALID_TRANSITION");
+      "countersignature before the recipient signed",
+      rig.ActingFact(rig.approver, c, "AGREEMENT_EXECUTED", Doc(kDoc)),
+      StatusCode::FAILED_PRECONDITION, "INVALID_TRANSITION");
   EXPECT_EQ(rig.Case(c).etag(), etag) << "a refused signature wrote";
 
   // The organisation's signatory signs, however the IdP spells the name.
-  ASSERT_TRUE(rig.Fact(m.Token("Kofi", {"signatory"}, kHackney), c,
-                       "AGREEMENT_SIGNED_BY_RECIPIENT", Doc(kDoc))
+  ASSERT_TRUE(rig.ActingFact(m.Token("Kofi", {"signatory"}, kHackney), c,
+                             "AGREEMENT_SIGNED_BY_RECIPIENT", Doc(kDoc))
                   .ok());
   EXPECT_EQ(rig.Case(c).agreement().recipient().signer(), "kofi");
   pay_early("SIGNED_BY_RECIPIENT");
@@ -139,7 +173,7 @@ TEST(AdversarialTest, R1_OnlyTheRecipientsSignatoryAndFunderStaffExecute) {
   const std::string signed_etag = rig.Case(c).etag();
   rig.AsEveryOtherRole(
       attacks, "countersignature", {"approver"}, [&](const std::string& token) {
-        return rig.Fact(token, c, "AGREEMENT_EXECUTED", Doc(kDoc));
+        return rig.ActingFact(token, c, "AGREEMENT_EXECUTED", Doc(kDoc));
       });
   auto approver_of = [&](const std::string& user,
                          std::vector<std::string> roles,
@@ -166,18 +200,19 @@ TEST(AdversarialTest, R1_OnlyTheRecipientsSignatoryAndFunderStaffExecute) {
   };
   for (const Signer& s : countersigners) {
     attacks.Refused("countersignature by " + s.who,
-                    rig.Fact(s.token, c, "AGREEMENT_EXECUTED", Doc(kDoc)),
+                    rig.ActingFact(s.token, c, "AGREEMENT_EXECUTED", Doc(kDoc)),
                     s.code, s.reason);
   }
   attacks.Refused(
       "countersignature on another document",
-      rig.Fact(rig.approver, c, "AGREEMENT_EXECUTED", Doc(kOtherDoc)),
+      rig.ActingFact(rig.approver, c, "AGREEMENT_EXECUTED", Doc(kOtherDoc)),
       StatusCode::FAILED_PRECONDITION, "DOCUMENT_MISMATCH");
   EXPECT_EQ(rig.Case(c).etag(), signed_etag);
   pay_early("SIGNED_BY_RECIPIENT");
 
   // Funder staff countersign; only now is a payment possible.
-  ASSERT_TRUE(rig.Fact(rig.approver, c, "AGREEMENT_EXECUTED", Doc(kDoc)).ok());
+  ASSERT_TRUE(
+      rig.ActingFact(rig.approver, c, "AGREEMENT_EXECUTED", Doc(kDoc)).ok());
   EXPECT_TRUE(rig.Authorize(rig.finance, c, "first", 2'500'000).ok());
   EXPECT_GT(attacks.made(), 60);
 }
@@ -332,18 +367,21 @@ TEST(AdversarialTest, R2_PaymentsNeverExceedTheAwardOrOverflow) {
   ASSERT_TRUE(rig.ServiceFact("grace", c2, "CHECKS_STARTED").ok());
   ASSERT_TRUE(rig.ServiceFact("grace", c2, "DUE_DILIGENCE_PASSED").ok());
   ASSERT_TRUE(rig.ServiceFact("sam", c2, "SAFEGUARDING_PASSED").ok());
-  ASSERT_TRUE(rig.Fact(rig.officer, c2, "AGREEMENT_ISSUED", Doc(kDoc)).ok());
   ASSERT_TRUE(
-      rig.Fact(rig.kofi, c2, "AGREEMENT_SIGNED_BY_RECIPIENT", Doc(kDoc)).ok());
+      rig.ActingFact(rig.officer, c2, "AGREEMENT_ISSUED", Doc(kDoc)).ok());
+  ASSERT_TRUE(
+      rig.ActingFact(rig.kofi, c2, "AGREEMENT_SIGNED_BY_RECIPIENT", Doc(kDoc))
+          .ok());
   wpb::FactPayload schedule = Doc(kDoc);
   for (int64_t pence : {kInt64Max, int64_t{2}}) {
     auto* i = schedule.add_schedule();
     i->set_payment_id(absl::StrCat("i", pence % 7));
     i->set_amount_pence(pence);
   }
-  attacks.Refused("a schedule whose sum wraps",
-                  rig.Fact(rig.approver, c2, "AGREEMENT_EXECUTED", schedule),
-                  StatusCode::INVALID_ARGUMENT);
+  attacks.Refused(
+      "a schedule whose sum wraps",
+      rig.ActingFact(rig.approver, c2, "AGREEMENT_EXECUTED", schedule),
+      StatusCode::INVALID_ARGUMENT);
   wpb::LedgerLine line = rig.Ledger(kLineA);
   EXPECT_GE(line.reserved_pence(), 0);
   EXPECT_GE(line.committed_pence(), 0);
@@ -517,20 +555,20 @@ TEST(AdversarialTest, R4_ChecksGateTheAgreementAndConditionsBlockPayment) {
         attacks, f, {"service"},
         [&](const std::string& token) { return rig.Fact(token, c, f); });
   }
-  // AgreementService (the service identity) may issue too, for an officer.
-  rig.AsEveryOtherRole(
-      attacks, "agreement issued", {"grants_officer", "service"},
-      [&](const std::string& token) {
-        return rig.Fact(token, c, "AGREEMENT_ISSUED", Doc(kDoc));
-      });
+  // AgreementService issues for a grants officer, and for no one else.
+  rig.AsEveryOtherRole(attacks, "agreement issued", {"grants_officer"},
+                       [&](const std::string& token) {
+                         return rig.ActingFact(token, c, "AGREEMENT_ISSUED",
+                                               Doc(kDoc));
+                       });
   attacks.Refused("issue before due diligence",
-                  rig.Fact(rig.officer, c, "AGREEMENT_ISSUED", Doc(kDoc)),
+                  rig.ActingFact(rig.officer, c, "AGREEMENT_ISSUED", Doc(kDoc)),
                   StatusCode::FAILED_PRECONDITION, "CHECKS_INCOMPLETE");
   ASSERT_TRUE(rig.ServiceFact("grace", c, "DUE_DILIGENCE_PASSED").ok());
   attacks.Refused(
       "issue before safeguarding (the project works with "
       "children)",
-      rig.Fact(rig.officer, c, "AGREEMENT_ISSUED", Doc(kDoc)),
+      rig.ActingFact(rig.officer, c, "AGREEMENT_ISSUED", Doc(kDoc)),
       StatusCode::FAILED_PRECONDITION, "CHECKS_INCOMPLETE");
   ASSERT_TRUE(rig.ServiceFact("sam", c, "SAFEGUARDING_PASSED").ok());
   wpb::FactPayload cond;
@@ -543,10 +581,13 @@ TEST(AdversarialTest, R4_ChecksGateTheAgreementAndConditionsBlockPayment) {
                        });
   ASSERT_TRUE(rig.ServiceFact("grace", c, "CONDITION_RAISED", "", cond).ok());
   // A condition does not hold up the agreement; it holds up the money.
-  ASSERT_TRUE(rig.Fact(rig.officer, c, "AGREEMENT_ISSUED", Doc(kDoc)).ok());
   ASSERT_TRUE(
-      rig.Fact(rig.kofi, c, "AGREEMENT_SIGNED_BY_RECIPIENT", Doc(kDoc)).ok());
-  ASSERT_TRUE(rig.Fact(rig.approver, c, "AGREEMENT_EXECUTED", Doc(kDoc)).ok());
+      rig.ActingFact(rig.officer, c, "AGREEMENT_ISSUED", Doc(kDoc)).ok());
+  ASSERT_TRUE(
+      rig.ActingFact(rig.kofi, c, "AGREEMENT_SIGNED_BY_RECIPIENT", Doc(kDoc))
+          .ok());
+  ASSERT_TRUE(
+      rig.ActingFact(rig.approver, c, "AGREEMENT_EXECUTED", Doc(kDoc)).ok());
   attacks.Refused("payment with a pre-agreement condition open",
                   rig.Authorize(rig.finance, c, "p0", 1'000'000),
                   StatusCode::FAILED_PRECONDITION, "CONDITIONS_OPEN");

@@ -9,13 +9,16 @@
 #include <mutex>
 #include <random>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
+#include "grantflow/agreements/v1/agreements.grpc.pb.h"
 #include "grantflow/assessment/v1/assessment.grpc.pb.h"
+#include "grantflow/payments/v1/payments.grpc.pb.h"
 #include "grantflow/workflow/v1/workflow.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -649,7 +652,7 @@ TEST(GrantflowdTest, SplitDeploymentSurvivesKillsOfEachProcess) {
 // bids screened, assessed by two each (one assessor conflicted and
 // replaced), one moderated, all interviewed, ranked, and recommended or not;
 // the engine's cases follow, and the applicant reads the feedback.
-TEST(GrantflowdTest, AnAssessorsDayThroughGrantctl) {
+TEST(GrantflowdTest, FromBidToClosedGrantThroughGrantctl) {
   namespace spb = ::grantflow::assessment::v1;
   testing::TempDir dir;
   SetClock(dir, testing::TestEpoch());
@@ -921,6 +924,148 @@ TEST(GrantflowdTest, AnAssessorsDayThroughGrantctl) {
   const std::string done = ctl(grace, {"cases", "get", a2});
   EXPECT_THAT(
       done, ::testing::HasSubstr("due diligence passed; safeguarding passed"));
+
+  // The funding agreement, each step in its own service's process: the
+  // fund's template; 60% on execution and 40% once the interim report is
+  // accepted; issued, read and signed by Hackney's signatory, countersigned
+  // by ade.
+  namespace gpb = ::grantflow::agreements::v1;
+  namespace ypb = ::grantflow::payments::v1;
+  ctl(grace, {"agreement", "template", "set", "lff", "--data",
+              R"({"funderName": "Greater London Authority",
+           "programmeTitle": "London Family Fund",
+           "clauses": ["The grant is spent only on the project."],
+           "recoveryClause": "Money not spent as agreed is repaid.",
+           "indicators": ["families reached"]})"});
+  const std::string drafted =
+      ctl(grace, {"agreement", "draft", a2, "--instalment", "first=60%",
+                  "--instalment", "second=40%@report:interim", "--report",
+                  "interim:2027-02-28:Mid-year report", "--report",
+                  "final:2027-09-30:End of grant report"});
+  EXPECT_THAT(drafted, ::testing::HasSubstr("DRAFTING"));
+  EXPECT_THAT(drafted, ::testing::HasSubstr("first £18,000.00 (60.00%)"));
+  EXPECT_THAT(drafted, ::testing::HasSubstr(
+                           "second £12,000.00 (40.00%) once report 'interim'"));
+  EXPECT_EQ(split.Grantctl(grace,
+                           {"agreement", "update", a2, "--instalment",
+                            "first=60%@someday"},
+                           &refused),
+            1);
+  EXPECT_THAT(refused, ::testing::HasSubstr("due_date"));
+  EXPECT_THAT(ctl(grace, {"agreement", "issue", a2}),
+              ::testing::HasSubstr("AWAITING_SIGNATURE"));
+  const std::string kofi =
+      m.Token("kofi", {"signatory"}, "organisations/hackney-families");
+  gpb::Document doc;
+  json(kofi, {"agreement", "document", a2}, &doc);
+  EXPECT_THAT(doc.content(), ::testing::HasSubstr("London Family Fund"));
+  EXPECT_THAT(doc.content(), ::testing::HasSubstr("£30,000.00"));
+  EXPECT_EQ(
+      split.Grantctl(kofi, {"agreement", "sign", a2, "--position", "Chair"},
+                     &refused),
+      2);  // a signature names the document it binds to
+  EXPECT_EQ(split.Grantctl(kofi,
+                           {"agreement", "sign", a2, "--position", "Chair",
+                            "--sha256", std::string(64, 'a')},
+                           &refused),
+            1);
+  EXPECT_THAT(refused, ::testing::HasSubstr("DOCUMENT_MISMATCH"));
+  EXPECT_THAT(
+      ctl(kofi, {"agreement", "sign", a2, "--position", "Chair of trustees",
+                 "--sha256", doc.document_sha256()}),
+      ::testing::HasSubstr("AWAITING_COUNTERSIGNATURE"));
+  EXPECT_EQ(
+      split.Grantctl(grace,
+                     {"agreement", "countersign", a2, "--position",
+                      "Grants officer", "--sha256", doc.document_sha256()},
+                     &refused),
+      1);
+  EXPECT_THAT(refused, ::testing::HasSubstr("PERMISSION_DENIED"));
+  const std::string executed =
+      ctl(ade, {"agreement", "countersign", a2, "--position", "Head of grants",
+                "--sha256", doc.document_sha256()});
+  EXPECT_THAT(executed, ::testing::HasSubstr("EXECUTED"));
+  EXPECT_THAT(executed, ::testing::HasSubstr("kofi (Chair of trustees)"));
+  EXPECT_THAT(ctl(grace, {"cases", "get", a2}),
+              ::testing::HasSubstr("recipient: kofi  funder: ade  EXECUTED"));
+
+  // Money: fola requests the first instalment; the bank details kofi gives
+  // wait for a finance approver who did not record them.
+  auth::Principal fin_person{.user = "fin",
+                             .roles = {"finance_approver"},
+                             .organisation = "",
+                             .limits_pence = {{"pay", 5'000'000}}};
+  const std::string fin = m.For(fin_person);
+  ypb::Payment first;
+  json(fola, {"payment", "request", a2, "--instalment", "first"}, &first);
+  EXPECT_EQ(first.amount_pence(), 1'800'000);
+  EXPECT_EQ(split.Grantctl(fin, {"payment", "approve", first.name()}, &refused),
+            1);
+  EXPECT_THAT(refused, ::testing::HasSubstr("BANK_DETAILS_UNVERIFIED"));
+  ypb::BankAccount account;
+  json(kofi,
+       {"bank", "change", "organisations/hackney-families", "--account-name",
+        "Hackney Families", "--sort-code", "12-34-56", "--account-number",
+        "12345678"},
+       &account);
+  EXPECT_THAT(ctl(fin, {"bank", "get", "hackney-families"}),
+              ::testing::HasSubstr("12-34-56, ****5678 by kofi"));
+  EXPECT_THAT(ctl(fin, {"bank", "verify", "hackney-families", "--etag",
+                        account.etag()}),
+              ::testing::HasSubstr("VERIFIED"));
+  EXPECT_EQ(
+      split.Grantctl(fin, {"payment", "request", a2, "--instalment", "second"},
+                     &refused),
+      1);  // fin approves; requests are a finance officer's
+  EXPECT_THAT(refused, ::testing::HasSubstr("PERMISSION_DENIED"));
+  EXPECT_THAT(ctl(fin, {"payment", "approve", first.name()}),
+              ::testing::HasSubstr("AUTHORIZED"));
+  ypb::RemittanceBatch batch;
+  json(fola, {"payment", "release"}, &batch);
+  ASSERT_EQ(batch.payment_count(), 1);
+  EXPECT_EQ(batch.total_pence(), 1'800'000);
+  const std::string csv_path = dir.Sub("remittance.csv");
+  ctl(fola, {"remittance", "export", batch.name(), "--out", csv_path});
+  std::stringstream csv_file;
+  csv_file << std::ifstream(csv_path).rdbuf();
+  const std::string csv = csv_file.str();
+  EXPECT_THAT(csv,
+              ::testing::HasSubstr(
+                  "\"Hackney Families\",\"123456\",\"12345678\",18000.00"));
+  EXPECT_THAT(ctl(fola, {"payment", "confirm", first.name()}),
+              ::testing::HasSubstr("PAID"));
+
+  // The second instalment waits for the interim report.
+  EXPECT_EQ(
+      split.Grantctl(fola, {"payment", "request", a2, "--instalment", "second"},
+                     &refused),
+      1);
+  EXPECT_THAT(refused, ::testing::HasSubstr("REPORT_OUTSTANDING"));
+  ctl(amira, {"report", "submit", a2, "interim", "--progress",
+              "families reached=42:through the school gate", "--narrative",
+              "Sessions running weekly in two schools"});
+  EXPECT_THAT(ctl(grace, {"report", "accept", a2, "interim"}),
+              ::testing::HasSubstr("interim ACCEPTED"));
+  ypb::Payment second;
+  json(fola, {"payment", "request", a2, "--instalment", "second"}, &second);
+  EXPECT_EQ(second.amount_pence(), 1'200'000);
+  ctl(fin, {"payment", "approve", second.name()});
+  json(fola, {"payment", "release"}, &batch);
+  ctl(fola, {"payment", "confirm", second.name()});
+  EXPECT_THAT(ctl(fola, {"payment", "list", "--state", "paid"}),
+              ::testing::HasSubstr(second.name()));
+  EXPECT_THAT(ctl(fola, {"remittance", "list"}),
+              ::testing::HasSubstr(batch.name()));
+
+  // The final report closes the grant.
+  ctl(amira,
+      {"report", "submit", a2, "final", "--progress", "families reached=97",
+       "--narrative", "All sessions delivered", "--spent-pence", "3000000"});
+  EXPECT_THAT(ctl(grace, {"report", "accept", a2, "final"}),
+              ::testing::HasSubstr("CLOSED"));
+  const std::string closed = ctl(grace, {"cases", "get", a2});
+  EXPECT_THAT(closed, ::testing::HasSubstr("  CLOSED  "));
+  EXPECT_THAT(closed, ::testing::HasSubstr("paid:          £30,000.00"));
 }
 
 TEST(GrantflowdTest, RefusesToStartWithoutItsPeer) {

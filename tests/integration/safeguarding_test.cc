@@ -176,7 +176,7 @@ class SafeguardingTest : public ::testing::Test {
   grpc::Status Issue(const std::string& c) {
     wpb::FactPayload doc;
     doc.set_document_sha256(kDocument);
-    return rig_.Fact(rig_.officer, c, "AGREEMENT_ISSUED", doc);
+    return rig_.ActingFact(rig_.officer, c, "AGREEMENT_ISSUED", doc);
   }
 
   Rig rig_;

@@ -330,14 +330,20 @@ TEST_F(ServerTest, SubmissionStartsACaseThatMovesThroughTheEngine) {
   }
   ASSERT_EQ(c.state(), "SUBMITTED");
 
-  // A fact the state does not accept: FAILED_PRECONDITION naming the facts.
+  // A fact the state does not accept (a service recording a grants
+  // officer's issue of an agreement before any award): FAILED_PRECONDITION
+  // naming the facts it accepts.
   workflow::v1::RecordFactRequest bad;
   bad.set_name(case_name);
-  bad.set_fact("AGREEMENT_EXECUTED");
+  bad.set_fact("AGREEMENT_ISSUED");
+  bad.mutable_payload()->set_document_sha256(std::string(64, 'a'));
+  bad.set_on_behalf_of("grace");
+  bad.mutable_acting()->add_roles("grants_officer");
   bad.set_request_id("bad");
   grpc::Status s = engine->RecordFact(
-      Ctx(minter_->Token("ade", {"approver"})).get(), bad, &c);
-  ASSERT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+      Ctx(minter_->Token("grantflowd", {"service"})).get(), bad, &c);
+  ASSERT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+      << s.error_message();
   EXPECT_THAT(s.error_message(), HasSubstr("ELIGIBILITY_CHECK_STARTED"));
   // An applicant cannot drive the engine at all.
   EXPECT_EQ(engine->RecordFact(Ctx(amira_).get(), bad, &c).error_code(),

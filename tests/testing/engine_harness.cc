@@ -165,12 +165,12 @@ absl::Status EngineHarness::ToExecuted(const std::string& id,
                                        wpb::FactPayload execute_payload) {
   wpb::FactPayload doc;
   doc.set_document_sha256(kDocV1);
-  auto c = Fact(Officer(), id, "AGREEMENT_ISSUED", doc);
+  auto c = Decide(Officer(), id, "AGREEMENT_ISSUED", doc);
   if (!c.ok()) return c.status();
-  c = Fact(Signatory(), id, "AGREEMENT_SIGNED_BY_RECIPIENT", doc);
+  c = Decide(Signatory(), id, "AGREEMENT_SIGNED_BY_RECIPIENT", doc);
   if (!c.ok()) return c.status();
   execute_payload.set_document_sha256(kDocV1);
-  c = Fact(Approver(), id, "AGREEMENT_EXECUTED", execute_payload);
+  c = Decide(Approver(), id, "AGREEMENT_EXECUTED", execute_payload);
   return c.status();
 }
 

@@ -174,7 +174,7 @@ class CrashingLedgerClient final : public programmes::LedgerClient {
         auto fact = [&](const Call& who, const char* f,
                         wpb::FactPayload p = {}) {
           return Run(rep, id, rid(), [&](const std::string& r) {
-            return h.Fact(who, id, f, p, r).status();
+            return h.Decide(who, id, f, p, r).status();
           });
         };
         auto pay = [&](const std::string& pid, int64_t pence) {

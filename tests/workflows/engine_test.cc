@@ -67,6 +67,30 @@ TEST_F(EngineTest, FullLifecycleMovesTheMoneyThroughTheLedger) {
   ASSERT_TRUE(h_->ToChecksPassed("a1", 5'000'000, kLineA).ok());
   EXPECT_EQ(Ledger(kLineA).reserved_pence(), 5'000'000);
   EXPECT_EQ(Ledger(kLineA).available_pence(), 16'500'000);
+  // The agreement, monitoring and closure are AgreementService's to record
+  // for the person who acted: the people themselves going round it are
+  // refused, naming the way, and nothing is written.
+  const uint64_t audits = Audits();
+  wpb::FactPayload doc;
+  doc.set_document_sha256(testing::kDocV1);
+  const std::pair<Call, const char*> direct[] = {
+      {h_->Officer(), "AGREEMENT_ISSUED"},
+      {h_->Signatory(), "AGREEMENT_SIGNED_BY_RECIPIENT"},
+      {h_->Approver(), "AGREEMENT_EXECUTED"},
+      {h_->Officer(), "PROJECT_STARTED"},
+      {h_->Officer(), "MONITORING_REPORT_ACCEPTED"},
+      {h_->Officer(), "GRANT_CLOSED"},
+      {h_->Approver(), "TERMINATED"}};
+  for (const auto& [who, fact] : direct) {
+    auto refused = h_->Fact(who, "a1", fact, doc);
+    EXPECT_THAT(refused.status(), StatusIs(absl::StatusCode::kPermissionDenied,
+                                           "RECORDED_BY_SERVICE"))
+        << fact;
+    EXPECT_THAT(std::string(refused.status().message()),
+                HasSubstr("AgreementService"))
+        << fact;
+  }
+  EXPECT_EQ(Audits(), audits);
 
   wpb::FactPayload exec;
   auto* r = exec.add_reports();
@@ -90,17 +114,18 @@ TEST_F(EngineTest, FullLifecycleMovesTheMoneyThroughTheLedger) {
   EXPECT_EQ(Get("a1").paid_pence(), 3'000'000);
   EXPECT_EQ(Ledger(kLineA).paid_pence(), 3'000'000);
 
-  ASSERT_TRUE(h_->Fact(h_->Officer(), "a1", "PROJECT_STARTED").ok());
+  ASSERT_TRUE(h_->Decide(h_->Officer(), "a1", "PROJECT_STARTED").ok());
   EXPECT_THAT(h_->Authorize("a1", "second", 2'000'000).status(),
               HasReason("REPORT_OUTSTANDING"));
   wpb::FactPayload report;
   report.set_report_id("interim");
   ASSERT_TRUE(
-      h_->Fact(h_->Officer(), "a1", "MONITORING_REPORT_ACCEPTED", report).ok());
+      h_->Decide(h_->Officer(), "a1", "MONITORING_REPORT_ACCEPTED", report)
+          .ok());
   ASSERT_TRUE(h_->Authorize("a1", "second", 1'500'000).ok());
   ASSERT_TRUE(h_->Confirm("a1", "second").ok());
   // Close with £5,000 unspent: it goes back to the line.
-  auto closed = h_->Fact(h_->Officer(), "a1", "GRANT_CLOSED");
+  auto closed = h_->Decide(h_->Officer(), "a1", "GRANT_CLOSED");
   ASSERT_TRUE(closed.ok()) << closed.status();
   EXPECT_EQ(closed->state(), "CLOSED");
   EXPECT_EQ(Ledger(kLineA).committed_pence(), 4'500'000);
@@ -188,11 +213,11 @@ TEST_F(EngineTest, NoPaymentBeforeAnExecutedAgreement) {
               HasReason("AGREEMENT_NOT_EXECUTED"));
   wpb::FactPayload v1;
   v1.set_document_sha256(kDocV1);
-  ASSERT_TRUE(h_->Fact(h_->Officer(), "a1", "AGREEMENT_ISSUED", v1).ok());
+  ASSERT_TRUE(h_->Decide(h_->Officer(), "a1", "AGREEMENT_ISSUED", v1).ok());
   EXPECT_THAT(h_->Authorize("a1", "p1", 100).status(),
               HasReason("AGREEMENT_NOT_EXECUTED"));
   ASSERT_TRUE(
-      h_->Fact(h_->Signatory(), "a1", "AGREEMENT_SIGNED_BY_RECIPIENT", v1)
+      h_->Decide(h_->Signatory(), "a1", "AGREEMENT_SIGNED_BY_RECIPIENT", v1)
           .ok());
   EXPECT_THAT(h_->Authorize("a1", "p1", 100).status(),
               HasReason("AGREEMENT_NOT_EXECUTED"))
@@ -201,26 +226,27 @@ TEST_F(EngineTest, NoPaymentBeforeAnExecutedAgreement) {
   // Re-issuing a new version discards the recipient's signature on v1.
   wpb::FactPayload v2;
   v2.set_document_sha256(kDocV2);
-  ASSERT_TRUE(h_->Fact(h_->Officer(), "a1", "AGREEMENT_ISSUED", v2).ok());
+  ASSERT_TRUE(h_->Decide(h_->Officer(), "a1", "AGREEMENT_ISSUED", v2).ok());
   ASSERT_TRUE(
-      h_->Fact(h_->Signatory(), "a1", "AGREEMENT_SIGNED_BY_RECIPIENT", v1)
+      h_->Decide(h_->Signatory(), "a1", "AGREEMENT_SIGNED_BY_RECIPIENT", v1)
           .status()
           .ok() == false);
   EXPECT_THAT(
-      h_->Fact(h_->Signatory(), "a1", "AGREEMENT_SIGNED_BY_RECIPIENT", v1)
+      h_->Decide(h_->Signatory(), "a1", "AGREEMENT_SIGNED_BY_RECIPIENT", v1)
           .status(),
       HasReason("DOCUMENT_MISMATCH"));
   ASSERT_TRUE(
-      h_->Fact(h_->Signatory(), "a1", "AGREEMENT_SIGNED_BY_RECIPIENT", v2)
+      h_->Decide(h_->Signatory(), "a1", "AGREEMENT_SIGNED_BY_RECIPIENT", v2)
           .ok());
-  EXPECT_THAT(h_->Fact(h_->Approver(), "a1", "AGREEMENT_EXECUTED", v1).status(),
-              HasReason("DOCUMENT_MISMATCH"))
+  EXPECT_THAT(
+      h_->Decide(h_->Approver(), "a1", "AGREEMENT_EXECUTED", v1).status(),
+      HasReason("DOCUMENT_MISMATCH"))
       << "the countersignature must be on the same hash";
   // The same person cannot sign for both sides.
   Call both = h_->As("amira", {"approver"}, 100'000'000);
-  EXPECT_THAT(h_->Fact(both, "a1", "AGREEMENT_EXECUTED", v2).status(),
+  EXPECT_THAT(h_->Decide(both, "a1", "AGREEMENT_EXECUTED", v2).status(),
               HasReason("SEPARATION_OF_DUTIES"));
-  ASSERT_TRUE(h_->Fact(h_->Approver(), "a1", "AGREEMENT_EXECUTED", v2).ok());
+  ASSERT_TRUE(h_->Decide(h_->Approver(), "a1", "AGREEMENT_EXECUTED", v2).ok());
   auto p = h_->Authorize("a1", "p1", 100);
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ(p->agreement_version(), 2);
@@ -333,13 +359,14 @@ TEST_F(EngineTest, ChecksAndConditionsGateTheAgreementAndPayments) {
   ASSERT_TRUE(h_->ServiceFact("grace", "kids", "CHECKS_STARTED").ok());
   wpb::FactPayload doc;
   doc.set_document_sha256(kDocV1);
-  EXPECT_THAT(h_->Fact(h_->Officer(), "kids", "AGREEMENT_ISSUED", doc).status(),
-              HasReason("CHECKS_INCOMPLETE"));
+  EXPECT_THAT(
+      h_->Decide(h_->Officer(), "kids", "AGREEMENT_ISSUED", doc).status(),
+      HasReason("CHECKS_INCOMPLETE"));
   EXPECT_THAT(
       h_->Fact(h_->Officer(), "kids", "DUE_DILIGENCE_PASSED").status(),
       StatusIs(absl::StatusCode::kPermissionDenied, "RECORDED_BY_SERVICE"));
   ASSERT_TRUE(h_->ServiceFact("grace", "kids", "DUE_DILIGENCE_PASSED").ok());
-  auto r = h_->Fact(h_->Officer(), "kids", "AGREEMENT_ISSUED", doc);
+  auto r = h_->Decide(h_->Officer(), "kids", "AGREEMENT_ISSUED", doc);
   EXPECT_THAT(r.status(), HasReason("CHECKS_INCOMPLETE"));
   EXPECT_THAT(std::string(r.status().message()), HasSubstr("safeguarding"));
   wpb::FactPayload cond;
@@ -439,11 +466,11 @@ TEST_F(EngineTest, SignatureDeadlineLapsesTheCaseAndReleasesTheBudget) {
   ASSERT_TRUE(h_->ToChecksPassed("a1", 1'000'000, kLineA).ok());
   wpb::FactPayload doc;
   doc.set_document_sha256(kDocV1);
-  ASSERT_TRUE(h_->Fact(h_->Officer(), "a1", "AGREEMENT_ISSUED", doc).ok());
+  ASSERT_TRUE(h_->Decide(h_->Officer(), "a1", "AGREEMENT_ISSUED", doc).ok());
   // Re-issued ten days later: the 28-day clock restarts from the new issue.
   h_->now += absl::Hours(24 * 10);
   doc.set_document_sha256(kDocV2);
-  ASSERT_TRUE(h_->Fact(h_->Officer(), "a1", "AGREEMENT_ISSUED", doc).ok());
+  ASSERT_TRUE(h_->Decide(h_->Officer(), "a1", "AGREEMENT_ISSUED", doc).ok());
   auto fired = h_->engine().FireDueTimers(h_->now + absl::Hours(24 * 20));
   ASSERT_TRUE(fired.ok());
   EXPECT_EQ(*fired, 1) << "the first issue's timer fires but is stale";
@@ -516,7 +543,7 @@ TEST_F(EngineTest, ReportTimersMarkOverdueReports) {
   r->set_report_id("final");
   *r->mutable_due_time() = ToProto(h_->now + absl::Hours(24 * 30));
   ASSERT_TRUE(h_->ToExecuted("a1", exec).ok());
-  ASSERT_TRUE(h_->Fact(h_->Officer(), "a1", "PROJECT_STARTED").ok());
+  ASSERT_TRUE(h_->Decide(h_->Officer(), "a1", "PROJECT_STARTED").ok());
   ASSERT_TRUE(h_->engine().FireDueTimers(h_->now + absl::Hours(24 * 31)).ok());
   auto c = Get("a1");
   ASSERT_EQ(c.reports_size(), 1);
@@ -539,14 +566,14 @@ TEST_F(EngineTest, AnOverdueReportHoldsLaterInstalments) {
     i->set_amount_pence(500'000);
   }
   ASSERT_TRUE(h_->ToExecuted("a1", exec).ok());
-  ASSERT_TRUE(h_->Fact(h_->Officer(), "a1", "PROJECT_STARTED").ok());
+  ASSERT_TRUE(h_->Decide(h_->Officer(), "a1", "PROJECT_STARTED").ok());
   ASSERT_TRUE(h_->engine().FireDueTimers(h_->now + absl::Hours(24 * 31)).ok());
   EXPECT_THAT(h_->Authorize("a1", "first", 500'000).status(),
               HasReason("REPORT_OUTSTANDING"));
   wpb::FactPayload accepted;
   accepted.set_report_id("mid");
   ASSERT_TRUE(
-      h_->Fact(h_->Officer(), "a1", "MONITORING_REPORT_ACCEPTED", accepted)
+      h_->Decide(h_->Officer(), "a1", "MONITORING_REPORT_ACCEPTED", accepted)
           .ok());
   EXPECT_FALSE(Get("a1").reports(0).overdue());
   EXPECT_TRUE(h_->Authorize("a1", "first", 500'000).ok());
@@ -567,7 +594,7 @@ TEST_F(EngineTest, VariationsMustBeExecutedBeforePaymentsUseThem) {
   ASSERT_TRUE(h_->Confirm("a1", "first").ok());
   wpb::FactPayload doc;
   doc.set_document_sha256(kDocV2);
-  ASSERT_TRUE(h_->Fact(h_->Officer(), "a1", "AGREEMENT_ISSUED", doc).ok());
+  ASSERT_TRUE(h_->Decide(h_->Officer(), "a1", "AGREEMENT_ISSUED", doc).ok());
   wpb::Case c = Get("a1");
   EXPECT_EQ(c.state(), "EXECUTED");
   EXPECT_TRUE(c.agreement().executed());
@@ -584,23 +611,24 @@ TEST_F(EngineTest, VariationsMustBeExecutedBeforePaymentsUseThem) {
   second->set_payment_id("second");
   second->set_amount_pence(400'000);
   v2.set_document_sha256(kDocV2);
-  EXPECT_THAT(h_->Fact(h_->Approver(), "a1", "AGREEMENT_EXECUTED", v2).status(),
-              HasReason("AGREEMENT_NOT_SIGNED"));
+  EXPECT_THAT(
+      h_->Decide(h_->Approver(), "a1", "AGREEMENT_EXECUTED", v2).status(),
+      HasReason("AGREEMENT_NOT_SIGNED"));
   ASSERT_TRUE(
-      h_->Fact(h_->Signatory(), "a1", "AGREEMENT_SIGNED_BY_RECIPIENT", doc)
+      h_->Decide(h_->Signatory(), "a1", "AGREEMENT_SIGNED_BY_RECIPIENT", doc)
           .ok());
   wpb::FactPayload old_doc = v2;
   old_doc.set_document_sha256(kDocV1);
   EXPECT_THAT(
-      h_->Fact(h_->Approver(), "a1", "AGREEMENT_EXECUTED", old_doc).status(),
+      h_->Decide(h_->Approver(), "a1", "AGREEMENT_EXECUTED", old_doc).status(),
       HasReason("DOCUMENT_MISMATCH"));
-  auto dropped = h_->Fact(h_->Approver(), "a1", "AGREEMENT_EXECUTED", v2);
+  auto dropped = h_->Decide(h_->Approver(), "a1", "AGREEMENT_EXECUTED", v2);
   EXPECT_THAT(dropped.status(), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(std::string(dropped.status().message()),
               HasSubstr("must keep instalment first"));
   EXPECT_EQ(Get("a1").agreement().version(), 1);
   v2.mutable_schedule(0)->set_amount_pence(600'000);
-  ASSERT_TRUE(h_->Fact(h_->Approver(), "a1", "AGREEMENT_EXECUTED", v2).ok());
+  ASSERT_TRUE(h_->Decide(h_->Approver(), "a1", "AGREEMENT_EXECUTED", v2).ok());
   c = Get("a1");
   EXPECT_EQ(c.agreement().version(), 2);
   EXPECT_TRUE(c.agreement().executed());
@@ -613,7 +641,7 @@ TEST_F(EngineTest, VariationsMustBeExecutedBeforePaymentsUseThem) {
   EXPECT_EQ(paid->agreement_sha256(), kDocV2);
   // Nothing left to sign now.
   EXPECT_THAT(
-      h_->Fact(h_->Signatory(), "a1", "AGREEMENT_SIGNED_BY_RECIPIENT", doc)
+      h_->Decide(h_->Signatory(), "a1", "AGREEMENT_SIGNED_BY_RECIPIENT", doc)
           .status(),
       HasReason("NOTHING_TO_SIGN"));
 }
@@ -726,10 +754,10 @@ TEST_F(EngineTest, TerminationRecoversUnspentFunds) {
   ASSERT_TRUE(h_->ToChecksPassed("a1", 2'000'000, kLineA).ok());
   ASSERT_TRUE(h_->ToExecuted("a1").ok());
   ASSERT_TRUE(h_->Authorize("a1", "p1", 500'000).ok());
-  EXPECT_THAT(h_->Fact(h_->Approver(), "a1", "TERMINATED").status(),
+  EXPECT_THAT(h_->Decide(h_->Approver(), "a1", "TERMINATED").status(),
               HasReason("PAYMENTS_PENDING"));
   ASSERT_TRUE(h_->Confirm("a1", "p1").ok());
-  ASSERT_TRUE(h_->Fact(h_->Approver(), "a1", "TERMINATED").ok());
+  ASSERT_TRUE(h_->Decide(h_->Approver(), "a1", "TERMINATED").ok());
   EXPECT_EQ(Ledger(kLineA).committed_pence(), 500'000);
   EXPECT_EQ(Ledger(kLineA).available_pence(), 21'000'000);
   EXPECT_THAT(h_->Authorize("a1", "p2", 1).status(), HasReason("CASE_CLOSED"));

@@ -14,14 +14,6 @@ namespace {
 
 namespace awpb = ::grantflow::awards::v1;
 
-// A case, application or award name (or a bare id) as its case's name.
-std::string CaseName(const std::string& arg) {
-  for (const std::string p : {"awards/", "applications/", "cases/"}) {
-    if (arg.rfind(p, 0) == 0) return "cases/" + arg.substr(p.size());
-  }
-  return "cases/" + arg;
-}
-
 void AwardDetail(const awpb::Award& a, std::ostream& out) {
   out << a.name() << "  " << awpb::Award::State_Name(a.state()) << "  (etag "
       << a.etag() << ")\n"
@@ -85,12 +77,12 @@ int AwardCommand(Cli& cli) {
   const std::string name = Arg(cli, 2);
   if (verb == "get") {
     awpb::GetAwardRequest req;
-    req.set_name("awards/" + CaseName(name).substr(6));
+    req.set_name(NameIn("awards", name));
     auto ctx = cli.Context();
     return show(stub->GetAward(ctx.get(), req, &out), out);
   }
   awpb::DecideAwardRequest req;
-  req.set_case_(CaseName(name));
+  req.set_case_(NameIn("cases", name));
   if (verb == "approve") {
     req.set_decision(awpb::DecideAwardRequest::AWARD);
     int64_t amount = 0;

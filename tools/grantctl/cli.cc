@@ -53,7 +53,8 @@ Args ParseArgs(int argc, char** argv, int start, std::string* error) {
                                     "failed",
                                     "conditions",
                                     "uphold",
-                                    "override"};
+                                    "override",
+                                    "html"};
   Args a;
   for (int i = start; i < argc; ++i) {
     std::string s = argv[i];

@@ -20,8 +20,12 @@ int AssessCommand(Cli& cli);
 int DueDiligenceCommand(Cli& cli);
 int SafeguardingCommand(Cli& cli);
 int AwardCommand(Cli& cli);
+int AgreementCommand(Cli& cli);
+int ReportCommand(Cli& cli);
+int BankCommand(Cli& cli);
+int PaymentCommand(Cli& cli);
+int RemittanceCommand(Cli& cli);
 int LedgerCommand(Cli& cli);
-int PaymentsCommand(Cli& cli);
 int OutboxCommand(Cli& cli);
 // Works from server reflection alone: list, describe, call.
 int RpcCommand(Cli& cli);

@@ -20,16 +20,6 @@ static_assert(dpb::ConcludeCheckRequest::PASSED == 1 &&
               dpb::ConcludeCheckRequest::PASSED_WITH_CONDITIONS == 2 &&
               dpb::ConcludeCheckRequest::FAILED == 3);
 
-std::string CheckName(const std::string& arg) {
-  if (arg.rfind("dueDiligenceChecks/", 0) == 0) return arg;
-  for (const char* prefix : {"cases/", "applications/"}) {
-    const std::string p = prefix;
-    if (arg.rfind(p, 0) == 0)
-      return "dueDiligenceChecks/" + arg.substr(p.size());
-  }
-  return "dueDiligenceChecks/" + arg;
-}
-
 std::string Result(const dpb::Item& it) {
   if (it.result() == dpb::RESULT_UNSPECIFIED) return "to do";
   return dpb::ItemResult_Name(it.result());
@@ -198,7 +188,7 @@ constexpr char kUsage[] =
 int DueDiligenceCommand(Cli& cli) {
   auto stub = dpb::DueDiligenceService::NewStub(cli.channel("duediligence"));
   const std::string verb = Arg(cli, 1);
-  const std::string name = CheckName(Arg(cli, 2));
+  const std::string name = NameIn("dueDiligenceChecks", Arg(cli, 2));
   dpb::DueDiligenceCheck out;
   auto show = [&](const grpc::Status& s, const dpb::DueDiligenceCheck& c) {
     return Show<dpb::DueDiligenceCheck>(cli, s, c, CheckDetail);

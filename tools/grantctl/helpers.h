@@ -2,6 +2,7 @@
 #ifndef GRANTFLOW_TOOLS_GRANTCTL_HELPERS_H_
 #define GRANTFLOW_TOOLS_GRANTCTL_HELPERS_H_
 
+#include <fstream>
 #include <functional>
 #include <ostream>
 #include <string>
@@ -134,6 +135,49 @@ int ListPages(
   table.Print(cli.out());
   NextPage(cli, next);
   return 0;
+}
+
+// `arg` as a name in `collection` ("agreements", "payments", ...): a bare
+// id, or the name of the same case's resource in another collection
+// (cases/ID, applications/ID, awards/ID, agreements/ID, ...), becomes
+// collection/ID.
+inline std::string NameIn(const std::string& collection,
+                          const std::string& arg) {
+  static constexpr const char* kSameId[] = {
+      "cases/",         "applications/",      "awards/",
+      "agreements/",    "assessments/",       "dueDiligenceChecks/",
+      "payments/",      "remittanceBatches/", "bankAccounts/",
+      "organisations/", "safeguardingChecks/"};
+  for (const char* p : kSameId) {
+    const std::string prefix = p;
+    if (arg.rfind(prefix, 0) == 0) {
+      return collection + "/" + arg.substr(prefix.size());
+    }
+  }
+  return collection + "/" + arg;
+}
+
+// Writes a downloaded file's `content` to --out PATH (saying so), else to
+// stdout as it is. Returns 0, or the usage exit code when PATH cannot be
+// written.
+inline int WriteContent(Cli& cli, const std::string& content) {
+  const std::string path = cli.args().Get("out");
+  if (path.empty()) {
+    cli.out() << content;
+    return 0;
+  }
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f << content;
+  if (!f.good()) return cli.Usage("cannot write " + path);
+  cli.out() << "wrote " << path << " (" << content.size() << " bytes)\n";
+  return 0;
+}
+
+// Parses --`flag` into *n when given (*n untouched when not); false when
+// it is given but not a whole number.
+template <typename Int>
+bool IntFlag(const Cli& cli, const std::string& flag, Int* n) {
+  return !cli.args().Has(flag) || absl::SimpleAtoi(cli.args().Get(flag), n);
 }
 
 // The i-th positional argument, or "".

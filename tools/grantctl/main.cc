@@ -68,11 +68,27 @@ Global flags: --addr HOST:PORT ($GRANTFLOW_ADDR, default 127.0.0.1:50051)
   award list --state APPROVED|DECLINED|RESERVE_LIST [--all] | get CASE
         | approve CASE --amount-pence N --line BUDGET_LINE[=PENCE] ... [--rationale T]
         | decline CASE --feedback T [--rationale T] | reserve CASE [--rationale T]
+  agreement template get funds/F | template set funds/F --file T.json [--etag E]
+        | draft CASE [TERMS] [--variation-reason T] | update AGREEMENT [TERMS] [--etag E]
+        | issue AGREEMENT [--signature-days N] | get AGREEMENT | list --state S [--all]
+        | document AGREEMENT [--version N] [--html] [--out FILE]   (prints its sha256)
+        | sign AGREEMENT --sha256 H --position P [--version N]      (recipient's signatory)
+        | countersign AGREEMENT --sha256 H --position P [--version N]  (approver)
+        | terminate AGREEMENT --reason T [--recover-pence N]
+     TERMS: [--file TERMS.json] [--maximum-pence N] [--purpose T] [--eligible T]
+        [--start DATE] [--end DATE] [--instalment ID=PENCE|SHARE%[@execution|@DATE|@report:ID] ...]
+        [--report ID:DATE:TITLE ... [--final ID]]
+  report submit AGREEMENT REPORT --progress INDICATOR=N[:note] ... --narrative T [--spent-pence N]
+         | accept AGREEMENT REPORT [--note T] | return AGREEMENT REPORT --note T
+  bank get ORG | change ORG --account-name N --sort-code S --account-number N [--reason T]
+       | verify ORG --etag E | reject ORG --reason T
+  payment request CASE --instalment ID [--amount-pence N] [--note T]
+          | approve PAYMENT | reject PAYMENT --reason T | get PAYMENT | list --state S [--all]
+          | release | confirm PAYMENT | fail PAYMENT --reason T
+  remittance list [--all] | get BATCH | export BATCH [--out FILE.csv]
   cases list [--state S] [--fund F] [--round R] [--all] | get CASE | history CASE
         | fact CASE FACT [--data PAYLOAD_JSON] [--reason TEXT] [--etag E]
   ledger show [--fund funds/F] | get funds/F/budgetLines/L
-  payments authorize CASE --id P --amount-pence N | confirm CASE --id P
-           | void CASE --id P --reason TEXT
   outbox parked | waiting | retry TASK_ID
   seed FILE.json [--now RFC3339]       load demo data (safe to repeat)
   health [SERVICE]                     grpc.health.v1 check
@@ -112,7 +128,14 @@ int main(int argc, char** argv) {
       {"award", AwardCommand},
       {"awards", AwardCommand},
       {"ledger", LedgerCommand},
-      {"payments", PaymentsCommand},
+      {"agreement", AgreementCommand},
+      {"agreements", AgreementCommand},
+      {"report", ReportCommand},
+      {"reports", ReportCommand},
+      {"bank", BankCommand},
+      {"payment", PaymentCommand},
+      {"payments", PaymentCommand},
+      {"remittance", RemittanceCommand},
       {"outbox", OutboxCommand},
       {"rpc", RpcCommand},
       {"health", HealthCommand},

@@ -20,15 +20,6 @@ static_assert(gpb::ConcludeCheckRequest::PASSED == 1 &&
               gpb::ConcludeCheckRequest::PASSED_WITH_CONDITIONS == 2 &&
               gpb::ConcludeCheckRequest::FAILED == 3);
 
-std::string CheckName(const std::string& arg) {
-  if (arg.rfind("safeguardingChecks/", 0) == 0) return arg;
-  for (const std::string p : {"cases/", "applications/"}) {
-    if (arg.rfind(p, 0) == 0)
-      return "safeguardingChecks/" + arg.substr(p.size());
-  }
-  return "safeguardingChecks/" + arg;
-}
-
 void CheckDetail(const gpb::SafeguardingCheck& c, std::ostream& out) {
   out << c.name() << "  " << gpb::SafeguardingCheck::State_Name(c.state())
       << "  (etag " << c.etag() << ")\n"
@@ -152,7 +143,7 @@ int SafeguardingCommand(Cli& cli) {
   }
   if (verb == "dbs") {
     const std::string what = Arg(cli, 2);
-    const std::string name = CheckName(Arg(cli, 3));
+    const std::string name = NameIn("safeguardingChecks", Arg(cli, 3));
     if (what == "list") {
       gpb::ListDbsRecordsRequest req;
       req.set_check(name);
@@ -209,7 +200,7 @@ int SafeguardingCommand(Cli& cli) {
     }
     return cli.Usage(kUsage);
   }
-  const std::string name = CheckName(Arg(cli, 2));
+  const std::string name = NameIn("safeguardingChecks", Arg(cli, 2));
   if (verb == "get") {
     gpb::GetCheckRequest req;
     req.set_name(name);

@@ -1,5 +1,5 @@
-// grantctl commands for the workflow engine: cases, facts, the ledger,
-// payments and the outbox.
+// grantctl commands for the workflow engine: cases, facts, the ledger and
+// the outbox.
 #include "absl/strings/str_join.h"
 #include "grantflow/applications/v1/applications.grpc.pb.h"
 #include "grantflow/workflow/v1/workflow.grpc.pb.h"
@@ -13,10 +13,6 @@ namespace {
 namespace wpb = ::grantflow::workflow::v1;
 namespace opb = ::grantflow::outbox::v1;
 namespace apb = ::grantflow::applications::v1;
-
-std::string CaseName(const std::string& arg) {
-  return arg.rfind("cases/", 0) == 0 ? arg : "cases/" + arg;
-}
 
 void CaseRows(Table& t, const wpb::Case& c) {
   t.Add({c.name(), c.state(), c.round(),
@@ -104,13 +100,6 @@ Table TaskTable() {
                 "LAST ERROR"});
 }
 
-void PaymentLine(const wpb::Payment& p, std::ostream& out) {
-  out << p.payment_id() << "  " << FormatPounds(p.amount_pence()) << "  "
-      << wpb::Payment::State_Name(p.state()) << "  (agreement v"
-      << p.agreement_version() << ", authorised by " << p.authorized_by()
-      << ")\n";
-}
-
 }  // namespace
 
 int CasesCommand(Cli& cli) {
@@ -131,7 +120,7 @@ int CasesCommand(Cli& cli) {
   }
   if (verb == "get") {
     wpb::GetCaseRequest req;
-    req.set_name(CaseName(Arg(cli, 2)));
+    req.set_name(NameIn("cases", Arg(cli, 2)));
     wpb::Case resp;
     auto ctx = cli.Context();
     return Show<wpb::Case>(cli, stub->GetCase(ctx.get(), req, &resp), resp,
@@ -139,7 +128,7 @@ int CasesCommand(Cli& cli) {
   }
   if (verb == "history") {
     wpb::GetHistoryRequest req;
-    req.set_name(CaseName(Arg(cli, 2)));
+    req.set_name(NameIn("cases", Arg(cli, 2)));
     Table table({"#", "WHEN (UTC)", "WHAT", "FROM", "TO", "BY", "REASON"});
     return ListPages<wpb::GetHistoryRequest, wpb::GetHistoryResponse,
                      wpb::CaseEvent>(
@@ -160,7 +149,7 @@ int CasesCommand(Cli& cli) {
   }
   if (verb == "fact") {
     wpb::RecordFactRequest req;
-    req.set_name(CaseName(Arg(cli, 2)));
+    req.set_name(NameIn("cases", Arg(cli, 2)));
     req.set_fact(Arg(cli, 3));
     int rc = 0;
     if (!BodyFromArgs(cli, req.mutable_payload(), false, &rc)) return rc;
@@ -203,46 +192,6 @@ int LedgerCommand(Cli& cli) {
                                  resp, OneRow(LedgerTable, LedgerRows));
   }
   return cli.Usage("ledger show [--fund funds/F] | get funds/F/budgetLines/L");
-}
-
-int PaymentsCommand(Cli& cli) {
-  auto stub = wpb::WorkflowService::NewStub(cli.channel("workflow"));
-  const std::string verb = Arg(cli, 1);
-  const std::string name = CaseName(Arg(cli, 2));
-  const std::string id = cli.args().Get("id");
-  wpb::Payment resp;
-  auto ctx = cli.Context();
-  grpc::Status s;
-  if (verb == "authorize" || verb == "authorise") {
-    wpb::AuthorizePaymentRequest req;
-    req.set_name(name);
-    req.set_payment_id(id);
-    int64_t pence = 0;
-    if (!absl::SimpleAtoi(cli.args().Get("amount-pence"), &pence)) {
-      return cli.Usage("--amount-pence must be a whole number of pence");
-    }
-    req.set_amount_pence(pence);
-    req.set_request_id(cli.RequestId());
-    s = stub->AuthorizePayment(ctx.get(), req, &resp);
-  } else if (verb == "confirm") {
-    wpb::ConfirmPaymentRequest req;
-    req.set_name(name);
-    req.set_payment_id(id);
-    req.set_request_id(cli.RequestId());
-    s = stub->ConfirmPayment(ctx.get(), req, &resp);
-  } else if (verb == "void") {
-    wpb::VoidPaymentRequest req;
-    req.set_name(name);
-    req.set_payment_id(id);
-    req.set_reason(cli.args().Get("reason"));
-    req.set_request_id(cli.RequestId());
-    s = stub->VoidPayment(ctx.get(), req, &resp);
-  } else {
-    return cli.Usage(
-        "payments authorize CASE --id P --amount-pence N | confirm CASE --id P "
-        "| void CASE --id P --reason TEXT");
-  }
-  return Show<wpb::Payment>(cli, s, resp, PaymentLine);
 }
 
 int OutboxCommand(Cli& cli) {
