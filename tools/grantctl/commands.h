@@ -7,6 +7,10 @@
 
 namespace grantflow::grantctl {
 
+// Runs the command cli.args().positional[0] names (usage error for an
+// unknown one).
+int Dispatch(Cli& cli);
+
 int TokenCommand(Cli& cli);
 int FundsCommand(Cli& cli);
 int BudgetLinesCommand(Cli& cli);

@@ -1,6 +1,5 @@
 // grantctl: the command-line client for grantflow.
 #include <iostream>
-#include <map>
 #include <string>
 
 #include "tools/grantctl/cli.h"
@@ -108,41 +107,5 @@ int main(int argc, char** argv) {
     std::cout << kHelp;
     return args.positional.empty() && !args.Has("help") ? 2 : 0;
   }
-  static const std::map<std::string, int (*)(Cli&)> kCommands = {
-      {"token", TokenCommand},
-      {"funds", FundsCommand},
-      {"budget-lines", BudgetLinesCommand},
-      {"rounds", RoundsCommand},
-      {"orgs", OrganisationsCommand},
-      {"organisations", OrganisationsCommand},
-      {"apps", ApplicationsCommand},
-      {"applications", ApplicationsCommand},
-      {"equality", EqualityCommand},
-      {"seed", SeedCommand},
-      {"cases", CasesCommand},
-      {"assess", AssessCommand},
-      {"assessments", AssessCommand},
-      {"dd", DueDiligenceCommand},
-      {"due-diligence", DueDiligenceCommand},
-      {"safeguarding", SafeguardingCommand},
-      {"award", AwardCommand},
-      {"awards", AwardCommand},
-      {"ledger", LedgerCommand},
-      {"agreement", AgreementCommand},
-      {"agreements", AgreementCommand},
-      {"report", ReportCommand},
-      {"reports", ReportCommand},
-      {"bank", BankCommand},
-      {"payment", PaymentCommand},
-      {"payments", PaymentCommand},
-      {"remittance", RemittanceCommand},
-      {"outbox", OutboxCommand},
-      {"rpc", RpcCommand},
-      {"health", HealthCommand},
-  };
-  auto it = kCommands.find(args.positional[0]);
-  if (it == kCommands.end()) {
-    return cli.Usage("unknown command '" + args.positional[0] + "'");
-  }
-  return it->second(cli);
+  return Dispatch(cli);
 }

@@ -14,18 +14,50 @@
 #include "grantflow/programmes/v1/programmes.grpc.pb.h"
 #include "platform/auth.h"
 #include "tools/grantctl/commands.h"
+#include "tools/grantctl/seed.h"
 
 namespace grantflow::grantctl {
 
+absl::StatusOr<std::string> MintToken(const std::string& key_path,
+                                      const auth::Principal& who,
+                                      absl::Duration ttl) {
+  auth::TokenClaims claims;
+  claims.principal = who;
+  claims.issued_at = absl::Now();
+  claims.expires_at = claims.issued_at + ttl;
+  auto signer = auth::TokenSigner::FromPemFile(key_path);
+  if (!signer.ok()) {
+    return absl::Status(
+        signer.status().code(),
+        absl::StrCat(signer.status().message(),
+                     "\n(start grantflowd once on that data directory to "
+                     "create its key pair)"));
+  }
+  return (*signer)->Sign(claims);
+}
+
+std::string StableRequestId(const std::string& text) {
+  unsigned char d[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(text.data(), text.size(), d, &n, EVP_sha256(), nullptr);
+  std::string out = "seed-";
+  for (int i = 0; i < 12; ++i) absl::StrAppendFormat(&out, "%02x", d[i]);
+  return out;
+}
+
+// The private key --key names, or the one under --data_dir; "" when
+// neither is given.
+std::string KeyPath(const Args& a) {
+  if (a.Has("key")) return a.Get("key");
+  const std::string dir = a.Get("data_dir", a.Get("data-dir"));
+  return dir.empty() ? "" : dir + "/keys/token-signing.pem";
+}
+
 int TokenCommand(Cli& cli) {
   const Args& a = cli.args();
-  std::string key = a.Get("key");
+  const std::string key = KeyPath(a);
   if (key.empty()) {
-    std::string dir = a.Get("data_dir", a.Get("data-dir"));
-    if (dir.empty()) {
-      return cli.Usage("token needs --data_dir=DIR (or --key=PRIVATE.pem)");
-    }
-    key = dir + "/keys/token-signing.pem";
+    return cli.Usage("token needs --data_dir=DIR (or --key=PRIVATE.pem)");
   }
   auth::TokenClaims claims;
   claims.principal.user = a.Get("user");
@@ -58,16 +90,7 @@ int TokenCommand(Cli& cli) {
   if (a.Has("ttl") && !absl::ParseDuration(a.Get("ttl"), &ttl)) {
     return cli.Usage("--ttl must be a duration such as 12h or 30m");
   }
-  claims.issued_at = absl::Now();
-  claims.expires_at = claims.issued_at + ttl;
-  auto signer = auth::TokenSigner::FromPemFile(key);
-  if (!signer.ok()) {
-    cli.err() << "grantctl: " << signer.status().message()
-              << "\n(start grantflowd once on that data directory to create "
-                 "its key pair)\n";
-    return 1;
-  }
-  auto token = (*signer)->Sign(claims);
+  auto token = MintToken(key, claims.principal, ttl);
   if (!token.ok()) {
     cli.err() << "grantctl: " << token.status().message() << "\n";
     return 1;
@@ -103,15 +126,6 @@ void ResolveTimes(json& j, absl::Time now) {
   // Whole minutes keep the demo tidy.
   t = absl::FromUnixSeconds(absl::ToUnixSeconds(t) / 60 * 60);
   j = absl::FormatTime(absl::RFC3339_sec, t, absl::UTCTimeZone());
-}
-
-std::string StableRequestId(const std::string& text) {
-  unsigned char d[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_Digest(text.data(), text.size(), d, &n, EVP_sha256(), nullptr);
-  std::string out = "seed-";
-  for (int i = 0; i < 12; ++i) absl::StrAppendFormat(&out, "%02x", d[i]);
-  return out;
 }
 
 }  // namespace
@@ -198,8 +212,21 @@ int SeedCommand(Cli& cli) {
             apb::Organisation out;
             return applications->CreateOrganisation(c, r, &out);
           });
+  // The demo grants, played as their people: their tokens need the data
+  // directory's key.
+  int played = 0, grants_present = 0;
+  if (ok && doc.contains("grants")) {
+    const std::string key = KeyPath(cli.args());
+    if (key.empty()) {
+      cli.err() << "seed: demo grants skipped (give --data_dir=DIR to mint "
+                   "their people's tokens)\n";
+    } else {
+      ok = PlayGrants(cli, doc, key, now, &played, &grants_present);
+    }
+  }
   cli.out() << "seed: " << loaded << " records loaded, " << present
-            << " already present\n";
+            << " already present; " << played << " demo grant(s) played, "
+            << grants_present << " already there\n";
   return ok ? 0 : 1;
 }
 
