@@ -1035,6 +1035,38 @@ TEST(GrantflowdTest, FromBidToClosedGrantThroughGrantctl) {
   EXPECT_THAT(ctl(fola, {"payment", "confirm", first.name()}),
               ::testing::HasSubstr("PAID"));
 
+  // A variation: £3,000 of the second instalment brought forward as a third,
+  // payable once the variation is executed and not before.
+  const std::string varied =
+      ctl(grace, {"agreement", "vary", a2, "--reason",
+                  "venue deposit due before the interim report", "--instalment",
+                  "first=60%", "--instalment", "second=30%@report:interim",
+                  "--instalment", "third=10%", "--report",
+                  "interim:2027-02-28:Mid-year report", "--report",
+                  "final:2027-09-30:End of grant report"});
+  EXPECT_THAT(varied, ::testing::HasSubstr(
+                          "version 2:     DRAFT  variation: venue deposit"));
+  ctl(grace, {"agreement", "issue", a2});
+  EXPECT_EQ(
+      split.Grantctl(fola, {"payment", "request", a2, "--instalment", "third"},
+                     &refused),
+      1);
+  EXPECT_THAT(refused, ::testing::HasSubstr("PAYMENT_NOT_SCHEDULED"));
+  json(kofi, {"agreement", "document", a2}, &doc);
+  EXPECT_EQ(doc.version(), 2);
+  ctl(kofi, {"agreement", "sign", a2, "--position", "Chair of trustees",
+             "--sha256", doc.document_sha256()});
+  EXPECT_THAT(ctl(ade, {"agreement", "countersign", a2, "--position",
+                        "Head of grants", "--sha256", doc.document_sha256()}),
+              ::testing::HasSubstr("in force:      version 2"));
+  ypb::Payment third;
+  json(fola, {"payment", "request", a2, "--instalment", "third"}, &third);
+  EXPECT_EQ(third.amount_pence(), 300'000);
+  EXPECT_EQ(third.agreement_version(), 2);
+  ctl(fin, {"payment", "approve", third.name()});
+  json(fola, {"payment", "release"}, &batch);
+  ctl(fola, {"payment", "confirm", third.name()});
+
   // The second instalment waits for the interim report.
   EXPECT_EQ(
       split.Grantctl(fola, {"payment", "request", a2, "--instalment", "second"},
@@ -1048,7 +1080,7 @@ TEST(GrantflowdTest, FromBidToClosedGrantThroughGrantctl) {
               ::testing::HasSubstr("interim ACCEPTED"));
   ypb::Payment second;
   json(fola, {"payment", "request", a2, "--instalment", "second"}, &second);
-  EXPECT_EQ(second.amount_pence(), 1'200'000);
+  EXPECT_EQ(second.amount_pence(), 900'000);
   ctl(fin, {"payment", "approve", second.name()});
   json(fola, {"payment", "release"}, &batch);
   ctl(fola, {"payment", "confirm", second.name()});

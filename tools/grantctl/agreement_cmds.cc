@@ -235,8 +235,8 @@ int TermsFromArgs(Cli& cli, gpb::Terms* t) {
 constexpr char kUsage[] =
     "agreement template get funds/F | template set funds/F --file T.json "
     "[--etag E]\n"
-    "  | draft CASE [terms] [--variation-reason T] | update AGREEMENT [terms] "
-    "[--etag E]\n"
+    "  | draft CASE [terms] | vary AGREEMENT --reason T [terms]\n"
+    "  | update AGREEMENT [terms] [--etag E]\n"
     "  | issue AGREEMENT [--signature-days N] [--etag E]\n"
     "  | get AGREEMENT | list --state S [--all]\n"
     "  | document AGREEMENT [--version N] [--html] [--out FILE]\n"
@@ -339,15 +339,17 @@ int AgreementCommand(Cli& cli) {
     return show(stub->GetAgreement(ctx.get(), req, &out), out);
   }
   if (verb == "document") return Document(cli, *stub, name);
-  if (verb == "draft" || verb == "update") {
+  if (verb == "draft" || verb == "vary" || verb == "update") {
     gpb::Terms terms;
     if (int rc = TermsFromArgs(cli, &terms); rc != 0) return rc;
     auto ctx = cli.Context();
-    if (verb == "draft") {
+    if (verb == "draft" || verb == "vary") {
+      // A variation is a new draft of an executed agreement, with a reason.
       gpb::DraftAgreementRequest req;
       req.set_case_(NameIn("cases", Arg(cli, 2)));
       *req.mutable_terms() = terms;
-      req.set_variation_reason(cli.args().Get("variation-reason"));
+      req.set_variation_reason(
+          cli.args().Get(verb == "vary" ? "reason" : "variation-reason"));
       req.set_request_id(cli.RequestId());
       return show(stub->DraftAgreement(ctx.get(), req, &out), out);
     }

@@ -68,7 +68,8 @@ Global flags: --addr HOST:PORT ($GRANTFLOW_ADDR, default 127.0.0.1:50051)
         | approve CASE --amount-pence N --line BUDGET_LINE[=PENCE] ... [--rationale T]
         | decline CASE --feedback T [--rationale T] | reserve CASE [--rationale T]
   agreement template get funds/F | template set funds/F --file T.json [--etag E]
-        | draft CASE [TERMS] [--variation-reason T] | update AGREEMENT [TERMS] [--etag E]
+        | draft CASE [TERMS] | vary AGREEMENT --reason T [TERMS]   (an executed one: a new version)
+        | update AGREEMENT [TERMS] [--etag E]
         | issue AGREEMENT [--signature-days N] | get AGREEMENT | list --state S [--all]
         | document AGREEMENT [--version N] [--html] [--out FILE]   (prints its sha256)
         | sign AGREEMENT --sha256 H --position P [--version N]      (recipient's signatory)
@@ -80,7 +81,7 @@ Global flags: --addr HOST:PORT ($GRANTFLOW_ADDR, default 127.0.0.1:50051)
   report submit AGREEMENT REPORT --progress INDICATOR=N[:note] ... --narrative T [--spent-pence N]
          | accept AGREEMENT REPORT [--note T] | return AGREEMENT REPORT --note T
   bank get ORG | change ORG --account-name N --sort-code S --account-number N [--reason T]
-       | verify ORG --etag E | reject ORG --reason T
+       | verify ORG --etag E (also: approve) | reject ORG --reason T
   payment request CASE --instalment ID [--amount-pence N] [--note T]
           | approve PAYMENT | reject PAYMENT --reason T | get PAYMENT | list --state S [--all]
           | release | confirm PAYMENT | fail PAYMENT --reason T

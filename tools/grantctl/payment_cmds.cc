@@ -102,7 +102,7 @@ constexpr char kBankUsage[] =
     "bank get ORG\n"
     "  | change ORG --account-name N --sort-code 123456 --account-number "
     "12345678 [--reason T] [--etag E]\n"
-    "  | verify ORG --etag E | reject ORG --reason T [--etag E]";
+    "  | verify ORG --etag E (or approve) | reject ORG --reason T [--etag E]";
 
 constexpr char kPaymentUsage[] =
     "payment request CASE --instalment ID [--amount-pence N] [--note T]\n"
@@ -134,7 +134,7 @@ int BankCommand(Cli& cli) {
     req.set_etag(cli.args().Get("etag"));
     req.set_request_id(cli.RequestId());
     s = stub->ChangeBankAccount(ctx.get(), req, &out);
-  } else if (verb == "verify") {
+  } else if (verb == "verify" || verb == "approve") {
     ppb::VerifyBankAccountRequest req;
     req.set_name(name);
     req.set_etag(cli.args().Get("etag"));
