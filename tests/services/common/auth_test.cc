@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
+#include "tests/testing/forge.h"
 #include "tests/testing/matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -37,29 +38,9 @@ TokenClaims Claims() {
   return c;
 }
 
-std::string B64(const std::string& s) { return absl::WebSafeBase64Escape(s); }
-
-// Signs arbitrary header/payload JSON with the Ed25519 key at `pem`, so
-// tests can forge tokens a correct verifier must refuse.
-std::string SignRaw(const std::string& pem, const json& header,
-                    const json& payload) {
-  FILE* f = fopen(pem.c_str(), "r");
-  EVP_PKEY* key = PEM_read_PrivateKey(f, nullptr, nullptr, nullptr);
-  fclose(f);
-  std::string input =
-      absl::StrCat(B64(header.dump()), ".", B64(payload.dump()));
-  unsigned char sig[64];
-  size_t len = sizeof(sig);
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, key);
-  EVP_DigestSign(ctx, sig, &len,
-                 reinterpret_cast<const unsigned char*>(input.data()),
-                 input.size());
-  EVP_MD_CTX_free(ctx);
-  EVP_PKEY_free(key);
-  return absl::StrCat(input, ".",
-                      B64(std::string(reinterpret_cast<char*>(sig), len)));
-}
+using ::grantflow::testing::B64;
+using ::grantflow::testing::Hs256Keyed;
+using ::grantflow::testing::SignRaw;
 
 class AuthTest : public ::testing::Test {
  protected:
@@ -135,20 +116,7 @@ TEST_F(AuthTest, Hs256WithThePublicKeyAsSecretIsRejected) {
   // The classic confusion attack: HMAC keyed with the public key's bytes.
   json h = Header();
   h["alg"] = "HS256";
-  std::string input = absl::StrCat(B64(h.dump()), ".", B64(Payload().dump()));
-  FILE* f = fopen(keys_.public_pem.c_str(), "r");
-  std::string pem(4096, '\0');
-  pem.resize(fread(pem.data(), 1, pem.size(), f));
-  fclose(f);
-  unsigned char mac[32];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), pem.data(), pem.size(),
-       reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac,
-       &len);
-  ExpectRejected(
-      absl::StrCat(input, ".",
-                   B64(std::string(reinterpret_cast<char*>(mac), len))),
-      "HS256");
+  ExpectRejected(Hs256Keyed(keys_.public_pem, h, Payload()), "HS256");
 }
 
 TEST_F(AuthTest, WrongIssuerAudienceAndUnknownRoleAreRejected) {
