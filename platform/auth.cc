@@ -10,8 +10,12 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "platform/errors.h"
+#include "platform/reasons.h"
 #include "platform/status_macros.h"
 
 namespace grantflow::auth {
@@ -68,6 +72,39 @@ bool Principal::HasRole(const std::string& role) const {
   return std::find(roles.begin(), roles.end(), role) != roles.end();
 }
 
+bool Principal::HasRoleIn(const std::string& role,
+                          absl::string_view fund) const {
+  if (!HasRole(role)) return false;
+  auto it = role_funds.find(role);
+  if (it == role_funds.end()) return true;
+  return std::find(it->second.begin(), it->second.end(), fund) !=
+         it->second.end();
+}
+
+absl::Status RequireRoleIn(const Principal& who,
+                           const std::vector<std::string>& roles,
+                           absl::string_view fund) {
+  if (fund.empty() || who.InEveryFund()) return absl::OkStatus();
+  const std::vector<std::string>& wanted = roles.empty() ? who.roles : roles;
+  for (const std::string& r : wanted) {
+    if (who.HasRoleIn(r, fund)) return absl::OkStatus();
+  }
+  return errors::WithReason(
+      absl::PermissionDeniedError(absl::StrCat(
+          who.user, " holds ", absl::StrJoin(wanted, " or "),
+          roles.empty() ? " roles" : "", " in other funds, not in ", fund)),
+      reasons::kRoleNotInFund, {{"fund", std::string(fund)}});
+}
+
+std::string FundOf(absl::string_view resource) {
+  constexpr absl::string_view kFunds = "funds/";
+  if (!absl::StartsWith(resource, kFunds)) return "";
+  const size_t end = resource.find('/', kFunds.size());
+  const absl::string_view fund = resource.substr(0, end);
+  if (fund.size() == kFunds.size()) return "";
+  return std::string(fund);
+}
+
 std::string KeyIdOf(void* evp_pkey) {
   unsigned char raw[64];
   size_t len = sizeof(raw);
@@ -116,6 +153,9 @@ absl::StatusOr<std::string> TokenSigner::Sign(const TokenClaims& c) const {
   }
   if (!c.principal.limits_pence.empty()) {
     payload["limits_pence"] = c.principal.limits_pence;
+  }
+  if (!c.principal.role_funds.empty()) {
+    payload["role_funds"] = c.principal.role_funds;
   }
   std::string signing_input =
       absl::StrCat(B64(header.dump()), ".", B64(payload.dump()));
@@ -233,6 +273,26 @@ absl::StatusOr<Principal> TokenVerifier::Verify(const std::string& token,
   if (p.contains("limits_pence") && p["limits_pence"].is_object()) {
     for (auto& [k, v] : p["limits_pence"].items()) {
       if (v.is_number_integer()) who.limits_pence[k] = v.get<int64_t>();
+    }
+  }
+  // A scope that cannot be read must not widen into every fund: refuse the
+  // token instead.
+  if (p.contains("role_funds")) {
+    if (!p["role_funds"].is_object()) {
+      return Unauthenticated("role_funds must map roles to lists of funds");
+    }
+    for (auto& [role, funds] : p["role_funds"].items()) {
+      if (!who.HasRole(role) || !funds.is_array()) {
+        return Unauthenticated(
+            "role_funds must map roles the token holds to lists of funds");
+      }
+      std::vector<std::string>& held = who.role_funds[role];
+      for (const auto& f : funds) {
+        if (!f.is_string() || FundOf(f.get<std::string>()) != f) {
+          return Unauthenticated("role_funds lists something not a fund");
+        }
+        held.push_back(f.get<std::string>());
+      }
     }
   }
   return who;

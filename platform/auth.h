@@ -44,8 +44,29 @@ struct Principal {
   std::string organisation;        // organisations/{id}, for applicants
   std::map<std::string, int64_t>
       limits_pence;  // delegated limits, e.g. "approve"
+  // Roles held only in some funds: role -> the funds ("funds/{id}") it
+  // holds in. A role absent here holds in every fund; one present with no
+  // funds holds in none. (An assessor for the family fund only:
+  // {"assessor": {"funds/lff"}}.) Token claim "role_funds".
+  std::map<std::string, std::vector<std::string>> role_funds;
   bool HasRole(const std::string& role) const;
+  // HasRole(role), and the role holds in `fund` ("funds/{id}").
+  bool HasRoleIn(const std::string& role, absl::string_view fund) const;
+  // True when no role is limited to some funds.
+  bool InEveryFund() const { return role_funds.empty(); }
 };
+
+// OK when `who` holds one of `roles` in `fund` (any role of theirs when
+// `roles` is empty), or `fund` is "" (the resource is under no fund).
+// PERMISSION_DENIED with reason ROLE_NOT_IN_FUND otherwise.
+absl::Status RequireRoleIn(const Principal& who,
+                           const std::vector<std::string>& roles,
+                           absl::string_view fund);
+
+// "funds/{id}" of a resource under a fund ("funds/lff",
+// "funds/lff/rounds/2018-r1", "funds/lff/budgetLines/a"); "" for anything
+// else.
+std::string FundOf(absl::string_view resource);
 
 // True when every role of the principal is an organisation's (applicant,
 // signatory): such a caller acts only for the organisation in its token,

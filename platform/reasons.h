@@ -8,6 +8,13 @@
 
 namespace grantflow::reasons {
 
+// Authorisation (PERMISSION_DENIED). ROLE_NOT_PERMITTED: none of the
+// caller's roles is in the method's row of the authorisation table.
+// ROLE_NOT_IN_FUND: the caller holds such a role, but not for the fund of
+// the resource the call is about (roles scoped to funds).
+inline constexpr char kRoleNotPermitted[] = "ROLE_NOT_PERMITTED";
+inline constexpr char kRoleNotInFund[] = "ROLE_NOT_IN_FUND";
+
 // Submissions (ApplicationService).
 inline constexpr char kRoundClosed[] = "ROUND_CLOSED";
 inline constexpr char kRoundNotOpen[] = "ROUND_NOT_OPEN";

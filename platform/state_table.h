@@ -43,6 +43,20 @@ class StateTable {
 
   const std::string& collection() const { return collection_; }
 
+  // For resources under a fund: `fund_of` names a resource's fund
+  // ("funds/{id}", "" for none). Then a caller whose roles are scoped to
+  // funds reads, lists, changes and creates only resources of their funds
+  // (PERMISSION_DENIED ROLE_NOT_IN_FUND; lists leave the others out). Call
+  // before sharing the table.
+  void SetFundOf(std::function<std::string(const Msg&)> fund_of) {
+    fund_of_ = std::move(fund_of);
+  }
+  // OK when `call` may reach `m` (always, without SetFundOf).
+  absl::Status InScope(const Call& call, const Msg& m) const {
+    if (!fund_of_) return absl::OkStatus();
+    return RequireFundScope(call, fund_of_(m));
+  }
+
   // The id in "{collection}/{id}", or a violation on `field`.
   std::optional<std::string> ParseName(const std::string& name,
                                        const std::string& field,
@@ -73,6 +87,15 @@ class StateTable {
     std::optional<std::string> id = ParseName(name, field, &v);
     if (!v.empty()) return v.ToStatus();
     return rows_.Get(Key(*id), name);
+  }
+
+  // Get, for `call`: also PERMISSION_DENIED when the resource is outside
+  // the caller's funds (InScope).
+  absl::StatusOr<Versioned<Msg>> Get(const Call& call, const std::string& name,
+                                     const std::string& field = "name") const {
+    ASSIGN_OR_RETURN(Versioned<Msg> got, Get(name, field));
+    RETURN_IF_ERROR(InScope(call, got.msg));
+    return got;
   }
 
   // The rows of `ids`, in order (DATA_LOSS for one that is missing).
@@ -127,6 +150,7 @@ class StateTable {
         *store_, call, request_id, req,
         [&](storage::WriteSet& w) -> absl::StatusOr<Msg> {
           ASSIGN_OR_RETURN(auto cur, rows_.Get(Key(IdOf(name)), name));
+          RETURN_IF_ERROR(InScope(call, cur.msg));
           RETURN_IF_ERROR(CheckEtag(etag, cur.version, name));
           Msg m = cur.msg;
           ASSIGN_OR_RETURN(std::string what, change(m, w));
@@ -156,6 +180,7 @@ class StateTable {
             return cur.status();
           }
           const bool exists = cur.ok();
+          if (exists) RETURN_IF_ERROR(InScope(call, cur->msg));
           RETURN_IF_ERROR(CheckEtag(etag, exists ? cur->version : 0, name));
           Msg m;
           if (exists) {
@@ -165,6 +190,7 @@ class StateTable {
             *m.mutable_create_time() = ToProto(call.now);
           }
           ASSIGN_OR_RETURN(std::string what, change(m, exists, w));
+          RETURN_IF_ERROR(InScope(call, m));
           *m.mutable_update_time() = ToProto(call.now);
           Write(w, call, m, exists ? &cur->msg : nullptr,
                 exists ? cur->version : 0, request_id, what, why);
@@ -185,11 +211,15 @@ class StateTable {
       std::function<void(const Msg&, storage::WriteSet&)> also = nullptr) {
     ScopedLocks lock(locks_, {name});
     absl::StatusOr<Versioned<Msg>> existing = rows_.Get(Key(IdOf(name)), name);
-    if (existing.ok()) return existing->msg;
+    if (existing.ok()) {
+      RETURN_IF_ERROR(InScope(call, existing->msg));
+      return existing->msg;
+    }
     if (!absl::IsNotFound(existing.status())) return existing.status();
     Msg m;
     m.set_name(name);
     ASSIGN_OR_RETURN(std::string what, prepare(m));
+    RETURN_IF_ERROR(InScope(call, m));
     *m.mutable_create_time() = ToProto(call.now);
     *m.mutable_update_time() = ToProto(call.now);
     return RunOnce<Msg>(*store_, call, request_id, req,
@@ -204,10 +234,12 @@ class StateTable {
 
   // A List RPC's answer: one page of the resources in `state` (a request's
   // field: required, one of Msg's states, else INVALID_ARGUMENT naming
-  // them) in the response's `items` field, with its next page token.
+  // them) that `call` may reach, in the response's `items` field, with its
+  // next page token.
   template <typename Resp>
   absl::StatusOr<Resp> ListPage(
-      int state, int32_t page_size, const std::string& page_token,
+      const Call& call, int state, int32_t page_size,
+      const std::string& page_token,
       google::protobuf::RepeatedPtrField<Msg>* (Resp::*items)()) const {
     errors::Violations v;
     const google::protobuf::EnumDescriptor* states =
@@ -225,7 +257,9 @@ class StateTable {
     ASSIGN_OR_RETURN(Listed<Msg> page,
                      ListState(state, page_size, page_token, v));
     Resp resp;
-    for (Msg& m : page.items) *(resp.*items)()->Add() = std::move(m);
+    for (Msg& m : page.items) {
+      if (InScope(call, m).ok()) *(resp.*items)()->Add() = std::move(m);
+    }
     resp.set_next_page_token(page.next_page_token);
     return resp;
   }
@@ -276,6 +310,7 @@ class StateTable {
   std::string index_;
   ProtoTable<Msg> rows_;
   LockTable locks_;
+  std::function<std::string(const Msg&)> fund_of_;
 };
 
 }  // namespace grantflow

@@ -107,12 +107,18 @@ absl::StatusOr<auth::Principal> ActingFor(const Call& caller, const Req& req,
     return absl::PermissionDeniedError(
         "only a service acts on someone's behalf");
   }
-  return auth::Principal{
+  auth::Principal acting{
       .user = *who,
       .roles = {req.acting().roles().begin(), req.acting().roles().end()},
       .organisation = req.acting().organisation(),
       .limits_pence = {req.acting().limits_pence().begin(),
-                       req.acting().limits_pence().end()}};
+                       req.acting().limits_pence().end()},
+      .role_funds = {}};
+  for (const wpb::RoleFunds& scope : req.acting().role_funds()) {
+    acting.role_funds[scope.role()].assign(scope.funds().begin(),
+                                           scope.funds().end());
+  }
+  return acting;
 }
 
 // Who settled a payment: the person a service acted for, else the caller.
@@ -469,6 +475,18 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& caller,
         first_read.reset();
         if (!cur.ok()) return cur.status();
         wpb::Case c = cur->msg;
+        // Roles scoped to funds: whoever the fact counts for holds the
+        // role it needs in this case's fund (the service's own identity
+        // holds in every fund).
+        if (timer == nullptr && !(req.on_behalf_of().empty() &&
+                                  caller.principal.HasRole("service"))) {
+          std::vector<std::string> needed =
+              req.on_behalf_of().empty() ? fact->roles : fact->person_roles;
+          if (fact->funder_signature) needed = {"approver"};
+          RETURN_IF_ERROR(auth::RequireRoleIn(
+              req.on_behalf_of().empty() ? caller.principal : acting, needed,
+              c.fund()));
+        }
         ASSIGN_OR_RETURN(
             auto def_or,
             definitions_->Get(c.definition(), c.definition_version()));
@@ -577,6 +595,7 @@ absl::StatusOr<wpb::Case> Engine::GetCase(const Call& call,
     return errors::InvalidArgument({{"name", "must be cases/{id}"}});
   }
   ASSIGN_OR_RETURN(auto got, cases_.Get(Key(CaseId(req.name())), req.name()));
+  RETURN_IF_ERROR(RequireFundScope(call, got.msg.fund()));
   AddNextFacts(got.msg);
   return got.msg;
 }
@@ -612,7 +631,10 @@ absl::StatusOr<wpb::ListCasesResponse> Engine::ListCases(
   if (req.state().empty() && req.fund().empty() && req.round().empty()) {
     auto listed = cases_.List("", page, query);  // bounded by kMaxPageBytes
     if (!listed.ok()) return listed.status();
-    for (auto& c : listed->items) *resp.add_cases() = std::move(c);
+    for (auto& c : listed->items) {
+      // Roles scoped to funds see their funds' cases only.
+      if (InFundScope(call, c.fund())) *resp.add_cases() = std::move(c);
+    }
     resp.set_next_page_token(listed->next_page_token);
     return resp;
   }
@@ -653,6 +675,7 @@ absl::StatusOr<wpb::ListCasesResponse> Engine::ListCases(
     ASSIGN_OR_RETURN(auto decoded, cases_.Decode(*rec));
     wpb::Case c = std::move(decoded.msg);
     if (!req.fund().empty() && c.fund() != req.fund()) continue;
+    if (!InFundScope(call, c.fund())) continue;
     if (!budget.Fits(c.ByteSizeLong())) break;
     *resp.add_cases() = std::move(c);
   }
@@ -668,9 +691,16 @@ absl::StatusOr<wpb::GetHistoryResponse> Engine::GetHistory(
   Page page = ParsePage(req.page_size(), req.page_token(), query, &v);
   if (!v.empty()) return v.ToStatus();
   const std::string id = CaseId(req.name());
-  ASSIGN_OR_RETURN(auto exists, cases_.Exists(Key(id)));
-  if (!exists)
-    return absl::NotFoundError(absl::StrCat("case ", req.name(), " not found"));
+  if (call.principal.InEveryFund()) {
+    ASSIGN_OR_RETURN(auto exists, cases_.Exists(Key(id)));
+    if (!exists) {
+      return absl::NotFoundError(
+          absl::StrCat("case ", req.name(), " not found"));
+    }
+  } else {
+    ASSIGN_OR_RETURN(auto c, cases_.Get(Key(id), req.name()));
+    RETURN_IF_ERROR(RequireFundScope(call, c.msg.fund()));
+  }
   ASSIGN_OR_RETURN(
       auto scan, store_->Scan(kHistory, Key(id), page.start_after, page.size));
   wpb::GetHistoryResponse resp;
@@ -772,6 +802,7 @@ absl::StatusOr<wpb::LedgerLine> Engine::GetLedgerLine(
     return errors::InvalidArgument(
         {{"name", "must be funds/{fund}/budgetLines/{line}"}});
   }
+  RETURN_IF_ERROR(RequireFundScope(call, auth::FundOf(req.name())));
   ASSIGN_OR_RETURN(auto got, ledger_.Get(Key(req.name()), req.name()));
   return WithAvailable(got.msg);
 }
@@ -794,7 +825,10 @@ absl::StatusOr<wpb::ListLedgerResponse> Engine::ListLedger(
   }
   ASSIGN_OR_RETURN(auto listed, ledger_.List(prefix, page, query));
   wpb::ListLedgerResponse resp;
-  for (auto& l : listed.items) *resp.add_lines() = WithAvailable(std::move(l));
+  for (auto& l : listed.items) {
+    if (!InFundScope(call, auth::FundOf(l.name()))) continue;
+    *resp.add_lines() = WithAvailable(std::move(l));
+  }
   resp.set_next_page_token(listed.next_page_token);
   return resp;
 }
@@ -805,6 +839,7 @@ template <typename Req>
 absl::StatusOr<wpb::Payment> Engine::PaymentCommand(
     const Call& caller, const Req& req, const std::string& payment_id,
     const std::string& kind, errors::Violations v,
+    const std::vector<std::string>& fund_roles,
     absl::FunctionRef<absl::Status(const auth::Principal&)> precheck,
     absl::FunctionRef<absl::Status(wpb::Case&, wpb::Payment*,
                                    std::vector<wpb::LedgerLine>&)>
@@ -825,6 +860,11 @@ absl::StatusOr<wpb::Payment> Engine::PaymentCommand(
   const std::string id = CaseId(req.name());
   ScopedLocks case_lock(case_locks_, {id});
   ASSIGN_OR_RETURN(auto pre, cases_.Get(Key(id), req.name()));
+  // Roles scoped to funds: the person holds `fund_roles` in the case's fund
+  // (a case's fund never changes, so the read before the lock will do).
+  if (!req.on_behalf_of().empty() || !caller.principal.HasRole("service")) {
+    RETURN_IF_ERROR(auth::RequireRoleIn(person, fund_roles, pre.msg.fund()));
+  }
   std::vector<std::string> names;
   for (const auto& a : pre.msg.allocations()) names.push_back(a.budget_line());
   ScopedLocks line_lock(line_locks_, names);
@@ -916,7 +956,8 @@ absl::StatusOr<wpb::Payment> Engine::AuthorizePayment(
     return absl::OkStatus();
   };
   return PaymentCommand(
-      call, req, req.payment_id(), "PAYMENT_AUTHORIZED", std::move(v), precheck,
+      call, req, req.payment_id(), "PAYMENT_AUTHORIZED", std::move(v),
+      {"finance_approver"}, precheck,
       [&](wpb::Case& c, wpb::Payment* out,
           std::vector<wpb::LedgerLine>&) -> absl::Status {
         auto def = definitions_->Get(c.definition(), c.definition_version());
@@ -1045,7 +1086,7 @@ absl::StatusOr<wpb::Payment> Engine::AuthorizePayment(
 absl::StatusOr<wpb::Payment> Engine::ConfirmPayment(
     const Call& call, const wpb::ConfirmPaymentRequest& req) {
   return PaymentCommand(
-      call, req, req.payment_id(), "PAYMENT_POSTED", {},
+      call, req, req.payment_id(), "PAYMENT_POSTED", {}, {},
       [](const auth::Principal&) { return absl::OkStatus(); },
       [&](wpb::Case& c, wpb::Payment* out,
           std::vector<wpb::LedgerLine>& lines) -> absl::Status {
@@ -1079,7 +1120,7 @@ absl::StatusOr<wpb::Payment> Engine::VoidPayment(
   errors::Violations v;
   RequireText(req.reason(), "reason", kMaxReasonChars, &v);
   return PaymentCommand(
-      call, req, req.payment_id(), "PAYMENT_VOIDED", std::move(v),
+      call, req, req.payment_id(), "PAYMENT_VOIDED", std::move(v), {},
       [](const auth::Principal&) { return absl::OkStatus(); },
       [&](wpb::Case& c, wpb::Payment* out,
           std::vector<wpb::LedgerLine>&) -> absl::Status {

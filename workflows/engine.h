@@ -132,6 +132,7 @@ class Engine {
   absl::StatusOr<wpb::Payment> PaymentCommand(
       const Call& caller, const Req& req, const std::string& payment_id,
       const std::string& kind, errors::Violations v,
+      const std::vector<std::string>& fund_roles,
       absl::FunctionRef<absl::Status(const auth::Principal&)> precheck,
       absl::FunctionRef<absl::Status(wpb::Case&, wpb::Payment*,
                                      std::vector<wpb::LedgerLine>&)>

@@ -140,7 +140,9 @@ Agreements::Agreements(storage::Store* store, CaseClient* cases,
       applicants_(applicants),
       agreements_(store, "agreements", "agreements", "agreements_by_state",
                   "agreement"),
-      templates_(store, "agreement_templates", "agreement template") {}
+      templates_(store, "agreement_templates", "agreement template") {
+  agreements_.SetFundOf([](const pb::Agreement& a) { return a.fund(); });
+}
 
 absl::Status Agreements::Tell(const Call& call, const pb::Agreement& a,
                               const std::string& fact,
@@ -159,7 +161,7 @@ absl::Status Agreements::Tell(const Call& call, const pb::Agreement& a,
 
 absl::StatusOr<Versioned<pb::Agreement>> Agreements::Visible(
     const Call& call, const std::string& name, const std::string& field) {
-  ASSIGN_OR_RETURN(auto got, agreements_.Get(name, field));
+  ASSIGN_OR_RETURN(auto got, agreements_.Get(call, name, field));
   if (auth::IsOrganisationScoped(call.principal) &&
       call.principal.organisation != got.msg.organisation()) {
     // Another organisation's agreement does not exist as far as they know.
@@ -222,6 +224,7 @@ absl::StatusOr<pb::AgreementTemplate> Agreements::SetTemplate(
   }
   ValidateRequestId(req.request_id(), &v);
   if (!v.empty()) return v.ToStatus();
+  RETURN_IF_ERROR(RequireFundScope(call, req.fund()));
   const std::string name = req.fund() + "/agreementTemplate";
   const std::string key = FundKey((*ids)[0]);
   return RunOnce<pb::AgreementTemplate>(
@@ -249,14 +252,16 @@ absl::StatusOr<pb::AgreementTemplate> Agreements::SetTemplate(
 }
 
 absl::StatusOr<pb::AgreementTemplate> Agreements::GetTemplate(
-    const Call& /*call*/, const pb::GetTemplateRequest& req) {
+    const Call& call, const pb::GetTemplateRequest& req) {
   auto ids = ParseName(req.name(), {"funds", "agreementTemplate"});
   if (!ids ||
       req.name().substr(req.name().rfind('/') + 1) != "agreementTemplate") {
     return errors::InvalidArgument(
         {{"name", "must be funds/{fund}/agreementTemplate"}});
   }
-  return TemplateFor(absl::StrCat("funds/", (*ids)[0]));
+  const std::string fund = absl::StrCat("funds/", (*ids)[0]);
+  RETURN_IF_ERROR(RequireFundScope(call, fund));
+  return TemplateFor(fund);
 }
 
 // ---- Drafts ----
@@ -276,6 +281,7 @@ absl::StatusOr<pb::Agreement> Agreements::DraftAgreement(
       [&](pb::Agreement& a, bool exists,
           storage::WriteSet&) -> absl::StatusOr<std::string> {
         ASSIGN_OR_RETURN(wpb::Case kase, cases_->GetCase(req.case_()));
+        RETURN_IF_ERROR(RequireFundScope(call, kase.fund()));
         const bool variation = exists && a.executed_version() > 0;
         if (!exists) {
           if (kase.awarded_pence() <= 0 ||
@@ -549,8 +555,9 @@ absl::StatusOr<pb::Agreement> Agreements::GetAgreement(
 }
 
 absl::StatusOr<pb::ListAgreementsResponse> Agreements::ListAgreements(
-    const Call& /*call*/, const pb::ListAgreementsRequest& req) {
-  return agreements_.ListPage(req.state(), req.page_size(), req.page_token(),
+    const Call& call, const pb::ListAgreementsRequest& req) {
+  return agreements_.ListPage(call, req.state(), req.page_size(),
+                              req.page_token(),
                               &pb::ListAgreementsResponse::mutable_agreements);
 }
 

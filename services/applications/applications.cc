@@ -396,6 +396,7 @@ absl::StatusOr<pb::Application> Applications::GetApplication(
   absl::Status access =
       CheckOrgAccess(call, got.msg.organisation(), /*write=*/false);
   if (!access.ok()) return access;
+  RETURN_IF_ERROR(RequireFundScope(call, auth::FundOf(got.msg.round())));
   return got.msg;
 }
 
@@ -422,7 +423,11 @@ absl::StatusOr<pb::ListApplicationsResponse> Applications::ListApplications(
   pb::ListApplicationsResponse resp;
   if (org.empty() && req.round().empty() && !by_state) {
     ASSIGN_OR_RETURN(auto listed, apps_.List("", page, query));
-    for (auto& a : listed.items) *resp.add_applications() = std::move(a);
+    for (auto& a : listed.items) {
+      if (InFundScope(call, auth::FundOf(a.round()))) {
+        *resp.add_applications() = std::move(a);
+      }
+    }
     resp.set_next_page_token(listed.next_page_token);
     return resp;
   }
@@ -458,6 +463,7 @@ absl::StatusOr<pb::ListApplicationsResponse> Applications::ListApplications(
     if (!rows[used]) continue;
     pb::Application& app = rows[used]->msg;
     if (!req.round().empty() && app.round() != req.round()) continue;
+    if (!InFundScope(call, auth::FundOf(app.round()))) continue;
     if (!budget.Fits(app.ByteSizeLong())) break;
     *resp.add_applications() = std::move(app);
   }
@@ -508,6 +514,8 @@ absl::StatusOr<pb::Application> Applications::Transition(
         absl::Status s =
             CheckOrgAccess(call, current.msg.organisation(), /*write=*/true);
         if (!s.ok()) return s;
+        RETURN_IF_ERROR(
+            RequireFundScope(call, auth::FundOf(current.msg.round())));
         RETURN_IF_ERROR(CheckEtag(etag, current.version, name));
         pb::Application app = current.msg;
         const pb::Application::State old_state = app.state();

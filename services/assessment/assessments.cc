@@ -13,11 +13,13 @@ Assessments::Assessments(storage::Store* store, RoundSource* rounds,
       sheets_(store, "score_sheets", "score sheet") {}
 
 absl::StatusOr<Versioned<pb::Assessment>> Assessments::Load(
-    const std::string& name, const std::string& field) {
+    const Call& call, const std::string& name, const std::string& field) {
   errors::Violations v;
   auto id = ParseAssessmentName(name, field, &v);
   if (!v.empty()) return v.ToStatus();
-  return assessments_.Get(IdKey(*id), name);
+  ASSIGN_OR_RETURN(auto got, assessments_.Get(IdKey(*id), name));
+  RETURN_IF_ERROR(RequireFundScope(call, auth::FundOf(got.msg.round())));
+  return got;
 }
 
 void Assessments::Write(storage::WriteSet& w, const Call& call,
@@ -99,7 +101,7 @@ absl::StatusOr<pb::Assessment> Assessments::ApplyCaseOutcome(
   return RunOnce<pb::Assessment>(
       *store_, call, req.request_id(), req,
       [&](storage::WriteSet& w) -> absl::StatusOr<pb::Assessment> {
-        ASSIGN_OR_RETURN(auto cur, Load(req.assessment(), "assessment"));
+        ASSIGN_OR_RETURN(auto cur, Load(call, req.assessment(), "assessment"));
         pb::Assessment a = cur.msg;
         if (req.state() != "WITHDRAWN" ||
             a.state() == pb::Assessment::WITHDRAWN) {
@@ -117,13 +119,13 @@ absl::StatusOr<pb::Assessment> Assessments::ApplyCaseOutcome(
 
 absl::StatusOr<pb::Assessment> Assessments::GetAssessment(
     const Call& call, const pb::GetAssessmentRequest& req) {
-  ASSIGN_OR_RETURN(auto cur, Load(req.name(), "name"));
+  ASSIGN_OR_RETURN(auto cur, Load(call, req.name(), "name"));
   if (IsStaff(call.principal)) return cur.msg;
   return AssessorView(cur.msg, call.principal.user);
 }
 
 absl::StatusOr<pb::ListAssessmentsResponse> Assessments::ListAssessments(
-    const Call& /*call*/, const pb::ListAssessmentsRequest& req) {
+    const Call& call, const pb::ListAssessmentsRequest& req) {
   errors::Violations v;
   if (!ParseName(req.round(), {"funds", "rounds"})) {
     v.Add("round", "must be funds/{fund}/rounds/{round}");
@@ -135,6 +137,7 @@ absl::StatusOr<pb::ListAssessmentsResponse> Assessments::ListAssessments(
       absl::StrCat("assessments:", req.round(), "|", req.state());
   Page page = ParsePage(req.page_size(), req.page_token(), query, &v);
   if (!v.empty()) return v.ToStatus();
+  RETURN_IF_ERROR(RequireFundScope(call, auth::FundOf(req.round())));
   ASSIGN_OR_RETURN(RoundPage got,
                    ReadRoundPage(req.round(), page.start_after, page.size));
   pb::ListAssessmentsResponse resp;
@@ -362,6 +365,8 @@ absl::StatusOr<pb::ListMyAssignmentsResponse> Assessments::ListMyAssignments(
       loaded.emplace(id, std::move(a));
     }
     const pb::Assessment& a = loaded.at(id).msg;
+    // An assessor for some funds only works on those funds' bids.
+    if (!InFundScope(call, auth::FundOf(a.round()))) continue;
     const pb::Assignment* as =
         FindAssignment(a, call.principal.user, static_cast<pb::Stage>(stage));
     if (as == nullptr) continue;
@@ -459,7 +464,7 @@ absl::StatusOr<pb::Assessment> Assessments::Change(
   return RunOnce<pb::Assessment>(
       *store_, call, request_id, req,
       [&](storage::WriteSet& w) -> absl::StatusOr<pb::Assessment> {
-        ASSIGN_OR_RETURN(auto cur, Load(name, "name"));
+        ASSIGN_OR_RETURN(auto cur, Load(call, name, "name"));
         RETURN_IF_ERROR(CheckEtag(etag, cur.version, name));
         pb::Assessment a = cur.msg;
         ASSIGN_OR_RETURN(ppb::Round round, rounds_->GetRound(call, a.round()));

@@ -109,7 +109,10 @@ class Assessments {
       const Call& call, const pb::GetApplicantFeedbackRequest& req);
 
  private:
-  absl::StatusOr<Versioned<pb::Assessment>> Load(const std::string& name,
+  // The assessment `name` (`field` names it in errors), for `call`:
+  // PERMISSION_DENIED ROLE_NOT_IN_FUND outside the caller's funds.
+  absl::StatusOr<Versioned<pb::Assessment>> Load(const Call& call,
+                                                 const std::string& name,
                                                  const std::string& field);
   // Writes `a` over `version` with its round and queue index rows moved
   // from `before`'s, and its audit entry.

@@ -98,6 +98,7 @@ absl::StatusOr<pb::ShortlistRoundResponse> Assessments::ShortlistRound(
   }
   ValidateRequestId(req.request_id(), &v);
   if (!v.empty()) return v.ToStatus();
+  RETURN_IF_ERROR(RequireFundScope(call, auth::FundOf(req.round())));
   ASSIGN_OR_RETURN(std::vector<pb::Assessment> all,
                    RoundAssessments(req.round()));
   std::vector<std::string> pending;
@@ -284,6 +285,7 @@ absl::StatusOr<pb::Ranking> Assessments::GetRanking(
     v.Add("round", "must be funds/{fund}/rounds/{round}");
   }
   if (!v.empty()) return v.ToStatus();
+  RETURN_IF_ERROR(RequireFundScope(call, auth::FundOf(req.round())));
   ASSIGN_OR_RETURN(ppb::Round round, rounds_->GetRound(call, req.round()));
   pb::Ranking out;
   out.set_round(req.round());
@@ -348,6 +350,7 @@ absl::StatusOr<pb::ApplicantFeedback> Assessments::GetApplicantFeedback(
   ASSIGN_OR_RETURN(
       auto cur, assessments_.Get(IdKey((*app)[0]), "assessments/" + (*app)[0]));
   const pb::Assessment& a = cur.msg;
+  RETURN_IF_ERROR(RequireFundScope(call, auth::FundOf(a.round())));
   if (auth::IsOrganisationScoped(call.principal) &&
       call.principal.organisation != a.bid().organisation()) {
     // Another organisation's bid does not exist as far as they can tell.

@@ -13,6 +13,7 @@ absl::StatusOr<pb::ScoreSheet> Assessments::GetScoreSheet(
   ASSIGN_OR_RETURN(auto cur,
                    assessments_.Get(IdKey(sn->id), "assessments/" + sn->id));
   pb::Assessment a = cur.msg;
+  RETURN_IF_ERROR(RequireFundScope(call, auth::FundOf(a.round())));
   // Funder staff read any sheet; an assessor only their own, once declared
   // free of conflict (R6).
   const bool own = sn->assessor == call.principal.user;
@@ -60,6 +61,7 @@ absl::StatusOr<pb::ScoreSheet> Assessments::ChangeOwnSheet(
       [&](storage::WriteSet& w) -> absl::StatusOr<pb::ScoreSheet> {
         ASSIGN_OR_RETURN(auto cur, assessments_.Get(IdKey(sn->id), name));
         pb::Assessment a = cur.msg;
+        RETURN_IF_ERROR(RequireFundScope(call, auth::FundOf(a.round())));
         ASSIGN_OR_RETURN(pb::Assignment * as,
                          Scorer(a, sn->assessor, sn->stage));
         if (OpenStage(a) != sn->stage) return NotInAssessment(a);
@@ -223,6 +225,7 @@ absl::StatusOr<pb::ScoreSheet> Assessments::ReopenScores(
       [&](storage::WriteSet& w) -> absl::StatusOr<pb::ScoreSheet> {
         ASSIGN_OR_RETURN(auto cur, assessments_.Get(IdKey(sn->id), name));
         pb::Assessment a = cur.msg;
+        RETURN_IF_ERROR(RequireFundScope(call, auth::FundOf(a.round())));
         const std::string key = SheetKey(sn->id, sn->stage, sn->assessor);
         ASSIGN_OR_RETURN(auto old, sheets_.Get(key, req.name()));
         pb::ScoreSheet sheet = old.msg;

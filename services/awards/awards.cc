@@ -50,7 +50,9 @@ void ValidateDecision(const pb::DecideAwardRequest& req,
 
 Awards::Awards(storage::Store* store, CaseClient* cases)
     : cases_(cases),
-      awards_(store, "awards", "awards", "awards_by_state", "award") {}
+      awards_(store, "awards", "awards", "awards_by_state", "award") {
+  awards_.SetFundOf([](const pb::Award& a) { return auth::FundOf(a.round()); });
+}
 
 absl::StatusOr<pb::Award> Awards::DecideAward(
     const Call& call, const pb::DecideAwardRequest& req) {
@@ -71,6 +73,7 @@ absl::StatusOr<pb::Award> Awards::DecideAward(
               {{"state", pb::Award::State_Name(a.state())}});
         }
         ASSIGN_OR_RETURN(wpb::Case kase, cases_->GetCase(req.case_()));
+        RETURN_IF_ERROR(RequireFundScope(call, kase.fund()));
         if (kase.state() != "RECOMMENDED") {
           return errors::FailedPrecondition(
               reasons::kNotRecommended,
@@ -128,15 +131,15 @@ absl::StatusOr<pb::Award> Awards::DecideAward(
       });
 }
 
-absl::StatusOr<pb::Award> Awards::GetAward(const Call& /*call*/,
+absl::StatusOr<pb::Award> Awards::GetAward(const Call& call,
                                            const pb::GetAwardRequest& req) {
-  ASSIGN_OR_RETURN(auto got, awards_.Get(req.name()));
+  ASSIGN_OR_RETURN(auto got, awards_.Get(call, req.name()));
   return got.msg;
 }
 
 absl::StatusOr<pb::ListAwardsResponse> Awards::ListAwards(
-    const Call& /*call*/, const pb::ListAwardsRequest& req) {
-  return awards_.ListPage(req.state(), req.page_size(), req.page_token(),
+    const Call& call, const pb::ListAwardsRequest& req) {
+  return awards_.ListPage(call, req.state(), req.page_size(), req.page_token(),
                           &pb::ListAwardsResponse::mutable_awards);
 }
 

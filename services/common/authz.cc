@@ -4,6 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "platform/errors.h"
+#include "platform/reasons.h"
 
 namespace grantflow::authz {
 namespace {
@@ -226,8 +228,9 @@ absl::Status Authorize(const auth::Principal& principal,
                        absl::string_view full_method) {
   auto it = Table().find(full_method);
   if (it == Table().end()) {
-    return absl::PermissionDeniedError(
-        absl::StrCat(full_method, " is not open to any role"));
+    return errors::WithReason(absl::PermissionDeniedError(absl::StrCat(
+                                  full_method, " is not open to any role")),
+                              reasons::kRoleNotPermitted);
   }
   for (const std::string& role : principal.roles) {
     if (std::find(it->second.begin(), it->second.end(), role) !=
@@ -235,10 +238,12 @@ absl::Status Authorize(const auth::Principal& principal,
       return absl::OkStatus();
     }
   }
-  return absl::PermissionDeniedError(absl::StrCat(
-      "user ", principal.user,
-      " (roles: ", absl::StrJoin(principal.roles, ", "), ") may not call ",
-      full_method, "; allowed roles: ", absl::StrJoin(it->second, ", ")));
+  return errors::WithReason(
+      absl::PermissionDeniedError(absl::StrCat(
+          "user ", principal.user,
+          " (roles: ", absl::StrJoin(principal.roles, ", "), ") may not call ",
+          full_method, "; allowed roles: ", absl::StrJoin(it->second, ", "))),
+      reasons::kRoleNotPermitted);
 }
 
 }  // namespace grantflow::authz

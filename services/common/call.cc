@@ -30,6 +30,7 @@ absl::StatusOr<Call> StartCall(const grpc::ServerContext& context,
   call.principal = std::move(who);
   RETURN_IF_ERROR(authz::Authorize(call.principal, full_method));
   call.method = std::string(full_method);
+  call.method_roles = authz::Table().at(call.method);
   call.authorization = std::move(header);
   return call;
 }

@@ -74,6 +74,11 @@ wpb::Acting ActingOf(const auth::Principal& person) {
   for (const auto& [kind, pence] : person.limits_pence) {
     (*a.mutable_limits_pence())[kind] = pence;
   }
+  for (const auto& [role, funds] : person.role_funds) {
+    wpb::RoleFunds* scope = a.add_role_funds();
+    scope->set_role(role);
+    for (const std::string& f : funds) scope->add_funds(f);
+  }
   return a;
 }
 

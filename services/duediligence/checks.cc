@@ -25,7 +25,9 @@ Checks::Checks(storage::Store* store, CaseClient* cases,
       applicants_(applicants),
       checks_(store, "dueDiligenceChecks", "dd_checks", kByState,
               "due diligence check"),
-      policy_(store, "dd_policy", "due diligence policy") {}
+      policy_(store, "dd_policy", "due diligence policy") {
+  checks_.SetFundOf([](const pb::DueDiligenceCheck& c) { return c.fund(); });
+}
 
 absl::Status Checks::Tell(const Call& call, const pb::DueDiligenceCheck& c,
                           const std::string& fact, const std::string& reason,
@@ -220,14 +222,14 @@ absl::StatusOr<pb::DueDiligenceCheck> Checks::OpenCheck(
 }
 
 absl::StatusOr<pb::DueDiligenceCheck> Checks::GetCheck(
-    const Call& /*call*/, const pb::GetCheckRequest& req) {
-  ASSIGN_OR_RETURN(auto got, checks_.Get(req.name()));
+    const Call& call, const pb::GetCheckRequest& req) {
+  ASSIGN_OR_RETURN(auto got, checks_.Get(call, req.name()));
   return got.msg;
 }
 
 absl::StatusOr<pb::ListChecksResponse> Checks::ListChecks(
-    const Call& /*call*/, const pb::ListChecksRequest& req) {
-  return checks_.ListPage(req.state(), req.page_size(), req.page_token(),
+    const Call& call, const pb::ListChecksRequest& req) {
+  return checks_.ListPage(call, req.state(), req.page_size(), req.page_token(),
                           &pb::ListChecksResponse::mutable_checks);
 }
 

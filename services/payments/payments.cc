@@ -147,7 +147,9 @@ Payments::Payments(storage::Store* store, CaseClient* cases,
                 "bank_accounts_by_state", "bank account"),
       payments_(store, "payments", "payments", "payments_by_state", "payment"),
       batches_(store, "remittanceBatches", "remittance_batches",
-               "remittance_batches_by_state", "remittance batch") {}
+               "remittance_batches_by_state", "remittance batch") {
+  payments_.SetFundOf([](const pb::Payment& p) { return p.fund(); });
+}
 
 absl::StatusOr<std::vector<pb::Payment>> Payments::PaymentsOfCase(
     const std::string& case_id) const {
@@ -269,12 +271,15 @@ absl::StatusOr<pb::Payment> Payments::RequestPayment(
               absl::StrCat(req.case_(), " already has ", earlier.size(),
                            " payments"));
         }
+        // A finance officer for some funds only asks for theirs.
+        RETURN_IF_ERROR(RequireFundScope(call, a->fund()));
         pb::Payment p;
         const std::string id = NewId(call.now);
         p.set_name(payments_.NameOf(id));
         p.set_case_(req.case_());
         p.set_agreement(a->name());
         p.set_organisation(a->organisation());
+        p.set_fund(a->fund());
         p.set_instalment_id(inst->id());
         p.set_amount_pence(amount);
         p.set_state(pb::Payment::REQUESTED);
@@ -454,14 +459,15 @@ absl::StatusOr<pb::Payment> Payments::FailPayment(
 }
 
 absl::StatusOr<pb::Payment> Payments::GetPayment(
-    const Call& /*call*/, const pb::GetPaymentRequest& req) {
-  ASSIGN_OR_RETURN(auto got, payments_.Get(req.name()));
+    const Call& call, const pb::GetPaymentRequest& req) {
+  ASSIGN_OR_RETURN(auto got, payments_.Get(call, req.name()));
   return got.msg;
 }
 
 absl::StatusOr<pb::ListPaymentsResponse> Payments::ListPayments(
-    const Call& /*call*/, const pb::ListPaymentsRequest& req) {
-  return payments_.ListPage(req.state(), req.page_size(), req.page_token(),
+    const Call& call, const pb::ListPaymentsRequest& req) {
+  return payments_.ListPage(call, req.state(), req.page_size(),
+                            req.page_token(),
                             &pb::ListPaymentsResponse::mutable_payments);
 }
 

@@ -52,6 +52,7 @@ absl::StatusOr<pb::RemittanceBatch> Payments::ReleasePayments(
   errors::Violations v;
   ValidateRequestId(req.request_id(), &v);
   if (!v.empty()) return v.ToStatus();
+  RETURN_IF_ERROR(RequireEveryFund(call, "a remittance batch"));
   std::lock_guard<std::mutex> one_release(release_mu_);
   return RunOnce<pb::RemittanceBatch>(
       *store_, call, req.request_id(), req,
@@ -131,20 +132,23 @@ absl::StatusOr<pb::RemittanceBatch> Payments::ReleasePayments(
 }
 
 absl::StatusOr<pb::RemittanceBatch> Payments::GetRemittanceBatch(
-    const Call& /*call*/, const pb::GetRemittanceBatchRequest& req) {
+    const Call& call, const pb::GetRemittanceBatchRequest& req) {
+  RETURN_IF_ERROR(RequireEveryFund(call, "a remittance batch"));
   ASSIGN_OR_RETURN(auto got, batches_.Get(req.name()));
   return got.msg;
 }
 
 absl::StatusOr<pb::ListRemittanceBatchesResponse>
-Payments::ListRemittanceBatches(const Call& /*call*/,
+Payments::ListRemittanceBatches(const Call& call,
                                 const pb::ListRemittanceBatchesRequest& req) {
-  return batches_.ListPage(req.state(), req.page_size(), req.page_token(),
+  RETURN_IF_ERROR(RequireEveryFund(call, "a remittance batch"));
+  return batches_.ListPage(call, req.state(), req.page_size(), req.page_token(),
                            &pb::ListRemittanceBatchesResponse::mutable_batches);
 }
 
 absl::StatusOr<pb::RemittanceFile> Payments::ExportRemittance(
-    const Call& /*call*/, const pb::ExportRemittanceRequest& req) {
+    const Call& call, const pb::ExportRemittanceRequest& req) {
+  RETURN_IF_ERROR(RequireEveryFund(call, "a remittance batch"));
   ASSIGN_OR_RETURN(auto got, batches_.Get(req.name()));
   const pb::RemittanceBatch& b = got.msg;
   std::string csv =

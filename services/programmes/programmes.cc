@@ -290,6 +290,7 @@ absl::StatusOr<pb::Fund> Programmes::CreateFund(
   ValidateRequestId(req.request_id(), &v);
   if (!v.empty()) return v.ToStatus();
   Target t{FundKey(req.fund_id()), FundName(req.fund_id())};
+  RETURN_IF_ERROR(RequireFundScope(call, auth::FundOf(t.name)));
   return CreateResource<pb::Fund>(
       *store_, funds_, call, req, req.request_id(), t, req.fund(),
       [](auto&, storage::WriteSet&) { return absl::OkStatus(); });
@@ -327,6 +328,7 @@ absl::StatusOr<pb::Fund> Programmes::UpdateFund(
   ValidateRequestId(req.request_id(), &v);
   if (!v.empty()) return v.ToStatus();
   Target t{FundKey(*fund), req.fund().name()};
+  RETURN_IF_ERROR(RequireFundScope(call, auth::FundOf(t.name)));
   return UpdateResource<pb::Fund>(
       *store_, funds_, call, req, req.request_id(), t, req.fund(),
       req.update_mask(), [](const pb::Fund& merged, storage::WriteSet&) {
@@ -348,6 +350,7 @@ absl::StatusOr<pb::BudgetLine> Programmes::CreateBudgetLine(
   if (!v.empty()) return v.ToStatus();
   Target t{ChildKey(*fund, req.budget_line_id()),
            absl::StrCat(req.parent(), "/budgetLines/", req.budget_line_id())};
+  RETURN_IF_ERROR(RequireFundScope(call, auth::FundOf(t.name)));
   const std::string fund_id = *fund;
   ScopedLocks lock(line_locks_, {t.name});
   return CreateResource<pb::BudgetLine>(
@@ -399,6 +402,7 @@ absl::StatusOr<pb::BudgetLine> Programmes::UpdateBudgetLine(
   if (!v.empty()) return v.ToStatus();
   const std::string& name = req.budget_line().name();
   Target t{ChildKey(ids->first, ids->second), name};
+  RETURN_IF_ERROR(RequireFundScope(call, auth::FundOf(t.name)));
   // Held until the change is recorded, so the ledger sees one change of
   // this line at a time, in order.
   ScopedLocks lock(line_locks_, {name});
@@ -557,6 +561,7 @@ absl::StatusOr<pb::Round> Programmes::CreateRound(
   if (!v.empty()) return v.ToStatus();
   Target t{ChildKey(*fund, req.round_id()),
            absl::StrCat(req.parent(), "/rounds/", req.round_id())};
+  RETURN_IF_ERROR(RequireFundScope(call, auth::FundOf(t.name)));
   const std::string fund_id = *fund;
   return CreateResource<pb::Round>(
       *store_, rounds_, call, req, req.request_id(), t, req.round(),
@@ -605,6 +610,7 @@ absl::StatusOr<pb::Round> Programmes::UpdateRound(
   ValidateRequestId(req.request_id(), &v);
   if (!v.empty()) return v.ToStatus();
   Target t{ChildKey(ids->first, ids->second), req.round().name()};
+  RETURN_IF_ERROR(RequireFundScope(call, auth::FundOf(t.name)));
   const std::string fund_id = ids->first;
   return UpdateResource<pb::Round>(
       *store_, rounds_, call, req, req.request_id(), t, req.round(),

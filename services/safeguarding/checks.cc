@@ -46,7 +46,9 @@ Safeguarding::Safeguarding(storage::Store* store, CaseClient* cases,
       applicants_(applicants),
       checks_(store, "safeguardingChecks", "sg_checks", "sg_by_state",
               "safeguarding check"),
-      dbs_(store, kDbsTable, "DBS record") {}
+      dbs_(store, kDbsTable, "DBS record") {
+  checks_.SetFundOf([](const pb::SafeguardingCheck& c) { return c.fund(); });
+}
 
 absl::Status Safeguarding::Tell(const Call& call,
                                 const pb::SafeguardingCheck& c,
@@ -99,6 +101,7 @@ absl::StatusOr<pb::SafeguardingCheck> Safeguarding::OpenCheck(
                          applicants_->GetOrganisation(kase.organisation()));
         c.set_case_(kase.name());
         c.set_application(kase.application());
+        c.set_fund(kase.fund());
         c.set_organisation(kase.organisation());
         c.set_organisation_name(org.display_name());
         c.set_project_title(app.title());
@@ -128,7 +131,7 @@ absl::StatusOr<pb::SafeguardingCheck> Safeguarding::OpenCheck(
 
 absl::StatusOr<pb::SafeguardingCheck> Safeguarding::GetCheck(
     const Call& call, const pb::GetCheckRequest& req) {
-  ASSIGN_OR_RETURN(auto got, checks_.Get(req.name()));
+  ASSIGN_OR_RETURN(auto got, checks_.Get(call, req.name()));
   RETURN_IF_ERROR(RecordReads(call, {got.msg.name()}));
   return got.msg;
 }
@@ -137,7 +140,7 @@ absl::StatusOr<pb::ListChecksResponse> Safeguarding::ListChecks(
     const Call& call, const pb::ListChecksRequest& req) {
   ASSIGN_OR_RETURN(
       pb::ListChecksResponse resp,
-      checks_.ListPage(req.state(), req.page_size(), req.page_token(),
+      checks_.ListPage(call, req.state(), req.page_size(), req.page_token(),
                        &pb::ListChecksResponse::mutable_checks));
   // Answered only once every check read is recorded (R7).
   std::vector<std::string> names;
@@ -296,13 +299,13 @@ absl::StatusOr<pb::SafeguardingCheck> Safeguarding::ApplyCaseOutcome(
 }
 
 absl::StatusOr<pb::ListAccessLogResponse> Safeguarding::ListAccessLog(
-    const Call& /*call*/, const pb::ListAccessLogRequest& req) {
+    const Call& call, const pb::ListAccessLogRequest& req) {
   errors::Violations v;
   auto id = checks_.ParseName(req.check(), "check", &v);
   const std::string query = "access:" + req.check();
   Page page = ParsePage(req.page_size(), req.page_token(), query, &v);
   if (!v.empty()) return v.ToStatus();
-  ASSIGN_OR_RETURN(auto exists, checks_.Get(req.check(), "check"));
+  ASSIGN_OR_RETURN(auto exists, checks_.Get(call, req.check(), "check"));
   (void)exists;
   ASSIGN_OR_RETURN(storage::ScanResult scan,
                    store_->Scan(kAccessTable, checks_.Key(*id),

@@ -225,7 +225,7 @@ absl::StatusOr<pb::AddDbsRecordResponse> Safeguarding::AddDbsRecord(
 
 absl::StatusOr<pb::ListDbsRecordsResponse> Safeguarding::ListDbsRecords(
     const Call& call, const pb::ListDbsRecordsRequest& req) {
-  ASSIGN_OR_RETURN(auto cur, checks_.Get(req.check(), "check"));
+  ASSIGN_OR_RETURN(auto cur, checks_.Get(call, req.check(), "check"));
   const std::string id = IdOf(cur.msg.name());
   pb::ListDbsRecordsResponse resp;
   std::string after;

@@ -136,7 +136,8 @@ void Rig::People() {
   finance = minter_->For({.user = "fin",
                           .roles = {"finance_approver", "finance_officer"},
                           .organisation = "",
-                          .limits_pence = {{"pay", kMaxAmountPence}}});
+                          .limits_pence = {{"pay", kMaxAmountPence}},
+                          .role_funds = {}});
   safeguarding = minter_->Token("sam", {"safeguarding_officer"});
   amira = minter_->Token("amira", {"applicant"}, kHackney);
   kofi = minter_->Token("kofi", {"signatory"}, kHackney);

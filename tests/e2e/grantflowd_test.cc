@@ -994,7 +994,8 @@ TEST(GrantflowdTest, FromBidToClosedGrantThroughGrantctl) {
   auth::Principal fin_person{.user = "fin",
                              .roles = {"finance_approver"},
                              .organisation = "",
-                             .limits_pence = {{"pay", 5'000'000}}};
+                             .limits_pence = {{"pay", 5'000'000}},
+                             .role_funds = {}};
   const std::string fin = m.For(fin_person);
   ypb::Payment first;
   json(fola, {"payment", "request", a2, "--instalment", "first"}, &first);

@@ -39,11 +39,13 @@ class PaymentsTest : public ::testing::Test, protected AgreementSteps {
     approver_ = rig_.minter().For({.user = "fatima",
                                    .roles = {"finance_approver"},
                                    .organisation = "",
-                                   .limits_pence = {{"pay", 5'000'000}}});
+                                   .limits_pence = {{"pay", 5'000'000}},
+                                   .role_funds = {}});
     small_ = rig_.minter().For({.user = "femi",
                                 .roles = {"finance_approver"},
                                 .organisation = "",
-                                .limits_pence = {{"pay", 500'000}}});
+                                .limits_pence = {{"pay", 500'000}},
+                                .role_funds = {}});
   }
 
   std::unique_ptr<ppb::PaymentService::Stub> Pay() {
@@ -370,7 +372,8 @@ TEST_F(PaymentsTest, OneGrantFromRecommendationToClosure) {
       rig_.minter().For({.user = "Kofi",
                          .roles = {"approver"},
                          .organisation = "",
-                         .limits_pence = {{"approve", 10'000'000}}});
+                         .limits_pence = {{"approve", 10'000'000}},
+                         .role_funds = {}});
   Unchanged(
       "both signatures by one person", c,
       [&] { return Countersign(kofi_approver, SignReq(a)); },
@@ -470,7 +473,8 @@ TEST_F(PaymentsTest, OneGrantFromRecommendationToClosure) {
       rig_.minter().For({.user = "FOLA",
                          .roles = {"finance_approver"},
                          .organisation = "",
-                         .limits_pence = {{"pay", kMaxAmountPence}}});
+                         .limits_pence = {{"pay", kMaxAmountPence}},
+                         .role_funds = {}});
   Unchanged(
       "a payment approved by its own requester", c,
       [&] { return Approve(fola_approver, p1.name()); },

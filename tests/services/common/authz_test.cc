@@ -63,16 +63,16 @@ TEST(AuthzTest, NoStaleEntriesAndOnlyKnownRoles) {
 }
 
 TEST(AuthzTest, DefaultDeny) {
-  auth::Principal admin{"root", {"admin"}, "", {}};
+  auth::Principal admin{"root", {"admin"}, "", {}, {}};
   EXPECT_THAT(
       Authorize(admin, "/grantflow.payments.v1.PaymentService/ReleasePayment"),
       StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST(AuthzTest, RolesMatchTheRules) {
-  auth::Principal applicant{"amira", {"applicant"}, "organisations/x", {}};
-  auth::Principal assessor{"sam", {"assessor"}, "", {}};
-  auth::Principal officer{"grace", {"grants_officer"}, "", {}};
+  auth::Principal applicant{"amira", {"applicant"}, "organisations/x", {}, {}};
+  auth::Principal assessor{"sam", {"assessor"}, "", {}, {}};
+  auth::Principal officer{"grace", {"grants_officer"}, "", {}, {}};
   const std::string app = "/grantflow.applications.v1.ApplicationService/";
   EXPECT_TRUE(Authorize(applicant, app + "SubmitApplication").ok());
   EXPECT_FALSE(Authorize(officer, app + "SubmitApplication").ok());

@@ -59,7 +59,8 @@ struct Finance {
         approver(rig.minter().For({.user = "fatima",
                                    .roles = {"finance_approver"},
                                    .organisation = "",
-                                   .limits_pence = {{"pay", kAward}}})),
+                                   .limits_pence = {{"pay", kAward}},
+                                   .role_funds = {}})),
         stub(ppb::PaymentService::NewStub(rig.channel())) {}
   std::string officer, approver;
   std::unique_ptr<ppb::PaymentService::Stub> stub;
