@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "platform/auth.h"
 #include "platform/errors.h"
@@ -253,13 +254,16 @@ absl::StatusOr<pb::AgreementTemplate> Agreements::SetTemplate(
 
 absl::StatusOr<pb::AgreementTemplate> Agreements::GetTemplate(
     const Call& call, const pb::GetTemplateRequest& req) {
-  auto ids = ParseName(req.name(), {"funds", "agreementTemplate"});
-  if (!ids ||
-      req.name().substr(req.name().rfind('/') + 1) != "agreementTemplate") {
+  // A singleton under its fund: funds/{fund}/agreementTemplate.
+  constexpr absl::string_view kSuffix = "/agreementTemplate";
+  const std::string fund =
+      absl::EndsWith(req.name(), kSuffix)
+          ? req.name().substr(0, req.name().size() - kSuffix.size())
+          : "";
+  if (!ParseName(fund, {"funds"})) {
     return errors::InvalidArgument(
         {{"name", "must be funds/{fund}/agreementTemplate"}});
   }
-  const std::string fund = absl::StrCat("funds/", (*ids)[0]);
   RETURN_IF_ERROR(RequireFundScope(call, fund));
   return TemplateFor(fund);
 }

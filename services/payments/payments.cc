@@ -197,6 +197,8 @@ absl::StatusOr<pb::Payment> Payments::RequestPayment(
                            req.case_(), " has no agreement"));
         }
         RETURN_IF_ERROR(a.status());
+        // A finance officer for some funds only asks for theirs.
+        RETURN_IF_ERROR(RequireFundScope(call, a->fund()));
         ASSIGN_OR_RETURN(wpb::Case c, cases_->GetCase(req.case_()));
         RETURN_IF_ERROR(CheckPayable(c, *a));
         const gpb::Version* in_force = ExecutedVersion(*a);
@@ -271,8 +273,6 @@ absl::StatusOr<pb::Payment> Payments::RequestPayment(
               absl::StrCat(req.case_(), " already has ", earlier.size(),
                            " payments"));
         }
-        // A finance officer for some funds only asks for theirs.
-        RETURN_IF_ERROR(RequireFundScope(call, a->fund()));
         pb::Payment p;
         const std::string id = NewId(call.now);
         p.set_name(payments_.NameOf(id));

@@ -6,9 +6,9 @@ namespace grantflow::testing {
 
 namespace gpb = ::grantflow::agreements::v1;
 
-gpb::AgreementTemplate AgreementSteps::SetTemplate() {
+gpb::AgreementTemplate AgreementSteps::SetTemplate(const std::string& fund) {
   gpb::SetTemplateRequest t;
-  t.set_fund("funds/lff");
+  t.set_fund(fund);
   gpb::AgreementTemplate* tmpl = t.mutable_template_();
   tmpl->set_funder_name("Greater London Authority");
   tmpl->set_programme_title("London Family Fund");
@@ -16,7 +16,7 @@ gpb::AgreementTemplate AgreementSteps::SetTemplate() {
   tmpl->set_recovery_clause(
       "Funds unspent or spent outside this agreement are repaid on demand.");
   tmpl->add_indicators("families reached");
-  t.set_request_id("template");
+  t.set_request_id("template-" + fund.substr(fund.find('/') + 1));
   gpb::AgreementTemplate out;
   grpc::Status s = Ag()->SetTemplate(r_->Ctx(r_->admin).get(), t, &out);
   EXPECT_TRUE(s.ok()) << s.error_message();
@@ -31,9 +31,11 @@ std::string AgreementSteps::Next() { return r_->NextId(); }
 
 std::string AgreementSteps::Drafted(int64_t pence, const std::string& suffix,
                                     gpb::Agreement* out,
-                                    const gpb::Terms* terms) {
-  const std::string c = r_->NewCase(pence, suffix);
-  r_->ToChecksPassed(c, pence);
+                                    const gpb::Terms* terms,
+                                    const std::string& round,
+                                    const std::string& line) {
+  const std::string c = r_->NewCase(pence, suffix, round);
+  r_->ToChecksPassed(c, pence, line);
   gpb::DraftAgreementRequest d;
   d.set_case_(c);
   if (terms != nullptr) *d.mutable_terms() = *terms;

@@ -21,16 +21,20 @@ class AgreementSteps {
 
   // The fund's template (funds/lff), as the admin: one clause, a recovery
   // clause, "families reached" as its indicator.
-  agreements::v1::AgreementTemplate SetTemplate();
+  agreements::v1::AgreementTemplate SetTemplate(
+      const std::string& fund = "funds/lff");
 
   std::unique_ptr<agreements::v1::AgreementService::Stub> Ag();
   std::string Next();
 
   // An award of `pence` through its checks, and its draft (default terms,
   // or `terms` when given).
+  // `round` and `line` place it in another fund.
   std::string Drafted(int64_t pence, const std::string& suffix,
                       agreements::v1::Agreement* out = nullptr,
-                      const agreements::v1::Terms* terms = nullptr);
+                      const agreements::v1::Terms* terms = nullptr,
+                      const std::string& round = kOpenRound,
+                      const std::string& line = kLineA);
   grpc::Status Issue(const std::string& name,
                      agreements::v1::Agreement* out = nullptr);
   // A signature request for `a`'s latest (or `version`) version.

@@ -10,8 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/dynamic_message.h"
+#include "google/protobuf/text_format.h"
 #include "grantflow/agreements/v1/agreements.pb.h"
 #include "grantflow/assessment/v1/assessment.pb.h"
 #include "grantflow/awards/v1/awards.pb.h"
@@ -21,8 +24,10 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "platform/auth.h"
+#include "platform/money.h"
 #include "services/common/authz.h"
 #include "services/grantflowd/server.h"
+#include "tests/adversarial/agreement_steps.h"
 #include "tests/adversarial/rig.h"
 #include "tests/testing/fixtures.h"
 #include "tests/testing/temp_dir.h"
@@ -31,11 +36,14 @@ namespace grantflow {
 namespace {
 
 using testing::Rig;
+namespace ppb = ::grantflow::programmes::v1;
 
-// Calls `method` with `request` (serialised) as the bearer of `token`.
+// Calls `method` with `request` (serialised) as the bearer of `token`; the
+// answer's bytes go to `response` when given.
 grpc::Status CallRaw(const std::shared_ptr<grpc::Channel>& channel,
                      const std::string& method, const std::string& request,
-                     const std::string& token) {
+                     const std::string& token,
+                     std::string* response = nullptr) {
   grpc::GenericStub generic(channel);
   grpc::ClientContext ctx;
   if (!token.empty()) testing::Authorise(&ctx, token);
@@ -49,6 +57,14 @@ grpc::Status CallRaw(const std::shared_ptr<grpc::Channel>& channel,
   void* tag;
   bool ok;
   EXPECT_TRUE(cq.Next(&tag, &ok));
+  if (response != nullptr && status.ok()) {
+    std::vector<grpc::Slice> slices;
+    (void)out.Dump(&slices);
+    response->clear();
+    for (const grpc::Slice& sl : slices) {
+      response->append(reinterpret_cast<const char*>(sl.begin()), sl.size());
+    }
+  }
   return status;
 }
 
@@ -150,6 +166,423 @@ TEST(AuthorisationMatrixTest, EveryRpcAsEveryRoleFollowsTheTable) {
             << methods.size() << " RPCs x " << roles.size() - 1
             << " roles + no token): " << allowed << " allowed, " << denied
             << " refused, as the table says\n";
+}
+
+::testing::AssertionResult Ok(const grpc::Status& s) {
+  if (s.ok()) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << "code " << s.error_code() << ": " << s.error_message();
+}
+
+constexpr char kCsFund[] = "funds/culture-seeds";
+constexpr char kCsRound[] = "funds/culture-seeds/rounds/open";
+constexpr char kCsLine[] = "funds/culture-seeds/budgetLines/cs-a";
+
+// Two funds (the family fund and Culture Seeds) with an executed agreement
+// in each, and funder staff whose roles hold in the family fund only.
+class FundScopeTest : public ::testing::Test,
+                      protected testing::AgreementSteps {
+ protected:
+  FundScopeTest() : AgreementSteps(&rig_) {}
+
+  void SetUp() override {
+    ppb::Fund fund = testing::ValidFund();
+    fund.set_display_name("Culture Seeds");
+    ASSERT_TRUE(Ok(Call("programmes.v1.ProgrammeService/CreateFund",
+                        "fund_id: 'culture-seeds' request_id: 'cs'", rig_.admin,
+                        nullptr, &fund)));
+    ppb::BudgetLine line = testing::ValidBudgetLine(21'500'000);
+    ASSERT_TRUE(
+        Ok(Call("programmes.v1.ProgrammeService/CreateBudgetLine",
+                absl::StrCat("parent: '", kCsFund,
+                             "' budget_line_id: 'cs-a' request_id: 'l'"),
+                rig_.admin, nullptr, &line)));
+    ppb::Round round = testing::ValidRound(
+        testing::TestEpoch() - absl::Hours(24),
+        testing::TestEpoch() + absl::Hours(24 * 30), {kCsLine});
+    ASSERT_TRUE(Ok(Call("programmes.v1.ProgrammeService/CreateRound",
+                        absl::StrCat("parent: '", kCsFund,
+                                     "' round_id: 'open' request_id: 'r'"),
+                        rig_.admin, nullptr, &round)));
+    SetTemplate();
+    SetTemplate(kCsFund);
+    auto lff_only = [&](const std::string& user, std::vector<std::string> roles,
+                        std::map<std::string, int64_t> limits = {}) {
+      auth::Principal p{.user = user,
+                        .roles = roles,
+                        .organisation = "",
+                        .limits_pence = std::move(limits),
+                        .role_funds = {}};
+      for (const std::string& r : roles) p.role_funds[r] = {"funds/lff"};
+      return rig_.minter().For(p);
+    };
+    officer_ = lff_only("gill", {"grants_officer"});
+    approver_ = lff_only("abe", {"approver"}, {{"approve", kMaxAmountPence}});
+    finance_officer_ = lff_only("flo", {"finance_officer"});
+    finance_approver_ =
+        lff_only("fay", {"finance_approver"}, {{"pay", kMaxAmountPence}});
+    safeguarding_ = lff_only("sue", {"safeguarding_officer"});
+    auditor_ = lff_only("aud", {"auditor"});
+    assessor_ = lff_only("asa", {"assessor"});
+  }
+
+  // Calls "grantflow.{method}" with the request `text` (text format) and,
+  // when given, `body` merged in first; the answer goes to `out`.
+  grpc::Status Call(const std::string& method, const std::string& text,
+                    const std::string& token,
+                    google::protobuf::Message* out = nullptr,
+                    const google::protobuf::Message* body = nullptr) {
+    const std::string full = "grantflow." + method;
+    const std::string dotted = full.substr(0, full.rfind('/')) + "." +
+                               full.substr(full.rfind('/') + 1);
+    (void)EveryMethod();  // links every service's descriptors
+    const auto* md =
+        google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
+            dotted);
+    EXPECT_NE(md, nullptr) << dotted;
+    if (md == nullptr) return grpc::Status(grpc::StatusCode::INTERNAL, "");
+    std::unique_ptr<google::protobuf::Message> req(
+        google::protobuf::MessageFactory::generated_factory()
+            ->GetPrototype(md->input_type())
+            ->New());
+    if (body != nullptr) {
+      // The one message field of the request's type `body` is.
+      for (int i = 0; i < md->input_type()->field_count(); ++i) {
+        const auto* f = md->input_type()->field(i);
+        if (f->message_type() == body->GetDescriptor()) {
+          req->GetReflection()->MutableMessage(req.get(), f)->CopyFrom(*body);
+        }
+      }
+    }
+    EXPECT_TRUE(google::protobuf::TextFormat::MergeFromString(text, req.get()))
+        << text;
+    std::string answer;
+    grpc::Status s = CallRaw(rig_.channel(), "/" + full,
+                             req->SerializeAsString(), token, &answer);
+    if (s.ok() && out != nullptr) {
+      EXPECT_TRUE(out->ParseFromString(answer));
+    }
+    return s;
+  }
+
+  // An attempt on the other fund's records: PERMISSION_DENIED,
+  // ROLE_NOT_IN_FUND.
+  void Denied(const std::string& what, const grpc::Status& s) {
+    attacks_.Refused(what, s, grpc::StatusCode::PERMISSION_DENIED,
+                     "ROLE_NOT_IN_FUND");
+  }
+
+  Rig rig_;
+  testing::Attacks attacks_{"roles scoped to funds"};
+  std::string officer_, approver_, finance_officer_, finance_approver_,
+      safeguarding_, auditor_, assessor_;
+};
+
+std::string IdOf(const std::string& name) {
+  return name.substr(name.rfind('/') + 1);
+}
+
+TEST_F(FundScopeTest, StaffOfOneFundReachNothingOfAnother) {
+  agreements::v1::Agreement lff_a, cs_a;
+  const std::string lff = Drafted(2'000'000, "lff", &lff_a);
+  const std::string cs =
+      Drafted(2'000'000, "cs", &cs_a, nullptr, kCsRound, kCsLine);
+  Executed(lff);
+  Executed(cs);
+  rig_.Background();
+  const std::string lff_case = CaseOf(lff), cs_case = CaseOf(cs);
+  const auto name = [](const std::string& n) {
+    return absl::StrCat("name: '", n, "'");
+  };
+
+  // The engine: cases, history, ledger.
+  for (const std::string* who : {&officer_, &auditor_, &approver_}) {
+    Denied("a case of another fund",
+           Call("workflow.v1.WorkflowService/GetCase", name(cs_case), *who));
+    EXPECT_TRUE(
+        Ok(Call("workflow.v1.WorkflowService/GetCase", name(lff_case), *who)));
+  }
+  Denied(
+      "another fund's case history",
+      Call("workflow.v1.WorkflowService/GetHistory", name(cs_case), auditor_));
+  Denied("another fund's ledger line",
+         Call("workflow.v1.WorkflowService/GetLedgerLine", name(kCsLine),
+              auditor_));
+  EXPECT_TRUE(Ok(Call("workflow.v1.WorkflowService/GetLedgerLine",
+                      name(testing::kLineA), auditor_)));
+  workflow::v1::ListCasesResponse cases;
+  ASSERT_TRUE(
+      Ok(Call("workflow.v1.WorkflowService/ListCases", "", auditor_, &cases)));
+  EXPECT_GE(cases.cases_size(), 1);
+  for (const auto& c : cases.cases()) EXPECT_EQ(c.fund(), "funds/lff");
+  workflow::v1::ListLedgerResponse ledger;
+  ASSERT_TRUE(Ok(
+      Call("workflow.v1.WorkflowService/ListLedger", "", auditor_, &ledger)));
+  for (const auto& l : ledger.lines()) {
+    EXPECT_TRUE(absl::StartsWith(l.name(), "funds/lff/")) << l.name();
+  }
+
+  // Programmes: the other fund's terms are not theirs to change.
+  Denied("changing another fund",
+         Call("programmes.v1.ProgrammeService/UpdateFund",
+              absl::StrCat("fund { name: '", kCsFund,
+                           "' display_name: 'Mine now' } update_mask { paths: "
+                           "'display_name' } request_id: 'f1'"),
+              officer_));
+  Denied("changing another fund's round",
+         Call("programmes.v1.ProgrammeService/UpdateRound",
+              absl::StrCat("round { name: '", kCsRound,
+                           "' display_name: 'Mine now' } update_mask { paths: "
+                           "'display_name' } request_id: 'r1'"),
+              officer_));
+  EXPECT_TRUE(Ok(Call("programmes.v1.ProgrammeService/UpdateRound",
+                      absl::StrCat("round { name: '", testing::kOpenRound,
+                                   "' display_name: 'Family Fund, open' } "
+                                   "update_mask { paths: 'display_name' } "
+                                   "request_id: 'r2'"),
+                      officer_)));
+
+  // Applications and assessments.
+  Denied("another fund's application",
+         Call("applications.v1.ApplicationService/GetApplication",
+              name("applications/" + IdOf(cs_case)), officer_));
+  applications::v1::ListApplicationsResponse apps;
+  ASSERT_TRUE(Ok(Call("applications.v1.ApplicationService/ListApplications", "",
+                      officer_, &apps)));
+  EXPECT_GE(apps.applications_size(), 1);
+  for (const auto& a : apps.applications()) {
+    EXPECT_TRUE(absl::StartsWith(a.round(), "funds/lff/")) << a.round();
+  }
+  Denied("another fund's assessment",
+         Call("assessment.v1.AssessmentService/GetAssessment",
+              name("assessments/" + IdOf(cs_case)), officer_));
+  Denied("another fund's assessments listed",
+         Call("assessment.v1.AssessmentService/ListAssessments",
+              absl::StrCat("round: '", kCsRound, "'"), officer_));
+  Denied("another fund's ranking",
+         Call("assessment.v1.AssessmentService/GetRanking",
+              absl::StrCat("round: '", kCsRound, "'"), approver_));
+
+  // Checks: due diligence and safeguarding, open on an award in each fund.
+  const std::string lff_chk = rig_.NewCase(2'000'000, "lff-c");
+  const std::string cs_chk = rig_.NewCase(2'000'000, "cs-c", kCsRound);
+  rig_.ToRecommended(lff_chk);
+  rig_.ToRecommended(cs_chk);
+  ASSERT_TRUE(Ok(rig_.Decide(rig_.approver, lff_chk,
+                             rig_.Award(2'000'000, testing::kLineA))));
+  ASSERT_TRUE(
+      Ok(rig_.Decide(rig_.approver, cs_chk, rig_.Award(2'000'000, kCsLine))));
+  rig_.Background();
+  const std::string lff_id = IdOf(lff_chk), cs_id = IdOf(cs_chk);
+  const auto dd = "duediligence.v1.DueDiligenceService/";
+  const auto sg = "safeguarding.v1.SafeguardingService/";
+  ASSERT_TRUE(Ok(Call(absl::StrCat(dd, "GetCheck"),
+                      name("dueDiligenceChecks/" + cs_id), rig_.officer)));
+  Denied("another fund's due diligence",
+         Call(absl::StrCat(dd, "GetCheck"), name("dueDiligenceChecks/" + cs_id),
+              officer_));
+  EXPECT_TRUE(Ok(Call(absl::StrCat(dd, "GetCheck"),
+                      name("dueDiligenceChecks/" + lff_id), officer_)));
+  ASSERT_TRUE(Ok(Call(absl::StrCat(sg, "GetCheck"),
+                      name("safeguardingChecks/" + cs_id), rig_.safeguarding)));
+  Denied("another fund's safeguarding details",
+         Call(absl::StrCat(sg, "GetCheck"), name("safeguardingChecks/" + cs_id),
+              safeguarding_));
+  Denied("another fund's DBS records",
+         Call(absl::StrCat(sg, "ListDbsRecords"),
+              absl::StrCat("check: 'safeguardingChecks/", cs_id, "'"),
+              safeguarding_));
+  EXPECT_TRUE(Ok(Call(absl::StrCat(sg, "GetCheck"),
+                      name("safeguardingChecks/" + lff_id), safeguarding_)));
+
+  // Awards and agreements.
+  Denied("another fund's award", Call("awards.v1.AwardService/GetAward",
+                                      name("awards/" + cs_id), auditor_));
+  awards::v1::ListAwardsResponse awards;
+  ASSERT_TRUE(Ok(Call("awards.v1.AwardService/ListAwards", "state: APPROVED",
+                      auditor_, &awards)));
+  ASSERT_EQ(awards.awards_size(), 2);  // the agreement's and the checks'
+  for (const auto& a : awards.awards()) {
+    EXPECT_EQ(a.round(), testing::kOpenRound);
+  }
+  const auto ag = "agreements.v1.AgreementService/";
+  Denied("another fund's agreement",
+         Call(absl::StrCat(ag, "GetAgreement"), name(cs), officer_));
+  Denied("another fund's agreement document",
+         Call(absl::StrCat(ag, "GetDocument"), name(cs), officer_));
+  Denied("another fund's template",
+         Call(absl::StrCat(ag, "GetTemplate"),
+              name(absl::StrCat(kCsFund, "/agreementTemplate")), officer_));
+  EXPECT_TRUE(Ok(Call(absl::StrCat(ag, "GetTemplate"),
+                      name("funds/lff/agreementTemplate"), officer_)));
+  Denied(
+      "terminating another fund's agreement",
+      Call(absl::StrCat(ag, "TerminateAgreement"),
+           absl::StrCat(name(cs), " reason: 'no' request_id: 't'"), approver_));
+  agreements::v1::ListAgreementsResponse agreements;
+  ASSERT_TRUE(Ok(Call(absl::StrCat(ag, "ListAgreements"), "state: EXECUTED",
+                      officer_, &agreements)));
+  ASSERT_EQ(agreements.agreements_size(), 1);
+  EXPECT_EQ(agreements.agreements(0).name(), lff);
+
+  // Payments: bank details are the organisation's (every fund's), verified.
+  const auto pay = "payments.v1.PaymentService/";
+  ASSERT_TRUE(
+      Ok(Call(absl::StrCat(pay, "ChangeBankAccount"),
+              absl::StrCat("organisation: '", testing::kHackney,
+                           "' details { account_name: 'Hackney Family "
+                           "Network' sort_code: '20-00-00' "
+                           "account_number: '55779911' } request_id: 'b'"),
+              rig_.kofi)));
+  payments::v1::BankAccount account;
+  ASSERT_TRUE(
+      Ok(Call(absl::StrCat(pay, "GetBankAccount"),
+              name("bankAccounts/hackney-families"), rig_.finance, &account)));
+  ASSERT_TRUE(Ok(Call(absl::StrCat(pay, "VerifyBankAccount"),
+                      absl::StrCat(name(account.name()), " etag: '",
+                                   account.etag(), "' request_id: 'v'"),
+                      rig_.finance)));
+  const auto request = [&](const std::string& c, const std::string& rid) {
+    return absl::StrCat("case: '", c, "' instalment_id: 'i1' request_id: '",
+                        rid, "'");
+  };
+  Denied("asking to pay another fund's grant",
+         Call(absl::StrCat(pay, "RequestPayment"), request(cs_case, "p1"),
+              finance_officer_));
+  payments::v1::Payment lff_pay, cs_pay;
+  ASSERT_TRUE(Ok(Call(absl::StrCat(pay, "RequestPayment"),
+                      request(lff_case, "p2"), finance_officer_, &lff_pay)));
+  ASSERT_TRUE(Ok(Call(absl::StrCat(pay, "RequestPayment"),
+                      request(cs_case, "p3"), rig_.finance, &cs_pay)));
+  Denied("approving another fund's payment",
+         Call(absl::StrCat(pay, "ApprovePayment"),
+              absl::StrCat(name(cs_pay.name()), " request_id: 'a1'"),
+              finance_approver_));
+  Denied("reading another fund's payment",
+         Call(absl::StrCat(pay, "GetPayment"), name(cs_pay.name()),
+              finance_approver_));
+  payments::v1::ListPaymentsResponse requested;
+  ASSERT_TRUE(Ok(Call(absl::StrCat(pay, "ListPayments"), "state: REQUESTED",
+                      finance_approver_, &requested)));
+  ASSERT_EQ(requested.payments_size(), 1);
+  EXPECT_EQ(requested.payments(0).name(), lff_pay.name());
+  // A remittance batch pays every fund's grants at once.
+  Denied("releasing a batch across funds",
+         Call(absl::StrCat(pay, "ReleasePayments"), "request_id: 'rel'",
+              finance_officer_));
+  Denied("listing batches across funds",
+         Call(absl::StrCat(pay, "ListRemittanceBatches"), "state: RELEASED",
+              finance_officer_));
+  ASSERT_TRUE(Ok(Call(absl::StrCat(pay, "ApprovePayment"),
+                      absl::StrCat(name(lff_pay.name()), " request_id: 'a2'"),
+                      finance_approver_)));
+  // The other fund's payment is untouched by all of it.
+  payments::v1::Payment still;
+  ASSERT_TRUE(Ok(Call(absl::StrCat(pay, "GetPayment"), name(cs_pay.name()),
+                      rig_.finance, &still)));
+  EXPECT_EQ(still.state(), payments::v1::Payment::REQUESTED);
+  EXPECT_EQ(rig_.Case(cs_case).paid_pence(), 0);
+  EXPECT_EQ(rig_.Case(cs_case).pending_pence(), 0);
+}
+
+TEST_F(FundScopeTest, DecisionsAndSignaturesStayInTheirFund) {
+  // A recommendation in each fund: the family fund's approver decides only
+  // the family fund's.
+  const std::string lff_case = rig_.NewCase(2'000'000, "lff-d");
+  const std::string cs_case = rig_.NewCase(2'000'000, "cs-d", kCsRound);
+  rig_.ToRecommended(lff_case);
+  rig_.ToRecommended(cs_case);
+  const auto decide = [&](const std::string& c, const std::string& line,
+                          const std::string& rid) {
+    return absl::StrCat("case: '", c,
+                        "' decision: AWARD amount_pence: 2000000 "
+                        "allocations { budget_line: '",
+                        line,
+                        "' amount_pence: 2000000 } rationale: 'Strong bid' "
+                        "request_id: '",
+                        rid, "'");
+  };
+  const std::string cs_before = rig_.Case(cs_case).etag();
+  Denied("deciding another fund's award",
+         Call("awards.v1.AwardService/DecideAward",
+              decide(cs_case, kCsLine, "d1"), approver_));
+  EXPECT_EQ(rig_.Case(cs_case).state(), "RECOMMENDED");
+  EXPECT_EQ(rig_.Case(cs_case).etag(), cs_before);
+  ASSERT_TRUE(Ok(Call("awards.v1.AwardService/DecideAward",
+                      decide(lff_case, testing::kLineA, "d2"), approver_)));
+  EXPECT_EQ(rig_.Case(lff_case).state(), "AWARD_APPROVED");
+
+  // The engine itself refuses the scoped approver's decision when a
+  // service records it for them.
+  const std::string cs2 = rig_.NewCase(2'000'000, "cs-e", kCsRound);
+  rig_.ToRecommended(cs2);
+  Denied("the engine, for a person scoped to another fund",
+         rig_.ActingFact(approver_, cs2, "AWARD_APPROVED",
+                         rig_.Award(2'000'000, kCsLine)));
+  EXPECT_EQ(rig_.Case(cs2).state(), "RECOMMENDED");
+
+  // The funder's countersignature on another fund's agreement.
+  SetTemplate();
+  SetTemplate(kCsFund);
+  agreements::v1::Agreement a;
+  const std::string cs =
+      Drafted(2'000'000, "cs-s", &a, nullptr, kCsRound, kCsLine);
+  ASSERT_TRUE(Issue(cs, &a).ok());
+  ASSERT_TRUE(Sign(rig_.kofi, SignReq(a), &a).ok());
+  Denied("countersigning another fund's agreement",
+         Countersign(approver_, SignReq(a)));
+  EXPECT_EQ(Get(cs).executed_version(), 0);
+  ASSERT_TRUE(Countersign(rig_.approver, SignReq(a)).ok());
+  EXPECT_EQ(Get(cs).executed_version(), 1);
+}
+
+TEST_F(FundScopeTest, AnAssessorForOneFundSeesOnlyItsBids) {
+  const std::string lff_case = rig_.NewCase(2'000'000, "lff-a");
+  const std::string cs_case = rig_.NewCase(2'000'000, "cs-a", kCsRound);
+  rig_.Background();
+  const auto as = "assessment.v1.AssessmentService/";
+  for (const std::string& c : {lff_case, cs_case}) {
+    const std::string a = "assessments/" + IdOf(c);
+    ASSERT_TRUE(Ok(
+        Call(absl::StrCat(as, "ScreenApplication"),
+             absl::StrCat("name: '", a, "' decision: ELIGIBLE request_id: 's",
+                          IdOf(c), "'"),
+             rig_.officer)));
+    ASSERT_TRUE(Ok(Call(absl::StrCat(as, "AssignAssessors"),
+                        absl::StrCat("name: '", a,
+                                     "' stage: WRITTEN assessors: 'asa' "
+                                     "request_id: 'as",
+                                     IdOf(c), "'"),
+                        rig_.officer)));
+  }
+  assessment::v1::ListMyAssignmentsResponse queue;
+  ASSERT_TRUE(
+      Ok(Call(absl::StrCat(as, "ListMyAssignments"), "", assessor_, &queue)));
+  ASSERT_EQ(queue.items_size(), 1);
+  EXPECT_EQ(queue.items(0).assessment(), "assessments/" + IdOf(lff_case));
+  const auto declare = [&](const std::string& c) {
+    return absl::StrCat("name: 'assessments/", IdOf(c),
+                        "' stage: WRITTEN declaration: NO_CONFLICT "
+                        "request_id: 'd",
+                        IdOf(c), "'");
+  };
+  Denied(
+      "declaring on another fund's bid",
+      Call(absl::StrCat(as, "DeclareInterest"), declare(cs_case), assessor_));
+  Denied(
+      "reading another fund's bid",
+      Call(absl::StrCat(as, "GetAssessment"),
+           absl::StrCat("name: 'assessments/", IdOf(cs_case), "'"), assessor_));
+  Denied("another fund's score sheet",
+         Call(absl::StrCat(as, "GetScoreSheet"),
+              absl::StrCat("name: 'assessments/", IdOf(cs_case),
+                           "/scoreSheets/written.asa'"),
+              assessor_));
+  ASSERT_TRUE(Ok(
+      Call(absl::StrCat(as, "DeclareInterest"), declare(lff_case), assessor_)));
+  EXPECT_TRUE(Ok(Call(absl::StrCat(as, "GetAssessment"),
+                      absl::StrCat("name: 'assessments/", IdOf(lff_case), "'"),
+                      assessor_)));
 }
 
 }  // namespace

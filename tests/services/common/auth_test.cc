@@ -166,6 +166,55 @@ TEST_F(AuthTest, UnknownKeyAndTamperedPayloadAreRejected) {
 namespace grantflow::auth {
 namespace {
 
+TEST_F(AuthTest, RolesScopedToFundsTravelInTheToken) {
+  TokenClaims c = Claims();
+  c.principal.roles = {"assessor", "grants_officer"};
+  c.principal.organisation = "";
+  c.principal.role_funds = {{"assessor", {"funds/lff"}}};
+  auto p = verifier_.Verify(*signer_->Sign(c), kNow);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->role_funds, c.principal.role_funds);
+  EXPECT_TRUE(p->HasRoleIn("assessor", "funds/lff"));
+  EXPECT_FALSE(p->HasRoleIn("assessor", "funds/culture-seeds"));
+  // Unscoped roles hold in every fund; roles not held, in none.
+  EXPECT_TRUE(p->HasRoleIn("grants_officer", "funds/culture-seeds"));
+  EXPECT_FALSE(p->HasRoleIn("approver", "funds/lff"));
+  EXPECT_THAT(RequireRoleIn(*p, {"assessor"}, "funds/culture-seeds"),
+              HasReason("ROLE_NOT_IN_FUND"));
+  EXPECT_THAT(RequireRoleIn(*p, {"assessor"}, "funds/lff"), IsOk());
+  EXPECT_THAT(RequireRoleIn(*p, {}, "funds/culture-seeds"), IsOk());
+  EXPECT_THAT(RequireRoleIn(*p, {"assessor"}, ""), IsOk());
+}
+
+TEST_F(AuthTest, AnUnreadableFundScopeRefusesTheTokenRatherThanWidening) {
+  const std::vector<std::pair<json, std::string>> bad = {
+      {"funds/lff", "not an object"},
+      {{{"applicant", "funds/lff"}}, "not a list"},
+      {{{"approver", {"funds/lff"}}}, "a role the token does not hold"},
+      {{{"applicant", {"lff"}}}, "not a fund name"},
+      {{{"applicant", {"funds/lff/rounds/open"}}}, "a round, not a fund"},
+      {{{"applicant", {7}}}, "not a string"},
+  };
+  for (const auto& [scope, why] : bad) {
+    json p = Payload();
+    p["role_funds"] = scope;
+    ExpectRejected(SignRaw(keys_.private_pem, Header(), p), why);
+  }
+  json p = Payload();
+  p["role_funds"] = {{"applicant", {"funds/lff"}}};
+  EXPECT_TRUE(
+      verifier_.Verify(SignRaw(keys_.private_pem, Header(), p), kNow).ok());
+}
+
+TEST(FundOfTest, NamesTheFundOfResourcesUnderIt) {
+  EXPECT_EQ(FundOf("funds/lff"), "funds/lff");
+  EXPECT_EQ(FundOf("funds/lff/rounds/2018-r1"), "funds/lff");
+  EXPECT_EQ(FundOf("funds/lff/budgetLines/a"), "funds/lff");
+  EXPECT_EQ(FundOf("funds/"), "");
+  EXPECT_EQ(FundOf("applications/x"), "");
+  EXPECT_EQ(FundOf(""), "");
+}
+
 TEST(CanonicalUserTest, OnePersonOneNameWhateverTheCase) {
   EXPECT_EQ(CanonicalUser("Sam"), "sam");
   EXPECT_EQ(CanonicalUser("SAM"), CanonicalUser("sam"));
