@@ -25,6 +25,7 @@
     pb::EqualityMonitoring)                                                 \
   X(UpdateEqualityMonitoring, pb::UpdateEqualityMonitoringRequest,          \
     pb::EqualityMonitoring)                                                 \
+  X(GetEqualityReport, pb::GetEqualityReportRequest, pb::EqualityReport)    \
   X(ApplyCaseOutcome, pb::ApplyCaseOutcomeRequest, pb::Application)         \
   X(ListTasks, outbox::v1::ListTasksRequest, outbox::v1::ListTasksResponse) \
   X(RetryTask, outbox::v1::RetryTaskRequest, outbox::v1::Task)

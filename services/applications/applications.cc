@@ -683,6 +683,68 @@ absl::StatusOr<pb::Application> Applications::ApplyCaseOutcome(
 
 // ---- Equality monitoring (R7) ----
 
+absl::StatusOr<pb::EqualityReport> Applications::GetEqualityReport(
+    const Call& call, const pb::GetEqualityReportRequest& req) {
+  errors::Violations v;
+  ParseRoundName(req.round(), "round", &v);
+  if (!v.empty()) return v.ToStatus();
+  RETURN_IF_ERROR(RequireFundScope(call, auth::FundOf(req.round())));
+  int submitted = 0, answered = 0, declined = 0;
+  std::map<std::string, int> led_by, serves;
+  // Every application of the round, a batch at a time, by the round index.
+  std::string after;
+  while (true) {
+    ASSIGN_OR_RETURN(storage::ScanResult scan,
+                     store_->Scan(kByRound, IdKey(req.round()), after, 500));
+    std::vector<std::string> keys;
+    for (const storage::ScanRow& row : scan.rows) {
+      std::optional<std::string> id = IdFromIndexKey(row.key, 1);
+      if (!id) return absl::DataLossError("malformed application index entry");
+      keys.push_back(IdKey(*id));
+    }
+    ASSIGN_OR_RETURN(auto apps, apps_.GetMany(keys));
+    ASSIGN_OR_RETURN(auto answers, equality_.GetMany(keys));
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (!apps[i] || apps[i]->msg.state() == pb::Application::DRAFT ||
+          apps[i]->msg.submit_time().seconds() == 0) {
+        continue;
+      }
+      ++submitted;
+      if (!answers[i]) continue;
+      const pb::EqualityMonitoring& em = answers[i]->msg;
+      if (em.prefer_not_to_say()) {
+        ++declined;
+        continue;
+      }
+      if (em.led_by().empty() && em.mainly_serves().empty()) continue;
+      ++answered;
+      for (const std::string& c : em.led_by()) ++led_by[c];
+      for (const std::string& c : em.mainly_serves()) ++serves[c];
+    }
+    if (!scan.more || scan.rows.empty()) break;
+    after = scan.rows.back().key;
+  }
+  auto count = [](const std::string& answer, int n) {
+    pb::EqualityCount c;
+    c.set_answer(answer);
+    const bool suppress = n > 0 && n < kEqualitySuppressBelow;
+    c.set_count(suppress ? 0 : n);
+    c.set_suppressed(suppress);
+    return c;
+  };
+  pb::EqualityReport out;
+  out.set_round(req.round());
+  out.set_submitted(submitted);
+  *out.mutable_answered() = count("answered", answered);
+  *out.mutable_prefer_not_to_say() = count("prefer not to say", declined);
+  for (const std::string& c : EqualityCategories()) {
+    *out.add_led_by() = count(c, led_by[c]);
+    *out.add_mainly_serves() = count(c, serves[c]);
+  }
+  out.set_suppress_below(kEqualitySuppressBelow);
+  return out;
+}
+
 absl::StatusOr<pb::EqualityMonitoring> Applications::GetEqualityMonitoring(
     const Call& call, const pb::GetEqualityMonitoringRequest& req) {
   constexpr absl::string_view kSuffix = "/equalityMonitoring";

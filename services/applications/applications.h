@@ -41,6 +41,9 @@
 
 namespace grantflow::applications {
 
+// Equality reports suppress counts from 1 to this minus one (R7).
+inline constexpr int kEqualitySuppressBelow = 5;
+
 // Thread-safe. Does not own `store`, `rounds` or `cases`; all must outlive
 // it.
 class Applications {
@@ -73,6 +76,10 @@ class Applications {
       const Call& call, const pb::GetEqualityMonitoringRequest& req);
   absl::StatusOr<pb::EqualityMonitoring> UpdateEqualityMonitoring(
       const Call& call, const pb::UpdateEqualityMonitoringRequest& req);
+  // INVALID_ARGUMENT for a bad round name; counts below
+  // kEqualitySuppressBelow are suppressed.
+  absl::StatusOr<pb::EqualityReport> GetEqualityReport(
+      const Call& call, const pb::GetEqualityReportRequest& req);
 
   // From the engine: the case reached an outcome the application follows.
   // Ignores an event no newer than the application's case_event_seq.

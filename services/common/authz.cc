@@ -64,6 +64,9 @@ absl::flat_hash_map<std::string, Roles>* Build() {
   // aggregates with small numbers suppressed.
   (*t)[app + "GetEqualityMonitoring"] = {"applicant"};
   (*t)[app + "UpdateEqualityMonitoring"] = {"applicant"};
+  // ... and to the funder as a round's aggregate, never to the assessors or
+  // decision makers.
+  (*t)[app + "GetEqualityReport"] = {"grants_officer", "auditor", "admin"};
   // The engine's outbox reports a case's outcome to its application.
   (*t)[app + "ApplyCaseOutcome"] = {"service"};
   const Roles outbox_readers = {"admin", "grants_officer", "auditor"};

@@ -180,10 +180,62 @@ constexpr char kCsLine[] = "funds/culture-seeds/budgetLines/cs-a";
 
 // Two funds (the family fund and Culture Seeds) with an executed agreement
 // in each, and funder staff whose roles hold in the family fund only.
-class FundScopeTest : public ::testing::Test,
-                      protected testing::AgreementSteps {
+// A rig on a real port, the agreement steps, and requests written as text
+// protos sent through the generic stub, tallied as attacks on `rule`.
+class OverGrpcTest : public ::testing::Test, protected testing::AgreementSteps {
  protected:
-  FundScopeTest() : AgreementSteps(&rig_) {}
+  explicit OverGrpcTest(const std::string& rule)
+      : AgreementSteps(&rig_), attacks_(rule) {}
+
+  // Calls "grantflow.{method}" with the request `text` (text format) and,
+  // when given, `body` merged in first; the answer goes to `out`.
+  // `raw`, when given, gets the answer's bytes.
+  grpc::Status Call(const std::string& method, const std::string& text,
+                    const std::string& token,
+                    google::protobuf::Message* out = nullptr,
+                    const google::protobuf::Message* body = nullptr,
+                    std::string* raw = nullptr) {
+    const std::string full = "grantflow." + method;
+    const std::string dotted = full.substr(0, full.rfind('/')) + "." +
+                               full.substr(full.rfind('/') + 1);
+    (void)EveryMethod();  // links every service's descriptors
+    const auto* md =
+        google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
+            dotted);
+    EXPECT_NE(md, nullptr) << dotted;
+    if (md == nullptr) return grpc::Status(grpc::StatusCode::INTERNAL, "");
+    std::unique_ptr<google::protobuf::Message> req(
+        google::protobuf::MessageFactory::generated_factory()
+            ->GetPrototype(md->input_type())
+            ->New());
+    if (body != nullptr) {
+      // The one message field of the request's type `body` is.
+      for (int i = 0; i < md->input_type()->field_count(); ++i) {
+        const auto* f = md->input_type()->field(i);
+        if (f->message_type() == body->GetDescriptor()) {
+          req->GetReflection()->MutableMessage(req.get(), f)->CopyFrom(*body);
+        }
+      }
+    }
+    EXPECT_TRUE(google::protobuf::TextFormat::MergeFromString(text, req.get()))
+        << text;
+    std::string answer;
+    grpc::Status s = CallRaw(rig_.channel(), "/" + full,
+                             req->SerializeAsString(), token, &answer);
+    if (s.ok() && out != nullptr) {
+      EXPECT_TRUE(out->ParseFromString(answer));
+    }
+    if (raw != nullptr) *raw = std::move(answer);
+    return s;
+  }
+
+  Rig rig_;
+  testing::Attacks attacks_;
+};
+
+class FundScopeTest : public OverGrpcTest {
+ protected:
+  FundScopeTest() : OverGrpcTest("roles scoped to funds") {}
 
   void SetUp() override {
     ppb::Fund fund = testing::ValidFund();
@@ -226,54 +278,12 @@ class FundScopeTest : public ::testing::Test,
     assessor_ = lff_only("asa", {"assessor"});
   }
 
-  // Calls "grantflow.{method}" with the request `text` (text format) and,
-  // when given, `body` merged in first; the answer goes to `out`.
-  grpc::Status Call(const std::string& method, const std::string& text,
-                    const std::string& token,
-                    google::protobuf::Message* out = nullptr,
-                    const google::protobuf::Message* body = nullptr) {
-    const std::string full = "grantflow." + method;
-    const std::string dotted = full.substr(0, full.rfind('/')) + "." +
-                               full.substr(full.rfind('/') + 1);
-    (void)EveryMethod();  // links every service's descriptors
-    const auto* md =
-        google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
-            dotted);
-    EXPECT_NE(md, nullptr) << dotted;
-    if (md == nullptr) return grpc::Status(grpc::StatusCode::INTERNAL, "");
-    std::unique_ptr<google::protobuf::Message> req(
-        google::protobuf::MessageFactory::generated_factory()
-            ->GetPrototype(md->input_type())
-            ->New());
-    if (body != nullptr) {
-      // The one message field of the request's type `body` is.
-      for (int i = 0; i < md->input_type()->field_count(); ++i) {
-        const auto* f = md->input_type()->field(i);
-        if (f->message_type() == body->GetDescriptor()) {
-          req->GetReflection()->MutableMessage(req.get(), f)->CopyFrom(*body);
-        }
-      }
-    }
-    EXPECT_TRUE(google::protobuf::TextFormat::MergeFromString(text, req.get()))
-        << text;
-    std::string answer;
-    grpc::Status s = CallRaw(rig_.channel(), "/" + full,
-                             req->SerializeAsString(), token, &answer);
-    if (s.ok() && out != nullptr) {
-      EXPECT_TRUE(out->ParseFromString(answer));
-    }
-    return s;
-  }
-
   // An attempt on the other fund's records: PERMISSION_DENIED,
   // ROLE_NOT_IN_FUND.
   void Denied(const std::string& what, const grpc::Status& s) {
     attacks_.Refused(what, s, grpc::StatusCode::PERMISSION_DENIED,
                      "ROLE_NOT_IN_FUND");
   }
-
-  Rig rig_;
-  testing::Attacks attacks_{"roles scoped to funds"};
   std::string officer_, approver_, finance_officer_, finance_approver_,
       safeguarding_, auditor_, assessor_;
 };
@@ -583,6 +593,397 @@ TEST_F(FundScopeTest, AnAssessorForOneFundSeesOnlyItsBids) {
   EXPECT_TRUE(Ok(Call(absl::StrCat(as, "GetAssessment"),
                       absl::StrCat("name: 'assessments/", IdOf(lff_case), "'"),
                       assessor_)));
+}
+
+// The rows of the table open to any of `roles`, leaving out `public_rpcs`.
+std::set<std::string> OpenTo(const std::set<std::string>& roles,
+                             const std::set<std::string>& public_rpcs = {}) {
+  std::set<std::string> out;
+  for (const auto& [method, allowed] : authz::Table()) {
+    if (public_rpcs.contains(method)) continue;
+    for (const std::string& r : allowed) {
+      if (roles.contains(r)) out.insert(method);
+    }
+  }
+  return out;
+}
+
+// Funds, budget lines and rounds are published to applicants on purpose.
+std::set<std::string> ProgrammeReads() {
+  std::set<std::string> out;
+  for (const char* m : {"GetFund", "ListFunds", "GetBudgetLine",
+                        "ListBudgetLines", "GetRound", "ListRounds"}) {
+    out.insert(absl::StrCat("/grantflow.programmes.v1.ProgrammeService/", m));
+  }
+  return out;
+}
+
+class OrganisationScopeTest : public OverGrpcTest {
+ protected:
+  OrganisationScopeTest()
+      : OverGrpcTest("an organisation's people, another's records") {}
+};
+
+TEST_F(OrganisationScopeTest,
+       EveryRpcOpenToApplicantsRefusesAnotherOrganisation) {
+  // Hackney Family Network's records: a draft, a submitted bid with equality
+  // answers, an issued agreement and an executed one, bank details.
+  SetTemplate();
+  agreements::v1::Agreement issued, executed;
+  const std::string issued_name = Drafted(2'000'000, "issued", &issued);
+  ASSERT_TRUE(Ok(Issue(issued_name, &issued)));
+  const std::string executed_name = Drafted(2'000'000, "exec", &executed);
+  executed = Executed(executed_name);
+  const std::string submitted = rig_.NewCase(2'000'000, "eq");
+  const std::string app = "applications/" + IdOf(submitted);
+  const std::string equality = app + "/equalityMonitoring";
+  ASSERT_TRUE(
+      Ok(Call("applications.v1.ApplicationService/UpdateEqualityMonitoring",
+              absl::StrCat("equality_monitoring { name: '", equality,
+                           "' led_by: 'Women' } request_id: 'eq'"),
+              rig_.amira)));
+  applications::v1::Application draft;
+  const applications::v1::Application body = testing::CompleteApplication(
+      testing::kOpenRound, testing::kHackney, 2'000'000);
+  ASSERT_TRUE(Ok(Call("applications.v1.ApplicationService/CreateApplication",
+                      "request_id: 'draft'", rig_.amira, &draft, &body)));
+  const auto pay = "payments.v1.PaymentService/";
+  ASSERT_TRUE(Ok(Call(absl::StrCat(pay, "ChangeBankAccount"),
+                      absl::StrCat("organisation: '", testing::kHackney,
+                                   "' details { account_name: 'Hackney Family "
+                                   "Network' sort_code: '20-00-00' "
+                                   "account_number: '55779911' } "
+                                   "request_id: 'b'"),
+                      rig_.kofi)));
+  // Snapshots to compare after the attacks.
+  const auto snapshot = [&] {
+    std::string out;
+    for (const auto& [method, name] :
+         std::vector<std::pair<std::string, std::string>>{
+             {"applications.v1.ApplicationService/GetApplication", app},
+             {"applications.v1.ApplicationService/GetApplication",
+              draft.name()},
+             {"applications.v1.ApplicationService/GetOrganisation",
+              testing::kHackney},
+             {"applications.v1.ApplicationService/GetEqualityMonitoring",
+              equality},
+             {"agreements.v1.AgreementService/GetAgreement", issued_name},
+             {"agreements.v1.AgreementService/GetAgreement", executed_name},
+             {"payments.v1.PaymentService/GetBankAccount",
+              "bankAccounts/hackney-families"}}) {
+      // Equality answers are the applicant's alone to read.
+      const std::string& owner =
+          absl::StrContains(method, "Equality") ? rig_.amira : rig_.kofi;
+      std::string answer;
+      EXPECT_TRUE(
+          Ok(Call(method, absl::StrCat("name: '", name, "'"),
+                  absl::StrContains(method, "Application") ? rig_.amira : owner,
+                  nullptr, nullptr, &answer)))
+          << method;
+      absl::StrAppend(&out, answer.size(), ":", answer);
+    }
+    return out;
+  };
+  const std::string before = snapshot();
+
+  // tom is Peckham Arts' applicant and signatory.
+  const std::string& tom = rig_.tom;
+  const auto nm = [](const std::string& n) {
+    return absl::StrCat("name: '", n, "'");
+  };
+  const std::map<std::string, std::string> attacks = {
+      {"applications.v1.ApplicationService/GetOrganisation",
+       nm(testing::kHackney)},
+      {"applications.v1.ApplicationService/UpdateOrganisation",
+       absl::StrCat("organisation { name: '", testing::kHackney,
+                    "' display_name: 'Ours now' } update_mask { paths: "
+                    "'display_name' } request_id: 'o'")},
+      {"applications.v1.ApplicationService/CreateApplication",
+       absl::StrCat("application { round: '", testing::kOpenRound,
+                    "' organisation: '", testing::kHackney,
+                    "' title: 'In their name' } request_id: 'c'")},
+      {"applications.v1.ApplicationService/GetApplication", nm(app)},
+      {"applications.v1.ApplicationService/ListApplications",
+       absl::StrCat("organisation: '", testing::kHackney, "'")},
+      {"applications.v1.ApplicationService/UpdateApplication",
+       absl::StrCat("application { name: '", draft.name(),
+                    "' title: 'Changed' } update_mask { paths: 'title' } "
+                    "request_id: 'u'")},
+      {"applications.v1.ApplicationService/SubmitApplication",
+       absl::StrCat(nm(draft.name()), " request_id: 's'")},
+      {"applications.v1.ApplicationService/WithdrawApplication",
+       absl::StrCat(nm(app), " reason: 'Not ours' request_id: 'w'")},
+      {"applications.v1.ApplicationService/GetEqualityMonitoring",
+       nm(equality)},
+      {"applications.v1.ApplicationService/UpdateEqualityMonitoring",
+       absl::StrCat("equality_monitoring { name: '", equality,
+                    "' prefer_not_to_say: true } request_id: 'e'")},
+      {"assessment.v1.AssessmentService/GetApplicantFeedback",
+       absl::StrCat("application: '", app, "'")},
+      {"agreements.v1.AgreementService/GetAgreement", nm(executed_name)},
+      {"agreements.v1.AgreementService/GetDocument", nm(executed_name)},
+      {"agreements.v1.AgreementService/SignAgreement",
+       absl::StrCat(nm(issued_name), " version: 1 document_sha256: '",
+                    issued.versions(0).document_sha256(),
+                    "' position: 'Chair' request_id: 'sig'")},
+      {"agreements.v1.AgreementService/SubmitReport",
+       absl::StrCat("agreement: '", executed_name,
+                    "' report_id: 'final' narrative: 'Done' spent_pence: 1 "
+                    "request_id: 'rep'")},
+      {"payments.v1.PaymentService/ChangeBankAccount",
+       absl::StrCat("organisation: '", testing::kHackney,
+                    "' details { account_name: 'Peckham Arts' sort_code: "
+                    "'20-00-00' account_number: '11111111' } request_id: 'x'")},
+      {"payments.v1.PaymentService/GetBankAccount",
+       nm("bankAccounts/hackney-families")},
+      {"workflow.v1.WorkflowService/RecordFact",
+       absl::StrCat(nm(CaseOf(issued_name)),
+                    " fact: 'AGREEMENT_SIGNED_BY_RECIPIENT' payload { "
+                    "document_sha256: '",
+                    issued.versions(0).document_sha256(),
+                    "' } request_id: 'f'")},
+  };
+  for (const auto& [method, text] : attacks) {
+    grpc::Status st = Call(method, text, tom);
+    // Reads of another's records answer as if there were none, or refuse.
+    const grpc::StatusCode code = st.error_code() == grpc::StatusCode::NOT_FOUND
+                                      ? grpc::StatusCode::NOT_FOUND
+                                      : grpc::StatusCode::PERMISSION_DENIED;
+    attacks_.Refused(method + " on Hackney's records as Peckham's", st, code);
+  }
+  // Lists show their own organisation's records only.
+  applications::v1::ListOrganisationsResponse orgs;
+  ASSERT_TRUE(Ok(Call("applications.v1.ApplicationService/ListOrganisations",
+                      "", tom, &orgs)));
+  for (const auto& o : orgs.organisations()) {
+    EXPECT_EQ(o.name(), testing::kPeckham);
+  }
+  applications::v1::ListApplicationsResponse apps;
+  ASSERT_TRUE(Ok(Call("applications.v1.ApplicationService/ListApplications", "",
+                      tom, &apps)));
+  for (const auto& a : apps.applications()) {
+    EXPECT_EQ(a.organisation(), testing::kPeckham);
+  }
+  EXPECT_EQ(snapshot(), before) << "an attack changed Hackney's records";
+
+  // Every RPC open to an organisation's people is attacked above, or is a
+  // list (checked above), or creates their own organisation.
+  std::set<std::string> covered = {
+      "/grantflow.applications.v1.ApplicationService/ListOrganisations",
+      "/grantflow.applications.v1.ApplicationService/CreateOrganisation"};
+  for (const auto& [method, text] : attacks)
+    covered.insert("/grantflow." + method);
+  for (const std::string& m :
+       OpenTo({"applicant", "signatory"}, ProgrammeReads())) {
+    EXPECT_TRUE(covered.contains(m)) << m << " is open to applicants or "
+                                     << "signatories but not attacked here";
+  }
+}
+
+class AssessorScopeTest : public OverGrpcTest {
+ protected:
+  AssessorScopeTest()
+      : OverGrpcTest("assessors: assigned and unconflicted only (R6)") {}
+};
+
+TEST_F(AssessorScopeTest,
+       EveryRpcOpenToAssessorsRefusesTheUnassignedAndTheConflicted) {
+  const std::string c = rig_.NewCase(2'000'000, "r6");
+  rig_.Background();
+  const std::string a = "assessments/" + IdOf(c);
+  const auto as = "assessment.v1.AssessmentService/";
+  ASSERT_TRUE(Ok(
+      Call(absl::StrCat(as, "ScreenApplication"),
+           absl::StrCat("name: '", a, "' decision: ELIGIBLE request_id: 's'"),
+           rig_.officer)));
+  ASSERT_TRUE(Ok(Call(absl::StrCat(as, "AssignAssessors"),
+                      absl::StrCat("name: '", a,
+                                   "' stage: WRITTEN assessors: 'cora' "
+                                   "assessors: 'sid' request_id: 'as'"),
+                      rig_.officer)));
+  const std::string cora = rig_.minter().Token("cora", {"assessor"});
+  const std::string sid = rig_.minter().Token("sid", {"assessor"});
+  const std::string uma = rig_.minter().Token("uma", {"assessor"});
+  ASSERT_TRUE(Ok(Call(absl::StrCat(as, "DeclareInterest"),
+                      absl::StrCat("name: '", a,
+                                   "' stage: WRITTEN declaration: CONFLICT "
+                                   "conflict_reason: 'I chair its board' "
+                                   "request_id: 'd'"),
+                      cora)));
+  // sid, assigned and free of conflict, may do all of it: the requests
+  // below are good ones.
+  ASSERT_TRUE(Ok(Call(absl::StrCat(as, "DeclareInterest"),
+                      absl::StrCat("name: '", a,
+                                   "' stage: WRITTEN declaration: NO_CONFLICT "
+                                   "request_id: 'd'"),
+                      sid)));
+  assessment::v1::Assessment seen;
+  ASSERT_TRUE(Ok(Call(absl::StrCat(as, "GetAssessment"),
+                      absl::StrCat("name: '", a, "'"), sid, &seen)));
+  ASSERT_FALSE(seen.bid().summary().empty());
+  const auto sheet = [&](const std::string& who) {
+    return absl::StrCat("name: '", a, "/scoreSheets/written.", who, "'");
+  };
+  // For each person who must not: every RPC an assessor may call.
+  for (const auto& [who, token] :
+       std::vector<std::pair<std::string, std::string>>{{"uma", uma},
+                                                        {"cora", cora}}) {
+    const std::map<std::string, std::string> attacks = {
+        {"GetAssessment", absl::StrCat("name: '", a, "'")},
+        {"DeclareInterest",
+         absl::StrCat("name: '", a,
+                      "' stage: WRITTEN declaration: NO_CONFLICT "
+                      "request_id: 'd2'")},
+        {"GetScoreSheet", sheet(who)},
+        {"SaveScores", absl::StrCat(sheet(who), " request_id: 'sv'")},
+        {"SubmitScores", absl::StrCat(sheet(who), " request_id: 'sb'")},
+    };
+    for (const auto& [method, text] : attacks) {
+      grpc::Status st = Call(absl::StrCat(as, method), text, token);
+      // Refused for who they are (not assigned, conflicted): PERMISSION_DENIED;
+      // a second declaration is refused as already made.
+      const bool redeclare = who == "cora" && method == "DeclareInterest";
+      attacks_.Refused(absl::StrCat(method, " as ", who), st,
+                       redeclare ? grpc::StatusCode::FAILED_PRECONDITION
+                                 : grpc::StatusCode::PERMISSION_DENIED,
+                       redeclare ? "ALREADY_DECLARED" : "");
+    }
+    // Nor someone else's sheet.
+    attacks_.Refused(
+        absl::StrCat("sid's sheet as ", who),
+        Call(absl::StrCat(as, "GetScoreSheet"), sheet("sid"), token),
+        grpc::StatusCode::PERMISSION_DENIED);
+  }
+  assessment::v1::ListMyAssignmentsResponse queue;
+  ASSERT_TRUE(Ok(Call(absl::StrCat(as, "ListMyAssignments"), "", uma, &queue)));
+  EXPECT_EQ(queue.items_size(), 0);
+  // The conflicted assessor's view of the bid never includes it.
+  assessment::v1::Assessment after;
+  ASSERT_TRUE(Ok(Call(absl::StrCat(as, "GetAssessment"),
+                      absl::StrCat("name: '", a, "'"), rig_.officer, &after)));
+  EXPECT_EQ(after.assessors_needed(), 1) << "cora's recusal still counts";
+
+  // Every RPC open to assessors is attacked above (ListMyAssignments is
+  // the caller's own queue, checked above).
+  std::set<std::string> covered = {
+      "/grantflow.assessment.v1.AssessmentService/ListMyAssignments"};
+  for (const char* m : {"GetAssessment", "DeclareInterest", "GetScoreSheet",
+                        "SaveScores", "SubmitScores"}) {
+    covered.insert(
+        absl::StrCat("/grantflow.assessment.v1.AssessmentService/", m));
+  }
+  for (const std::string& m : OpenTo({"assessor"}, ProgrammeReads())) {
+    EXPECT_TRUE(covered.contains(m))
+        << m << " is open to assessors but not attacked here";
+  }
+}
+
+// Every message a method answers with, and every message inside it.
+void Contained(const google::protobuf::Descriptor* d,
+               std::set<const google::protobuf::Descriptor*>* seen) {
+  if (d == nullptr || !seen->insert(d).second) return;
+  for (int i = 0; i < d->field_count(); ++i) {
+    Contained(d->field(i)->message_type(), seen);
+  }
+}
+
+std::set<std::string> MethodsAnswering(const std::string& message) {
+  std::set<std::string> out;
+  for (const auto& [method, md] : EveryMethod()) {
+    std::set<const google::protobuf::Descriptor*> seen;
+    Contained(md->output_type(), &seen);
+    for (const auto* d : seen) {
+      if (d->full_name() == message) out.insert(method);
+    }
+  }
+  return out;
+}
+
+TEST(SensitiveDataTest,
+     EqualityAnswersAndSafeguardingDetailsAnswerOnlyTheirReaders) {
+  const std::string app = "/grantflow.applications.v1.ApplicationService/";
+  // R7: equality answers reach the applicant only; staff get the report.
+  EXPECT_EQ(MethodsAnswering("grantflow.applications.v1.EqualityMonitoring"),
+            (std::set<std::string>{app + "GetEqualityMonitoring",
+                                   app + "UpdateEqualityMonitoring"}));
+  for (const char* m : {"GetEqualityMonitoring", "UpdateEqualityMonitoring"}) {
+    EXPECT_EQ(authz::Table().at(app + m),
+              std::vector<std::string>{"applicant"});
+  }
+  const auto& report = authz::Table().at(app + "GetEqualityReport");
+  for (const char* never : {"assessor", "approver", "moderator"}) {
+    EXPECT_EQ(std::count(report.begin(), report.end(), never), 0) << never;
+  }
+  // R7: safeguarding details (the check's items, DBS records) reach
+  // safeguarding officers only, wherever they would be carried.
+  for (const char* detail : {"grantflow.safeguarding.v1.SafeguardingCheck",
+                             "grantflow.safeguarding.v1.DbsRecord",
+                             "grantflow.safeguarding.v1.Item"}) {
+    const std::set<std::string> methods = MethodsAnswering(detail);
+    EXPECT_FALSE(methods.empty()) << detail;
+    for (const std::string& m : methods) {
+      // (grantflowd's own identity delivers the engine's tasks.)
+      for (const std::string& role : authz::Table().at(m)) {
+        EXPECT_TRUE(role == "safeguarding_officer" || role == "service")
+            << m << " answers " << role << " with " << detail;
+      }
+    }
+  }
+}
+
+class EqualityReportTest : public OverGrpcTest {
+ protected:
+  EqualityReportTest() : OverGrpcTest("equality answers (R7)") {}
+};
+
+TEST_F(EqualityReportTest, OnlyAggregatesWithSmallNumbersSuppressed) {
+  // Seven bids: five led by women (shown), two by disabled people
+  // (suppressed), one preferring not to say (suppressed), one with no
+  // answers.
+  const auto set = [&](const std::string& c, const std::string& answers) {
+    ASSERT_TRUE(
+        Ok(Call("applications.v1.ApplicationService/UpdateEqualityMonitoring",
+                absl::StrCat("equality_monitoring { name: 'applications/",
+                             IdOf(c), "/equalityMonitoring' ", answers,
+                             " } request_id: 'e", IdOf(c), "'"),
+                rig_.amira)));
+  };
+  for (int i = 0; i < 5; ++i) {
+    const std::string c = rig_.NewCase(2'000'000, absl::StrCat("w", i));
+    set(c, i < 2 ? "led_by: 'Women' led_by: 'Disabled people'"
+                 : "led_by: 'Women'");
+  }
+  set(rig_.NewCase(2'000'000, "pnts"), "prefer_not_to_say: true");
+  rig_.NewCase(2'000'000, "none");
+  applications::v1::EqualityReport report;
+  ASSERT_TRUE(Ok(Call("applications.v1.ApplicationService/GetEqualityReport",
+                      absl::StrCat("round: '", testing::kOpenRound, "'"),
+                      rig_.officer, &report)));
+  EXPECT_EQ(report.submitted(), 7);
+  EXPECT_EQ(report.answered().count(), 5);
+  EXPECT_TRUE(report.prefer_not_to_say().suppressed());
+  EXPECT_EQ(report.prefer_not_to_say().count(), 0);
+  EXPECT_EQ(report.suppress_below(), 5);
+  std::map<std::string, applications::v1::EqualityCount> led;
+  for (const auto& c : report.led_by()) led[c.answer()] = c;
+  EXPECT_EQ(led.at("Women").count(), 5);
+  EXPECT_FALSE(led.at("Women").suppressed());
+  EXPECT_TRUE(led.at("Disabled people").suppressed());
+  EXPECT_EQ(led.at("Disabled people").count(), 0);
+  EXPECT_EQ(led.at("Young people").count(), 0);
+  EXPECT_FALSE(led.at("Young people").suppressed());
+  // Nobody else reads it: not the assessors nor the decision makers.
+  for (const auto& [role, token] : rig_.EveryRole()) {
+    if (role == "grants_officer" || role == "auditor" || role == "admin") {
+      continue;
+    }
+    attacks_.Refused(
+        absl::StrCat("the equality report as ", role.empty() ? "nobody" : role),
+        Call("applications.v1.ApplicationService/GetEqualityReport",
+             absl::StrCat("round: '", testing::kOpenRound, "'"), token),
+        role.empty() ? grpc::StatusCode::UNAUTHENTICATED
+                     : grpc::StatusCode::PERMISSION_DENIED);
+  }
 }
 
 }  // namespace

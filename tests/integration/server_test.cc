@@ -199,7 +199,7 @@ TEST_F(ServerTest, EveryRpcRefusesAnonymousCalls) {
       ++methods;
     }
   }
-  EXPECT_EQ(methods, 113);
+  EXPECT_EQ(methods, 114);
 }
 
 TEST_F(ServerTest, RetriedRequestIdReturnsTheFirstResult) {

@@ -488,10 +488,32 @@ int EqualityCommand(Cli& cli) {
     auto ctx = cli.Context();
     return show(stub->UpdateEqualityMonitoring(ctx.get(), req, &resp), resp);
   }
+  if (verb == "report") {
+    apb::GetEqualityReportRequest req;
+    req.set_round(cli.args().Get("round"));
+    apb::EqualityReport resp;
+    auto ctx = cli.Context();
+    return Show<apb::EqualityReport>(
+        cli, stub->GetEqualityReport(ctx.get(), req, &resp), resp,
+        [](const apb::EqualityReport& r, std::ostream& out) {
+          auto n = [](const apb::EqualityCount& c) {
+            return c.suppressed() ? std::string("<suppressed>")
+                                  : absl::StrCat(c.count());
+          };
+          out << r.round() << ": " << r.submitted() << " submitted, "
+              << n(r.answered()) << " answered, " << n(r.prefer_not_to_say())
+              << " preferred not to say (counts under " << r.suppress_below()
+              << " suppressed)\n";
+          for (int i = 0; i < r.led_by_size(); ++i) {
+            out << "  " << r.led_by(i).answer() << ": led by " << n(r.led_by(i))
+                << ", mainly serves " << n(r.mainly_serves(i)) << "\n";
+          }
+        });
+  }
   return cli.Usage(
       "equality get applications/ID | set applications/ID "
       "[--led-by CATEGORY...] [--serves CATEGORY...] "
-      "[--prefer-not-to-say=true]");
+      "[--prefer-not-to-say=true] | report --round R");
 }
 
 }  // namespace grantflow::grantctl

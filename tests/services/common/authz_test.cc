@@ -46,7 +46,7 @@ TEST(AuthzTest, EveryRpcOfEveryServiceHasAnEntry) {
       ++methods;
     }
   }
-  EXPECT_EQ(methods, 113);
+  EXPECT_EQ(methods, 114);
 }
 
 TEST(AuthzTest, NoStaleEntriesAndOnlyKnownRoles) {
