@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "platform/audit.h"
+#include "platform/duties.h"
 #include "platform/errors.h"
 #include "platform/fact_names.h"
 #include "platform/idempotency.h"
@@ -937,12 +938,9 @@ absl::StatusOr<wpb::Payment> Engine::AuthorizePayment(
                        " is not a finance approver; payments are approved "
                        "by finance approvers"));
     }
-    if (approver.user == *requester) {
-      return Refuse(reasons::kSeparationOfDuties,
-                    absl::StrCat(approver.user,
-                                 " requested this payment and may not "
-                                 "approve it"));
-    }
+    RETURN_IF_ERROR(duties::Check(
+        duties::Duty::kApprovePayment, *requester, approver.user,
+        absl::StrCat(req.name(), "'s payment ", req.payment_id())));
     auto limit = approver.limits_pence.find("pay");
     const int64_t own =
         limit == approver.limits_pence.end() ? 0 : limit->second;

@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "platform/auth.h"
+#include "platform/duties.h"
 #include "platform/errors.h"
 #include "platform/fact_names.h"
 #include "platform/idempotency.h"
@@ -496,11 +497,9 @@ absl::StatusOr<pb::Agreement> Agreements::CountersignAgreement(
         ASSIGN_OR_RETURN(pb::Version * ver,
                          VersionToSign(a, req, pb::Version::SIGNED,
                                        reasons::kVersionNotSigned));
-        if (auth::CanonicalUser(ver->issued_by()) == call.principal.user) {
-          return errors::FailedPrecondition(
-              reasons::kSeparationOfDuties,
-              "whoever issued the agreement cannot countersign it");
-        }
+        RETURN_IF_ERROR(duties::Check(duties::Duty::kCountersignAgreement,
+                                      ver->issued_by(), call.principal.user,
+                                      a.name()));
         const bool first = a.executed_version() == 0;
         wpb::FactPayload p = ExecutionPayload(ver->terms());
         p.set_document_sha256(req.document_sha256());

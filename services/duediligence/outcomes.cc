@@ -3,6 +3,7 @@
 #include <set>
 
 #include "absl/strings/match.h"
+#include "platform/duties.h"
 #include "services/common/check_conditions.h"
 #include "services/duediligence/checks.h"
 #include "services/duediligence/internal.h"
@@ -184,13 +185,9 @@ absl::StatusOr<pb::DueDiligenceCheck> Checks::DecideReferral(
                             "only a REFERRED check is decided");
         }
         // R5: a second person decides what the reviewer found.
-        if (c.reviewed_by() == call.principal.user) {
-          return errors::FailedPrecondition(
-              reasons::kSeparationOfDuties,
-              absl::StrCat(call.principal.user,
-                           " failed this check and may not decide its "
-                           "referral"));
-        }
+        RETURN_IF_ERROR(duties::Check(duties::Duty::kDecideReferral,
+                                      c.reviewed_by(), call.principal.user,
+                                      c.name()));
         auto limit = call.principal.limits_pence.find("approve");
         const int64_t own =
             limit == call.principal.limits_pence.end() ? 0 : limit->second;

@@ -2,6 +2,7 @@
 // a finance officer, verified by a finance approver who did not record them.
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "platform/duties.h"
 #include "platform/errors.h"
 #include "platform/reasons.h"
 #include "platform/resources.h"
@@ -112,13 +113,9 @@ absl::StatusOr<pb::BankAccount> Payments::VerifyBankAccount(
               reasons::kNothingToVerify,
               absl::StrCat(a.name(), " has no change awaiting verification"));
         }
-        if (a.proposed_by() == call.principal.user) {
-          return errors::FailedPrecondition(
-              reasons::kSeparationOfDuties,
-              absl::StrCat(call.principal.user,
-                           " recorded these details; a second person "
-                           "verifies them"));
-        }
+        RETURN_IF_ERROR(duties::Check(duties::Duty::kVerifyBankDetails,
+                                      a.proposed_by(), call.principal.user,
+                                      a.name()));
         *a.mutable_verified() = a.proposed();
         a.clear_proposed();
         a.set_verified_by(call.principal.user);

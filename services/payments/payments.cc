@@ -4,6 +4,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
+#include "platform/duties.h"
 #include "platform/money.h"
 #include "platform/resources.h"
 #include "platform/status_macros.h"
@@ -319,12 +320,8 @@ absl::StatusOr<pb::Payment> Payments::ApprovePayment(
         if (p.state() != pb::Payment::REQUESTED) {
           return NotInState(p, "only a requested payment is approved");
         }
-        if (p.requested_by() == me) {
-          return errors::FailedPrecondition(
-              reasons::kSeparationOfDuties,
-              absl::StrCat(me, " requested ", p.name(),
-                           " and may not approve it"));
-        }
+        RETURN_IF_ERROR(duties::Check(duties::Duty::kApprovePayment,
+                                      p.requested_by(), me, p.name()));
         if (p.amount_pence() > own) {
           return errors::FailedPrecondition(
               reasons::kDelegatedLimitExceeded,

@@ -13,21 +13,19 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
-#include "google/protobuf/dynamic_message.h"
-#include "google/protobuf/text_format.h"
 #include "grantflow/agreements/v1/agreements.pb.h"
 #include "grantflow/assessment/v1/assessment.pb.h"
 #include "grantflow/awards/v1/awards.pb.h"
 #include "grantflow/duediligence/v1/duediligence.pb.h"
 #include "grantflow/payments/v1/payments.pb.h"
 #include "grantflow/safeguarding/v1/safeguarding.pb.h"
-#include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "platform/auth.h"
 #include "platform/money.h"
 #include "services/common/authz.h"
 #include "services/grantflowd/server.h"
 #include "tests/adversarial/agreement_steps.h"
+#include "tests/adversarial/over_grpc.h"
 #include "tests/adversarial/rig.h"
 #include "tests/testing/fixtures.h"
 #include "tests/testing/temp_dir.h"
@@ -35,66 +33,13 @@
 namespace grantflow {
 namespace {
 
+using testing::CallRaw;
+using testing::EveryMethod;
+using testing::IdOf;
+using testing::Ok;
+using testing::OverGrpcTest;
 using testing::Rig;
 namespace ppb = ::grantflow::programmes::v1;
-
-// Calls `method` with `request` (serialised) as the bearer of `token`; the
-// answer's bytes go to `response` when given.
-grpc::Status CallRaw(const std::shared_ptr<grpc::Channel>& channel,
-                     const std::string& method, const std::string& request,
-                     const std::string& token,
-                     std::string* response = nullptr) {
-  grpc::GenericStub generic(channel);
-  grpc::ClientContext ctx;
-  if (!token.empty()) testing::Authorise(&ctx, token);
-  grpc::CompletionQueue cq;
-  grpc::Slice slice(request);
-  grpc::ByteBuffer in(&slice, 1), out;
-  auto call = generic.PrepareUnaryCall(&ctx, method, in, &cq);
-  call->StartCall();
-  grpc::Status status;
-  call->Finish(&out, &status, reinterpret_cast<void*>(1));
-  void* tag;
-  bool ok;
-  EXPECT_TRUE(cq.Next(&tag, &ok));
-  if (response != nullptr && status.ok()) {
-    std::vector<grpc::Slice> slices;
-    (void)out.Dump(&slices);
-    response->clear();
-    for (const grpc::Slice& sl : slices) {
-      response->append(reinterpret_cast<const char*>(sl.begin()), sl.size());
-    }
-  }
-  return status;
-}
-
-// Every method of every service grantflowd can host, as full method names,
-// with its descriptor.
-std::map<std::string, const google::protobuf::MethodDescriptor*> EveryMethod() {
-  // Link the generated descriptors of every service into the pool.
-  (void)agreements::v1::Agreement::descriptor();
-  (void)assessment::v1::Assessment::descriptor();
-  (void)awards::v1::Award::descriptor();
-  (void)duediligence::v1::DueDiligenceCheck::descriptor();
-  (void)payments::v1::Payment::descriptor();
-  (void)safeguarding::v1::SafeguardingCheck::descriptor();
-  (void)programmes::v1::Fund::descriptor();
-  (void)applications::v1::Application::descriptor();
-  (void)workflow::v1::Case::descriptor();
-  std::map<std::string, const google::protobuf::MethodDescriptor*> out;
-  for (const auto& [name, full] : HostableServices()) {
-    const auto* service =
-        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
-            full);
-    EXPECT_NE(service, nullptr) << full;
-    if (service == nullptr) continue;
-    for (int i = 0; i < service->method_count(); ++i) {
-      out[absl::StrCat("/", full, "/", service->method(i)->name())] =
-          service->method(i);
-    }
-  }
-  return out;
-}
 
 // The audit entries of every service's store: every state change writes one
 // in the same batch (R8), so equal counts mean nothing was written.
@@ -168,71 +113,12 @@ TEST(AuthorisationMatrixTest, EveryRpcAsEveryRoleFollowsTheTable) {
             << " refused, as the table says\n";
 }
 
-::testing::AssertionResult Ok(const grpc::Status& s) {
-  if (s.ok()) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure()
-         << "code " << s.error_code() << ": " << s.error_message();
-}
-
 constexpr char kCsFund[] = "funds/culture-seeds";
 constexpr char kCsRound[] = "funds/culture-seeds/rounds/open";
 constexpr char kCsLine[] = "funds/culture-seeds/budgetLines/cs-a";
 
 // Two funds (the family fund and Culture Seeds) with an executed agreement
 // in each, and funder staff whose roles hold in the family fund only.
-// A rig on a real port, the agreement steps, and requests written as text
-// protos sent through the generic stub, tallied as attacks on `rule`.
-class OverGrpcTest : public ::testing::Test, protected testing::AgreementSteps {
- protected:
-  explicit OverGrpcTest(const std::string& rule)
-      : AgreementSteps(&rig_), attacks_(rule) {}
-
-  // Calls "grantflow.{method}" with the request `text` (text format) and,
-  // when given, `body` merged in first; the answer goes to `out`.
-  // `raw`, when given, gets the answer's bytes.
-  grpc::Status Call(const std::string& method, const std::string& text,
-                    const std::string& token,
-                    google::protobuf::Message* out = nullptr,
-                    const google::protobuf::Message* body = nullptr,
-                    std::string* raw = nullptr) {
-    const std::string full = "grantflow." + method;
-    const std::string dotted = full.substr(0, full.rfind('/')) + "." +
-                               full.substr(full.rfind('/') + 1);
-    (void)EveryMethod();  // links every service's descriptors
-    const auto* md =
-        google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
-            dotted);
-    EXPECT_NE(md, nullptr) << dotted;
-    if (md == nullptr) return grpc::Status(grpc::StatusCode::INTERNAL, "");
-    std::unique_ptr<google::protobuf::Message> req(
-        google::protobuf::MessageFactory::generated_factory()
-            ->GetPrototype(md->input_type())
-            ->New());
-    if (body != nullptr) {
-      // The one message field of the request's type `body` is.
-      for (int i = 0; i < md->input_type()->field_count(); ++i) {
-        const auto* f = md->input_type()->field(i);
-        if (f->message_type() == body->GetDescriptor()) {
-          req->GetReflection()->MutableMessage(req.get(), f)->CopyFrom(*body);
-        }
-      }
-    }
-    EXPECT_TRUE(google::protobuf::TextFormat::MergeFromString(text, req.get()))
-        << text;
-    std::string answer;
-    grpc::Status s = CallRaw(rig_.channel(), "/" + full,
-                             req->SerializeAsString(), token, &answer);
-    if (s.ok() && out != nullptr) {
-      EXPECT_TRUE(out->ParseFromString(answer));
-    }
-    if (raw != nullptr) *raw = std::move(answer);
-    return s;
-  }
-
-  Rig rig_;
-  testing::Attacks attacks_;
-};
-
 class FundScopeTest : public OverGrpcTest {
  protected:
   FundScopeTest() : OverGrpcTest("roles scoped to funds") {}
@@ -287,10 +173,6 @@ class FundScopeTest : public OverGrpcTest {
   std::string officer_, approver_, finance_officer_, finance_approver_,
       safeguarding_, auditor_, assessor_;
 };
-
-std::string IdOf(const std::string& name) {
-  return name.substr(name.rfind('/') + 1);
-}
 
 TEST_F(FundScopeTest, StaffOfOneFundReachNothingOfAnother) {
   agreements::v1::Agreement lff_a, cs_a;

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "platform/auth.h"
+#include "platform/duties.h"
 #include "platform/errors.h"
 #include "platform/fact_names.h"
 #include "platform/instalments.h"
@@ -178,10 +179,8 @@ absl::Status Execute(FactContext& x) {
                                "document than agreement v",
                                ag->version()));
   }
-  if (actor == auth::CanonicalUser(ag->recipient().signer())) {
-    return Refuse(reasons::kSeparationOfDuties,
-                  "one person cannot sign for both parties");
-  }
+  RETURN_IF_ERROR(duties::Check(duties::Duty::kSignForFunder,
+                                ag->recipient().signer(), actor, c.name()));
   RETURN_IF_ERROR(ValidateSchedule(c, p));
   wpb::Signature* s = ag->mutable_funder();
   s->set_signer(actor);

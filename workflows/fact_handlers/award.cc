@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "platform/auth.h"
+#include "platform/duties.h"
 #include "platform/errors.h"
 #include "platform/money.h"
 #include "platform/reasons.h"
@@ -87,12 +88,8 @@ absl::Status ApproveAward(FactContext& x) {
                         ", not the award of ", FormatPounds(p.amount_pence())));
   }
   if (!pv.empty()) return pv.ToStatus();
-  if (actor == auth::CanonicalUser(c.recommended_by())) {
-    return Refuse(reasons::kSeparationOfDuties,
-                  absl::StrCat(actor,
-                               " recommended this award and "
-                               "so cannot approve it"));
-  }
+  RETURN_IF_ERROR(duties::Check(duties::Duty::kApproveAward, c.recommended_by(),
+                                actor, c.name()));
   auto limit = call.principal.limits_pence.find("approve");
   int64_t allowed =
       limit == call.principal.limits_pence.end() ? 0 : limit->second;
