@@ -217,6 +217,12 @@ absl::flat_hash_map<std::string, Roles>* Build() {
   (*t)[wf + "VoidPayment"] = {"service"};
   (*t)[wf + "ListTasks"] = outbox_readers;
   (*t)[wf + "RetryTask"] = {"admin"};
+
+  // Every grantflowd's audit log of the services it hosts (R8): who did
+  // what is the auditors' to read and check.
+  const std::string audit = "/grantflow.audit.v1.AuditService/";
+  (*t)[audit + "VerifyChain"] = {"auditor", "admin"};
+  (*t)[audit + "ListEntries"] = {"auditor", "admin"};
   return t;
 }
 

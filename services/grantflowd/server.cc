@@ -19,6 +19,7 @@
 #include "platform/auth.h"
 #include "platform/outbox.h"
 #include "platform/status_macros.h"
+#include "services/grantflowd/audit_service.h"
 #include "services/grantflowd/builtin_modules.h"
 #include "storage/store.h"
 
@@ -110,10 +111,15 @@ class Host final : public GrantflowServer {
     quota.SetMaxThreads(o.max_threads);
     builder.SetResourceQuota(quota);
 
+    std::map<std::string, storage::Store*> stores;
     for (Hosted& h : hosted_) {
       RETURN_IF_ERROR(Build(h));
       builder.RegisterService(h.service->service());
+      stores[h.module->name] = h.store.get();
     }
+    audit_log_ = std::make_unique<AuditLog>(std::move(stores));
+    audit_service_ = std::make_unique<AuditServiceImpl>(env_, audit_log_.get());
+    builder.RegisterService(audit_service_.get());
     RETURN_IF_ERROR(RouteTasks());
 
     server_ = builder.BuildAndStart();
@@ -325,6 +331,9 @@ class Host final : public GrantflowServer {
   // The hosted services, each on its store; the outboxes routed among them.
   std::vector<Hosted> hosted_;
   std::vector<Outbox*> outboxes_;
+  // Their audit logs, served as grantflow.audit.v1.AuditService.
+  std::unique_ptr<AuditLog> audit_log_;
+  std::unique_ptr<AuditServiceImpl> audit_service_;
 
   // Declared after everything the handlers and the runner use, so they stop
   // first on destruction.
@@ -348,6 +357,19 @@ const std::map<std::string, std::string>& HostableServices() {
     return out;
   }();
   return *m;
+}
+
+const std::vector<std::string>& HostServices() {
+  static const auto* s =
+      new std::vector<std::string>{"grantflow.audit.v1.AuditService"};
+  return *s;
+}
+
+std::vector<std::string> EveryServiceName() {
+  std::vector<std::string> out;
+  for (const auto& [name, full] : HostableServices()) out.push_back(full);
+  for (const std::string& full : HostServices()) out.push_back(full);
+  return out;
 }
 
 absl::StatusOr<std::unique_ptr<GrantflowServer>> GrantflowServer::Start(

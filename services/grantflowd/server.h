@@ -23,6 +23,14 @@ namespace grantflow {
 // names.
 const std::map<std::string, std::string>& HostableServices();
 
+// gRPC names of the services every grantflowd serves whatever it hosts:
+// the audit log of its hosted services.
+const std::vector<std::string>& HostServices();
+
+// The gRPC names of every service a grantflowd may serve: the hostable ones
+// and the host's own.
+std::vector<std::string> EveryServiceName();
+
 struct ServerOptions {
   // Short names of built-in or extra modules; empty means all of them.
   std::vector<std::string> services;

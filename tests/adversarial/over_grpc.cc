@@ -4,6 +4,7 @@
 #include "google/protobuf/text_format.h"
 #include "grantflow/agreements/v1/agreements.pb.h"
 #include "grantflow/assessment/v1/assessment.pb.h"
+#include "grantflow/audit/v1/audit.pb.h"
 #include "grantflow/awards/v1/awards.pb.h"
 #include "grantflow/duediligence/v1/duediligence.pb.h"
 #include "grantflow/payments/v1/payments.pb.h"
@@ -51,8 +52,9 @@ std::map<std::string, const google::protobuf::MethodDescriptor*> EveryMethod() {
   (void)programmes::v1::Fund::descriptor();
   (void)applications::v1::Application::descriptor();
   (void)workflow::v1::Case::descriptor();
+  (void)audit::v1::ChainReport::descriptor();
   std::map<std::string, const google::protobuf::MethodDescriptor*> out;
-  for (const auto& [name, full] : HostableServices()) {
+  for (const std::string& full : EveryServiceName()) {
     const auto* service =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
             full);

@@ -31,6 +31,8 @@ int PaymentCommand(Cli& cli);
 int RemittanceCommand(Cli& cli);
 int LedgerCommand(Cli& cli);
 int OutboxCommand(Cli& cli);
+// The audit logs: verify every chain, show entries by resource, actor, time.
+int AuditCommand(Cli& cli);
 // Works from server reflection alone: list, describe, call.
 int RpcCommand(Cli& cli);
 int HealthCommand(Cli& cli);

@@ -36,6 +36,7 @@ int Dispatch(Cli& cli) {
       {"payments", PaymentCommand},
       {"remittance", RemittanceCommand},
       {"outbox", OutboxCommand},
+      {"audit", AuditCommand},
       {"rpc", RpcCommand},
       {"health", HealthCommand},
   };
