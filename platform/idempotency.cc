@@ -86,7 +86,37 @@ void Record(storage::WriteSet& writes, const std::string& key,
   r.set_response_type(response.GetDescriptor()->full_name());
   r.set_time_micros(absl::ToUnixMicros(now));
   writes.Put(kIdempotencyTable, key, r.SerializeAsString());
+  std::string by_time;
+  storage::AppendInt64(&by_time, absl::ToUnixMicros(now));
+  storage::AppendString(&by_time, key);
+  writes.PutIndex(kIdempotencyByTime, by_time);
 }
 
 }  // namespace internal
+
+absl::StatusOr<int> ExpireIdempotency(storage::Store& store, absl::Time now,
+                                      absl::Duration keep, int limit) {
+  if (keep <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("idempotency retention must be positive");
+  }
+  const int64_t cutoff = absl::ToUnixMicros(now - keep);
+  ASSIGN_OR_RETURN(storage::ScanResult scan,
+                   store.Scan(kIdempotencyByTime, "", "", limit));
+  storage::WriteSet w;
+  int expired = 0;
+  for (const storage::ScanRow& row : scan.rows) {
+    storage::KeyReader r(row.key);
+    int64_t written = 0;
+    std::string key;
+    if (!r.ReadInt64(&written) || !r.ReadString(&key) || !r.done()) {
+      return absl::DataLossError("an idempotency time row cannot be read");
+    }
+    if (written >= cutoff) break;
+    w.Delete(kIdempotencyTable, key);
+    w.Delete(kIdempotencyByTime, row.key);
+    ++expired;
+  }
+  if (expired > 0) RETURN_IF_ERROR(store.Commit(w).status());
+  return expired;
+}
 }  // namespace grantflow

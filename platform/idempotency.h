@@ -12,6 +12,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "google/protobuf/message.h"
 #include "platform/call.h"
 #include "platform/errors.h"
@@ -21,6 +22,11 @@
 namespace grantflow {
 
 inline constexpr char kIdempotencyTable[] = "idempotency";
+// (written time, key) rows, oldest first, for ExpireIdempotency.
+inline constexpr char kIdempotencyByTime[] = "idempotency_by_time";
+// How long request ids are remembered unless configured otherwise.
+inline constexpr absl::Duration kDefaultIdempotencyRetention =
+    absl::Hours(24 * 30);
 
 // Adds a violation on `field` unless `request_id` is 1..128 characters of
 // [A-Za-z0-9._:-].
@@ -39,6 +45,14 @@ void Record(storage::WriteSet& writes, const std::string& key,
             const std::string& fp, const google::protobuf::Message& response,
             absl::Time now);
 }  // namespace internal
+
+// Forgets the idempotency records written before `now - keep` (their
+// stored responses may name people), oldest first, at most `limit` in one
+// atomic write; returns how many. A retry after that runs as a new request,
+// so clients retry within `keep`. INVALID_ARGUMENT for a `keep` that is not
+// positive; INTERNAL on I/O failure.
+absl::StatusOr<int> ExpireIdempotency(storage::Store& store, absl::Time now,
+                                      absl::Duration keep, int limit);
 
 // Runs `build` (which reads state, validates, and adds its changes to the
 // WriteSet) and commits the result with the idempotency record. When the

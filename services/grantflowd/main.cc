@@ -21,6 +21,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/time.h"
 #include "platform/clock.h"
 #include "services/grantflowd/server.h"
 
@@ -42,6 +43,9 @@ ABSL_FLAG(std::string, clock_file, "",
           "Tests only: read the current time (RFC 3339) from this file");
 ABSL_FLAG(std::string, definitions_dir, "",
           "Extra lifecycle definitions (*.textproto) to load");
+ABSL_FLAG(absl::Duration, idempotency_retention, absl::Hours(24 * 30),
+          "How long each service remembers request ids and the answers it "
+          "gave them (e.g. 720h); a retry after that is a new request");
 ABSL_FLAG(std::string, port_file, "",
           "Write the bound port to this file once serving");
 
@@ -71,6 +75,7 @@ int main(int argc, char** argv) {
   }
   options.trusted_keys = absl::GetFlag(FLAGS_trusted_key);
   options.definitions_dir = absl::GetFlag(FLAGS_definitions_dir);
+  options.idempotency_retention = absl::GetFlag(FLAGS_idempotency_retention);
 
   std::unique_ptr<grantflow::Clock> clock;
   if (!absl::GetFlag(FLAGS_clock_file).empty()) {

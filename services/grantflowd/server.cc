@@ -85,6 +85,11 @@ class Host final : public GrantflowServer {
     settings_.data_dir = o.data_dir;
     settings_.definitions_dir = o.definitions_dir;
     settings_.reconcile_interval = o.reconcile_interval;
+    if (o.idempotency_retention <= absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(
+          "idempotency_retention must be positive");
+    }
+    idempotency_retention_ = o.idempotency_retention;
     for (const auto& [name, addr] : o.peers) {
       peers_[name] =
           grpc::CreateChannel(addr, grpc::InsecureChannelCredentials());
@@ -283,6 +288,10 @@ class Host final : public GrantflowServer {
     for (Hosted& h : hosted_) {
       absl::Status s = h.service->Background(now, force);
       if (!s.ok() && first.ok()) first = s;
+      // Request ids past their retention, a bounded batch per pass.
+      absl::StatusOr<int> expired =
+          ExpireIdempotency(*h.store, now, idempotency_retention_, 1000);
+      if (!expired.ok() && first.ok()) first = expired.status();
     }
     for (Outbox* box : outboxes_) {
       auto r = box->DeliverDue(now);
@@ -327,6 +336,7 @@ class Host final : public GrantflowServer {
   std::unique_ptr<auth::TokenSigner> signer_;
   CallEnv env_;
   int port_ = 0;
+  absl::Duration idempotency_retention_ = kDefaultIdempotencyRetention;
 
   // The hosted services, each on its store; the outboxes routed among them.
   std::vector<Hosted> hosted_;

@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "platform/clock.h"
+#include "platform/idempotency.h"
 #include "services/common/service_module.h"
 
 namespace grantflow {
@@ -55,6 +56,9 @@ struct ServerOptions {
   absl::Duration reconcile_interval = absl::Seconds(30);
   // Extra lifecycle definitions (*.textproto) beyond the built-in ones.
   std::string definitions_dir;
+  // How long each service remembers request ids (and the responses it gave
+  // them) before the background pass forgets them.
+  absl::Duration idempotency_retention = kDefaultIdempotencyRetention;
 };
 
 class GrantflowServer {

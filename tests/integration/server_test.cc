@@ -219,6 +219,51 @@ TEST_F(ServerTest, RetriedRequestIdReturnsTheFirstResult) {
   EXPECT_EQ(funds.funds_size(), 1);
 }
 
+TEST(ServerRetentionTest, RequestIdsAreForgottenAfterTheConfiguredRetention) {
+  testing::TempDir dir;
+  FakeClock clock{testing::TestEpoch()};
+  ServerOptions o;
+  o.data_dir = dir.path();
+  o.listen = "127.0.0.1:0";
+  o.clock = &clock;
+  o.background_interval = absl::ZeroDuration();
+  o.idempotency_retention = absl::Hours(1);
+  auto server = GrantflowServer::Start(o);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto channel =
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
+                          grpc::InsecureChannelCredentials());
+  auto programmes = ppb::ProgrammeService::NewStub(channel);
+  const std::string admin = testing::TokenMinter(dir.path())
+                                .Token("root", {"admin"}, "", absl::Hours(5));
+  auto create = [&](const std::string& id) {
+    ppb::CreateFundRequest req;
+    req.set_fund_id(id);
+    *req.mutable_fund() = testing::ValidFund();
+    req.set_request_id("same-id");
+    ppb::Fund out;
+    grpc::ClientContext ctx;
+    testing::Authorise(&ctx, admin);
+    return programmes->CreateFund(&ctx, req, &out);
+  };
+  ASSERT_TRUE(create("lff").ok());
+  // Within the hour the request id is remembered: another request under it
+  // is refused.
+  clock.Advance(absl::Minutes(30));
+  ASSERT_TRUE((*server)->RunBackgroundOnce().ok());
+  EXPECT_EQ(create("culture-seeds").error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  // After it, the background pass has forgotten it: the id is free again.
+  clock.Advance(absl::Minutes(45));
+  ASSERT_TRUE((*server)->RunBackgroundOnce().ok());
+  EXPECT_TRUE(create("culture-seeds").ok());
+  // A zero retention is refused at start.
+  o.idempotency_retention = absl::ZeroDuration();
+  testing::TempDir other;
+  o.data_dir = other.path();
+  EXPECT_FALSE(GrantflowServer::Start(o).ok());
+}
+
 TEST_F(ServerTest, HealthReportsServingForEachService) {
   auto health = grpc::health::v1::Health::NewStub(channel_);
   for (const std::string service :

@@ -1,5 +1,6 @@
 #include "platform/idempotency.h"
 
+#include "absl/strings/str_cat.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "grantflow/programmes/v1/programmes.pb.h"
 #include "gtest/gtest.h"
@@ -84,6 +85,50 @@ TEST_F(IdempotencyTest, RequestIdsAreScopedPerUser) {
                      req, &builds)
                   .ok());
   EXPECT_EQ(builds, 2) << "another user's request id must not replay";
+}
+
+TEST_F(IdempotencyTest, RecordsExpireAfterTheirRetentionOldestFirst) {
+  const absl::Time t0 = testing::TestEpoch();
+  ppb::CreateFundRequest req;
+  req.mutable_fund()->set_display_name("London Family Fund");
+  int builds = 0;
+  // Three request ids, a day apart.
+  for (int day = 0; day < 3; ++day) {
+    Call call =
+        testing::MakeCall("grace", {"admin"}, t0 + absl::Hours(24 * day));
+    req.set_fund_id(absl::StrCat("f", day));
+    req.set_request_id(absl::StrCat("r-", day));
+    ASSERT_TRUE(Create(call, req, &builds).ok());
+  }
+  ASSERT_EQ(builds, 3);
+  const absl::Duration keep = absl::Hours(24 * 30);
+  // Within the retention nothing goes, and a retry is still answered.
+  EXPECT_EQ(*ExpireIdempotency(*store_, t0 + keep, keep, 100), 0);
+  Call retry = testing::MakeCall("grace", {"admin"}, t0 + keep);
+  req.set_fund_id("f0");
+  req.set_request_id("r-0");
+  ASSERT_TRUE(Create(retry, req, &builds).ok());
+  EXPECT_EQ(builds, 3);
+  // A day and a half later the first two have gone, the third not; a batch
+  // limit of one takes the oldest first.
+  const absl::Time later = t0 + keep + absl::Hours(36);
+  EXPECT_EQ(*ExpireIdempotency(*store_, later, keep, 1), 1);
+  EXPECT_EQ(*ExpireIdempotency(*store_, later, keep, 100), 1);
+  EXPECT_EQ(*ExpireIdempotency(*store_, later, keep, 100), 0);
+  // The forgotten request id now runs as a new request (here it builds
+  // again); the remembered one still answers without building.
+  Call call = testing::MakeCall("grace", {"admin"}, later);
+  req.set_fund_id("f1");
+  req.set_request_id("r-1");
+  ASSERT_TRUE(Create(call, req, &builds).ok());
+  EXPECT_EQ(builds, 4);
+  req.set_fund_id("f2");
+  req.set_request_id("r-2");
+  ASSERT_TRUE(Create(call, req, &builds).ok());
+  EXPECT_EQ(builds, 4);
+  EXPECT_THAT(
+      ExpireIdempotency(*store_, later, absl::ZeroDuration(), 10).status(),
+      StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(RequestIdTest, Validation) {
