@@ -23,11 +23,24 @@ namespace grantflow {
 struct CallEnv {
   const auth::TokenVerifier* verifier = nullptr;
   Clock* clock = nullptr;
+  // Mutual TLS (grantflowd given a client CA): a remote caller is a service
+  // only by the client certificate it presented, which the CA signed; its
+  // common name becomes its identity. A token claiming the "service" role
+  // is then refused from anyone else.
+  bool service_identity_from_certificate = false;
+  // Calls through the host's own in-process channel carry this secret (in
+  // kInProcessMetadata) in place of a certificate. Empty: none expected.
+  std::string in_process_secret;
 };
 
+// The metadata key of CallEnv::in_process_secret.
+inline constexpr char kInProcessMetadata[] = "x-grantflow-in-process";
+
 // UNAUTHENTICATED when the "authorization: Bearer <token>" metadata is
-// missing or the token does not verify; PERMISSION_DENIED when the table
-// does not allow any of the caller's roles.
+// missing (and no verified service certificate stands in for it) or the
+// token does not verify, or claims the "service" role without the
+// certificate mutual TLS asks for; PERMISSION_DENIED when the table does not
+// allow any of the caller's roles.
 absl::StatusOr<Call> StartCall(const grpc::ServerContext& context,
                                const CallEnv& env,
                                absl::string_view full_method);

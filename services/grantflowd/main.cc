@@ -46,6 +46,14 @@ ABSL_FLAG(std::string, definitions_dir, "",
 ABSL_FLAG(absl::Duration, idempotency_retention, absl::Hours(24 * 30),
           "How long each service remembers request ids and the answers it "
           "gave them (e.g. 720h); a retry after that is a new request");
+ABSL_FLAG(std::string, tls_cert, "",
+          "This grantflowd's TLS certificate (PEM); with --tls_key it serves "
+          "TLS instead of plaintext");
+ABSL_FLAG(std::string, tls_key, "", "The private key of --tls_cert (PEM)");
+ABSL_FLAG(std::string, tls_ca, "",
+          "The CA (PEM) that signs every grantflowd's certificate: peers "
+          "then prove who they are with client certificates (mutual TLS), "
+          "and this grantflowd verifies its peers' certificates with it");
 ABSL_FLAG(std::string, port_file, "",
           "Write the bound port to this file once serving");
 
@@ -76,6 +84,9 @@ int main(int argc, char** argv) {
   options.trusted_keys = absl::GetFlag(FLAGS_trusted_key);
   options.definitions_dir = absl::GetFlag(FLAGS_definitions_dir);
   options.idempotency_retention = absl::GetFlag(FLAGS_idempotency_retention);
+  options.tls = {.cert = absl::GetFlag(FLAGS_tls_cert),
+                 .key = absl::GetFlag(FLAGS_tls_key),
+                 .ca = absl::GetFlag(FLAGS_tls_ca)};
 
   std::unique_ptr<grantflow::Clock> clock;
   if (!absl::GetFlag(FLAGS_clock_file).empty()) {

@@ -1,5 +1,7 @@
 #include "services/grantflowd/server.h"
 
+#include <openssl/rand.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -8,6 +10,7 @@
 #include <utility>
 
 #include "absl/algorithm/container.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
@@ -90,9 +93,11 @@ class Host final : public GrantflowServer {
           "idempotency_retention must be positive");
     }
     idempotency_retention_ = o.idempotency_retention;
+    tls_ = o.tls;
+    ASSIGN_OR_RETURN(std::shared_ptr<grpc::ChannelCredentials> peer_creds,
+                     ChannelCredentialsFor(o.tls));
     for (const auto& [name, addr] : o.peers) {
-      peers_[name] =
-          grpc::CreateChannel(addr, grpc::InsecureChannelCredentials());
+      peers_[name] = grpc::CreateChannel(addr, peer_creds);
     }
     RETURN_IF_ERROR(Declare(o));
 
@@ -105,13 +110,25 @@ class Host final : public GrantflowServer {
     ASSIGN_OR_RETURN(auto signer,
                      auth::TokenSigner::FromPemFile(keys.private_pem));
     signer_ = std::move(signer);
-    env_ = CallEnv{&verifier_, o.clock};
+    // Co-hosted services call each other through the in-process channel
+    // with this secret; with mutual TLS, remote ones by certificate.
+    unsigned char secret[32];
+    if (RAND_bytes(secret, sizeof(secret)) != 1) {
+      return absl::InternalError("cannot draw the in-process secret");
+    }
+    env_ =
+        CallEnv{.verifier = &verifier_,
+                .clock = o.clock,
+                .service_identity_from_certificate = !o.tls.ca.empty(),
+                .in_process_secret = absl::BytesToHexString(absl::string_view(
+                    reinterpret_cast<const char*>(secret), sizeof(secret)))};
 
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
     grpc::EnableDefaultHealthCheckService(true);
     grpc::ServerBuilder builder;
-    builder.AddListeningPort(o.listen, grpc::InsecureServerCredentials(),
-                             &port_);
+    ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> server_creds,
+                     ServerCredentialsFor(o.tls));
+    builder.AddListeningPort(o.listen, server_creds, &port_);
     grpc::ResourceQuota quota("grantflowd");
     quota.SetMaxThreads(o.max_threads);
     builder.SetResourceQuota(quota);
@@ -305,7 +322,14 @@ class Host final : public GrantflowServer {
   Peer PeerFor(const std::string& service) {
     Peer p;
     p.channel = [this, service] { return ChannelTo(service); };
-    p.credentials = [this](grpc::ClientContext* ctx) -> absl::Status {
+    p.credentials = [this, service](grpc::ClientContext* ctx) -> absl::Status {
+      const bool in_process = hosted_names_.contains(service);
+      // A remote peer under mutual TLS knows this host by its certificate;
+      // a co-hosted one by the secret that never leaves the process.
+      if (!tls_.ca.empty() && !in_process) return absl::OkStatus();
+      if (in_process) {
+        ctx->AddMetadata(kInProcessMetadata, env_.in_process_secret);
+      }
       auth::TokenClaims claims;
       claims.principal.user =
           absl::StrCat("grantflowd:", absl::StrJoin(hosted_names_, "+"));
@@ -335,6 +359,7 @@ class Host final : public GrantflowServer {
   auth::TokenVerifier verifier_;
   std::unique_ptr<auth::TokenSigner> signer_;
   CallEnv env_;
+  TlsFiles tls_;
   int port_ = 0;
   absl::Duration idempotency_retention_ = kDefaultIdempotencyRetention;
 

@@ -17,6 +17,7 @@
 #include "platform/clock.h"
 #include "platform/idempotency.h"
 #include "services/common/service_module.h"
+#include "services/common/tls.h"
 
 namespace grantflow {
 
@@ -56,6 +57,11 @@ struct ServerOptions {
   absl::Duration reconcile_interval = absl::Seconds(30);
   // Extra lifecycle definitions (*.textproto) beyond the built-in ones.
   std::string definitions_dir;
+  // TLS: this grantflowd's certificate and key, and the CA that signs every
+  // grantflowd's. With cert and key it serves TLS; with the CA as well, peer
+  // services are known by their client certificates (mutual TLS) and its
+  // calls to peers present its own. Empty: plaintext (loopback development).
+  TlsFiles tls;
   // How long each service remembers request ids (and the responses it gave
   // them) before the background pass forgets them.
   absl::Duration idempotency_retention = kDefaultIdempotencyRetention;

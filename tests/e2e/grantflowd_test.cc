@@ -23,7 +23,9 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "platform/resources.h"
+#include "services/common/tls.h"
 #include "storage/store.h"
+#include "tests/adversarial/rig.h"
 #include "tests/testing/daemon.h"
 #include "tests/testing/fixtures.h"
 #include "tests/testing/process.h"
@@ -68,8 +70,11 @@ struct SplitDeployment {
   std::string Addr(const std::string& s) const {
     return absl::StrCat("127.0.0.1:", ports.at(s));
   }
+  // A person's channel: TLS trusting the deployment's CA when it has one.
   std::shared_ptr<grpc::Channel> Channel(const std::string& s) const {
-    return grpc::CreateChannel(Addr(s), grpc::InsecureChannelCredentials());
+    TlsFiles files;
+    if (!tls_dir.empty()) files.ca = tls_dir + "/ca.pem";
+    return grpc::CreateChannel(Addr(s), *ChannelCredentialsFor(files));
   }
   // Starts (or restarts) one process; false if it did not come up.
   bool Start(const std::string& s) {
@@ -83,6 +88,11 @@ struct SplitDeployment {
     std::vector<std::string> extra = {
         "--services=" + s, "--peer=" + absl::StrJoin(peers, ","),
         "--trusted_key=" + absl::StrJoin(trusted, ",")};
+    if (!tls_dir.empty()) {
+      extra.push_back(absl::StrCat("--tls_cert=", tls_dir, "/", s, ".pem"));
+      extra.push_back(absl::StrCat("--tls_key=", tls_dir, "/", s, ".key"));
+      extra.push_back(absl::StrCat("--tls_ca=", tls_dir, "/ca.pem"));
+    }
     procs[s].reset();
     const std::string name = absl::StrCat(s, "-", ++starts);
     procs[s] = std::make_unique<Daemon>(dir, data[s], name, extra, ports[s]);
@@ -112,6 +122,7 @@ struct SplitDeployment {
   int Grantctl(const std::string& token, std::vector<std::string> args,
                std::string* out) {
     std::vector<std::string> argv = {GRANTCTL_PATH, "--token=" + token};
+    if (!tls_dir.empty()) argv.push_back("--tls_ca=" + tls_dir + "/ca.pem");
     for (const auto& [s, port] : ports) {
       argv.push_back(absl::StrCat("--addr-", s, "=", Addr(s)));
     }
@@ -128,6 +139,8 @@ struct SplitDeployment {
   std::string seed_file;
   std::string admin;  // set by UpAndSeeded
   int starts = 0;
+  // Certificates from deploy/tls/make-certs.sh: mutual TLS when set.
+  std::string tls_dir;
 };
 
 TEST(GrantflowdTest, AcknowledgedSubmissionsSurviveSigkill) {
@@ -403,6 +416,116 @@ std::vector<std::string> WithoutCase(SplitDeployment& split,
     if (!engine->GetCase(&ctx, get, &c).ok()) missing.push_back(a);
   }
   return missing;
+}
+
+// The split deployment over mutual TLS, with certificates made by the
+// deploy script: the services find each other by certificate, people by
+// token; plaintext, a token claiming to be a service, and a certificate from
+// another CA are all turned away.
+TEST(GrantflowdTest, SplitDeploymentOverMutualTls) {
+  testing::TempDir dir;
+  SetClock(dir, testing::TestEpoch());
+  std::string out;
+  ASSERT_EQ(testing::RunCommand(
+                {"/bin/bash", GRANTFLOW_MAKE_CERTS, dir.Sub("tls")}, &out),
+            0)
+      << out;
+  ASSERT_EQ(testing::RunCommand({"/bin/bash", GRANTFLOW_MAKE_CERTS,
+                                 dir.Sub("rogue"), "workflow"},
+                                &out),
+            0)
+      << out;
+  SplitDeployment split(dir);
+  split.tls_dir = dir.Sub("tls");
+  ASSERT_TRUE(split.Up());
+  const std::string admin = split.minter->Token("root", {"admin"});
+  ASSERT_EQ(split.Grantctl(admin, {"seed", split.seed_file}, &out), 0) << out;
+
+  // A bid crosses three processes: the round from programmes, the case to
+  // the engine through the applications outbox, all peer calls by
+  // certificate.
+  const std::string amira = split.minter->Token(
+      "amira", {"applicant"}, "organisations/hackney-families");
+  auto apps = apb::ApplicationService::NewStub(split.Channel("applications"));
+  std::string name;
+  ASSERT_TRUE(SubmitOne(*apps, amira, "tls", &name));
+  auto engine = wpb::WorkflowService::NewStub(split.Channel("workflow"));
+  wpb::GetCaseRequest get;
+  get.set_name("cases/" + name.substr(std::string("applications/").size()));
+  wpb::Case started;
+  grpc::Status got;
+  for (int i = 0; i < 100; ++i) {
+    grpc::ClientContext c;
+    testing::Authorise(&c, admin);
+    got = engine->GetCase(&c, get, &started);
+    if (got.ok()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(got.ok()) << got.error_message();
+  EXPECT_EQ(started.state(), "SUBMITTED");
+
+  testing::Attacks attacks("mutual TLS between services");
+  // Plaintext to a TLS port.
+  {
+    auto plain = wpb::WorkflowService::NewStub(grpc::CreateChannel(
+        split.Addr("workflow"), grpc::InsecureChannelCredentials()));
+    grpc::ClientContext c;
+    testing::Authorise(&c, admin);
+    c.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    wpb::Case ignored;
+    attacks.Refused("plaintext", plain->GetCase(&c, get, &ignored),
+                    grpc::StatusCode::UNAVAILABLE);
+  }
+  // A token claiming to be a service, signed with a trusted key, over TLS
+  // without a client certificate: the engine's service-only StartCase.
+  wpb::StartCaseRequest start;
+  start.set_application("applications/forged");
+  start.set_round("funds/lff/rounds/open");
+  start.set_request_id("forged");
+  {
+    grpc::ClientContext c;
+    testing::Authorise(&c, split.minter->Token("grantflowd", {"service"}));
+    wpb::Case ignored;
+    grpc::Status s = engine->StartCase(&c, start, &ignored);
+    attacks.Refused("a service token without a certificate", s,
+                    grpc::StatusCode::UNAUTHENTICATED);
+    EXPECT_THAT(s.error_message(), ::testing::HasSubstr("client certificate"));
+  }
+  // A certificate from another CA, even one naming a grantflowd.
+  {
+    TlsFiles rogue{.cert = dir.Sub("rogue") + "/workflow.pem",
+                   .key = dir.Sub("rogue") + "/workflow.key",
+                   .ca = split.tls_dir + "/ca.pem"};
+    auto stub = wpb::WorkflowService::NewStub(grpc::CreateChannel(
+        split.Addr("workflow"), *ChannelCredentialsFor(rogue)));
+    grpc::ClientContext c;
+    c.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    wpb::Case ignored;
+    attacks.Refused("a certificate from another CA",
+                    stub->StartCase(&c, start, &ignored),
+                    grpc::StatusCode::UNAVAILABLE);
+  }
+  // The deployment's own certificate is a service's identity, no token
+  // needed; with a person's token on it, the call is that person's.
+  {
+    TlsFiles peer{.cert = split.tls_dir + "/awards.pem",
+                  .key = split.tls_dir + "/awards.key",
+                  .ca = split.tls_dir + "/ca.pem"};
+    auto stub = wpb::WorkflowService::NewStub(grpc::CreateChannel(
+        split.Addr("workflow"), *ChannelCredentialsFor(peer)));
+    grpc::ClientContext c;
+    wpb::Case seen;
+    EXPECT_TRUE(stub->GetCase(&c, get, &seen).ok());
+    grpc::ClientContext c2;
+    testing::Authorise(&c2, amira);
+    attacks.Refused("a person's token on a service's certificate",
+                    stub->GetCase(&c2, get, &seen),
+                    grpc::StatusCode::PERMISSION_DENIED);
+  }
+  // grantctl over TLS, and refusing plaintext.
+  ASSERT_EQ(split.Grantctl(admin, {"cases", "get", started.name()}, &out), 0)
+      << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("SUBMITTED"));
 }
 
 // The engine was down far longer than the outbox's old parking time (eight

@@ -16,6 +16,7 @@
 #include "google/rpc/status.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "services/common/tls.h"
 
 namespace grantflow::grantctl {
 
@@ -99,7 +100,19 @@ std::shared_ptr<grpc::Channel> Cli::channel(const std::string& service) {
   const std::string addr = Address(service);
   auto& ch = channels_[addr];
   if (ch == nullptr) {
-    ch = grpc::CreateChannel(addr, grpc::InsecureChannelCredentials());
+    // TLS when a CA is given (--tls_ca or $GRANTFLOW_TLS_CA); a client
+    // certificate too when --tls_cert and --tls_key are.
+    const char* env_ca = std::getenv("GRANTFLOW_TLS_CA");
+    const TlsFiles tls{.cert = args_.Get("tls_cert"),
+                       .key = args_.Get("tls_key"),
+                       .ca = args_.Get("tls_ca", env_ca ? env_ca : "")};
+    absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> creds =
+        ChannelCredentialsFor(tls);
+    if (!creds.ok()) {
+      err() << "grantctl: " << creds.status().message() << "\n";
+      std::exit(2);
+    }
+    ch = grpc::CreateChannel(addr, *creds);
   }
   return ch;
 }

@@ -11,6 +11,7 @@ constexpr char kHelp[] = R"(grantctl: the grantflow command-line client
 
 Global flags: --addr HOST:PORT ($GRANTFLOW_ADDR, default 127.0.0.1:50051)
               --token TOKEN    ($GRANTFLOW_TOKEN)
+              --tls_ca CA.pem  ($GRANTFLOW_TLS_CA) TLS, trusting this CA
               --json           machine-readable output
               --request-id ID  retry a change safely with the same id
 
@@ -31,6 +32,7 @@ Global flags: --addr HOST:PORT ($GRANTFLOW_ADDR, default 127.0.0.1:50051)
        | submit applications/A [--etag E]
        | withdraw applications/A --reason TEXT
   equality get applications/A | set applications/A [--led-by C ...] [--serves C ...]
+           | report --round R       (the round in aggregate, small numbers suppressed)
   assess list --round R [--state S] [--all] | get A | ranking --round R
          | screen A (--eligible | --ineligible) [--reason T]
          | assign A (--assessor U ... | --pool U ...) [--stage interview]
@@ -86,6 +88,8 @@ Global flags: --addr HOST:PORT ($GRANTFLOW_ADDR, default 127.0.0.1:50051)
           | approve PAYMENT | reject PAYMENT --reason T | get PAYMENT | list --state S [--all]
           | release | confirm PAYMENT | fail PAYMENT --reason T
   remittance list [--all] | get BATCH | export BATCH [--out FILE.csv]
+  audit verify [--service S ...]     (every service's hash chain, first broken entry)
+        | show [--service S ...] [--resource R] [--actor U] [--since T] [--until T] [--limit N]
   cases list [--state S] [--fund F] [--round R] [--all] | get CASE | history CASE
         | fact CASE FACT [--data PAYLOAD_JSON] [--reason TEXT] [--etag E]
   ledger show [--fund funds/F] | get funds/F/budgetLines/L
