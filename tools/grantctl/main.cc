@@ -16,7 +16,7 @@ Global flags: --addr HOST:PORT ($GRANTFLOW_ADDR, default 127.0.0.1:50051)
               --request-id ID  retry a change safely with the same id
 
   token --data_dir DIR --user NAME --role ROLE [--role ...] [--org ORG]
-        [--limit approve=PENCE] [--ttl 12h]
+        [--limit approve=PENCE] [--fund ROLE=funds/F ...] [--ttl 12h]
   funds list | get funds/F | create --id F [--file F.json] | update funds/F --file F.json --mask a,b
   budget-lines list --fund funds/F | get NAME | create --fund funds/F --id ID --file F.json
   rounds list --fund funds/F | get NAME | create --fund funds/F --id ID --file F.json

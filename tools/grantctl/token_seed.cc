@@ -86,6 +86,19 @@ int TokenCommand(Cli& cli) {
     }
     claims.principal.limits_pence[l.substr(0, eq)] = pence;
   }
+  // --fund ROLE=funds/F (repeatable): the role holds in those funds only.
+  for (const std::string& f : a.GetAll("fund")) {
+    const size_t eq = f.find('=');
+    const std::string role = f.substr(0, eq);
+    const std::string fund = eq == std::string::npos ? "" : f.substr(eq + 1);
+    if (eq == std::string::npos || !claims.principal.HasRole(role) ||
+        auth::FundOf(fund) != fund) {
+      return cli.Usage(
+          "--fund must be ROLE=funds/F for a role given with --role, e.g. "
+          "assessor=funds/lff");
+    }
+    claims.principal.role_funds[role].push_back(fund);
+  }
   absl::Duration ttl = absl::Hours(12);
   if (a.Has("ttl") && !absl::ParseDuration(a.Get("ttl"), &ttl)) {
     return cli.Usage("--ttl must be a duration such as 12h or 30m");
