@@ -19,7 +19,7 @@ namespace wpb = ::grantflow::workflow::v1;
 class HostedApplications final : public HostedService {
  public:
   explicit HostedApplications(const HostContext& host)
-      : rounds_(NewGrpcRoundSource(host.peer("programmes").channel)),
+      : rounds_(NewGrpcRoundSource(host.peer("programmes"))),
         cases_(NewPeerCaseClient(host.peer("workflow"))),
         domain_(host.store, rounds_.get(), cases_.get()),
         service_(&domain_, host.env) {}

@@ -27,7 +27,7 @@ class RoundSource {
 
 // Calls ProgrammeService.GetRound over the provided channel (in-process when
 // co-hosted, TCP otherwise) with the caller's own credentials.
-std::unique_ptr<RoundSource> NewGrpcRoundSource(ChannelProvider channel);
+std::unique_ptr<RoundSource> NewGrpcRoundSource(Peer programmes);
 
 }  // namespace grantflow
 

@@ -54,6 +54,13 @@ ABSL_FLAG(std::string, tls_ca, "",
           "The CA (PEM) that signs every grantflowd's certificate: peers "
           "then prove who they are with client certificates (mutual TLS), "
           "and this grantflowd verifies its peers' certificates with it");
+ABSL_FLAG(absl::Duration, peer_deadline, absl::Seconds(10),
+          "Deadline of every call to a peer service");
+ABSL_FLAG(int, max_peer_calls, 16,
+          "Calls that may wait on any one peer at once; more fail at once "
+          "with RESOURCE_EXHAUSTED so a slow peer cannot take every thread");
+ABSL_FLAG(int, max_threads, 64,
+          "Server threads; calls beyond them get RESOURCE_EXHAUSTED");
 ABSL_FLAG(std::string, port_file, "",
           "Write the bound port to this file once serving");
 
@@ -84,6 +91,9 @@ int main(int argc, char** argv) {
   options.trusted_keys = absl::GetFlag(FLAGS_trusted_key);
   options.definitions_dir = absl::GetFlag(FLAGS_definitions_dir);
   options.idempotency_retention = absl::GetFlag(FLAGS_idempotency_retention);
+  options.peer_deadline = absl::GetFlag(FLAGS_peer_deadline);
+  options.max_peer_calls = absl::GetFlag(FLAGS_max_peer_calls);
+  options.max_threads = absl::GetFlag(FLAGS_max_threads);
   options.tls = {.cert = absl::GetFlag(FLAGS_tls_cert),
                  .key = absl::GetFlag(FLAGS_tls_key),
                  .ca = absl::GetFlag(FLAGS_tls_ca)};

@@ -93,6 +93,14 @@ class Host final : public GrantflowServer {
           "idempotency_retention must be positive");
     }
     idempotency_retention_ = o.idempotency_retention;
+    if (o.peer_deadline <= absl::ZeroDuration() || o.max_peer_calls < 1 ||
+        o.max_peer_calls >= o.max_threads) {
+      return absl::InvalidArgumentError(
+          "peer_deadline must be positive and max_peer_calls between 1 and "
+          "max_threads - 1");
+    }
+    peer_deadline_ = absl::ToChronoMilliseconds(o.peer_deadline);
+    max_peer_calls_ = o.max_peer_calls;
     tls_ = o.tls;
     ASSIGN_OR_RETURN(std::shared_ptr<grpc::ChannelCredentials> peer_creds,
                      ChannelCredentialsFor(o.tls));
@@ -322,6 +330,14 @@ class Host final : public GrantflowServer {
   Peer PeerFor(const std::string& service) {
     Peer p;
     p.channel = [this, service] { return ChannelTo(service); };
+    p.deadline = peer_deadline_;
+    p.max_in_flight = max_peer_calls_;
+    {
+      absl::MutexLock l(&in_flight_mu_);
+      auto& count = in_flight_[service];
+      if (count == nullptr) count = std::make_shared<std::atomic<int>>(0);
+      p.in_flight = count;
+    }
     p.credentials = [this, service](grpc::ClientContext* ctx) -> absl::Status {
       const bool in_process = hosted_names_.contains(service);
       // A remote peer under mutual TLS knows this host by its certificate;
@@ -362,6 +378,12 @@ class Host final : public GrantflowServer {
   TlsFiles tls_;
   int port_ = 0;
   absl::Duration idempotency_retention_ = kDefaultIdempotencyRetention;
+  std::chrono::milliseconds peer_deadline_{10'000};
+  int max_peer_calls_ = 16;
+  // One count of calls in flight per peer service, shared by its Peers.
+  absl::Mutex in_flight_mu_;
+  std::map<std::string, std::shared_ptr<std::atomic<int>>> in_flight_
+      ABSL_GUARDED_BY(in_flight_mu_);
 
   // The hosted services, each on its store; the outboxes routed among them.
   std::vector<Hosted> hosted_;

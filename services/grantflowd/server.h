@@ -48,6 +48,12 @@ struct ServerOptions {
   std::vector<std::string> trusted_keys;
   Clock* clock = nullptr;  // not owned; must outlive the server
   int max_threads = 64;    // beyond this, calls get RESOURCE_EXHAUSTED
+  // Every call to a peer service carries this deadline, and at most
+  // max_peer_calls wait on any one peer at once (more fail at once,
+  // RESOURCE_EXHAUSTED), so a slow or dead peer never takes the threads
+  // unrelated RPCs need. max_peer_calls must be below max_threads.
+  absl::Duration peer_deadline = absl::Seconds(10);
+  int max_peer_calls = 16;
   // How often the background runner fires due timers and delivers outbox
   // tasks; zero turns it off (tests then drive them by hand).
   absl::Duration background_interval = absl::Milliseconds(100);

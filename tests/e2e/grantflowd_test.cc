@@ -88,6 +88,7 @@ struct SplitDeployment {
     std::vector<std::string> extra = {
         "--services=" + s, "--peer=" + absl::StrJoin(peers, ","),
         "--trusted_key=" + absl::StrJoin(trusted, ",")};
+    extra.insert(extra.end(), extra_flags.begin(), extra_flags.end());
     if (!tls_dir.empty()) {
       extra.push_back(absl::StrCat("--tls_cert=", tls_dir, "/", s, ".pem"));
       extra.push_back(absl::StrCat("--tls_key=", tls_dir, "/", s, ".key"));
@@ -141,6 +142,8 @@ struct SplitDeployment {
   int starts = 0;
   // Certificates from deploy/tls/make-certs.sh: mutual TLS when set.
   std::string tls_dir;
+  // More flags for every process.
+  std::vector<std::string> extra_flags;
 };
 
 TEST(GrantflowdTest, AcknowledgedSubmissionsSurviveSigkill) {
@@ -526,6 +529,82 @@ TEST(GrantflowdTest, SplitDeploymentOverMutualTls) {
   ASSERT_EQ(split.Grantctl(admin, {"cases", "get", started.name()}, &out), 0)
       << out;
   EXPECT_THAT(out, ::testing::HasSubstr("SUBMITTED"));
+}
+
+// A hung peer (programmes stopped with SIGSTOP: it accepts connections and
+// never answers): calls that need it end at the peer deadline or, beyond
+// the calls allowed to wait on it, at once with RESOURCE_EXHAUSTED; nothing
+// hangs, and RPCs that do not need it are answered meanwhile.
+TEST(GrantflowdTest, AHungPeerNeverBlocksUnrelatedRpcs) {
+  testing::TempDir dir;
+  SetClock(dir, testing::TestEpoch());
+  SplitDeployment split(dir);
+  split.extra_flags = {"--peer_deadline=3s", "--max_peer_calls=4",
+                       "--max_threads=12"};
+  split.UpAndSeeded();
+  const std::string amira = split.minter->Token(
+      "amira", {"applicant"}, "organisations/hackney-families");
+  auto apps = apb::ApplicationService::NewStub(split.Channel("applications"));
+  std::string first;
+  ASSERT_TRUE(SubmitOne(*apps, amira, "before", &first));
+
+  split.procs["programmes"]->Signal(SIGSTOP);
+  // Twelve drafts at once: each needs the round from programmes.
+  std::vector<grpc::StatusCode> codes(12);
+  std::vector<std::thread> drafts;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 12; ++i) {
+    drafts.emplace_back([&, i] {
+      grpc::ClientContext ctx;
+      testing::Authorise(&ctx, amira);
+      ctx.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(20));
+      apb::CreateApplicationRequest draft;
+      *draft.mutable_application() = testing::CompleteApplication(
+          "funds/lff/rounds/open", "organisations/hackney-families", 2'000'000);
+      draft.set_request_id(absl::StrCat("hung-", i));
+      apb::Application created;
+      codes[i] = apps->CreateApplication(&ctx, draft, &created).error_code();
+    });
+  }
+  // Meanwhile, what does not need programmes is answered.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  int answered = 0;
+  for (int i = 0; i < 5; ++i) {
+    grpc::ClientContext ctx;
+    testing::Authorise(&ctx, amira);
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(2));
+    apb::GetApplicationRequest get;
+    get.set_name(first);
+    apb::Application got;
+    grpc::Status s = apps->GetApplication(&ctx, get, &got);
+    EXPECT_TRUE(s.ok()) << s.error_code() << " " << s.error_message();
+    answered += s.ok();
+  }
+  for (auto& t : drafts) t.join();
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  split.procs["programmes"]->Signal(SIGCONT);
+  EXPECT_EQ(answered, 5);
+  int deadline = 0, exhausted = 0;
+  for (grpc::StatusCode c : codes) {
+    EXPECT_TRUE(c == grpc::StatusCode::DEADLINE_EXCEEDED ||
+                c == grpc::StatusCode::RESOURCE_EXHAUSTED)
+        << c;
+    deadline += c == grpc::StatusCode::DEADLINE_EXCEEDED;
+    exhausted += c == grpc::StatusCode::RESOURCE_EXHAUSTED;
+  }
+  // Four waited out the peer deadline; the rest were turned away at once.
+  EXPECT_EQ(deadline, 4);
+  EXPECT_EQ(exhausted, 8);
+  EXPECT_LT(waited, std::chrono::seconds(15)) << "a call outlived its deadline";
+  std::cout << "hung peer: " << deadline
+            << " calls ended at the peer deadline, " << exhausted
+            << " refused at once (RESOURCE_EXHAUSTED), " << answered
+            << "/5 unrelated reads answered meanwhile\n";
+  // With programmes back, drafting works again.
+  std::string after;
+  EXPECT_TRUE(SubmitOne(*apps, amira, "after", &after));
 }
 
 // The engine was down far longer than the outbox's old parking time (eight

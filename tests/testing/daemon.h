@@ -3,6 +3,8 @@
 #ifndef GRANTFLOW_TESTS_TESTING_DAEMON_H_
 #define GRANTFLOW_TESTS_TESTING_DAEMON_H_
 
+#include <signal.h>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,6 +28,8 @@ class Daemon {
   std::shared_ptr<grpc::Channel> Channel() const;
   // Sends `sig` and waits; returns the wait status.
   int Kill(int sig) { return process_->KillAndWait(sig); }
+  // Sends `sig` without waiting (SIGSTOP: a hung process; SIGCONT).
+  void Signal(int sig) { ::kill(process_->pid(), sig); }
 
  private:
   std::string port_file_;
