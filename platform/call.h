@@ -19,20 +19,23 @@ namespace grantflow {
 
 struct Call {
   auth::Principal principal;
-  std::string method;  // full gRPC method name, or an internal one
-  // The roles the authorisation table allows for `method` (empty for the
-  // host's own calls): with roles scoped to funds, the caller must hold one
-  // of them in the fund of whatever the call is about.
+  std::string method;         // full gRPC method name, or an internal one
   absl::Time now;             // the injected clock's time at the start
   std::string authorization;  // the caller's metadata, forwarded to peers
-  std::vector<std::string> method_roles;
+  // The roles the authorisation table allows for `method`: with roles
+  // scoped to funds, the caller must hold one of them in the fund of
+  // whatever the call is about. Points into the immutable table; null for
+  // the host's own calls (then any role counts).
+  const std::vector<std::string>* method_roles = nullptr;
 };
 
 // OK when the caller holds, in `fund` ("funds/{id}"; "" for a resource
 // under no fund), one of the roles that let them make this call;
 // PERMISSION_DENIED with reason ROLE_NOT_IN_FUND otherwise.
 inline absl::Status RequireFundScope(const Call& call, absl::string_view fund) {
-  return auth::RequireRoleIn(call.principal, call.method_roles, fund);
+  static const std::vector<std::string> kAny;
+  return auth::RequireRoleIn(
+      call.principal, call.method_roles ? *call.method_roles : kAny, fund);
 }
 // OK when the caller holds one of those roles in every fund (not scoped to
 // some), for what spans funds (a remittance batch pays several);
@@ -40,7 +43,7 @@ inline absl::Status RequireFundScope(const Call& call, absl::string_view fund) {
 inline absl::Status RequireEveryFund(const Call& call, absl::string_view what) {
   const auth::Principal& who = call.principal;
   const std::vector<std::string>& wanted =
-      call.method_roles.empty() ? who.roles : call.method_roles;
+      call.method_roles == nullptr ? who.roles : *call.method_roles;
   for (const std::string& r : wanted) {
     if (who.HasRole(r) && !who.role_funds.contains(r)) {
       return absl::OkStatus();

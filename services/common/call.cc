@@ -71,7 +71,7 @@ absl::StatusOr<Call> StartCall(const grpc::ServerContext& context,
   }
   RETURN_IF_ERROR(authz::Authorize(call.principal, full_method));
   call.method = std::string(full_method);
-  call.method_roles = authz::Table().at(call.method);
+  call.method_roles = &authz::Table().at(call.method);
   return call;
 }
 
