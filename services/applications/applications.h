@@ -29,6 +29,7 @@
 
 #include "absl/status/statusor.h"
 #include "grantflow/applications/v1/applications.pb.h"
+#include "grantflow/privacy/v1/privacy.pb.h"
 #include "platform/call.h"
 #include "platform/locks.h"
 #include "platform/outbox.h"
@@ -81,6 +82,22 @@ class Applications {
   absl::StatusOr<pb::EqualityReport> GetEqualityReport(
       const Call& call, const pb::GetEqualityReportRequest& req);
 
+  // Personal data (subject access and erasure), for the host's
+  // PrivacyService. For an organisation: its record, its applications and
+  // their equality answers; for a person: the organisations naming them and
+  // the applications they drafted. Erasure removes equality answers, blanks
+  // what applications say and anonymises the organisation's contacts, except
+  // what the funder must keep: a funded application until `funded` after its
+  // grant ends, an unsuccessful one until `unsuccessful` after its decision,
+  // one still being decided, and the organisation's contacts while any
+  // application is kept. Asks the engine for each submitted application's
+  // case (UNAVAILABLE when it cannot).
+  absl::StatusOr<std::vector<privacy::v1::PersonalRecord>> ExportPersonalData(
+      const privacy::v1::Subject& subject);
+  absl::StatusOr<privacy::v1::ErasePersonalDataResponse> ErasePersonalData(
+      const Call& call, const privacy::v1::ErasePersonalDataRequest& req,
+      absl::Duration unsuccessful, absl::Duration funded);
+
   // From the engine: the case reached an outcome the application follows.
   // Ignores an event no newer than the application's case_event_seq.
   absl::StatusOr<pb::Application> ApplyCaseOutcome(
@@ -103,6 +120,10 @@ class Applications {
   // organisation; PERMISSION_DENIED otherwise; NOT_FOUND when it is absent.
   absl::Status CheckOrgAccess(const Call& call, const std::string& org_name,
                               bool write) const;
+  absl::StatusOr<std::vector<std::string>> OrganisationsOf(
+      const privacy::v1::Subject& subject);
+  absl::StatusOr<std::vector<Versioned<pb::Application>>> ApplicationsOf(
+      const privacy::v1::Subject& subject);
   absl::StatusOr<Versioned<pb::Application>> LoadApplication(
       const std::string& name, const std::string& field) const;
   // Writes the application with its state indexes moved from `old_state`.

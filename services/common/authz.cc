@@ -223,6 +223,11 @@ absl::flat_hash_map<std::string, Roles>* Build() {
   const std::string audit = "/grantflow.audit.v1.AuditService/";
   (*t)[audit + "VerifyChain"] = {"auditor", "admin"};
   (*t)[audit + "ListEntries"] = {"auditor", "admin"};
+
+  // Subject access and erasure: the funder's data protection lead (admin).
+  const std::string privacy = "/grantflow.privacy.v1.PrivacyService/";
+  (*t)[privacy + "ExportPersonalData"] = {"admin"};
+  (*t)[privacy + "ErasePersonalData"] = {"admin"};
   return t;
 }
 

@@ -17,7 +17,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "grantflow/privacy/v1/privacy.pb.h"
 #include "grpcpp/impl/service_type.h"
+#include "platform/call.h"
 #include "platform/clock.h"
 #include "platform/outbox.h"
 #include "services/common/call.h"
@@ -35,6 +37,10 @@ struct HostSettings {
   // programmes: how often (real time) budget lines are settled with the
   // ledger once they agree.
   absl::Duration reconcile_interval = absl::Seconds(30);
+  // Personal data (erasure): how long after its decision an unsuccessful
+  // application is kept, and after its grant closes a funded one.
+  absl::Duration unsuccessful_retention = absl::Hours(24 * 365);
+  absl::Duration funded_retention = absl::Hours(24 * 365 * 6);
 };
 
 // What the host hands a module's factory. Everything pointed to is owned by
@@ -78,6 +84,25 @@ class HostedService {
     (void)now;
     (void)force;
     return absl::OkStatus();
+  }
+
+  // Everything the service holds about `subject` (a subject access
+  // request). A service holding no personal data answers nothing.
+  virtual absl::StatusOr<std::vector<privacy::v1::PersonalRecord>>
+  ExportPersonalData(const privacy::v1::Subject& subject) {
+    (void)subject;
+    return std::vector<privacy::v1::PersonalRecord>{};
+  }
+
+  // Removes or anonymises what the service holds about `req.subject()`
+  // outside the records the funder must keep (the host's retention
+  // settings), once per request id; says what went and what stayed.
+  virtual absl::StatusOr<privacy::v1::ErasePersonalDataResponse>
+  ErasePersonalData(const Call& call,
+                    const privacy::v1::ErasePersonalDataRequest& req) {
+    (void)call;
+    (void)req;
+    return privacy::v1::ErasePersonalDataResponse{};
   }
 };
 

@@ -61,6 +61,12 @@ ABSL_FLAG(int, max_peer_calls, 16,
           "with RESOURCE_EXHAUSTED so a slow peer cannot take every thread");
 ABSL_FLAG(int, max_threads, 64,
           "Server threads; calls beyond them get RESOURCE_EXHAUSTED");
+ABSL_FLAG(absl::Duration, unsuccessful_retention, absl::Hours(24 * 365),
+          "On an erasure request, how long after its decision an "
+          "unsuccessful application is still kept");
+ABSL_FLAG(absl::Duration, funded_retention, absl::Hours(24 * 365 * 6),
+          "On an erasure request, how long after its grant ends a funded "
+          "application is still kept");
 ABSL_FLAG(std::string, port_file, "",
           "Write the bound port to this file once serving");
 
@@ -92,6 +98,8 @@ int main(int argc, char** argv) {
   options.definitions_dir = absl::GetFlag(FLAGS_definitions_dir);
   options.idempotency_retention = absl::GetFlag(FLAGS_idempotency_retention);
   options.peer_deadline = absl::GetFlag(FLAGS_peer_deadline);
+  options.unsuccessful_retention = absl::GetFlag(FLAGS_unsuccessful_retention);
+  options.funded_retention = absl::GetFlag(FLAGS_funded_retention);
   options.max_peer_calls = absl::GetFlag(FLAGS_max_peer_calls);
   options.max_threads = absl::GetFlag(FLAGS_max_threads);
   options.tls = {.cert = absl::GetFlag(FLAGS_tls_cert),

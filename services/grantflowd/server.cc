@@ -24,6 +24,7 @@
 #include "platform/status_macros.h"
 #include "services/grantflowd/audit_service.h"
 #include "services/grantflowd/builtin_modules.h"
+#include "services/grantflowd/privacy_service.h"
 #include "storage/store.h"
 
 namespace grantflow {
@@ -88,6 +89,8 @@ class Host final : public GrantflowServer {
     settings_.data_dir = o.data_dir;
     settings_.definitions_dir = o.definitions_dir;
     settings_.reconcile_interval = o.reconcile_interval;
+    settings_.unsuccessful_retention = o.unsuccessful_retention;
+    settings_.funded_retention = o.funded_retention;
     if (o.idempotency_retention <= absl::ZeroDuration()) {
       return absl::InvalidArgumentError(
           "idempotency_retention must be positive");
@@ -142,11 +145,17 @@ class Host final : public GrantflowServer {
     builder.SetResourceQuota(quota);
 
     std::map<std::string, storage::Store*> stores;
+    std::map<std::string, HostedService*> services;
     for (Hosted& h : hosted_) {
       RETURN_IF_ERROR(Build(h));
       builder.RegisterService(h.service->service());
       stores[h.module->name] = h.store.get();
+      services[h.module->name] = h.service.get();
     }
+    personal_data_ = std::make_unique<PersonalData>(std::move(services));
+    privacy_service_ =
+        std::make_unique<PrivacyServiceImpl>(env_, personal_data_.get());
+    builder.RegisterService(privacy_service_.get());
     audit_log_ = std::make_unique<AuditLog>(std::move(stores));
     audit_service_ = std::make_unique<AuditServiceImpl>(env_, audit_log_.get());
     builder.RegisterService(audit_service_.get());
@@ -391,6 +400,9 @@ class Host final : public GrantflowServer {
   // Their audit logs, served as grantflow.audit.v1.AuditService.
   std::unique_ptr<AuditLog> audit_log_;
   std::unique_ptr<AuditServiceImpl> audit_service_;
+  // Subject access and erasure across them.
+  std::unique_ptr<PersonalData> personal_data_;
+  std::unique_ptr<PrivacyServiceImpl> privacy_service_;
 
   // Declared after everything the handlers and the runner use, so they stop
   // first on destruction.
@@ -417,8 +429,8 @@ const std::map<std::string, std::string>& HostableServices() {
 }
 
 const std::vector<std::string>& HostServices() {
-  static const auto* s =
-      new std::vector<std::string>{"grantflow.audit.v1.AuditService"};
+  static const auto* s = new std::vector<std::string>{
+      "grantflow.audit.v1.AuditService", "grantflow.privacy.v1.PrivacyService"};
   return *s;
 }
 

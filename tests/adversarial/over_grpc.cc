@@ -8,6 +8,7 @@
 #include "grantflow/awards/v1/awards.pb.h"
 #include "grantflow/duediligence/v1/duediligence.pb.h"
 #include "grantflow/payments/v1/payments.pb.h"
+#include "grantflow/privacy/v1/privacy.pb.h"
 #include "grantflow/safeguarding/v1/safeguarding.pb.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "services/grantflowd/server.h"
@@ -53,6 +54,7 @@ std::map<std::string, const google::protobuf::MethodDescriptor*> EveryMethod() {
   (void)applications::v1::Application::descriptor();
   (void)workflow::v1::Case::descriptor();
   (void)audit::v1::ChainReport::descriptor();
+  (void)privacy::v1::Subject::descriptor();
   std::map<std::string, const google::protobuf::MethodDescriptor*> out;
   for (const std::string& full : EveryServiceName()) {
     const auto* service =

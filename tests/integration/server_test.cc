@@ -11,6 +11,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "grantflow/audit/v1/audit.pb.h"
+#include "grantflow/privacy/v1/privacy.pb.h"
 #include "grantflow/workflow/v1/workflow.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/generic/generic_stub.h"
@@ -174,6 +175,7 @@ TEST_F(ServerTest, EveryRpcRefusesAnonymousCalls) {
   (void)apb::Application::descriptor();
   (void)workflow::v1::Case::descriptor();
   (void)audit::v1::ChainReport::descriptor();
+  (void)privacy::v1::Subject::descriptor();
   grpc::GenericStub generic(channel_);
   int methods = 0;
   for (const std::string& full : EveryServiceName()) {
@@ -201,7 +203,7 @@ TEST_F(ServerTest, EveryRpcRefusesAnonymousCalls) {
       ++methods;
     }
   }
-  EXPECT_EQ(methods, 116);
+  EXPECT_EQ(methods, 118);
 }
 
 TEST_F(ServerTest, RetriedRequestIdReturnsTheFirstResult) {

@@ -10,6 +10,7 @@
 #include "grantflow/audit/v1/audit.pb.h"
 #include "grantflow/awards/v1/awards.pb.h"
 #include "grantflow/duediligence/v1/duediligence.pb.h"
+#include "grantflow/privacy/v1/privacy.pb.h"
 #include "grantflow/programmes/v1/programmes.pb.h"
 #include "grantflow/safeguarding/v1/safeguarding.pb.h"
 #include "grantflow/workflow/v1/workflow.pb.h"
@@ -32,6 +33,7 @@ TEST(AuthzTest, EveryRpcOfEveryServiceHasAnEntry) {
   (void)applications::v1::Application::descriptor();
   (void)workflow::v1::Case::descriptor();
   (void)audit::v1::ChainReport::descriptor();
+  (void)privacy::v1::Subject::descriptor();
   (void)assessment::v1::Assessment::descriptor();
   (void)duediligence::v1::DueDiligenceCheck::descriptor();
   (void)safeguarding::v1::SafeguardingCheck::descriptor();
@@ -48,7 +50,7 @@ TEST(AuthzTest, EveryRpcOfEveryServiceHasAnEntry) {
       ++methods;
     }
   }
-  EXPECT_EQ(methods, 116);
+  EXPECT_EQ(methods, 118);
 }
 
 TEST(AuthzTest, NoStaleEntriesAndOnlyKnownRoles) {
