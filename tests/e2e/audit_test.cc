@@ -197,5 +197,44 @@ TEST_F(AuditTest, ShowFiltersByResourceActorAndTime) {
   EXPECT_EQ(Ctl({"audit", "show", "--since", "yesterday"}, &out), 2);
 }
 
+// The data protection lead with grantctl: everything held about the demo's
+// funded group, then an erasure that keeps the running grant's records.
+TEST_F(AuditTest, GrantctlExportsAndErasesPersonalData) {
+  Seed();
+  const std::string admin = minter_->Token("dpo", {"admin"});
+  std::string out;
+  ASSERT_EQ(Ctl({"privacy", "export", "organisations/hackney-family-network"},
+                &out, admin),
+            0)
+      << out;
+  EXPECT_THAT(out, HasSubstr("organisations/hackney-family-network"));
+  EXPECT_THAT(out, HasSubstr("application"));
+  ASSERT_EQ(Ctl({"privacy", "export", "organisations/hackney-family-network",
+                 "--out", dir_.Sub("sar.json")},
+                &out, admin),
+            0)
+      << out;
+  EXPECT_THAT(out, HasSubstr("wrote"));
+  ASSERT_EQ(Ctl({"privacy", "erase", "organisations/hackney-family-network",
+                 "--reason", "the group asked"},
+                &out, admin),
+            0)
+      << out;
+  EXPECT_THAT(out, HasSubstr("kept"));
+  EXPECT_THAT(out, HasSubstr("funded grant still running"));
+  // Not the auditors' to do.
+  EXPECT_EQ(
+      Ctl({"privacy", "export", "organisations/hackney-family-network"}, &out),
+      1);
+  EXPECT_THAT(out, HasSubstr("PERMISSION_DENIED"));
+  // The erasure is in the applications log, without what was erased.
+  ASSERT_EQ(
+      Ctl({"audit", "show", "--service", "applications", "--actor", "dpo"},
+          &out),
+      0)
+      << out;
+  EXPECT_THAT(out, HasSubstr("personal data erased"));
+}
+
 }  // namespace
 }  // namespace grantflow

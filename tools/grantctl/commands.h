@@ -33,6 +33,8 @@ int LedgerCommand(Cli& cli);
 int OutboxCommand(Cli& cli);
 // The audit logs: verify every chain, show entries by resource, actor, time.
 int AuditCommand(Cli& cli);
+// Subject access export and erasure of personal data.
+int PrivacyCommand(Cli& cli);
 // Works from server reflection alone: list, describe, call.
 int RpcCommand(Cli& cli);
 int HealthCommand(Cli& cli);

@@ -37,6 +37,7 @@ int Dispatch(Cli& cli) {
       {"remittance", RemittanceCommand},
       {"outbox", OutboxCommand},
       {"audit", AuditCommand},
+      {"privacy", PrivacyCommand},
       {"rpc", RpcCommand},
       {"health", HealthCommand},
   };

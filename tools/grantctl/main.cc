@@ -90,6 +90,8 @@ Global flags: --addr HOST:PORT ($GRANTFLOW_ADDR, default 127.0.0.1:50051)
   remittance list [--all] | get BATCH | export BATCH [--out FILE.csv]
   audit verify [--service S ...]     (every service's hash chain, first broken entry)
         | show [--service S ...] [--resource R] [--actor U] [--since T] [--until T] [--limit N]
+  privacy export (USER | organisations/O) [--out FILE.json]   (subject access; admin)
+        | erase (USER | organisations/O) --reason T        (what the funder need not keep)
   cases list [--state S] [--fund F] [--round R] [--all] | get CASE | history CASE
         | fact CASE FACT [--data PAYLOAD_JSON] [--reason TEXT] [--etag E]
   ledger show [--fund funds/F] | get funds/F/budgetLines/L
