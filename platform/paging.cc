@@ -51,4 +51,22 @@ std::string PageTokenAfter(const storage::ScanResult& scan, size_t used,
   return MakePageToken(query, scan.rows[used - 1].key);
 }
 
+absl::Status ScanInBatches(
+    storage::Store& store, absl::string_view table, absl::string_view prefix,
+    int size,
+    absl::FunctionRef<absl::Status(const std::vector<storage::ScanRow>&)>
+        batch) {
+  std::string after;
+  while (true) {
+    absl::StatusOr<storage::ScanResult> scan =
+        store.Scan(table, prefix, after, size);
+    if (!scan.ok()) return scan.status();
+    if (scan->rows.empty()) return absl::OkStatus();
+    absl::Status s = batch(scan->rows);
+    if (!s.ok()) return s;
+    if (!scan->more) return absl::OkStatus();
+    after = scan->rows.back().key;
+  }
+}
+
 }  // namespace grantflow

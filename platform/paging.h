@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <string>
 
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "platform/errors.h"
 #include "storage/store.h"
@@ -60,6 +62,15 @@ std::string NextPageToken(const storage::ScanResult& scan,
 // (because the page reached kMaxPageBytes): the next page starts after them.
 std::string PageTokenAfter(const storage::ScanResult& scan, size_t used,
                            absl::string_view query);
+
+// Calls `batch` with every row of `table` under `prefix`, in key order,
+// `size` rows at a time (for work over a whole table or index, such as a
+// report or an erasure); stops at the first error `batch` returns.
+absl::Status ScanInBatches(
+    storage::Store& store, absl::string_view table, absl::string_view prefix,
+    int size,
+    absl::FunctionRef<absl::Status(const std::vector<storage::ScanRow>&)>
+        batch);
 
 }  // namespace grantflow
 

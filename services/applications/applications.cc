@@ -693,38 +693,37 @@ absl::StatusOr<pb::EqualityReport> Applications::GetEqualityReport(
   int submitted = 0, answered = 0, declined = 0;
   std::map<std::string, int> led_by, serves;
   // Every application of the round, a batch at a time, by the round index.
-  std::string after;
-  while (true) {
-    ASSIGN_OR_RETURN(storage::ScanResult scan,
-                     store_->Scan(kByRound, IdKey(req.round()), after, 500));
-    std::vector<std::string> keys;
-    for (const storage::ScanRow& row : scan.rows) {
-      std::optional<std::string> id = IdFromIndexKey(row.key, 1);
-      if (!id) return absl::DataLossError("malformed application index entry");
-      keys.push_back(IdKey(*id));
-    }
-    ASSIGN_OR_RETURN(auto apps, apps_.GetMany(keys));
-    ASSIGN_OR_RETURN(auto answers, equality_.GetMany(keys));
-    for (size_t i = 0; i < keys.size(); ++i) {
-      if (!apps[i] || apps[i]->msg.state() == pb::Application::DRAFT ||
-          apps[i]->msg.submit_time().seconds() == 0) {
-        continue;
-      }
-      ++submitted;
-      if (!answers[i]) continue;
-      const pb::EqualityMonitoring& em = answers[i]->msg;
-      if (em.prefer_not_to_say()) {
-        ++declined;
-        continue;
-      }
-      if (em.led_by().empty() && em.mainly_serves().empty()) continue;
-      ++answered;
-      for (const std::string& c : em.led_by()) ++led_by[c];
-      for (const std::string& c : em.mainly_serves()) ++serves[c];
-    }
-    if (!scan.more || scan.rows.empty()) break;
-    after = scan.rows.back().key;
-  }
+  RETURN_IF_ERROR(ScanInBatches(
+      *store_, kByRound, IdKey(req.round()), 500,
+      [&](const std::vector<storage::ScanRow>& rows) -> absl::Status {
+        std::vector<std::string> keys;
+        for (const storage::ScanRow& row : rows) {
+          std::optional<std::string> id = IdFromIndexKey(row.key, 1);
+          if (!id)
+            return absl::DataLossError("malformed application index entry");
+          keys.push_back(IdKey(*id));
+        }
+        ASSIGN_OR_RETURN(auto apps, apps_.GetMany(keys));
+        ASSIGN_OR_RETURN(auto answers, equality_.GetMany(keys));
+        for (size_t i = 0; i < keys.size(); ++i) {
+          if (!apps[i] || apps[i]->msg.state() == pb::Application::DRAFT ||
+              apps[i]->msg.submit_time().seconds() == 0) {
+            continue;
+          }
+          ++submitted;
+          if (!answers[i]) continue;
+          const pb::EqualityMonitoring& em = answers[i]->msg;
+          if (em.prefer_not_to_say()) {
+            ++declined;
+            continue;
+          }
+          if (em.led_by().empty() && em.mainly_serves().empty()) continue;
+          ++answered;
+          for (const std::string& c : em.led_by()) ++led_by[c];
+          for (const std::string& c : em.mainly_serves()) ++serves[c];
+        }
+        return absl::OkStatus();
+      }));
   auto count = [](const std::string& answer, int n) {
     pb::EqualityCount c;
     c.set_answer(answer);
@@ -844,19 +843,17 @@ absl::StatusOr<std::vector<std::string>> Applications::OrganisationsOf(
     return std::vector<std::string>{subject.organisation()};
   const std::string user = auth::CanonicalUser(subject.user()).value_or("");
   std::vector<std::string> out;
-  std::string after;
-  while (true) {
-    ASSIGN_OR_RETURN(storage::ScanResult scan,
-                     store_->Scan(orgs_.table(), "", after, 500));
-    for (const storage::ScanRow& row : scan.rows) {
-      ASSIGN_OR_RETURN(auto org, orgs_.Decode(row.record));
-      for (const std::string& m : org.msg.member_users()) {
-        if (m == user) out.push_back(org.msg.name());
-      }
-    }
-    if (!scan.more || scan.rows.empty()) break;
-    after = scan.rows.back().key;
-  }
+  RETURN_IF_ERROR(ScanInBatches(
+      *store_, orgs_.table(), "", 500,
+      [&](const std::vector<storage::ScanRow>& rows) -> absl::Status {
+        for (const storage::ScanRow& row : rows) {
+          ASSIGN_OR_RETURN(auto org, orgs_.Decode(row.record));
+          for (const std::string& m : org.msg.member_users()) {
+            if (m == user) out.push_back(org.msg.name());
+          }
+        }
+        return absl::OkStatus();
+      }));
   return out;
 }
 
@@ -864,40 +861,36 @@ absl::StatusOr<std::vector<Versioned<pb::Application>>>
 Applications::ApplicationsOf(const privacy::v1::Subject& subject) {
   std::vector<Versioned<pb::Application>> out;
   if (!subject.organisation().empty()) {
-    std::string after;
-    while (true) {
-      ASSIGN_OR_RETURN(
-          storage::ScanResult scan,
-          store_->Scan(kByOrg, IdKey(subject.organisation()), after, 500));
-      std::vector<std::string> keys;
-      for (const storage::ScanRow& row : scan.rows) {
-        std::optional<std::string> id = IdFromIndexKey(row.key, 1);
-        if (!id)
-          return absl::DataLossError("malformed application index entry");
-        keys.push_back(IdKey(*id));
-      }
-      ASSIGN_OR_RETURN(auto apps, apps_.GetMany(keys));
-      for (auto& a : apps) {
-        if (a) out.push_back(*std::move(a));
-      }
-      if (!scan.more || scan.rows.empty()) break;
-      after = scan.rows.back().key;
-    }
+    RETURN_IF_ERROR(ScanInBatches(
+        *store_, kByOrg, IdKey(subject.organisation()), 500,
+        [&](const std::vector<storage::ScanRow>& rows) -> absl::Status {
+          std::vector<std::string> keys;
+          for (const storage::ScanRow& row : rows) {
+            std::optional<std::string> id = IdFromIndexKey(row.key, 1);
+            if (!id) {
+              return absl::DataLossError("malformed application index entry");
+            }
+            keys.push_back(IdKey(*id));
+          }
+          ASSIGN_OR_RETURN(auto apps, apps_.GetMany(keys));
+          for (auto& a : apps) {
+            if (a) out.push_back(*std::move(a));
+          }
+          return absl::OkStatus();
+        }));
     return out;
   }
   // A person: the applications they drafted.
   const std::string user = auth::CanonicalUser(subject.user()).value_or("");
-  std::string after;
-  while (true) {
-    ASSIGN_OR_RETURN(storage::ScanResult scan,
-                     store_->Scan(apps_.table(), "", after, 500));
-    for (const storage::ScanRow& row : scan.rows) {
-      ASSIGN_OR_RETURN(auto app, apps_.Decode(row.record));
-      if (app.msg.created_by() == user) out.push_back(std::move(app));
-    }
-    if (!scan.more || scan.rows.empty()) break;
-    after = scan.rows.back().key;
-  }
+  RETURN_IF_ERROR(ScanInBatches(
+      *store_, apps_.table(), "", 500,
+      [&](const std::vector<storage::ScanRow>& rows) -> absl::Status {
+        for (const storage::ScanRow& row : rows) {
+          ASSIGN_OR_RETURN(auto app, apps_.Decode(row.record));
+          if (app.msg.created_by() == user) out.push_back(std::move(app));
+        }
+        return absl::OkStatus();
+      }));
   return out;
 }
 
