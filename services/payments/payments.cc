@@ -52,6 +52,32 @@ absl::StatusOr<wpb::Payment> AdoptEarlier(
   return done;
 }
 
+// Settles payment `p` (id `id`) at the engine for the caller with `ask`
+// (ConfirmPayment or VoidPayment, sent by `send`), which gets the case, the
+// payment, the person and a request id from `step`. A refusal because the
+// payment is no longer pending counts as done when the engine holds it
+// `settled` (an earlier attempt a crash kept from this service's store).
+template <typename Req>
+absl::Status SettleAtEngine(
+    CaseClient& cases, const Call& call, const pb::Payment& p,
+    const std::string& id, const char* step, const std::string& request_id,
+    Req ask, absl::StatusOr<wpb::Payment> (CaseClient::*send)(const Req&),
+    wpb::Payment::State settled) {
+  ask.set_name(p.case_());
+  ask.set_payment_id(id);
+  ask.set_on_behalf_of(call.principal.user);
+  *ask.mutable_acting() = ActingOf(call.principal);
+  ask.set_request_id(EngineRequestId(step, id, request_id));
+  absl::StatusOr<wpb::Payment> asked = (cases.*send)(ask);
+  const bool taken =
+      errors::ReasonOf(asked.status()) == reasons::kPaymentNotPending;
+  return AdoptEarlier(cases, std::move(asked), taken, p.case_(), id,
+                      [settled](const wpb::Payment& at) {
+                        return at.state() == settled;
+                      })
+      .status();
+}
+
 // The version in force: the executed one.
 const gpb::Version* ExecutedVersion(const gpb::Agreement& a) {
   for (const gpb::Version& v : a.versions()) {
@@ -391,22 +417,10 @@ absl::StatusOr<pb::Payment> Payments::ConfirmPayment(
         if (p.state() != pb::Payment::RELEASED) {
           return NotInState(p, "only a released payment is confirmed paid");
         }
-        const std::string id = payments_.IdOf(p.name());
-        wpb::ConfirmPaymentRequest ask;
-        ask.set_name(p.case_());
-        ask.set_payment_id(id);
-        ask.set_on_behalf_of(call.principal.user);
-        *ask.mutable_acting() = ActingOf(call.principal);
-        ask.set_request_id(EngineRequestId("confirm", id, req.request_id()));
-        absl::StatusOr<wpb::Payment> asked = cases_->ConfirmPayment(ask);
-        const bool taken =
-            errors::ReasonOf(asked.status()) == reasons::kPaymentNotPending;
-        RETURN_IF_ERROR(
-            AdoptEarlier(*cases_, std::move(asked), taken, p.case_(), id,
-                         [](const wpb::Payment& at) {
-                           return at.state() == wpb::Payment::POSTED;
-                         })
-                .status());
+        RETURN_IF_ERROR(SettleAtEngine(
+            *cases_, call, p, payments_.IdOf(p.name()), "confirm",
+            req.request_id(), wpb::ConfirmPaymentRequest(),
+            &CaseClient::ConfirmPayment, wpb::Payment::POSTED));
         p.set_state(pb::Payment::PAID);
         p.set_settled_by(call.principal.user);
         *p.mutable_settle_time() = ToProto(call.now);
@@ -429,23 +443,12 @@ absl::StatusOr<pb::Payment> Payments::FailPayment(
           return NotInState(p,
                             "only an authorised or released payment can fail");
         }
-        const std::string id = payments_.IdOf(p.name());
         wpb::VoidPaymentRequest ask;
-        ask.set_name(p.case_());
-        ask.set_payment_id(id);
         ask.set_reason(req.reason());
-        ask.set_on_behalf_of(call.principal.user);
-        *ask.mutable_acting() = ActingOf(call.principal);
-        ask.set_request_id(EngineRequestId("void", id, req.request_id()));
-        absl::StatusOr<wpb::Payment> asked = cases_->VoidPayment(ask);
-        const bool taken =
-            errors::ReasonOf(asked.status()) == reasons::kPaymentNotPending;
         RETURN_IF_ERROR(
-            AdoptEarlier(*cases_, std::move(asked), taken, p.case_(), id,
-                         [](const wpb::Payment& at) {
-                           return at.state() == wpb::Payment::VOIDED;
-                         })
-                .status());
+            SettleAtEngine(*cases_, call, p, payments_.IdOf(p.name()), "void",
+                           req.request_id(), std::move(ask),
+                           &CaseClient::VoidPayment, wpb::Payment::VOIDED));
         p.set_state(pb::Payment::FAILED);
         p.set_failure_reason(req.reason());
         p.set_settled_by(call.principal.user);
