@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -69,6 +70,24 @@ class ProtoTable {
       out.emplace_back(std::move(v));
     }
     return out;
+  }
+
+  // Calls `each` with every row's key and contents, in key order, reading
+  // a batch at a time (work over a whole table: a report, an erasure);
+  // stops at the first error, its own or DATA_LOSS for a row that does not
+  // decode.
+  absl::Status ForEach(absl::FunctionRef<absl::Status(
+                           const std::string& key, const Versioned<Msg>& row)>
+                           each) const {
+    return ScanInBatches(
+        *store_, table_, "", 500,
+        [&](const std::vector<storage::ScanRow>& rows) -> absl::Status {
+          for (const storage::ScanRow& row : rows) {
+            ASSIGN_OR_RETURN(Versioned<Msg> v, Decode(row.record));
+            RETURN_IF_ERROR(each(row.key, v));
+          }
+          return absl::OkStatus();
+        });
   }
 
   // True when a row exists under `key`.

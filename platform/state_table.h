@@ -42,6 +42,9 @@ class StateTable {
         rows_(store, std::move(table), std::move(kind)) {}
 
   const std::string& collection() const { return collection_; }
+  // The rows themselves, for work over the whole table (an erasure may
+  // replace a row whose state it leaves as it is).
+  const ProtoTable<Msg>& rows() const { return rows_; }
 
   // For resources under a fund: `fund_of` names a resource's fund
   // ("funds/{id}", "" for none). Then a caller whose roles are scoped to

@@ -816,42 +816,16 @@ absl::StatusOr<pb::EqualityMonitoring> Applications::UpdateEqualityMonitoring(
 
 // ---- Personal data (subject access, erasure) ----
 
-namespace {
-
-namespace prv = ::grantflow::privacy::v1;
-
-prv::PersonalRecord Held(const std::string& resource, const std::string& kind,
-                         const google::protobuf::Message& m) {
-  prv::PersonalRecord r;
-  r.set_resource(resource);
-  r.set_kind(kind);
-  std::string json;
-  google::protobuf::util::JsonPrintOptions o;
-  o.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(m, &json, o);
-  r.set_content_json(std::move(json));
-  return r;
-}
-
-constexpr char kErased[] = "[erased]";
-
-}  // namespace
-
 absl::StatusOr<std::vector<std::string>> Applications::OrganisationsOf(
     const privacy::v1::Subject& subject) {
   if (!subject.organisation().empty())
     return std::vector<std::string>{subject.organisation()};
-  const std::string user = auth::CanonicalUser(subject.user()).value_or("");
+  const std::string user = SubjectUser(subject);
   std::vector<std::string> out;
-  RETURN_IF_ERROR(ScanInBatches(
-      *store_, orgs_.table(), "", 500,
-      [&](const std::vector<storage::ScanRow>& rows) -> absl::Status {
-        for (const storage::ScanRow& row : rows) {
-          ASSIGN_OR_RETURN(auto org, orgs_.Decode(row.record));
-          for (const std::string& m : org.msg.member_users()) {
-            if (m == user) out.push_back(org.msg.name());
-          }
-        }
+  RETURN_IF_ERROR(orgs_.ForEach(
+      [&](const std::string&,
+          const Versioned<pb::Organisation>& org) -> absl::Status {
+        if (NamesPerson(org.msg, user)) out.push_back(org.msg.name());
         return absl::OkStatus();
       }));
   return out;
@@ -881,168 +855,89 @@ Applications::ApplicationsOf(const privacy::v1::Subject& subject) {
     return out;
   }
   // A person: the applications they drafted.
-  const std::string user = auth::CanonicalUser(subject.user()).value_or("");
-  RETURN_IF_ERROR(ScanInBatches(
-      *store_, apps_.table(), "", 500,
-      [&](const std::vector<storage::ScanRow>& rows) -> absl::Status {
-        for (const storage::ScanRow& row : rows) {
-          ASSIGN_OR_RETURN(auto app, apps_.Decode(row.record));
-          if (app.msg.created_by() == user) out.push_back(std::move(app));
-        }
+  const std::string user = SubjectUser(subject);
+  RETURN_IF_ERROR(
+      apps_.ForEach([&](const std::string&,
+                        const Versioned<pb::Application>& app) -> absl::Status {
+        if (NamesPerson(app.msg, user)) out.push_back(app);
         return absl::OkStatus();
       }));
   return out;
 }
 
-absl::StatusOr<std::vector<privacy::v1::PersonalRecord>>
-Applications::ExportPersonalData(const privacy::v1::Subject& subject) {
-  std::vector<prv::PersonalRecord> out;
+absl::StatusOr<std::vector<Holding>> Applications::PersonalData(
+    const privacy::v1::Subject& subject) {
+  const bool organisation = !subject.organisation().empty();
+  const std::string user = SubjectUser(subject);
+  std::vector<Holding> out;
   ASSIGN_OR_RETURN(std::vector<std::string> orgs, OrganisationsOf(subject));
   for (const std::string& name : orgs) {
-    absl::StatusOr<Versioned<pb::Organisation>> org =
-        orgs_.Get(IdKey(OrgId(name)), name);
+    const std::string key = IdKey(OrgId(name));
+    absl::StatusOr<Versioned<pb::Organisation>> org = orgs_.Get(key, name);
     if (absl::IsNotFound(org.status())) continue;
     if (!org.ok()) return org.status();
-    out.push_back(Held(name, "organisation", org->msg));
+    Holding h;
+    h.record = HeldRecord(name, "organisation", org->msg);
+    pb::Organisation anon = org->msg;
+    if (organisation) {
+      h.needed_while_kept =
+          "its contacts are needed for the applications and grants kept";
+      for (pb::Contact& c : *anon.mutable_contacts()) {
+        c.set_full_name(kErased);
+        c.clear_email();
+        c.clear_phone();
+      }
+      anon.mutable_address()->clear_line1();
+      anon.mutable_address()->clear_line2();
+      anon.clear_member_users();
+      anon.clear_signatory_users();
+    } else {
+      ErasePerson(&anon, user);
+    }
+    h.erase = [this, key, anon, version = org->version](storage::WriteSet& w) {
+      orgs_.Replace(w, key, anon, version);
+    };
+    out.push_back(std::move(h));
   }
   ASSIGN_OR_RETURN(auto apps, ApplicationsOf(subject));
   for (const auto& a : apps) {
-    out.push_back(Held(a.msg.name(), "application", a.msg));
-    auto eq = equality_.Get(IdKey(AppId(a.msg.name())), a.msg.name());
-    if (eq.ok()) {
-      out.push_back(Held(a.msg.name() + "/equalityMonitoring",
-                         "equality answers", eq->msg));
-    } else if (!absl::IsNotFound(eq.status())) {
-      return eq.status();
+    const std::string key = IdKey(AppId(a.msg.name()));
+    Holding h;
+    h.record = HeldRecord(a.msg.name(), "application", a.msg);
+    if (a.msg.state() == pb::Application::SUBMITTED) {
+      h.case_name = "cases/" + AppId(a.msg.name());
+    } else if (a.msg.state() == pb::Application::WITHDRAWN) {
+      h.unsuccessful_since = FromProto(a.msg.withdraw_time());
     }
-  }
-  return out;
-}
-
-absl::StatusOr<privacy::v1::ErasePersonalDataResponse>
-Applications::ErasePersonalData(
-    const Call& call, const privacy::v1::ErasePersonalDataRequest& req,
-    absl::Duration unsuccessful, absl::Duration funded) {
-  // Which applications the funder must keep, asked of the engine first.
-  ASSIGN_OR_RETURN(auto apps, ApplicationsOf(req.subject()));
-  struct Verdict {
-    std::string because;  // empty: erase
-    absl::Time until = absl::InfiniteFuture();
-  };
-  std::vector<Verdict> verdicts;
-  for (const auto& a : apps) {
-    Verdict v;
-    if (a.msg.state() == pb::Application::WITHDRAWN) {
-      v.until = FromProto(a.msg.withdraw_time()) + unsuccessful;
-      if (v.until > call.now)
-        v.because = "a withdrawn application, kept for its retention period";
-    } else if (a.msg.state() == pb::Application::SUBMITTED) {
-      ASSIGN_OR_RETURN(workflow::v1::Case c,
-                       cases_->GetCase("cases/" + AppId(a.msg.name())));
-      const bool ended = c.state() == "CLOSED" || c.state() == "TERMINATED" ||
-                         c.state() == "DECLINED" || c.state() == "INELIGIBLE" ||
-                         c.state() == "LAPSED" || c.state() == "WITHDRAWN" ||
-                         c.state() == "NOT_SHORTLISTED" ||
-                         c.state() == "NOT_RECOMMENDED";
-      const bool was_funded = c.awarded_pence() > 0 && c.agreement().executed();
-      if (!ended) {
-        v.because = was_funded ? "a funded grant still running"
-                               : "an application still being decided";
-      } else {
-        v.until =
-            FromProto(c.update_time()) + (was_funded ? funded : unsuccessful);
-        if (v.until > call.now) {
-          v.because =
-              was_funded
-                  ? "a funded grant's record, kept for its retention period"
-                  : "an unsuccessful application, kept for its retention "
-                    "period";
-        }
+    pb::Application erased = a.msg;
+    if (organisation) {
+      erased.set_title(kErased);
+      erased.clear_summary();
+      erased.clear_withdraw_reason();
+      for (pb::BudgetItem& b : *erased.mutable_budget()) {
+        b.set_description(kErased);
       }
     }
-    verdicts.push_back(v);
+    const std::string person = organisation ? a.msg.created_by() : user;
+    ErasePerson(&erased, person);
+    h.erase = [this, key, erased, version = a.version](storage::WriteSet& w) {
+      apps_.Replace(w, key, erased, version);
+    };
+    out.push_back(std::move(h));
+    // Equality answers are never a record the funder must keep.
+    auto eq = equality_.Get(key, a.msg.name());
+    if (absl::IsNotFound(eq.status())) continue;
+    if (!eq.ok()) return eq.status();
+    Holding answers;
+    answers.record = HeldRecord(a.msg.name() + "/equalityMonitoring",
+                                "equality answers", eq->msg);
+    answers.erase = [this, key, version = eq->version](storage::WriteSet& w) {
+      w.ExpectVersion(equality_.table(), key, version);
+      w.Delete(equality_.table(), key);
+    };
+    out.push_back(std::move(answers));
   }
-  ASSIGN_OR_RETURN(std::vector<std::string> orgs,
-                   OrganisationsOf(req.subject()));
-  return RunOnce<prv::ErasePersonalDataResponse>(
-      *store_, call, req.request_id(), req,
-      [&](storage::WriteSet& w)
-          -> absl::StatusOr<prv::ErasePersonalDataResponse> {
-        prv::ErasePersonalDataResponse out;
-        bool any_kept = false;
-        for (size_t i = 0; i < apps.size(); ++i) {
-          const pb::Application& a = apps[i].msg;
-          const std::string key = IdKey(AppId(a.name()));
-          // Equality answers are never a record the funder must keep.
-          auto eq = equality_.Get(key, a.name());
-          if (eq.ok()) {
-            w.Delete(equality_.table(), key);
-            *out.add_erased() = Held(a.name() + "/equalityMonitoring",
-                                     "equality answers", eq->msg);
-          } else if (!absl::IsNotFound(eq.status())) {
-            return eq.status();
-          }
-          prv::PersonalRecord r = Held(a.name(), "application", a);
-          if (!verdicts[i].because.empty()) {
-            any_kept = true;
-            r.set_kept_because(verdicts[i].because);
-            if (verdicts[i].until != absl::InfiniteFuture()) {
-              *r.mutable_keep_until() = ToProto(verdicts[i].until);
-            }
-            *out.add_kept() = std::move(r);
-            continue;
-          }
-          pb::Application erased = a;
-          erased.set_title(kErased);
-          erased.clear_summary();
-          erased.clear_withdraw_reason();
-          for (pb::BudgetItem& b : *erased.mutable_budget()) {
-            b.set_description(kErased);
-          }
-          erased.set_created_by(kErased);
-          *erased.mutable_update_time() = ToProto(call.now);
-          apps_.Replace(w, key, erased, apps[i].version);
-          *out.add_erased() = std::move(r);
-        }
-        for (const std::string& name : orgs) {
-          absl::StatusOr<Versioned<pb::Organisation>> org =
-              orgs_.Get(IdKey(OrgId(name)), name);
-          if (absl::IsNotFound(org.status())) continue;
-          if (!org.ok()) return org.status();
-          prv::PersonalRecord r = Held(name, "organisation", org->msg);
-          if (any_kept) {
-            r.set_kept_because(
-                "its contacts are needed for the applications and grants kept");
-            *out.add_kept() = std::move(r);
-            continue;
-          }
-          pb::Organisation anon = org->msg;
-          for (pb::Contact& c : *anon.mutable_contacts()) {
-            c.set_full_name(kErased);
-            c.clear_email();
-            c.clear_phone();
-          }
-          anon.mutable_address()->clear_line1();
-          anon.mutable_address()->clear_line2();
-          anon.clear_member_users();
-          anon.clear_signatory_users();
-          *anon.mutable_update_time() = ToProto(call.now);
-          orgs_.Replace(w, IdKey(OrgId(name)), anon, org->version);
-          *out.add_erased() = std::move(r);
-        }
-        // The audit entry says what went, never what it said.
-        AuditChange(
-            w, call,
-            req.subject().organisation().empty()
-                ? "users/" +
-                      auth::CanonicalUser(req.subject().user()).value_or("")
-                : req.subject().organisation(),
-            req.request_id(),
-            absl::StrCat("personal data erased: ", out.erased_size(),
-                         " records; kept: ", out.kept_size()),
-            req.reason());
-        return out;
-      });
+  return out;
 }
 
 }  // namespace grantflow::applications

@@ -33,6 +33,7 @@
 #include "platform/call.h"
 #include "platform/locks.h"
 #include "platform/outbox.h"
+#include "platform/personal_data.h"
 #include "platform/proto_table.h"
 #include "platform/task_kinds.h"
 #include "services/applications/validation.h"
@@ -82,21 +83,17 @@ class Applications {
   absl::StatusOr<pb::EqualityReport> GetEqualityReport(
       const Call& call, const pb::GetEqualityReportRequest& req);
 
-  // Personal data (subject access and erasure), for the host's
-  // PrivacyService. For an organisation: its record, its applications and
-  // their equality answers; for a person: the organisations naming them and
-  // the applications they drafted. Erasure removes equality answers, blanks
-  // what applications say and anonymises the organisation's contacts, except
-  // what the funder must keep: a funded application until `funded` after its
-  // grant ends, an unsuccessful one until `unsuccessful` after its decision,
-  // one still being decided, and the organisation's contacts while any
-  // application is kept. Asks the engine for each submitted application's
-  // case (UNAVAILABLE when it cannot).
-  absl::StatusOr<std::vector<privacy::v1::PersonalRecord>> ExportPersonalData(
+  // Personal data held about a person or an organisation, for the host's
+  // subject access and erasure (platform/personal_data.h). For an
+  // organisation: its record, its applications and their equality answers;
+  // erasure anonymises the organisation's contacts (needed while anything
+  // is kept), blanks what its applications say and removes equality answers
+  // (never kept). For a person: the organisations naming them and the
+  // applications they drafted; erasure takes their name off them (and the
+  // equality answers of those applications). A submitted application is
+  // kept by its case; a withdrawn one for the unsuccessful retention.
+  absl::StatusOr<std::vector<Holding>> PersonalData(
       const privacy::v1::Subject& subject);
-  absl::StatusOr<privacy::v1::ErasePersonalDataResponse> ErasePersonalData(
-      const Call& call, const privacy::v1::ErasePersonalDataRequest& req,
-      absl::Duration unsuccessful, absl::Duration funded);
 
   // From the engine: the case reached an outcome the application follows.
   // Ignores an event no newer than the application's case_event_seq.

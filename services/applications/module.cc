@@ -22,24 +22,16 @@ class HostedApplications final : public HostedService {
       : rounds_(NewGrpcRoundSource(host.peer("programmes"))),
         cases_(NewPeerCaseClient(host.peer("workflow"))),
         domain_(host.store, rounds_.get(), cases_.get()),
-        service_(&domain_, host.env),
-        settings_(host.settings) {}
+        service_(&domain_, host.env) {}
 
   grpc::Service* service() override { return &service_; }
   Outbox* outbox() override { return &domain_.outbox(); }
   std::vector<std::string> sends() const override {
     return {tasks::kStartCase, tasks::kOpenAssessment};
   }
-  absl::StatusOr<std::vector<privacy::v1::PersonalRecord>> ExportPersonalData(
+  absl::StatusOr<std::vector<Holding>> PersonalData(
       const privacy::v1::Subject& subject) override {
-    return domain_.ExportPersonalData(subject);
-  }
-  absl::StatusOr<privacy::v1::ErasePersonalDataResponse> ErasePersonalData(
-      const Call& call,
-      const privacy::v1::ErasePersonalDataRequest& req) override {
-    return domain_.ErasePersonalData(call, req,
-                                     settings_->unsuccessful_retention,
-                                     settings_->funded_retention);
+    return domain_.PersonalData(subject);
   }
 
  private:
@@ -47,7 +39,6 @@ class HostedApplications final : public HostedService {
   std::unique_ptr<CaseClient> cases_;
   Applications domain_;
   ApplicationServiceImpl service_;
-  const HostSettings* settings_;  // the host's, outliving this
 };
 
 // A case's outcome recorded at the engine reaches its application. The

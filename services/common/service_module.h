@@ -22,6 +22,7 @@
 #include "platform/call.h"
 #include "platform/clock.h"
 #include "platform/outbox.h"
+#include "platform/personal_data.h"
 #include "services/common/call.h"
 #include "services/common/peer.h"
 #include "storage/store.h"
@@ -37,10 +38,6 @@ struct HostSettings {
   // programmes: how often (real time) budget lines are settled with the
   // ledger once they agree.
   absl::Duration reconcile_interval = absl::Seconds(30);
-  // Personal data (erasure): how long after its decision an unsuccessful
-  // application is kept, and after its grant closes a funded one.
-  absl::Duration unsuccessful_retention = absl::Hours(24 * 365);
-  absl::Duration funded_retention = absl::Hours(24 * 365 * 6);
 };
 
 // What the host hands a module's factory. Everything pointed to is owned by
@@ -86,23 +83,15 @@ class HostedService {
     return absl::OkStatus();
   }
 
-  // Everything the service holds about `subject` (a subject access
-  // request). A service holding no personal data answers nothing.
-  virtual absl::StatusOr<std::vector<privacy::v1::PersonalRecord>>
-  ExportPersonalData(const privacy::v1::Subject& subject) {
+  // What the service holds about `subject` (a person or an organisation),
+  // each record with what decides whether the funder must keep it and how
+  // to erase it; the host's PrivacyService exports and erases them (see
+  // platform/personal_data.h). A service holding no personal data answers
+  // nothing.
+  virtual absl::StatusOr<std::vector<Holding>> PersonalData(
+      const privacy::v1::Subject& subject) {
     (void)subject;
-    return std::vector<privacy::v1::PersonalRecord>{};
-  }
-
-  // Removes or anonymises what the service holds about `req.subject()`
-  // outside the records the funder must keep (the host's retention
-  // settings), once per request id; says what went and what stayed.
-  virtual absl::StatusOr<privacy::v1::ErasePersonalDataResponse>
-  ErasePersonalData(const Call& call,
-                    const privacy::v1::ErasePersonalDataRequest& req) {
-    (void)call;
-    (void)req;
-    return privacy::v1::ErasePersonalDataResponse{};
+    return std::vector<Holding>{};
   }
 };
 

@@ -98,8 +98,8 @@ int main(int argc, char** argv) {
   options.definitions_dir = absl::GetFlag(FLAGS_definitions_dir);
   options.idempotency_retention = absl::GetFlag(FLAGS_idempotency_retention);
   options.peer_deadline = absl::GetFlag(FLAGS_peer_deadline);
-  options.unsuccessful_retention = absl::GetFlag(FLAGS_unsuccessful_retention);
-  options.funded_retention = absl::GetFlag(FLAGS_funded_retention);
+  options.retention.unsuccessful = absl::GetFlag(FLAGS_unsuccessful_retention);
+  options.retention.funded = absl::GetFlag(FLAGS_funded_retention);
   options.max_peer_calls = absl::GetFlag(FLAGS_max_peer_calls);
   options.max_threads = absl::GetFlag(FLAGS_max_threads);
   options.tls = {.cert = absl::GetFlag(FLAGS_tls_cert),

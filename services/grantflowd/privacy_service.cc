@@ -30,10 +30,10 @@ void ValidateSubject(const ppb::Subject& s, errors::Violations* v) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<std::pair<std::string, HostedService*>>>
+absl::StatusOr<std::vector<std::pair<std::string, PersonalData::Holder>>>
 PersonalData::Chosen(
     const google::protobuf::RepeatedPtrField<std::string>& names) const {
-  std::vector<std::pair<std::string, HostedService*>> out;
+  std::vector<std::pair<std::string, Holder>> out;
   if (names.empty()) {
     for (const auto& [name, service] : services_)
       out.emplace_back(name, service);
@@ -61,12 +61,12 @@ PersonalData::ExportPersonalData(const Call& /*call*/,
   if (!v.empty()) return v.ToStatus();
   ASSIGN_OR_RETURN(auto chosen, Chosen(req.services()));
   ppb::ExportPersonalDataResponse out;
-  for (const auto& [name, service] : chosen) {
-    ASSIGN_OR_RETURN(std::vector<ppb::PersonalRecord> records,
-                     service->ExportPersonalData(req.subject()));
-    for (ppb::PersonalRecord& r : records) {
-      r.set_service(name);
-      *out.add_records() = std::move(r);
+  for (const auto& [name, holder] : chosen) {
+    ASSIGN_OR_RETURN(std::vector<Holding> held,
+                     holder.service->PersonalData(req.subject()));
+    for (Holding& h : held) {
+      h.record.set_service(name);
+      *out.add_records() = std::move(h.record);
     }
   }
   return out;
@@ -81,9 +81,15 @@ absl::StatusOr<ppb::ErasePersonalDataResponse> PersonalData::ErasePersonalData(
   if (!v.empty()) return v.ToStatus();
   ASSIGN_OR_RETURN(auto chosen, Chosen(req.services()));
   ppb::ErasePersonalDataResponse out;
-  for (const auto& [name, service] : chosen) {
-    ASSIGN_OR_RETURN(ppb::ErasePersonalDataResponse part,
-                     service->ErasePersonalData(call, req));
+  for (const auto& [name, holder] : chosen) {
+    ASSIGN_OR_RETURN(std::vector<Holding> held,
+                     holder.service->PersonalData(req.subject()));
+    ASSIGN_OR_RETURN(
+        ppb::ErasePersonalDataResponse part,
+        EraseHoldings(
+            *holder.store, call, req, std::move(held),
+            [this](const std::string& c) { return cases_->GetCase(c); },
+            retention_));
     for (ppb::PersonalRecord& r : *part.mutable_erased()) r.set_service(name);
     for (ppb::PersonalRecord& r : *part.mutable_kept()) r.set_service(name);
     out.MergeFrom(part);

@@ -5,34 +5,49 @@
 #define GRANTFLOW_SERVICES_GRANTFLOWD_PRIVACY_SERVICE_H_
 
 #include <map>
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "grantflow/privacy/v1/privacy.grpc.pb.h"
 #include "platform/call.h"
 #include "services/common/call.h"
+#include "services/common/case_client.h"
 #include "services/common/service_module.h"
 
 namespace grantflow {
 
-// Not owning the services, which must outlive it; thread-safe as they are.
+// Not owning the services and stores, which must outlive it; thread-safe
+// as they are.
 class PersonalData {
  public:
-  explicit PersonalData(std::map<std::string, HostedService*> services)
-      : services_(std::move(services)) {}
+  struct Holder {
+    HostedService* service = nullptr;
+    storage::Store* store = nullptr;  // the service's own
+  };
+  // `cases` reaches the engine (the authority on which grants still run);
+  // `retention` says how long ended grants' records are kept.
+  PersonalData(std::map<std::string, Holder> services,
+               std::unique_ptr<CaseClient> cases, Retention retention)
+      : services_(std::move(services)),
+        cases_(std::move(cases)),
+        retention_(retention) {}
 
   // INVALID_ARGUMENT unless the subject names exactly one user or
   // organisation; NOT_FOUND for a service not hosted here.
   absl::StatusOr<privacy::v1::ExportPersonalDataResponse> ExportPersonalData(
       const Call& call, const privacy::v1::ExportPersonalDataRequest& req);
-  // The same, and a reason and request id are required.
+  // The same, and a reason and request id are required; erases as
+  // platform/personal_data.h EraseHoldings, in each service's store.
   absl::StatusOr<privacy::v1::ErasePersonalDataResponse> ErasePersonalData(
       const Call& call, const privacy::v1::ErasePersonalDataRequest& req);
 
  private:
-  absl::StatusOr<std::vector<std::pair<std::string, HostedService*>>> Chosen(
+  absl::StatusOr<std::vector<std::pair<std::string, Holder>>> Chosen(
       const google::protobuf::RepeatedPtrField<std::string>& names) const;
-  std::map<std::string, HostedService*> services_;
+  std::map<std::string, Holder> services_;
+  std::unique_ptr<CaseClient> cases_;
+  Retention retention_;
 };
 
 #define GRANTFLOW_PRIVACY_RPCS(X)                               \

@@ -22,6 +22,7 @@
 #include "platform/auth.h"
 #include "platform/outbox.h"
 #include "platform/status_macros.h"
+#include "services/common/case_client.h"
 #include "services/grantflowd/audit_service.h"
 #include "services/grantflowd/builtin_modules.h"
 #include "services/grantflowd/privacy_service.h"
@@ -89,8 +90,7 @@ class Host final : public GrantflowServer {
     settings_.data_dir = o.data_dir;
     settings_.definitions_dir = o.definitions_dir;
     settings_.reconcile_interval = o.reconcile_interval;
-    settings_.unsuccessful_retention = o.unsuccessful_retention;
-    settings_.funded_retention = o.funded_retention;
+    retention_ = o.retention;
     if (o.idempotency_retention <= absl::ZeroDuration()) {
       return absl::InvalidArgumentError(
           "idempotency_retention must be positive");
@@ -145,14 +145,15 @@ class Host final : public GrantflowServer {
     builder.SetResourceQuota(quota);
 
     std::map<std::string, storage::Store*> stores;
-    std::map<std::string, HostedService*> services;
+    std::map<std::string, PersonalData::Holder> holders;
     for (Hosted& h : hosted_) {
       RETURN_IF_ERROR(Build(h));
       builder.RegisterService(h.service->service());
       stores[h.module->name] = h.store.get();
-      services[h.module->name] = h.service.get();
+      holders[h.module->name] = {h.service.get(), h.store.get()};
     }
-    personal_data_ = std::make_unique<PersonalData>(std::move(services));
+    personal_data_ = std::make_unique<PersonalData>(
+        std::move(holders), NewPeerCaseClient(PeerFor("workflow")), retention_);
     privacy_service_ =
         std::make_unique<PrivacyServiceImpl>(env_, personal_data_.get());
     builder.RegisterService(privacy_service_.get());
@@ -402,6 +403,7 @@ class Host final : public GrantflowServer {
   std::unique_ptr<AuditServiceImpl> audit_service_;
   // Subject access and erasure across them.
   std::unique_ptr<PersonalData> personal_data_;
+  Retention retention_;
   std::unique_ptr<PrivacyServiceImpl> privacy_service_;
 
   // Declared after everything the handlers and the runner use, so they stop

@@ -70,8 +70,7 @@ struct ServerOptions {
   TlsFiles tls;
   // Personal data kept on erasure requests: unsuccessful applications for
   // this long after their decision, funded grants after they end.
-  absl::Duration unsuccessful_retention = absl::Hours(24 * 365);
-  absl::Duration funded_retention = absl::Hours(24 * 365 * 6);
+  Retention retention;
   // How long each service remembers request ids (and the responses it gave
   // them) before the background pass forgets them.
   absl::Duration idempotency_retention = kDefaultIdempotencyRetention;
