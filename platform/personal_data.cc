@@ -167,14 +167,19 @@ absl::StatusOr<prv::ErasePersonalDataResponse> EraseHoldings(
     Verdict& v = verdicts[i];
     if (!h.keep_because.empty()) {
       v = Verdict{.because = h.keep_because, .until = h.keep_until};
-    } else if (!h.case_name.empty()) {
-      auto it = by_case.find(h.case_name);
-      if (it == by_case.end()) {
-        ASSIGN_OR_RETURN(Verdict cv,
-                         CaseVerdict(cases, h.case_name, call.now, retention));
-        it = by_case.emplace(h.case_name, cv).first;
+    } else if (!h.cases.empty()) {
+      // Kept while any of its cases keeps it, until the last lets it go.
+      for (const std::string& name : h.cases) {
+        auto it = by_case.find(name);
+        if (it == by_case.end()) {
+          ASSIGN_OR_RETURN(Verdict cv,
+                           CaseVerdict(cases, name, call.now, retention));
+          it = by_case.emplace(name, cv).first;
+        }
+        const Verdict& cv = it->second;
+        if (cv.because.empty()) continue;
+        if (v.because.empty() || cv.until > v.until) v = cv;
       }
-      v = it->second;
     } else if (h.unsuccessful_since != absl::InfinitePast()) {
       v.until = h.unsuccessful_since + retention.unsuccessful;
       if (v.until > call.now) {

@@ -31,9 +31,9 @@ struct Holding {
   // Kept for this reason until `keep_until` (infinite: until it changes).
   std::string keep_because = "";
   absl::Time keep_until = absl::InfiniteFuture();
-  // The grant's case (cases/{id}) whose records these are: kept while it
+  // The grants' cases (cases/{id}) whose records these are: kept while one
   // runs, then for the funded or the unsuccessful retention after it ends.
-  std::string case_name = "";
+  std::vector<std::string> cases = {};
   // Without a case: a record of an unsuccessful bid since this time (kept
   // for the unsuccessful retention); InfinitePast: nothing keeps it.
   absl::Time unsuccessful_since = absl::InfinitePast();
@@ -69,18 +69,44 @@ std::string SubjectUser(const privacy::v1::Subject& s);
 // "users/{user}" or the organisation's name: the audit resource.
 std::string SubjectResource(const privacy::v1::Subject& s);
 
-// One table's rows as holdings: a row is the subject's when its
-// organisation is the subject organisation, or when it names the subject
-// person. Erasure anonymises a row for an organisation with `anonymise`
-// (null: nothing personal to anonymise) and for a person with ErasePerson.
+// One table's rows as holdings. A row is an organisation's when `about`
+// says so, and a person's when it names them (NamesPerson). Erasure for an
+// organisation anonymises the row with `anonymise` (null: nothing in it is
+// personal), for a person takes their name off it (ErasePerson).
 template <typename Msg>
 struct PersonalTable {
   const ProtoTable<Msg>* rows = nullptr;  // not owned
   std::string kind = "";
-  std::function<std::string(const Msg&)> organisation_of = nullptr;
-  std::function<std::string(const Msg&)> case_of = nullptr;
-  std::function<void(Msg*)> anonymise = nullptr;
+  std::function<bool(const Msg&, const std::string& organisation)> about =
+      nullptr;
+  // The cases whose retention keeps the row; `organisation` is the subject
+  // organisation ("" for a person), for rows spanning several.
+  std::function<std::vector<std::string>(const Msg&,
+                                         const std::string& organisation)>
+      cases = nullptr;
+  // A reason the row is kept whatever its cases say ("" for none).
+  std::function<std::string(const Msg&)> keep_because = nullptr;
+  // For an organisation: kept for this reason while anything else is.
+  std::string needed_while_kept = "";
+  std::function<void(Msg*, const std::string& organisation)> anonymise =
+      nullptr;
+  // Writes the erased row over `before` (default: ProtoTable::Replace); for
+  // a row whose state and indexes change with it.
+  std::function<void(storage::WriteSet&, const std::string& key,
+                     const Msg& erased, const Msg& before, uint64_t version)>
+      replace = nullptr;
 };
+
+// `about` for rows with an `organisation` field, and `cases` for rows with
+// a `case` field.
+template <typename Msg>
+bool OrganisationIs(const Msg& m, const std::string& organisation) {
+  return m.organisation() == organisation;
+}
+template <typename Msg>
+std::vector<std::string> CaseOf(const Msg& m, const std::string&) {
+  return {m.case_()};
+}
 
 // Appends `t`'s rows held about `subject` to `out`. DATA_LOSS for a row
 // that does not decode; storage errors as they come.
@@ -88,34 +114,65 @@ template <typename Msg>
 absl::Status AddHoldings(const PersonalTable<Msg>& t,
                          const privacy::v1::Subject& subject,
                          std::vector<Holding>* out) {
+  const std::string& org = subject.organisation();
   const std::string user = SubjectUser(subject);
   return t.rows->ForEach([&](const std::string& key,
                              const Versioned<Msg>& row) -> absl::Status {
-    const bool theirs = subject.organisation().empty()
-                            ? NamesPerson(row.msg, user)
-                            : t.organisation_of && t.organisation_of(row.msg) ==
-                                                       subject.organisation();
+    const bool theirs = org.empty() ? NamesPerson(row.msg, user)
+                                    : t.about && t.about(row.msg, org);
     if (!theirs) return absl::OkStatus();
     Holding h;
     h.record = HeldRecord(row.msg.name(), t.kind, row.msg);
-    if (t.case_of) h.case_name = t.case_of(row.msg);
-    if (!subject.organisation().empty() && !t.anonymise) {
+    if (t.cases) h.cases = t.cases(row.msg, org);
+    if (t.keep_because) h.keep_because = t.keep_because(row.msg);
+    if (!org.empty()) h.needed_while_kept = t.needed_while_kept;
+    if (!org.empty() && !t.anonymise) {
       out->push_back(std::move(h));
       return absl::OkStatus();
     }
     Msg erased = row.msg;
-    if (subject.organisation().empty()) {
+    if (org.empty()) {
       ErasePerson(&erased, user);
     } else {
-      t.anonymise(&erased);
+      t.anonymise(&erased, org);
     }
-    const ProtoTable<Msg>* rows = t.rows;
-    h.erase = [rows, key, erased, version = row.version](storage::WriteSet& w) {
-      rows->Replace(w, key, erased, version);
+    h.erase = [rows = t.rows, replace = t.replace, key, erased,
+               before = row.msg, version = row.version](storage::WriteSet& w) {
+      if (replace) {
+        replace(w, key, erased, before, version);
+      } else {
+        rows->Replace(w, key, erased, version);
+      }
     };
     out->push_back(std::move(h));
     return absl::OkStatus();
   });
+}
+
+// A table whose rows have `organisation` and `case` fields, anonymised for
+// an organisation with `anonymise` (null: nothing in a row is personal).
+template <typename Msg>
+PersonalTable<Msg> CaseTable(
+    const ProtoTable<Msg>& rows, std::string kind,
+    std::function<void(Msg*, const std::string&)> anonymise = nullptr) {
+  PersonalTable<Msg> t;
+  t.rows = &rows;
+  t.kind = std::move(kind);
+  t.about = OrganisationIs<Msg>;
+  t.cases = CaseOf<Msg>;
+  t.anonymise = std::move(anonymise);
+  return t;
+}
+
+// The holdings of `subject` in every one of `tables`, in order.
+template <typename... Msgs>
+absl::StatusOr<std::vector<Holding>> HoldingsIn(
+    const privacy::v1::Subject& subject, const PersonalTable<Msgs>&... tables) {
+  std::vector<Holding> out;
+  absl::Status s = absl::OkStatus();
+  ((s.ok() ? (void)(s = AddHoldings(tables, subject, &out)) : void()), ...);
+  if (!s.ok()) return s;
+  return out;
 }
 
 // True once `c` has reached an end (closed, terminated, declined, lapsed,

@@ -123,19 +123,26 @@ class StateTable {
   void Write(storage::WriteSet& w, const Call& call, const Msg& m,
              const Msg* before, uint64_t version, const std::string& request_id,
              const std::string& what, const std::string& why) const {
-    const std::string id = IdOf(m.name());
     if (before == nullptr) {
+      const std::string id = IdOf(m.name());
       rows_.Insert(w, Key(id), m);
-    } else {
-      rows_.Replace(w, Key(id), m, version);
-      if (before->state() != m.state()) {
-        w.Delete(index_, StateKey(before->state(), id));
-      }
-    }
-    if (before == nullptr || before->state() != m.state()) {
       w.PutIndex(index_, StateKey(m.state(), id));
+    } else {
+      Replace(w, m, *before, version);
     }
     AuditChange(w, call, m.name(), request_id, what, why);
+  }
+
+  // Adds `m` over `before` (still at `version`) and moves its state index
+  // row to `w`, without an audit entry (the caller writes one).
+  void Replace(storage::WriteSet& w, const Msg& m, const Msg& before,
+               uint64_t version) const {
+    const std::string id = IdOf(m.name());
+    rows_.Replace(w, Key(id), m, version);
+    if (before.state() != m.state()) {
+      w.Delete(index_, StateKey(before.state(), id));
+      w.PutIndex(index_, StateKey(m.state(), id));
+    }
   }
 
   // Runs `change` (which may ask other services, add rows to the write, and

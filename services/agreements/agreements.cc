@@ -678,4 +678,26 @@ absl::StatusOr<pb::Agreement> Agreements::ApplyCaseOutcome(
       });
 }
 
+// ---- Personal data (subject access, erasure) ----
+
+absl::StatusOr<std::vector<Holding>> Agreements::PersonalData(
+    const privacy::v1::Subject& subject) const {
+  return HoldingsIn(
+      subject, CaseTable<pb::Agreement>(
+                   agreements_.rows(), "agreement",
+                   [](pb::Agreement* a, const std::string&) {
+                     for (pb::Version& v : *a->mutable_versions()) {
+                       if (v.has_recipient()) {
+                         v.mutable_recipient()->set_signer(kErased);
+                         v.mutable_recipient()->clear_position();
+                       }
+                     }
+                     for (pb::MonitoringReport& r : *a->mutable_reports()) {
+                       if (!r.submitted_by().empty())
+                         r.set_submitted_by(kErased);
+                       if (!r.narrative().empty()) r.set_narrative(kErased);
+                     }
+                   }));
+}
+
 }  // namespace grantflow::agreements

@@ -29,6 +29,7 @@
 #include "absl/time/time.h"
 #include "grantflow/agreements/v1/agreements.pb.h"
 #include "platform/call.h"
+#include "platform/personal_data.h"
 #include "platform/proto_table.h"
 #include "platform/state_table.h"
 #include "services/agreements/terms.h"
@@ -85,6 +86,14 @@ class Agreements {
   // Adds the reminders due at `now` and marks reports past due as overdue
   // (at most `limit` agreements changed). Returns how many changed.
   absl::StatusOr<int> RemindDue(absl::Time now, int limit = 100);
+
+  // Personal data held about a person or an organisation, for the host's
+  // subject access and erasure (platform/personal_data.h). For an
+  // organisation: its agreements, kept by their case (an executed agreement
+  // is the funder's legal record); erasure takes the recipient's signatory
+  // and report authors off. For a person: the agreements naming them.
+  absl::StatusOr<std::vector<Holding>> PersonalData(
+      const privacy::v1::Subject& subject) const;
 
  private:
   // The agreement `name`, NOT_FOUND for an organisation's user when it is

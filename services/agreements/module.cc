@@ -18,6 +18,10 @@ class HostedAgreements final : public HostedService {
         service_(&domain_, host.env) {}
 
   grpc::Service* service() override { return &service_; }
+  absl::StatusOr<std::vector<Holding>> PersonalData(
+      const privacy::v1::Subject& subject) override {
+    return domain_.PersonalData(subject);
+  }
 
   // Reminders due, reports past due.
   absl::Status Background(absl::Time now, bool /*force*/) override {

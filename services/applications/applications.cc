@@ -905,7 +905,7 @@ absl::StatusOr<std::vector<Holding>> Applications::PersonalData(
     Holding h;
     h.record = HeldRecord(a.msg.name(), "application", a.msg);
     if (a.msg.state() == pb::Application::SUBMITTED) {
-      h.case_name = "cases/" + AppId(a.msg.name());
+      h.cases = {"cases/" + AppId(a.msg.name())};
     } else if (a.msg.state() == pb::Application::WITHDRAWN) {
       h.unsuccessful_since = FromProto(a.msg.withdraw_time());
     }

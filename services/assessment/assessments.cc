@@ -1,5 +1,6 @@
 #include "services/assessment/assessments.h"
 
+#include "absl/strings/str_split.h"
 #include "services/assessment/internal.h"
 
 namespace grantflow::assessment {
@@ -475,6 +476,36 @@ absl::StatusOr<pb::Assessment> Assessments::Change(
         a.set_etag(absl::StrCat(cur.version + 1));
         return a;
       });
+}
+
+// ---- Personal data (subject access, erasure) ----
+
+absl::StatusOr<std::vector<Holding>> Assessments::PersonalData(
+    const privacy::v1::Subject& subject) const {
+  PersonalTable<pb::Assessment> bids;
+  bids.rows = &assessments_;
+  bids.kind = "assessment";
+  bids.about = [](const pb::Assessment& a, const std::string& org) {
+    return a.bid().organisation() == org;
+  };
+  bids.cases = CaseOf<pb::Assessment>;
+  bids.anonymise = [](pb::Assessment* a, const std::string&) {
+    pb::Bid* b = a->mutable_bid();
+    b->set_title(kErased);
+    b->clear_summary();
+    for (auto& item : *b->mutable_budget()) item.set_description(kErased);
+  };
+  // Score sheets are the assessors' (assessments/{id}/scoreSheets/...),
+  // kept with their case.
+  PersonalTable<pb::ScoreSheet> sheets;
+  sheets.rows = &sheets_;
+  sheets.kind = "score sheet";
+  sheets.cases = [](const pb::ScoreSheet& s, const std::string&) {
+    std::vector<std::string> parts = absl::StrSplit(s.name(), '/');
+    return std::vector<std::string>{parts.size() > 1 ? "cases/" + parts[1]
+                                                     : std::string()};
+  };
+  return HoldingsIn(subject, bids, sheets);
 }
 
 }  // namespace grantflow::assessment

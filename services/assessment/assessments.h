@@ -31,6 +31,7 @@
 #include "platform/call.h"
 #include "platform/errors.h"
 #include "platform/locks.h"
+#include "platform/personal_data.h"
 #include "platform/proto_table.h"
 #include "services/common/case_client.h"
 #include "services/common/round_source.h"
@@ -107,6 +108,14 @@ class Assessments {
   // What the applicant's organisation may read: outcomes and feedback.
   absl::StatusOr<pb::ApplicantFeedback> GetApplicantFeedback(
       const Call& call, const pb::GetApplicantFeedbackRequest& req);
+
+  // Personal data held about a person or an organisation, for the host's
+  // subject access and erasure (platform/personal_data.h). For an
+  // organisation: its bids as assessors read them, kept by their case;
+  // erasure blanks what the bid says. For a person: the assessments and
+  // score sheets naming them (an assessor's scores and declarations).
+  absl::StatusOr<std::vector<Holding>> PersonalData(
+      const privacy::v1::Subject& subject) const;
 
  private:
   // The assessment `name` (`field` names it in errors), for `call`:

@@ -24,6 +24,10 @@ class HostedAssessment final : public HostedService {
         service_(&domain_, host.env) {}
 
   grpc::Service* service() override { return &service_; }
+  absl::StatusOr<std::vector<Holding>> PersonalData(
+      const privacy::v1::Subject& subject) override {
+    return domain_.PersonalData(subject);
+  }
 
  private:
   std::unique_ptr<RoundSource> rounds_;

@@ -143,4 +143,11 @@ absl::StatusOr<pb::ListAwardsResponse> Awards::ListAwards(
                           &pb::ListAwardsResponse::mutable_awards);
 }
 
+// ---- Personal data (subject access, erasure) ----
+
+absl::StatusOr<std::vector<Holding>> Awards::PersonalData(
+    const privacy::v1::Subject& subject) const {
+  return HoldingsIn(subject, CaseTable(awards_.rows(), "award"));
+}
+
 }  // namespace grantflow::awards

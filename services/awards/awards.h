@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "grantflow/awards/v1/awards.pb.h"
 #include "platform/call.h"
+#include "platform/personal_data.h"
 #include "platform/state_table.h"
 #include "services/common/case_client.h"
 #include "storage/store.h"
@@ -35,6 +36,13 @@ class Awards {
                                      const pb::GetAwardRequest& req);
   absl::StatusOr<pb::ListAwardsResponse> ListAwards(
       const Call& call, const pb::ListAwardsRequest& req);
+
+  // Personal data held about a person or an organisation, for the host's
+  // subject access and erasure (platform/personal_data.h). For an
+  // organisation: its awards, kept by their case (nothing in them is
+  // personal). For a person: the awards naming them.
+  absl::StatusOr<std::vector<Holding>> PersonalData(
+      const privacy::v1::Subject& subject) const;
 
  private:
   CaseClient* cases_;

@@ -319,4 +319,18 @@ absl::StatusOr<pb::Policy> Checks::UpdatePolicy(
       });
 }
 
+// ---- Personal data (subject access, erasure) ----
+
+absl::StatusOr<std::vector<Holding>> Checks::PersonalData(
+    const privacy::v1::Subject& subject) const {
+  return HoldingsIn(subject,
+                    CaseTable<pb::DueDiligenceCheck>(
+                        checks_.rows(), "due diligence check",
+                        [](pb::DueDiligenceCheck* c, const std::string&) {
+                          for (pb::Item& item : *c->mutable_items()) {
+                            if (!item.notes().empty()) item.set_notes(kErased);
+                          }
+                        }));
+}
+
 }  // namespace grantflow::duediligence

@@ -31,6 +31,7 @@
 #include "grantflow/duediligence/v1/duediligence.pb.h"
 #include "platform/call.h"
 #include "platform/locks.h"
+#include "platform/personal_data.h"
 #include "platform/proto_table.h"
 #include "platform/state_table.h"
 #include "services/common/applicant_source.h"
@@ -86,6 +87,13 @@ class Checks {
                                        const pb::GetPolicyRequest& req);
   absl::StatusOr<pb::Policy> UpdatePolicy(const Call& call,
                                           const pb::UpdatePolicyRequest& req);
+
+  // Personal data held about a person or an organisation, for the host's
+  // subject access and erasure (platform/personal_data.h). For an
+  // organisation: its checks, kept by their case; erasure blanks the
+  // officers' notes. For a person: the checks naming them.
+  absl::StatusOr<std::vector<Holding>> PersonalData(
+      const privacy::v1::Subject& subject) const;
 
  private:
   // Runs `change` (which may ask the engine, and returns what it did for

@@ -2,6 +2,7 @@
 // bank's answer (posted or voided at the engine).
 #include "services/payments/payments.h"
 
+#include "absl/algorithm/container.h"
 #include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
 #include "platform/duties.h"
@@ -469,6 +470,74 @@ absl::StatusOr<pb::ListPaymentsResponse> Payments::ListPayments(
   return payments_.ListPage(call, req.state(), req.page_size(),
                             req.page_token(),
                             &pb::ListPaymentsResponse::mutable_payments);
+}
+
+// ---- Personal data (subject access, erasure) ----
+
+namespace {
+
+void Blank(pb::BankDetails* d) {
+  if (d->account_name().empty() && d->sort_code().empty()) return;
+  d->set_account_name(kErased);
+  d->clear_sort_code();
+  d->clear_account_number();
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<Holding>> Payments::PersonalData(
+    const privacy::v1::Subject& subject) const {
+  PersonalTable<pb::BankAccount> accounts;
+  accounts.rows = &accounts_.rows();
+  accounts.kind = "bank account";
+  accounts.about = OrganisationIs<pb::BankAccount>;
+  accounts.keep_because = [](const pb::BankAccount& a) -> std::string {
+    return a.state() == pb::BankAccount::PENDING_VERIFICATION
+               ? "a change of bank details awaiting verification"
+               : "";
+  };
+  accounts.needed_while_kept =
+      "payments to the organisation's grants kept go to it";
+  accounts.anonymise = [](pb::BankAccount* a, const std::string&) {
+    Blank(a->mutable_verified());
+    Blank(a->mutable_proposed());
+    a->clear_change_reason();
+    a->set_state(pb::BankAccount::UNVERIFIED);
+  };
+  accounts.replace = [this](storage::WriteSet& w, const std::string&,
+                            const pb::BankAccount& erased,
+                            const pb::BankAccount& before, uint64_t version) {
+    accounts_.Replace(w, erased, before, version);
+  };
+
+  // A batch pays several organisations: an organisation's lines are its.
+  PersonalTable<pb::RemittanceBatch> batches;
+  batches.rows = &batches_.rows();
+  batches.kind = "remittance batch";
+  batches.about = [](const pb::RemittanceBatch& b, const std::string& org) {
+    return absl::c_any_of(b.lines(), [&](const pb::RemittanceLine& l) {
+      return l.organisation() == org;
+    });
+  };
+  batches.cases = [](const pb::RemittanceBatch& b, const std::string& org) {
+    std::vector<std::string> cases;
+    for (const pb::RemittanceLine& l : b.lines()) {
+      if (org.empty() || l.organisation() == org) cases.push_back(l.case_());
+    }
+    return cases;
+  };
+  batches.anonymise = [](pb::RemittanceBatch* b, const std::string& org) {
+    for (pb::RemittanceLine& l : *b->mutable_lines()) {
+      if (l.organisation() == org) Blank(l.mutable_payee());
+    }
+  };
+  return HoldingsIn(
+      subject, accounts,
+      CaseTable<pb::Payment>(payments_.rows(), "payment",
+                             [](pb::Payment* p, const std::string&) {
+                               Blank(p->mutable_payee());
+                             }),
+      batches);
 }
 
 }  // namespace grantflow::payments

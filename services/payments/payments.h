@@ -19,6 +19,7 @@
 #include "grantflow/payments/v1/payments.pb.h"
 #include "platform/call.h"
 #include "platform/locks.h"
+#include "platform/personal_data.h"
 #include "platform/state_table.h"
 #include "services/common/agreement_source.h"
 #include "services/common/applicant_source.h"
@@ -89,6 +90,16 @@ class Payments {
       const Call& call, const pb::ListRemittanceBatchesRequest& req);
   absl::StatusOr<pb::RemittanceFile> ExportRemittance(
       const Call& call, const pb::ExportRemittanceRequest& req);
+
+  // Personal data held about a person or an organisation, for the host's
+  // subject access and erasure (platform/personal_data.h). For an
+  // organisation: its bank account (kept while anything else is, or while a
+  // change awaits verification), payments to it and the remittance batches
+  // paying it, each kept by its grant's case; erasure blanks the bank
+  // details (the account then needs new ones verified). For a person: the
+  // records naming them (requested, approved, released, verified).
+  absl::StatusOr<std::vector<Holding>> PersonalData(
+      const privacy::v1::Subject& subject) const;
 
  private:
   // The case's payments (any state), from the by-case index.

@@ -22,6 +22,10 @@ class HostedSafeguarding final : public HostedService {
         service_(&domain_, host.env) {}
 
   grpc::Service* service() override { return &service_; }
+  absl::StatusOr<std::vector<Holding>> PersonalData(
+      const privacy::v1::Subject& subject) override {
+    return domain_.PersonalData(subject);
+  }
 
   // DBS records whose six months are up.
   absl::Status Background(absl::Time now, bool /*force*/) override {

@@ -1,9 +1,11 @@
 // A safeguarding check's items and DBS records.
+#include <map>
 #include <set>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "platform/errors.h"
 #include "platform/idempotency.h"
 #include "platform/reasons.h"
@@ -241,6 +243,70 @@ absl::StatusOr<pb::ListDbsRecordsResponse> Safeguarding::ListDbsRecords(
   }
   RETURN_IF_ERROR(RecordReads(call, {cur.msg.name()}));
   return resp;
+}
+
+// ---- Personal data (subject access, erasure) ----
+
+absl::StatusOr<std::vector<Holding>> Safeguarding::PersonalData(
+    const privacy::v1::Subject& subject) const {
+  ASSIGN_OR_RETURN(
+      std::vector<Holding> out,
+      HoldingsIn(subject, CaseTable<pb::SafeguardingCheck>(
+                              checks_.rows(), "safeguarding check",
+                              [](pb::SafeguardingCheck* c, const std::string&) {
+                                for (pb::Item& item : *c->mutable_items()) {
+                                  if (!item.notes().empty())
+                                    item.set_notes(kErased);
+                                  if (!item.lead_name().empty())
+                                    item.set_lead_name(kErased);
+                                }
+                              })));
+
+  // DBS records: an organisation's are those of its checks. The purge six
+  // months after a check's decision deletes them; until then they are kept
+  // (the decision may be challenged), and erasure does not go faster.
+  const std::string user = SubjectUser(subject);
+  std::map<std::string, pb::SafeguardingCheck> checks;  // by id
+  if (!subject.organisation().empty()) {
+    RETURN_IF_ERROR(checks_.rows().ForEach(
+        [&](const std::string&,
+            const Versioned<pb::SafeguardingCheck>& c) -> absl::Status {
+          if (c.msg.organisation() == subject.organisation()) {
+            checks[IdOf(c.msg.name())] = c.msg;
+          }
+          return absl::OkStatus();
+        }));
+  }
+  RETURN_IF_ERROR(
+      dbs_.ForEach([&](const std::string&,
+                       const Versioned<pb::DbsRecord>& rec) -> absl::Status {
+        const std::vector<std::string> parts =
+            absl::StrSplit(rec.msg.name(), '/');
+        if (parts.size() != 4) {
+          return absl::DataLossError(
+              absl::StrCat("a DBS record is named ", rec.msg.name()));
+        }
+        auto it = checks.find(parts[1]);
+        if (it == checks.end()) {
+          if (!subject.organisation().empty() || !NamesPerson(rec.msg, user))
+            return absl::OkStatus();
+          ASSIGN_OR_RETURN(auto check,
+                           checks_.Get(checks_.NameOf(parts[1]), "check"));
+          it = checks.emplace(parts[1], check.msg).first;
+        }
+        Holding h;
+        h.record = HeldRecord(rec.msg.name(), "DBS record", rec.msg);
+        if (it->second.has_dbs_purge_time()) {
+          h.keep_because =
+              "a DBS record, deleted six months after its check's decision";
+          h.keep_until = FromProto(it->second.dbs_purge_time());
+        } else {
+          h.keep_because = "needed for a safeguarding decision in progress";
+        }
+        out.push_back(std::move(h));
+        return absl::OkStatus();
+      }));
+  return out;
 }
 
 }  // namespace grantflow::safeguarding

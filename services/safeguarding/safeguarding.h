@@ -26,6 +26,7 @@
 #include "absl/time/time.h"
 #include "grantflow/safeguarding/v1/safeguarding.pb.h"
 #include "platform/call.h"
+#include "platform/personal_data.h"
 #include "platform/proto_table.h"
 #include "platform/state_table.h"
 #include "services/common/applicant_source.h"
@@ -78,6 +79,15 @@ class Safeguarding {
   // Deletes the DBS records of every check whose purge is due at `now` (at
   // most `limit` checks). Returns how many checks were purged.
   absl::StatusOr<int> PurgeDue(absl::Time now, int limit = 100);
+
+  // Personal data held about a person or an organisation, for the host's
+  // subject access and erasure (platform/personal_data.h). For an
+  // organisation: its checks, kept by their case (erasure blanks the notes
+  // and the designated lead's name), and their DBS records, kept until the
+  // six-month purge after the decision. For a person: the records naming
+  // them.
+  absl::StatusOr<std::vector<Holding>> PersonalData(
+      const privacy::v1::Subject& subject) const;
 
  private:
   // Adds one access-log row and audit entry per check in `names` for

@@ -5,6 +5,10 @@
 // entry of exactly the service that was tampered with.
 #include <rocksdb/db.h>
 
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -14,6 +18,7 @@
 #include "gmock/gmock.h"
 #include "grantflow/storage/v1/storage.pb.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "storage/key_coding.h"
 #include "tests/testing/daemon.h"
 #include "tests/testing/fixtures.h"
@@ -98,6 +103,7 @@ class AuditTest : public ::testing::Test {
   std::unique_ptr<testing::Daemon> daemon_;
   std::unique_ptr<testing::TokenMinter> minter_;
   std::string auditor_;
+  int sars_ = 0;
 };
 
 TEST_F(AuditTest, VerifyNamesTheFirstBrokenEntryOfTheServiceTamperedWith) {
@@ -234,6 +240,137 @@ TEST_F(AuditTest, GrantctlExportsAndErasesPersonalData) {
       0)
       << out;
   EXPECT_THAT(out, HasSubstr("personal data erased"));
+}
+
+// Subject access and erasure across every service that holds personal data,
+// on the demo grant: while it runs, everything but the equality answers is
+// kept; once it has ended and the funded retention has passed, the bank
+// details, payees, signatory, report authors, officers' notes, the
+// designated lead and the bid text are gone from every service, and the
+// other organisation's records are exactly as they were.
+TEST_F(AuditTest, ErasureReachesEveryServiceOnceTheGrantsRetentionHasPassed) {
+  Seed();
+  const std::string hackney = "organisations/hackney-family-network";
+  const std::string admin =
+      minter_->Token("dpo", {"admin"}, "", absl::Hours(24 * 365 * 8));
+  std::string out;
+  // The whole export as text, and the kinds of record each service holds.
+  auto exported = [&](const std::string& who,
+                      std::map<std::string, std::set<std::string>>* kinds =
+                          nullptr) {
+    const std::string file = dir_.Sub(absl::StrCat("sar-", ++sars_, ".json"));
+    std::string o;
+    EXPECT_EQ(Ctl({"privacy", "export", who, "--out", file}, &o, admin), 0)
+        << o;
+    std::ifstream in(file);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (kinds != nullptr) {
+      const nlohmann::json j = nlohmann::json::parse(text.str());
+      for (const auto& r : j["records"]) {
+        (*kinds)[r["service"]].insert(r["kind"].get<std::string>());
+      }
+    }
+    return text.str();
+  };
+  // service -> the reasons its records were kept ("" for one erased).
+  auto erase = [&](const std::string& who) {
+    std::map<std::string, std::multiset<std::string>> got;
+    std::string o;
+    EXPECT_EQ(
+        Ctl({"privacy", "erase", who, "--reason", "the group asked", "--json"},
+            &o, admin),
+        0)
+        << o;
+    const nlohmann::json j = nlohmann::json::parse(o);
+    for (const auto& r : j.value("erased", nlohmann::json::array())) {
+      got[r["service"]].insert("");
+    }
+    for (const auto& r : j.value("kept", nlohmann::json::array())) {
+      got[r["service"]].insert(r["kept_because"].get<std::string>());
+    }
+    return got;
+  };
+
+  std::map<std::string, std::set<std::string>> kinds;
+  const std::string before = exported(hackney, &kinds);
+  const std::string peckham = exported("organisations/peckham-arts-collective");
+  const std::map<std::string, std::set<std::string>> want = {
+      {"applications", {"organisation", "application"}},
+      {"assessment", {"assessment"}},
+      {"duediligence", {"due diligence check"}},
+      {"safeguarding", {"safeguarding check", "DBS record"}},
+      {"awards", {"award"}},
+      {"agreements", {"agreement"}},
+      {"payments", {"bank account", "payment", "remittance batch"}}};
+  EXPECT_EQ(kinds, want);
+  const std::vector<std::string> personal = {
+      "608371", "31926819", "Halima Yusuf", "Amira Hassan", "kofi@example.org"};
+  for (const std::string& p : personal) EXPECT_THAT(before, HasSubstr(p));
+
+  // While the grant runs, the funder keeps all of it but the equality
+  // answers.
+  auto first = erase(hackney);
+  EXPECT_EQ(first.size(), want.size());
+  for (const auto& [service, reasons] : first) {
+    for (const std::string& why : reasons) {
+      if (service == "applications" && why.empty()) continue;
+      EXPECT_FALSE(why.empty()) << service << " erased a record";
+    }
+  }
+  EXPECT_TRUE(first["payments"].contains("a funded grant still running"));
+  EXPECT_EQ(exported(hackney), exported(hackney));
+  for (const std::string& p : personal) {
+    EXPECT_THAT(exported(hackney), HasSubstr(p));
+  }
+
+  // An assessor's scores and declarations are theirs too, and kept with
+  // the grant.
+  std::map<std::string, std::set<std::string>> olas;
+  exported("ola", &olas);
+  EXPECT_TRUE(olas["assessment"].contains("score sheet"));
+  EXPECT_TRUE(olas["assessment"].contains("assessment"));
+  for (const auto& [service, reasons] : erase("ola")) {
+    for (const std::string& why : reasons) EXPECT_FALSE(why.empty()) << service;
+  }
+
+  // The grant ends; six years and a month pass.
+  const size_t at = before.find("\"applications/");
+  ASSERT_NE(at, std::string::npos);
+  const std::string app =
+      before.substr(at + 14, before.find('"', at + 14) - at - 14);
+  ASSERT_EQ(Ctl({"agreement", "terminate", app, "--reason", "the group closed"},
+                &out, minter_->Approver("ade", 5000000)),
+            0)
+      << out;
+  testing::SetClock(dir_, testing::TestEpoch() + absl::Hours(24 * 365 * 6) +
+                              absl::Hours(24 * 31));
+  auto second = erase(hackney);
+  for (const char* service : {"applications", "assessment", "duediligence",
+                              "safeguarding", "agreements", "payments"}) {
+    EXPECT_TRUE(second[service].contains("")) << service << " erased nothing";
+  }
+  EXPECT_EQ(second["awards"],
+            (std::multiset<std::string>{
+                "nothing in it is personal beyond the organisation's name"}));
+  EXPECT_TRUE(erase("ola")["assessment"].contains(""));
+  std::map<std::string, std::set<std::string>> nothing;
+  EXPECT_THAT(exported("ola", &nothing), Not(HasSubstr("\"ola\"")));
+  EXPECT_TRUE(nothing.empty());
+  const std::string after = exported(hackney);
+  for (const std::string& p : personal) EXPECT_THAT(after, Not(HasSubstr(p)));
+  EXPECT_THAT(after, HasSubstr("[erased]"));
+  EXPECT_EQ(exported("organisations/peckham-arts-collective"), peckham);
+  // Each service's log says it happened, and nothing of what went.
+  for (const char* service : {"payments", "agreements", "safeguarding"}) {
+    ASSERT_EQ(Ctl({"audit", "show", "--service", service, "--actor", "dpo"},
+                  &out, admin),
+              0)
+        << out;
+    EXPECT_THAT(out, HasSubstr("personal data erased")) << service;
+    for (const std::string& p : personal) EXPECT_THAT(out, Not(HasSubstr(p)));
+  }
+  ASSERT_EQ(Ctl({"audit", "verify"}, &out, admin), 0) << out;
 }
 
 }  // namespace

@@ -14,9 +14,13 @@ namespace prv = ::grantflow::privacy::v1;
 
 namespace {
 
-// The services that hold personal data today, each asked at its address.
+// The services that hold personal data, each asked at its address (the
+// programmes and the engine hold only staff names, kept as the record of
+// who decided what).
 const std::vector<std::string>& Holders() {
-  static const auto* s = new std::vector<std::string>{"applications"};
+  static const auto* s = new std::vector<std::string>{
+      "applications", "assessment", "duediligence", "safeguarding",
+      "awards",       "agreements", "payments"};
   return *s;
 }
 
