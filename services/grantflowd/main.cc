@@ -58,7 +58,8 @@ ABSL_FLAG(absl::Duration, peer_deadline, absl::Seconds(10),
           "Deadline of every call to a peer service");
 ABSL_FLAG(int, max_peer_calls, 16,
           "Calls that may wait on any one peer at once; more fail at once "
-          "with RESOURCE_EXHAUSTED so a slow peer cannot take every thread");
+          "with RESOURCE_EXHAUSTED so a slow peer cannot take every thread "
+          "(at most max_threads - 2)");
 ABSL_FLAG(int, max_threads, 64,
           "Server threads; calls beyond them get RESOURCE_EXHAUSTED");
 ABSL_FLAG(absl::Duration, unsuccessful_retention, absl::Hours(24 * 365),

@@ -96,11 +96,14 @@ class Host final : public GrantflowServer {
           "idempotency_retention must be positive");
     }
     idempotency_retention_ = o.idempotency_retention;
+    // One hung peer may hold max_peer_calls threads; at least two more are
+    // left, one to run an unrelated call and one to go on polling (a
+    // server whose last thread takes a call answers RESOURCE_EXHAUSTED).
     if (o.peer_deadline <= absl::ZeroDuration() || o.max_peer_calls < 1 ||
-        o.max_peer_calls >= o.max_threads) {
+        o.max_peer_calls > o.max_threads - 2) {
       return absl::InvalidArgumentError(
           "peer_deadline must be positive and max_peer_calls between 1 and "
-          "max_threads - 1");
+          "max_threads - 2");
     }
     peer_deadline_ = absl::ToChronoMilliseconds(o.peer_deadline);
     max_peer_calls_ = o.max_peer_calls;

@@ -51,7 +51,9 @@ struct ServerOptions {
   // Every call to a peer service carries this deadline, and at most
   // max_peer_calls wait on any one peer at once (more fail at once,
   // RESOURCE_EXHAUSTED), so a slow or dead peer never takes the threads
-  // unrelated RPCs need. max_peer_calls must be below max_threads.
+  // unrelated RPCs need. At most max_threads - 2 (one thread for another
+  // call, one polling); several hung peers together may still take every
+  // thread, and then calls are refused, never queued.
   absl::Duration peer_deadline = absl::Seconds(10);
   int max_peer_calls = 16;
   // How often the background runner fires due timers and delivers outbox

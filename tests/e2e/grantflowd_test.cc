@@ -531,6 +531,51 @@ TEST(GrantflowdTest, SplitDeploymentOverMutualTls) {
   EXPECT_THAT(out, ::testing::HasSubstr("SUBMITTED"));
 }
 
+// A split deployment under tight overload settings, and amira's calls to
+// its ApplicationService.
+struct Overloaded {
+  Overloaded(const testing::TempDir& dir, int max_peer_calls, int max_threads)
+      : split(dir) {
+    split.extra_flags = {"--peer_deadline=3s",
+                         absl::StrCat("--max_peer_calls=", max_peer_calls),
+                         absl::StrCat("--max_threads=", max_threads)};
+  }
+  void Up() {
+    split.UpAndSeeded();
+    amira = split.minter->Token("amira", {"applicant"},
+                                "organisations/hackney-families");
+    apps = apb::ApplicationService::NewStub(split.Channel("applications"));
+  }
+  // A draft (it needs the round from programmes).
+  grpc::Status Draft(const std::string& request_id) {
+    grpc::ClientContext ctx;
+    testing::Authorise(&ctx, amira);
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(20));
+    apb::CreateApplicationRequest draft;
+    *draft.mutable_application() = testing::CompleteApplication(
+        "funds/lff/rounds/open", "organisations/hackney-families", 2'000'000);
+    draft.set_request_id(request_id);
+    apb::Application created;
+    return apps->CreateApplication(&ctx, draft, &created);
+  }
+  // A read that needs no peer.
+  grpc::Status Get(const std::string& name) {
+    grpc::ClientContext ctx;
+    testing::Authorise(&ctx, amira);
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(2));
+    apb::GetApplicationRequest get;
+    get.set_name(name);
+    apb::Application got;
+    return apps->GetApplication(&ctx, get, &got);
+  }
+
+  SplitDeployment split;
+  std::string amira;
+  std::unique_ptr<apb::ApplicationService::Stub> apps;
+};
+
 // A hung peer (programmes stopped with SIGSTOP: it accepts connections and
 // never answers): calls that need it end at the peer deadline or, beyond
 // the calls allowed to wait on it, at once with RESOURCE_EXHAUSTED; nothing
@@ -538,53 +583,31 @@ TEST(GrantflowdTest, SplitDeploymentOverMutualTls) {
 TEST(GrantflowdTest, AHungPeerNeverBlocksUnrelatedRpcs) {
   testing::TempDir dir;
   SetClock(dir, testing::TestEpoch());
-  SplitDeployment split(dir);
-  split.extra_flags = {"--peer_deadline=3s", "--max_peer_calls=4",
-                       "--max_threads=12"};
-  split.UpAndSeeded();
-  const std::string amira = split.minter->Token(
-      "amira", {"applicant"}, "organisations/hackney-families");
-  auto apps = apb::ApplicationService::NewStub(split.Channel("applications"));
+  Overloaded o(dir, /*max_peer_calls=*/4, /*max_threads=*/12);
+  ASSERT_NO_FATAL_FAILURE(o.Up());
   std::string first;
-  ASSERT_TRUE(SubmitOne(*apps, amira, "before", &first));
+  ASSERT_TRUE(SubmitOne(*o.apps, o.amira, "before", &first));
 
-  split.procs["programmes"]->Signal(SIGSTOP);
+  o.split.procs["programmes"]->Signal(SIGSTOP);
   // Twelve drafts at once: each needs the round from programmes.
   std::vector<grpc::StatusCode> codes(12);
   std::vector<std::thread> drafts;
   const auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < 12; ++i) {
-    drafts.emplace_back([&, i] {
-      grpc::ClientContext ctx;
-      testing::Authorise(&ctx, amira);
-      ctx.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::seconds(20));
-      apb::CreateApplicationRequest draft;
-      *draft.mutable_application() = testing::CompleteApplication(
-          "funds/lff/rounds/open", "organisations/hackney-families", 2'000'000);
-      draft.set_request_id(absl::StrCat("hung-", i));
-      apb::Application created;
-      codes[i] = apps->CreateApplication(&ctx, draft, &created).error_code();
-    });
+    drafts.emplace_back(
+        [&, i] { codes[i] = o.Draft(absl::StrCat("hung-", i)).error_code(); });
   }
   // Meanwhile, what does not need programmes is answered.
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   int answered = 0;
   for (int i = 0; i < 5; ++i) {
-    grpc::ClientContext ctx;
-    testing::Authorise(&ctx, amira);
-    ctx.set_deadline(std::chrono::system_clock::now() +
-                     std::chrono::seconds(2));
-    apb::GetApplicationRequest get;
-    get.set_name(first);
-    apb::Application got;
-    grpc::Status s = apps->GetApplication(&ctx, get, &got);
+    grpc::Status s = o.Get(first);
     EXPECT_TRUE(s.ok()) << s.error_code() << " " << s.error_message();
     answered += s.ok();
   }
   for (auto& t : drafts) t.join();
   const auto waited = std::chrono::steady_clock::now() - t0;
-  split.procs["programmes"]->Signal(SIGCONT);
+  o.split.procs["programmes"]->Signal(SIGCONT);
   EXPECT_EQ(answered, 5);
   int deadline = 0, exhausted = 0;
   for (grpc::StatusCode c : codes) {
@@ -604,7 +627,64 @@ TEST(GrantflowdTest, AHungPeerNeverBlocksUnrelatedRpcs) {
             << "/5 unrelated reads answered meanwhile\n";
   // With programmes back, drafting works again.
   std::string after;
-  EXPECT_TRUE(SubmitOne(*apps, amira, "after", &after));
+  EXPECT_TRUE(SubmitOne(*o.apps, o.amira, "after", &after));
+}
+
+// Every thread of a server busy (two peers hung, each call within the
+// per-peer limit): a new call is answered RESOURCE_EXHAUSTED at once rather
+// than queued, and the server answers again once the calls holding its
+// threads end at their deadline.
+TEST(GrantflowdTest, AServerWithEveryThreadBusyTurnsCallsAwayAtOnce) {
+  testing::TempDir dir;
+  SetClock(dir, testing::TestEpoch());
+  Overloaded o(dir, /*max_peer_calls=*/3, /*max_threads=*/7);
+  ASSERT_NO_FATAL_FAILURE(o.Up());
+  std::vector<std::string> submitted(3);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(
+        SubmitOne(*o.apps, o.amira, absl::StrCat("busy-", i), &submitted[i]));
+  }
+  o.split.procs["programmes"]->Signal(SIGSTOP);
+  o.split.procs["workflow"]->Signal(SIGSTOP);
+  // Three drafts wait on programmes, three withdrawals on the engine: six
+  // of the seven threads; the seventh polls.
+  std::vector<std::thread> hung;
+  for (int i = 0; i < 3; ++i) {
+    hung.emplace_back(
+        [&, i] { (void)o.Draft(absl::StrCat("busy-draft-", i)); });
+    hung.emplace_back([&, i] {
+      grpc::ClientContext ctx;
+      testing::Authorise(&ctx, o.amira);
+      apb::WithdrawApplicationRequest w;
+      w.set_name(submitted[i]);
+      w.set_reason("changed our plans");
+      w.set_request_id(absl::StrCat("busy-withdraw-", i));
+      apb::Application out;
+      (void)o.apps->WithdrawApplication(&ctx, w, &out);
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  int exhausted = 0;
+  std::string message;
+  for (int i = 0; i < 5; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    grpc::Status s = o.Get(submitted[0]);
+    const auto took = std::chrono::steady_clock::now() - t0;
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+        << s.error_message();
+    EXPECT_LT(took, std::chrono::milliseconds(500)) << "queued, not refused";
+    exhausted += s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED;
+    message = s.error_message();
+  }
+  for (auto& t : hung) t.join();
+  o.split.procs["programmes"]->Signal(SIGCONT);
+  o.split.procs["workflow"]->Signal(SIGCONT);
+  std::cout << "busy server: " << exhausted
+            << "/5 calls refused at once (RESOURCE_EXHAUSTED: \"" << message
+            << "\") while six waited on hung peers\n";
+  // The threads are free again.
+  grpc::Status s = o.Get(submitted[0]);
+  EXPECT_TRUE(s.ok()) << s.error_message();
 }
 
 // The engine was down far longer than the outbox's old parking time (eight

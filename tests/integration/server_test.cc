@@ -221,14 +221,38 @@ TEST_F(ServerTest, RetriedRequestIdReturnsTheFirstResult) {
   EXPECT_EQ(funds.funds_size(), 1);
 }
 
-TEST(ServerRetentionTest, RequestIdsAreForgottenAfterTheConfiguredRetention) {
-  testing::TempDir dir;
-  FakeClock clock{testing::TestEpoch()};
+// Options for a server on a free port over `dir`, on `clock`, with no
+// background passes but those the test runs.
+ServerOptions QuietOptions(const testing::TempDir& dir, Clock* clock) {
   ServerOptions o;
   o.data_dir = dir.path();
   o.listen = "127.0.0.1:0";
-  o.clock = &clock;
+  o.clock = clock;
   o.background_interval = absl::ZeroDuration();
+  return o;
+}
+
+// Settings under which one hung peer could take every thread are refused.
+TEST(ServerOptionsTest, APeerMayNeverHoldEveryThread) {
+  testing::TempDir dir;
+  FakeClock clock{testing::TestEpoch()};
+  ServerOptions o = QuietOptions(dir, &clock);
+  o.max_threads = 8;
+  for (int calls : {0, 7, 8, 100}) {
+    o.max_peer_calls = calls;
+    auto refused = GrantflowServer::Start(o);
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument)
+        << calls;
+  }
+  o.max_peer_calls = 6;
+  auto server = GrantflowServer::Start(o);
+  EXPECT_TRUE(server.ok()) << server.status();
+}
+
+TEST(ServerRetentionTest, RequestIdsAreForgottenAfterTheConfiguredRetention) {
+  testing::TempDir dir;
+  FakeClock clock{testing::TestEpoch()};
+  ServerOptions o = QuietOptions(dir, &clock);
   o.idempotency_retention = absl::Hours(1);
   auto server = GrantflowServer::Start(o);
   ASSERT_TRUE(server.ok()) << server.status();
