@@ -1213,4 +1213,16 @@ absl::StatusOr<int> Engine::FireDueTimers(absl::Time now, int limit) {
   return fired;
 }
 
+absl::StatusOr<std::vector<Holding>> Engine::PersonalData(
+    const privacy::v1::Subject& subject) const {
+  PersonalTable<wpb::Case> t;
+  t.rows = &cases_;
+  t.kind = "case";
+  t.about = OrganisationIs<wpb::Case>;
+  t.cases = [](const wpb::Case& c, const std::string&) {
+    return std::vector<std::string>{c.name()};
+  };
+  return HoldingsIn(subject, t);
+}
+
 }  // namespace grantflow::workflows

@@ -38,6 +38,7 @@
 #include "platform/call.h"
 #include "platform/locks.h"
 #include "platform/outbox.h"
+#include "platform/personal_data.h"
 #include "platform/proto_table.h"
 #include "platform/resources.h"
 #include "storage/store.h"
@@ -121,6 +122,14 @@ class Engine {
   absl::StatusOr<int> FireDueTimers(absl::Time now, int limit = 100);
 
   Outbox& outbox() { return outbox_; }
+
+  // The cases held about a person or an organisation, for the host's
+  // subject access and erasure (platform/personal_data.h): an
+  // organisation's cases name it and nothing personal; a person's are the
+  // cases naming them (recommended, approved), each kept by its own
+  // retention. The history's actors stay: it is the record of who did what.
+  absl::StatusOr<std::vector<Holding>> PersonalData(
+      const privacy::v1::Subject& subject) const;
 
  private:
   struct Loaded;

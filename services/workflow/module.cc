@@ -36,6 +36,10 @@ class HostedWorkflow final : public HostedService {
 
   grpc::Service* service() override { return service_.get(); }
   Outbox* outbox() override { return &engine_->outbox(); }
+  absl::StatusOr<std::vector<Holding>> PersonalData(
+      const privacy::v1::Subject& subject) override {
+    return engine_->PersonalData(subject);
+  }
   std::vector<std::string> sends() const override {
     return definitions_.TaskKinds();
   }

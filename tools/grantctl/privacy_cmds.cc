@@ -14,13 +14,12 @@ namespace prv = ::grantflow::privacy::v1;
 
 namespace {
 
-// The services that hold personal data, each asked at its address (the
-// programmes and the engine hold only staff names, kept as the record of
-// who decided what).
+// The services that hold personal data, each asked at its address
+// (programmes holds only the funder's staff names on funds and rounds).
 const std::vector<std::string>& Holders() {
   static const auto* s = new std::vector<std::string>{
       "applications", "assessment", "duediligence", "safeguarding",
-      "awards",       "agreements", "payments"};
+      "awards",       "agreements", "payments",     "workflow"};
   return *s;
 }
 
