@@ -39,6 +39,7 @@ std::vector<std::string> FieldsOf(const grpc::Status& s) {
 }
 
 Attacks::~Attacks() {
+  if (made_ == 0) return;  // a test of the suite that attacks nothing
   std::cout << "adversarial " << rule_ << ": " << made_
             << " attempts, succeeded: " << succeeded_ << std::endl;
 }
