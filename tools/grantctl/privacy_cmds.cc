@@ -1,7 +1,10 @@
 // grantctl privacy: subject access export and erasure, through the
 // PrivacyService of the grantflowd hosting each service.
+#include <functional>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "grantflow/privacy/v1/privacy.grpc.pb.h"
@@ -32,6 +35,43 @@ void Rows(Table& t, const std::string& what,
   }
 }
 
+// Asks each holder's PrivacyService with `req` (`fill` names the holder in
+// it) and merges the answers into `all`; the exit code of a failure (the
+// other holders are still asked).
+template <typename Req, typename Resp>
+int AskEachHolder(Cli& cli, Req req,
+                  grpc::Status (prv::PrivacyService::Stub::*rpc)(
+                      grpc::ClientContext*, const Req&, Resp*),
+                  const std::function<void(Req&, const std::string&)>& fill,
+                  Resp* all) {
+  int rc = 0;
+  for (const std::string& service : Holders()) {
+    auto stub = prv::PrivacyService::NewStub(cli.channel(service));
+    req.clear_services();
+    req.add_services(service);
+    fill(req, service);
+    Resp resp;
+    auto ctx = cli.Context();
+    grpc::Status s = (stub.get()->*rpc)(ctx.get(), req, &resp);
+    if (!s.ok()) {
+      rc = cli.Fail(s);
+      continue;
+    }
+    all->MergeFrom(resp);
+  }
+  return rc;
+}
+
+void PrintTable(
+    Cli& cli,
+    const std::vector<
+        std::pair<std::string, const google::protobuf::RepeatedPtrField<
+                                   prv::PersonalRecord>*>>& parts) {
+  Table t({"", "SERVICE", "KIND", "RESOURCE", "KEPT BECAUSE", "UNTIL"});
+  for (const auto& [what, records] : parts) Rows(t, what, *records);
+  t.Print(cli.out());
+}
+
 }  // namespace
 
 int PrivacyCommand(Cli& cli) {
@@ -48,60 +88,39 @@ int PrivacyCommand(Cli& cli) {
         "privacy export (USER | organisations/O) [--out FILE.json] | erase "
         "(USER | organisations/O) --reason T");
   }
-  int rc = 0;
   if (verb == "export") {
+    prv::ExportPersonalDataRequest req;
+    *req.mutable_subject() = subject;
     prv::ExportPersonalDataResponse all;
-    for (const std::string& service : Holders()) {
-      auto stub = prv::PrivacyService::NewStub(cli.channel(service));
-      prv::ExportPersonalDataRequest req;
-      *req.mutable_subject() = subject;
-      req.add_services(service);
-      prv::ExportPersonalDataResponse resp;
-      auto ctx = cli.Context();
-      grpc::Status s = stub->ExportPersonalData(ctx.get(), req, &resp);
-      if (!s.ok()) {
-        rc = cli.Fail(s);
-        continue;
-      }
-      all.MergeFrom(resp);
-    }
+    const int rc = AskEachHolder<prv::ExportPersonalDataRequest>(
+        cli, req, &prv::PrivacyService::Stub::ExportPersonalData,
+        [](prv::ExportPersonalDataRequest&, const std::string&) {}, &all);
     if (cli.args().Has("out")) {
       return rc != 0 ? rc : WriteContent(cli, ToJson(all));
     }
     if (cli.json()) {
       cli.Print(all);
-      return rc;
+    } else {
+      PrintTable(cli, {{"held", &all.records()}});
     }
-    Table t({"", "SERVICE", "KIND", "RESOURCE", "KEPT BECAUSE", "UNTIL"});
-    Rows(t, "held", all.records());
-    t.Print(cli.out());
     return rc;
   }
+  prv::ErasePersonalDataRequest req;
+  *req.mutable_subject() = subject;
+  req.set_reason(cli.args().Get("reason"));
+  const std::string request_id = cli.RequestId();
   prv::ErasePersonalDataResponse all;
-  for (const std::string& service : Holders()) {
-    auto stub = prv::PrivacyService::NewStub(cli.channel(service));
-    prv::ErasePersonalDataRequest req;
-    *req.mutable_subject() = subject;
-    req.add_services(service);
-    req.set_reason(cli.args().Get("reason"));
-    req.set_request_id(absl::StrCat(cli.RequestId(), "-", service));
-    prv::ErasePersonalDataResponse resp;
-    auto ctx = cli.Context();
-    grpc::Status s = stub->ErasePersonalData(ctx.get(), req, &resp);
-    if (!s.ok()) {
-      rc = cli.Fail(s);
-      continue;
-    }
-    all.MergeFrom(resp);
-  }
+  const int rc = AskEachHolder<prv::ErasePersonalDataRequest>(
+      cli, req, &prv::PrivacyService::Stub::ErasePersonalData,
+      [&](prv::ErasePersonalDataRequest& r, const std::string& service) {
+        r.set_request_id(absl::StrCat(request_id, "-", service));
+      },
+      &all);
   if (cli.json()) {
     cli.Print(all);
-    return rc;
+  } else {
+    PrintTable(cli, {{"erased", &all.erased()}, {"kept", &all.kept()}});
   }
-  Table t({"", "SERVICE", "KIND", "RESOURCE", "KEPT BECAUSE", "UNTIL"});
-  Rows(t, "erased", all.erased());
-  Rows(t, "kept", all.kept());
-  t.Print(cli.out());
   return rc;
 }
 
