@@ -98,14 +98,14 @@ json Step(const std::string& as, std::vector<std::string> run) {
 }
 
 // The bid's first steps: drafted and submitted by the group's applicant.
-std::vector<json> Bid(const std::string& org, const std::string& title,
-                      const std::string& borough, int64_t pence,
-                      bool children) {
+std::vector<json> Bid(const std::string& round, const std::string& org,
+                      const std::string& title, const std::string& borough,
+                      int64_t pence, bool children) {
   std::vector<std::string> draft = {
       "apps",
       "draft",
       "--round",
-      kRound,
+      round,
       "--org",
       "organisations/" + org,
       "--title",
@@ -132,38 +132,135 @@ std::vector<json> Bid(const std::string& org, const std::string& title,
 
 // Screening and the written assessment, by ola and ben (or dee, when ben
 // declares a conflict).
-void WrittenAssessment(std::vector<json>* s, bool ben_conflicted) {
+void WrittenAssessment(std::vector<json>* s, bool ben_conflicted,
+                       const std::vector<std::string>& scores) {
   json screen = Step("grace", {"assess", "screen", "${app}", "--eligible",
                                "--reason", "complete and in scope"});
   screen["wait"] = true;
   s->push_back(screen);
   s->push_back(Step("grace", {"assess", "assign", "${app}", "--assessor", "ola",
                               "--assessor", "ben"}));
-  std::vector<std::string> second = {"ben"};
+  std::string second = "ben";
   if (ben_conflicted) {
     s->push_back(Step("ben", {"assess", "declare", "${app}", "--conflict",
                               "a trustee of the applicant"}));
     s->push_back(
         Step("grace", {"assess", "assign", "${app}", "--assessor", "dee"}));
-    second = {"dee"};
+    second = "dee";
   }
-  for (const std::string& who : {std::string("ola"), second[0]}) {
+  std::vector<std::string> score = {"assess", "score", "${app}", "--stage",
+                                    "written"};
+  for (const std::string& sc : scores) {
+    score.insert(score.end(), {"--score", sc});
+  }
+  for (const std::string& who : {std::string("ola"), second}) {
     s->push_back(Step(who, {"assess", "declare", "${app}", "--no-conflict",
                             "--stage", "written"}));
-    s->push_back(Step(who, {"assess", "score", "${app}", "--stage", "written",
-                            "--score", "bringing-together=4:mixes families",
-                            "--score", "inclusion=4:reaches excluded groups",
-                            "--score", "safeguarding=4:policy in place",
-                            "--score", "deliverability=4:costed"}));
+    s->push_back(Step(who, score));
     s->push_back(
         Step(who, {"assess", "submit", "${app}", "--stage", "written"}));
   }
 }
 
+const std::vector<std::string> kLffScores = {
+    "bringing-together=4:mixes families", "inclusion=4:reaches excluded groups",
+    "safeguarding=4:policy in place", "deliverability=4:costed"};
+
+// Due diligence: the light tier's items, and the standard tier's too.
+void DueDiligence(std::vector<json>* s, int n, bool standard) {
+  json legal = Step(
+      "grace", {"dd", "record", "${app}", "--item", "legal_status",
+                "--satisfactory", "--registration", absl::StrCat(1190000 + n),
+                "--evidence", "charity-register"});
+  legal["wait"] = true;
+  s->push_back(legal);
+  if (standard) {
+    s->push_back(Step(
+        "grace", {"dd", "record", "${app}", "--item", "governance",
+                  "--satisfactory", "--board", "5", "--evidence", "trustees"}));
+    s->push_back(Step(
+        "grace", {"dd", "record", "${app}", "--item", "accounts",
+                  "--satisfactory", "--year-end", "2026-03-31",
+                  "--income-pence", "20000000", "--evidence", "accounts"}));
+  }
+  s->push_back(Step("fola", {"dd", "record", "${app}", "--item", "bank_account",
+                             "--satisfactory", "--evidence", "bank-letter"}));
+  s->push_back(Step("grace", {"dd", "record", "${app}", "--item", "fraud_risk",
+                              "--satisfactory", "--risk", "green"}));
+  s->push_back(Step("grace", {"dd", "conclude", "${app}", "--passed"}));
+}
+
+// The fund's agreement template, set by the grants officer before the
+// first agreement.
+json TemplateStep(const std::string& fund, const std::string& programme) {
+  return Step(
+      "grace",
+      {"agreement", "template", "set", fund, "--data",
+       json{{"funder_name", "Greater London Authority"},
+            {"programme_title", programme},
+            {"clauses",
+             {"The grant is spent only on the project as described."}},
+            {"recovery_clause", "Any part not spent is repaid on demand."},
+            {"indicators", {"families reached"}},
+            {"signature_days", 28}}
+           .dump()});
+}
+
+// The agreement drafted with `terms`, issued, signed for the group,
+// countersigned; the group's bank details recorded and verified.
+void Execute(std::vector<json>* s, const std::string& org, int n,
+             std::vector<std::string> terms) {
+  const std::string signatory = "s-" + org;
+  std::vector<std::string> draft = {"agreement", "draft", "${app}"};
+  draft.insert(draft.end(), terms.begin(), terms.end());
+  s->push_back(Step("grace", draft));
+  s->push_back(Step("grace", {"agreement", "issue", "${app}"}));
+  json doc = Step(signatory, {"agreement", "document", "${app}"});
+  doc["save"] = {{"sha", "document_sha256"}};
+  s->push_back(doc);
+  s->push_back(Step(signatory, {"agreement", "sign", "${app}", "--sha256",
+                                "${sha}", "--position", "Chair of trustees"}));
+  s->push_back(Step("ade", {"agreement", "countersign", "${app}", "--sha256",
+                            "${sha}", "--position", "Head of Grants"}));
+  json bank = Step(signatory, {"bank", "change", org, "--account-name", org,
+                               "--sort-code", absl::StrCat("60-83-", 10 + n),
+                               "--account-number", absl::StrCat(31926810 + n)});
+  bank["save"] = {{"bank", "etag"}};
+  s->push_back(bank);
+  s->push_back(Step("fin", {"bank", "verify", org, "--etag", "${bank}"}));
+}
+
+// An instalment: requested, approved by another, released, confirmed.
+void Pay(std::vector<json>* s, const std::string& instalment) {
+  json request =
+      Step("fola", {"payment", "request", "${app}", "--instalment", instalment,
+                    "--note", instalment + " instalment"});
+  request["save"] = {{"pay", "name"}};
+  s->push_back(request);
+  s->push_back(Step("fin", {"payment", "approve", "${pay}"}));
+  s->push_back(Step("fola", {"payment", "release"}));
+  s->push_back(Step("fola", {"payment", "confirm", "${pay}"}));
+}
+
+// A report submitted by the group and accepted by the grants officer.
+void Report(std::vector<json>* s, const std::string& org, const std::string& id,
+            int families, int64_t spent) {
+  std::vector<std::string> submit = {
+      "report",      "submit",
+      "${app}",      id,
+      "--progress",  absl::StrCat("families reached=", families),
+      "--narrative", id + " report"};
+  if (spent > 0) {
+    submit.insert(submit.end(), {"--spent-pence", absl::StrCat(spent)});
+  }
+  s->push_back(Step("a-" + org, submit));
+  s->push_back(Step("grace", {"report", "accept", "${app}", id}));
+}
+
 std::vector<json> FundedSteps(const Funded& f, int n) {
-  const std::string applicant = "a-" + f.org, signatory = "s-" + f.org;
-  std::vector<json> s = Bid(f.org, f.title, f.borough, f.pence, f.children);
-  WrittenAssessment(&s, /*ben_conflicted=*/n == 2);
+  std::vector<json> s =
+      Bid(kRound, f.org, f.title, f.borough, f.pence, f.children);
+  WrittenAssessment(&s, /*ben_conflicted=*/n == 2, kLffScores);
   s.push_back(Step("grace", {"assess", "shortlist", "${app}", "--yes"}));
   s.push_back(Step("grace", {"assess", "interview", "${app}", "--at",
                              "${time+15d}", "--panel", "ola", "--panel", "dee",
@@ -198,25 +295,7 @@ std::vector<json> FundedSteps(const Funded& f, int n) {
     approve.insert(approve.end(), {"--line", later > 0 ? kLater : kEarly});
   }
   s.push_back(Step("ade", approve));
-  // Due diligence on every successful bid.
-  json legal = Step(
-      "grace", {"dd", "record", "${app}", "--item", "legal_status",
-                "--satisfactory", "--registration", absl::StrCat(1190000 + n),
-                "--evidence", "charity-register"});
-  legal["wait"] = true;
-  s.push_back(legal);
-  s.push_back(Step(
-      "grace", {"dd", "record", "${app}", "--item", "governance",
-                "--satisfactory", "--board", "5", "--evidence", "trustees"}));
-  s.push_back(
-      Step("grace", {"dd", "record", "${app}", "--item", "accounts",
-                     "--satisfactory", "--year-end", "2026-03-31",
-                     "--income-pence", "20000000", "--evidence", "accounts"}));
-  s.push_back(Step("fola", {"dd", "record", "${app}", "--item", "bank_account",
-                            "--satisfactory", "--evidence", "bank-letter"}));
-  s.push_back(Step("grace", {"dd", "record", "${app}", "--item", "fraud_risk",
-                             "--satisfactory", "--risk", "green"}));
-  s.push_back(Step("grace", {"dd", "conclude", "${app}", "--passed"}));
+  DueDiligence(&s, n, /*standard=*/true);
   // Safeguarding on the projects working with children.
   if (f.children) {
     json dbs = Step(
@@ -245,177 +324,214 @@ std::vector<json> FundedSteps(const Funded& f, int n) {
         Step("sam", {"safeguarding", "conclude", "${app}", "--passed"}));
   }
   // The agreement, executed before any commitment.
-  if (n == 1) {
-    s.push_back(Step(
-        "grace",
-        {"agreement", "template", "set", "lff", "--data",
-         json{{"funder_name", "Greater London Authority"},
-              {"programme_title", "London Family Fund"},
-              {"clauses",
-               {"The grant is spent only on the project as described."}},
-              {"recovery_clause", "Any part not spent is repaid on demand."},
-              {"indicators", {"families reached"}},
-              {"signature_days", 28}}
-             .dump()}));
-  }
-  s.push_back(
-      Step("grace", {"agreement", "draft", "${app}", "--instalment",
-                     "first=60%", "--instalment", "second=40%@report:interim",
-                     "--report", "interim:${date+224d}:Interim report",
-                     "--report", "final:${date+439d}:End of grant report"}));
-  s.push_back(Step("grace", {"agreement", "issue", "${app}"}));
-  json doc = Step(signatory, {"agreement", "document", "${app}"});
-  doc["save"] = {{"sha", "document_sha256"}};
-  s.push_back(doc);
-  s.push_back(Step(signatory, {"agreement", "sign", "${app}", "--sha256",
-                               "${sha}", "--position", "Chair of trustees"}));
-  s.push_back(Step("ade", {"agreement", "countersign", "${app}", "--sha256",
-                           "${sha}", "--position", "Head of Grants"}));
-  json bank =
-      Step(signatory, {"bank", "change", f.org, "--account-name", f.title,
-                       "--sort-code", absl::StrCat("60-83-", 10 + n),
-                       "--account-number", absl::StrCat(31926810 + n)});
-  bank["save"] = {{"bank", "etag"}};
-  s.push_back(bank);
-  s.push_back(Step("fin", {"bank", "verify", f.org, "--etag", "${bank}"}));
-  // Each instalment: requested, approved by another, released, confirmed.
-  auto pay = [&](const std::string& instalment) {
-    json request =
-        Step("fola", {"payment", "request", "${app}", "--instalment",
-                      instalment, "--note", instalment + " instalment"});
-    request["save"] = {{"pay", "name"}};
-    s.push_back(request);
-    s.push_back(Step("fin", {"payment", "approve", "${pay}"}));
-    s.push_back(Step("fola", {"payment", "release"}));
-    s.push_back(Step("fola", {"payment", "confirm", "${pay}"}));
-  };
-  pay("first");
-  const int half = f.families / 2;
-  s.push_back(Step(
-      applicant,
-      {"report", "submit", "${app}", "interim", "--progress",
-       absl::StrCat("families reached=", half), "--narrative", "half way"}));
-  s.push_back(Step("grace", {"report", "accept", "${app}", "interim"}));
-  pay("second");
-  s.push_back(Step(
-      applicant, {"report", "submit", "${app}", "final", "--progress",
-                  absl::StrCat("families reached=", f.families), "--narrative",
-                  "the year's work", "--spent-pence", absl::StrCat(f.pence)}));
-  s.push_back(Step("grace", {"report", "accept", "${app}", "final"}));
+  if (n == 1) s.push_back(TemplateStep("lff", "London Family Fund"));
+  Execute(
+      &s, f.org, n,
+      {"--instalment", "first=60%", "--instalment", "second=40%@report:interim",
+       "--report", "interim:${date+224d}:Interim report", "--report",
+       "final:${date+439d}:End of grant report"});
+  Pay(&s, "first");
+  Report(&s, f.org, "interim", f.families / 2, 0);
+  Pay(&s, "second");
+  Report(&s, f.org, "final", f.families, f.pence);
   return s;
 }
 
-// The round: the fund, the two decisions' lines, the round, the groups,
-// the people, and every bid played through.
-json Scenario() {
-  json doc;
-  doc["funds"] = {{{"fund_id", "lff"},
-                   {"fund",
-                    {{"display_name", "London Family Fund"},
-                     {"description",
-                      "Grants bringing together families from different "
-                      "backgrounds (MD2192, continued by MD2311)."},
-                     {"funder_name", "Greater London Authority"},
-                     {"funder_org_id", "GB-GOR-PC390"}}}}};
-  auto line = [](const std::string& id, int64_t pence, const std::string& md,
-                 const std::string& year) {
-    return json{{"parent", "funds/lff"},
-                {"budget_line_id", id},
-                {"budget_line",
-                 {{"display_name", md + " grants"},
-                  {"ceiling_pence", absl::StrCat(pence)},
-                  {"decision_ref", md},
-                  {"financial_year", year},
-                  {"funding_source", md},
-                  {"kind", "GRANTS"}}}};
-  };
-  doc["budget_lines"] = {
-      line("md2192-grants", 21'500'000, "MD2192", "2017-18"),
-      line("md2311-grants", 32'000'000, "MD2311", "2018-19")};
-  json criteria = json::array();
-  for (const auto& [id, w] :
-       std::vector<std::pair<std::string, int>>{{"bringing-together", 30},
-                                                {"inclusion", 25},
-                                                {"safeguarding", 20},
-                                                {"deliverability", 25}}) {
-    criteria.push_back(
-        {{"id", id}, {"title", id}, {"weight_percent", w}, {"max_score", 5}});
+// A document for `grantctl seed`: one fund, its budget lines and round, the
+// funder's staff, the groups, and each bid played through.
+class Scenario {
+ public:
+  Scenario(const std::string& fund, const std::string& name,
+           const std::string& description)
+      : fund_("funds/" + fund) {
+    doc_["funds"] = {{{"fund_id", fund},
+                      {"fund",
+                       {{"display_name", name},
+                        {"description", description},
+                        {"funder_name", "Greater London Authority"},
+                        {"funder_org_id", "GB-GOR-PC390"}}}}};
+    doc_["budget_lines"] = doc_["rounds"] = doc_["organisations"] =
+        doc_["grants"] = json::array();
+    people_ = {
+        {"grace", {{"roles", {"grants_officer"}}}},
+        {"ola", {{"roles", {"assessor"}}}},
+        {"ben", {{"roles", {"assessor"}}}},
+        {"dee", {{"roles", {"assessor"}}}},
+        {"ade", {{"roles", {"approver"}}, {"limits", {{"approve", 5000000}}}}},
+        {"sam", {{"roles", {"safeguarding_officer"}}}},
+        {"fola", {{"roles", {"finance_officer"}}}},
+        {"fin",
+         {{"roles", {"finance_approver"}}, {"limits", {{"pay", 5000000}}}}}};
   }
-  doc["rounds"] = {{{"parent", "funds/lff"},
-                    {"round_id", "2018-r1"},
-                    {"round",
-                     {{"display_name", "London Family Fund round 1"},
-                      {"open_time", "@now-7d"},
-                      {"close_time", "@now+60d"},
-                      {"min_award_pence", "1000000"},
-                      {"max_award_pence", "7500000"},
-                      {"interview_stage", true},
-                      {"lifecycle_definition", "standard"},
-                      {"budget_lines", {kEarly, kLater}},
-                      {"eligibility",
-                       {{"legal_forms", {"REGISTERED_CHARITY"}},
-                        {"max_annual_income_pence", "100000000"}}},
-                      {"assessment",
-                       {{"assessors_per_application", 2},
-                        {"moderation_threshold_percent", 15},
-                        {"comments_required", true},
-                        {"assessment_days", 14},
-                        {"interview_weight_percent", 40},
-                        {"panel_size", 2}}},
-                      {"criteria", criteria}}}}};
-  json people = {
-      {"grace", {{"roles", {"grants_officer"}}}},
-      {"ola", {{"roles", {"assessor"}}}},
-      {"ben", {{"roles", {"assessor"}}}},
-      {"dee", {{"roles", {"assessor"}}}},
-      {"ade", {{"roles", {"approver"}}, {"limits", {{"approve", 5000000}}}}},
-      {"sam", {{"roles", {"safeguarding_officer"}}}},
-      {"fola", {{"roles", {"finance_officer"}}}},
-      {"fin",
-       {{"roles", {"finance_approver"}}, {"limits", {{"pay", 5000000}}}}}};
-  doc["organisations"] = json::array();
-  doc["grants"] = json::array();
-  auto group = [&](const std::string& org, const std::string& name,
-                   const std::string& borough, int n) {
-    doc["organisations"].push_back(Organisation(org, name, borough, n));
-    people["a-" + org] = {{"roles", {"applicant"}}, {"org", org}};
-    people["s-" + org] = {{"roles", {"signatory"}}, {"org", org}};
-  };
+  void Line(const std::string& id, int64_t pence, const std::string& decision,
+            const std::string& year) {
+    doc_["budget_lines"].push_back({{"parent", fund_},
+                                    {"budget_line_id", id},
+                                    {"budget_line",
+                                     {{"display_name", decision + " grants"},
+                                      {"ceiling_pence", absl::StrCat(pence)},
+                                      {"decision_ref", decision},
+                                      {"financial_year", year},
+                                      {"funding_source", decision},
+                                      {"kind", "GRANTS"}}}});
+  }
+  // A round open from a week ago; `criteria` are (id, weight) pairs.
+  void Round(const std::string& id, json round,
+             const std::vector<std::pair<std::string, int>>& criteria) {
+    round["open_time"] = "@now-7d";
+    round["close_time"] = "@now+60d";
+    if (!round.contains("lifecycle_definition")) {
+      round["lifecycle_definition"] = "standard";
+    }
+    round["criteria"] = json::array();
+    for (const auto& [c, w] : criteria) {
+      round["criteria"].push_back(
+          {{"id", c}, {"title", c}, {"weight_percent", w}, {"max_score", 5}});
+    }
+    doc_["rounds"].push_back(
+        {{"parent", fund_}, {"round_id", id}, {"round", round}});
+  }
+  // The group numbered `n`, its applicant a-{org} and signatory s-{org}.
+  void Group(const std::string& org, const std::string& borough, int n) {
+    doc_["organisations"].push_back(
+        Organisation(org, org + " group", borough, n));
+    people_["a-" + org] = {{"roles", {"applicant"}}, {"org", org}};
+    people_["s-" + org] = {{"roles", {"signatory"}}, {"org", org}};
+  }
+  void Play(const std::string& about, const std::string& round,
+            std::vector<json> steps) {
+    doc_["grants"].push_back({{"about", about},
+                              {"anchor", {{"as", "grace"}, {"round", round}}},
+                              {"steps", std::move(steps)}});
+  }
+  json doc() const {
+    json d = doc_;
+    d["people"] = people_;
+    return d;
+  }
+
+ private:
+  std::string fund_;
+  json doc_;
+  json people_;
+};
+
+// The London Family Fund's first round.
+json LffRoundOne() {
+  Scenario sc("lff", "London Family Fund",
+              "Grants bringing together families from different backgrounds "
+              "(MD2192, continued by MD2311).");
+  sc.Line("md2192-grants", 21'500'000, "MD2192", "2017-18");
+  sc.Line("md2311-grants", 32'000'000, "MD2311", "2018-19");
+  sc.Round("2018-r1",
+           {{"display_name", "London Family Fund round 1"},
+            {"min_award_pence", "1000000"},
+            {"max_award_pence", "7500000"},
+            {"interview_stage", true},
+            {"budget_lines", {kEarly, kLater}},
+            {"eligibility",
+             {{"legal_forms", {"REGISTERED_CHARITY"}},
+              {"max_annual_income_pence", "100000000"}}},
+            {"assessment",
+             {{"assessors_per_application", 2},
+              {"moderation_threshold_percent", 15},
+              {"comments_required", true},
+              {"assessment_days", 14},
+              {"interview_weight_percent", 40},
+              {"panel_size", 2}}}},
+           {{"bringing-together", 30},
+            {"inclusion", 25},
+            {"safeguarding", 20},
+            {"deliverability", 25}});
   int n = 0;
   for (const Funded& f : Nine()) {
-    group(f.org, f.title + " group", f.borough, ++n);
-    doc["grants"].push_back({{"about", f.title},
-                             {"anchor", {{"as", "grace"}, {"round", kRound}}},
-                             {"steps", FundedSteps(f, n)}});
+    sc.Group(f.org, f.borough, ++n);
+    sc.Play(f.title, kRound, FundedSteps(f, n));
   }
   // Alongside them: one ineligible, one not shortlisted, one withdrawn.
-  group("greenwich-ineligible", "Greenwich group", "Greenwich", ++n);
-  std::vector<json> s = Bid("greenwich-ineligible", "Outside the fund's aims",
-                            "Greenwich", 2'000'000, false);
+  sc.Group("greenwich-ineligible", "Greenwich", ++n);
+  std::vector<json> s =
+      Bid(kRound, "greenwich-ineligible", "Outside the fund's aims",
+          "Greenwich", 2'000'000, false);
   json screen = Step("grace", {"assess", "screen", "${app}", "--ineligible",
                                "--reason", "a single-community project"});
   screen["wait"] = true;
   s.push_back(screen);
-  doc["grants"].push_back({{"about", "ineligible"},
-                           {"anchor", {{"as", "grace"}, {"round", kRound}}},
-                           {"steps", s}});
-  group("camden-weaker", "Camden group", "Camden", ++n);
-  s = Bid("camden-weaker", "Weaker bid", "Camden", 3'000'000, false);
-  WrittenAssessment(&s, false);
+  sc.Play("ineligible", kRound, s);
+  sc.Group("camden-weaker", "Camden", ++n);
+  s = Bid(kRound, "camden-weaker", "Weaker bid", "Camden", 3'000'000, false);
+  WrittenAssessment(&s, false, kLffScores);
   s.push_back(Step("grace", {"assess", "shortlist", "${app}", "--no",
                              "--feedback", "less reach than others"}));
-  doc["grants"].push_back({{"about", "not shortlisted"},
-                           {"anchor", {{"as", "grace"}, {"round", kRound}}},
-                           {"steps", s}});
-  group("hounslow-withdrawn", "Hounslow group", "Hounslow", ++n);
-  s = Bid("hounslow-withdrawn", "Withdrawn bid", "Hounslow", 2'500'000, false);
+  sc.Play("not shortlisted", kRound, s);
+  sc.Group("hounslow-withdrawn", "Hounslow", ++n);
+  s = Bid(kRound, "hounslow-withdrawn", "Withdrawn bid", "Hounslow", 2'500'000,
+          false);
   s.push_back(Step("a-hounslow-withdrawn", {"apps", "withdraw", "${app}",
                                             "--reason", "our venue closed"}));
-  doc["grants"].push_back({{"about", "withdrawn"},
-                           {"anchor", {{"as", "grace"}, {"round", kRound}}},
-                           {"steps", s}});
-  doc["people"] = people;
-  return doc;
+  sc.Play("withdrawn", kRound, s);
+  return sc.doc();
+}
+
+// A Culture Seeds micro-grant round: no interview, the light tier of due
+// diligence, one payment on execution, an end-of-project report. Five
+// micro-grants and one bid not recommended.
+constexpr char kSeedsRound[] = "funds/culture-seeds/rounds/2020-r1";
+constexpr char kSeedsLine[] = "funds/culture-seeds/budgetLines/year-1";
+const std::vector<int64_t> kSeeds = {500'000, 475'000, 450'000, 425'000,
+                                     378'028};
+
+json CultureSeedsRound() {
+  Scenario sc("culture-seeds", "Culture Seeds",
+              "Micro-grants for community arts across London.");
+  sc.Line("year-1", 50'000'000, "ADD0001", "2020-21");
+  sc.Round("2020-r1",
+           {{"display_name", "Culture Seeds 2020"},
+            {"min_award_pence", "100000"},
+            {"max_award_pence", "500000"},
+            {"interview_stage", false},
+            {"lifecycle_definition", "micro-grant"},
+            {"budget_lines", {kSeedsLine}},
+            {"eligibility", {{"max_annual_income_pence", "25000000"}}},
+            {"assessment",
+             {{"assessors_per_application", 2},
+              {"moderation_threshold_percent", 20},
+              {"assessment_days", 10}}}},
+           {{"idea", 40}, {"benefit", 40}, {"deliverability", 20}});
+  const std::vector<std::string> scores = {"idea=4", "benefit=4",
+                                           "deliverability=4"};
+  int n = 0;
+  for (int64_t pence : kSeeds) {
+    const std::string org = absl::StrCat("arts-group-", ++n);
+    sc.Group(org, "Lambeth", n);
+    std::vector<json> s = Bid(kSeedsRound, org, absl::StrCat("Street art ", n),
+                              "Lambeth", pence, false);
+    WrittenAssessment(&s, false, scores);
+    s.push_back(Step("grace", {"assess", "recommend", "${app}", "--recommend",
+                               "--amount-pence", absl::StrCat(pence),
+                               "--rationale", "a lively idea"}));
+    s.push_back(Step("ade", {"award", "approve", "${app}", "--amount-pence",
+                             absl::StrCat(pence), "--line", kSeedsLine,
+                             "--rationale", "within the programme's aims"}));
+    DueDiligence(&s, n, /*standard=*/false);
+    if (n == 1) s.push_back(TemplateStep("culture-seeds", "Culture Seeds"));
+    Execute(&s, org, n,
+            {"--instalment", "all=100%", "--report",
+             "final:${date+200d}:End of project report"});
+    Pay(&s, "all");
+    Report(&s, org, "final", 40 + n, pence);
+    sc.Play(org, kSeedsRound, s);
+  }
+  const std::string org = "arts-group-declined";
+  sc.Group(org, "Lambeth", ++n);
+  std::vector<json> s = Bid(kSeedsRound, org, "An idea already funded",
+                            "Lambeth", 400'000, false);
+  WrittenAssessment(&s, false, scores);
+  s.push_back(
+      Step("grace", {"assess", "recommend", "${app}", "--not-recommended",
+                     "--feedback", "already funded elsewhere"}));
+  sc.Play(org, kSeedsRound, s);
+  return sc.doc();
 }
 
 // The same round against grantflowd all-in-one and against nine
@@ -445,6 +561,79 @@ class RoundTest : public ::testing::TestWithParam<bool> {
     argv.insert(argv.end(), args.begin(), args.end());
     return testing::RunCommand(argv, out);
   }
+  // `grantctl --json` output, parsed; fails the test on a failed command.
+  json CtlJson(std::vector<std::string> args) {
+    args.push_back("--json");
+    std::string out;
+    EXPECT_EQ(Ctl(args, &out), 0) << out;
+    return json::parse(out, nullptr, /*allow_exceptions=*/false);
+  }
+  // Plays `doc` through `grantctl seed`, each step as its person.
+  void Play(const json& doc, const std::string& name) {
+    const std::string file = dir_.Sub(name + ".json");
+    std::ofstream(file) << doc.dump(1);
+    std::string out;
+    ASSERT_EQ(Ctl({"seed", file, "--data_dir=" + keys_,
+                   "--now=" + absl::FormatTime(absl::RFC3339_sec,
+                                               testing::TestEpoch(),
+                                               absl::UTCTimeZone())},
+                  &out),
+              0)
+        << out;
+  }
+
+  struct Ledger {
+    int64_t committed = 0, paid = 0, reserved = 0;
+    std::map<std::string, int64_t> paid_by_line;
+  };
+  // The engine's ledger for `fund`, summed over its lines.
+  Ledger LedgerOf(const std::string& fund) {
+    Ledger l;
+    for (const json& line : CtlJson({"ledger", "show", "--fund", fund})
+                                .value("lines", json::array())) {
+      l.committed += Pence(line, "committed_pence");
+      l.paid += Pence(line, "paid_pence");
+      l.reserved += Pence(line, "reserved_pence");
+      l.paid_by_line[line["name"]] = Pence(line, "paid_pence");
+    }
+    return l;
+  }
+  // How many of the round's cases are in each state.
+  std::map<std::string, int> CaseStates(const std::string& round) {
+    std::map<std::string, int> states;
+    for (const json& c : CtlJson({"cases", "list", "--round", round, "--all"})
+                             .value("cases", json::array())) {
+      ++states[c["state"].get<std::string>()];
+    }
+    return states;
+  }
+  struct Closed {
+    int agreements = 0;
+    int64_t pence = 0;
+    int families = 0;  // as the accepted final reports say
+  };
+  Closed ClosedAgreements() {
+    Closed c;
+    for (const json& a :
+         CtlJson({"agreement", "list", "--state", "closed", "--all"})
+             .value("agreements", json::array())) {
+      ++c.agreements;
+      c.pence += Pence(a, "award_pence");
+      for (const json& r : a["reports"]) {
+        if (!r.value("final", false)) continue;
+        EXPECT_EQ(r["state"], "ACCEPTED");
+        for (const json& p : r["progress"]) {
+          if (p["indicator"] == "families reached") {
+            c.families += std::stoi(p["value"].get<std::string>());
+          }
+        }
+      }
+    }
+    return c;
+  }
+  static int64_t Pence(const json& j, const char* field) {
+    return j.contains(field) ? std::stoll(j[field].get<std::string>()) : 0;
+  }
 
   testing::TempDir dir_;
   std::string keys_;  // the data directory whose key signs people's tokens
@@ -459,57 +648,27 @@ INSTANTIATE_TEST_SUITE_P(Deployments, RoundTest, ::testing::Bool(),
                          });
 
 TEST_P(RoundTest, LondonFamilyFundFirstRoundAgreesToThePenny) {
-  const std::string file = dir_.Sub("lff-round-1.json");
-  std::ofstream(file) << Scenario().dump(1);
-  std::string out;
-  ASSERT_EQ(
-      Ctl({"seed", file, "--data_dir=" + keys_,
-           "--now=" + absl::FormatTime(absl::RFC3339_sec, testing::TestEpoch(),
-                                       absl::UTCTimeZone())},
-          &out),
-      0)
-      << out;
-
+  ASSERT_NO_FATAL_FAILURE(Play(LffRoundOne(), "lff-round-1"));
   int64_t awarded = 0;
   for (const Funded& f : Nine()) awarded += f.pence;
   ASSERT_EQ(awarded, 38'973'900) << "the funder's reported total";
-  ASSERT_EQ(Ctl({"ledger", "show", "--fund", "funds/lff", "--json"}, &out), 0)
-      << out;
-  const json ledger = json::parse(out);
-  int64_t committed = 0, paid = 0, reserved = 0;
-  std::map<std::string, int64_t> paid_by_line;
-  for (const json& l : ledger.value("lines", json::array())) {
-    const auto pence = [&](const char* k) {
-      return l.contains(k) ? std::stoll(l[k].get<std::string>()) : 0;
-    };
-    committed += pence("committed_pence");
-    paid += pence("paid_pence");
-    reserved += pence("reserved_pence");
-    paid_by_line[l["name"]] = pence("paid_pence");
-  }
-  EXPECT_EQ(committed, awarded);
-  EXPECT_EQ(paid, awarded);
-  EXPECT_EQ(reserved, 0);
-  EXPECT_EQ(paid_by_line[kEarly], 21'500'000) << "MD2192's line, to the penny";
-  EXPECT_EQ(paid_by_line[kLater], 17'473'900);
+
+  const Ledger ledger = LedgerOf("funds/lff");
+  EXPECT_EQ(ledger.committed, awarded);
+  EXPECT_EQ(ledger.paid, awarded);
+  EXPECT_EQ(ledger.reserved, 0);
+  EXPECT_EQ(ledger.paid_by_line.at(kEarly), 21'500'000)
+      << "MD2192's line, to the penny";
+  EXPECT_EQ(ledger.paid_by_line.at(kLater), 17'473'900);
   // Every bid ended where the funder's process took it.
-  ASSERT_EQ(Ctl({"cases", "list", "--round", kRound, "--all", "--json"}, &out),
-            0)
-      << out;
-  std::map<std::string, int> states;
-  for (const json& c : json::parse(out).value("cases", json::array())) {
-    ++states[c["state"].get<std::string>()];
-  }
-  EXPECT_EQ(states, (std::map<std::string, int>{{"CLOSED", 9},
-                                                {"INELIGIBLE", 1},
-                                                {"DECLINED", 1},
-                                                {"WITHDRAWN", 1}}));
+  EXPECT_EQ(CaseStates(kRound), (std::map<std::string, int>{{"CLOSED", 9},
+                                                            {"DECLINED", 1},
+                                                            {"INELIGIBLE", 1},
+                                                            {"WITHDRAWN", 1}}));
   // Ben declared a conflict on one bid, and dee assessed it instead.
-  ASSERT_EQ(Ctl({"assess", "list", "--round", kRound, "--all", "--json"}, &out),
-            0)
-      << out;
   int conflicts = 0;
-  for (const json& as : json::parse(out).value("assessments", json::array())) {
+  for (const json& as : CtlJson({"assess", "list", "--round", kRound, "--all"})
+                            .value("assessments", json::array())) {
     for (const json& who : as.value("assignments", json::array())) {
       if (who.value("declaration", "") != "CONFLICT") continue;
       ++conflicts;
@@ -518,34 +677,40 @@ TEST_P(RoundTest, LondonFamilyFundFirstRoundAgreesToThePenny) {
     }
   }
   EXPECT_EQ(conflicts, 1);
-  // The families reached, as the accepted final reports say.
-  ASSERT_EQ(
-      Ctl({"agreement", "list", "--state", "closed", "--all", "--json"}, &out),
-      0)
-      << out;
-  int families = 0, closed = 0;
-  int64_t agreed = 0;
-  for (const json& a : json::parse(out).value("agreements", json::array())) {
-    ++closed;
-    agreed += std::stoll(a["award_pence"].get<std::string>());
-    for (const json& r : a["reports"]) {
-      if (!r.value("final", false)) continue;
-      EXPECT_EQ(r["state"], "ACCEPTED");
-      for (const json& p : r["progress"]) {
-        if (p["indicator"] == "families reached") {
-          families += std::stoi(p["value"].get<std::string>());
-        }
-      }
-    }
-  }
-  EXPECT_EQ(closed, 9);
-  EXPECT_EQ(agreed, awarded);
-  EXPECT_EQ(families, 2658) << "as the funder's 2020 report gives";
+  const Closed closed = ClosedAgreements();
+  EXPECT_EQ(closed.agreements, 9);
+  EXPECT_EQ(closed.pence, awarded);
+  EXPECT_EQ(closed.families, 2658) << "as the funder's 2020 report gives";
   std::cout << "LFF round 1 (" << (split() ? "split" : "all-in-one")
-            << "): " << Nine().size() << " awards, committed " << committed
-            << "p, paid " << paid << "p (MD2192 " << paid_by_line[kEarly]
-            << "p, MD2311 " << paid_by_line[kLater] << "p); " << families
-            << " families reached\n";
+            << "): 9 awards, committed " << ledger.committed << "p, paid "
+            << ledger.paid << "p (MD2192 " << ledger.paid_by_line.at(kEarly)
+            << "p, MD2311 " << ledger.paid_by_line.at(kLater) << "p); "
+            << closed.families << " families reached\n";
+}
+
+TEST_P(RoundTest, CultureSeedsMicroGrantsAgreeToThePenny) {
+  ASSERT_NO_FATAL_FAILURE(Play(CultureSeedsRound(), "culture-seeds"));
+  const int64_t awarded = std::accumulate(kSeeds.begin(), kSeeds.end(), 0LL);
+  const Ledger ledger = LedgerOf("funds/culture-seeds");
+  EXPECT_EQ(ledger.committed, awarded);
+  EXPECT_EQ(ledger.paid, awarded);
+  EXPECT_EQ(ledger.reserved, 0);
+  EXPECT_EQ(CaseStates(kSeedsRound),
+            (std::map<std::string, int>{{"CLOSED", 5}, {"DECLINED", 1}}));
+  // One payment each.
+  std::map<std::string, int> payments;
+  for (const json& p : CtlJson({"payment", "list", "--state", "paid", "--all"})
+                           .value("payments", json::array())) {
+    ++payments[p["organisation"].get<std::string>()];
+  }
+  EXPECT_EQ(payments.size(), kSeeds.size());
+  for (const auto& [org, count] : payments) EXPECT_EQ(count, 1) << org;
+  const Closed closed = ClosedAgreements();
+  EXPECT_EQ(closed.agreements, 5);
+  EXPECT_EQ(closed.pence, awarded);
+  std::cout << "Culture Seeds (" << (split() ? "split" : "all-in-one")
+            << "): 5 micro-grants, committed " << ledger.committed << "p, paid "
+            << ledger.paid << "p in 5 payments\n";
 }
 
 }  // namespace
