@@ -1,6 +1,7 @@
 #include "workflows/engine.h"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <regex>
 #include <set>
@@ -832,6 +833,85 @@ absl::StatusOr<wpb::ListLedgerResponse> Engine::ListLedger(
   }
   resp.set_next_page_token(listed.next_page_token);
   return resp;
+}
+
+namespace {
+
+// Adds `values` to `totals` one by one; false (and totals unusable) when a
+// sum overflows.
+template <size_t N>
+bool AddInto(std::array<int64_t, N>& totals,
+             const std::array<int64_t, N>& values) {
+  for (size_t i = 0; i < N; ++i) {
+    std::optional<int64_t> sum = AddPence(totals[i], values[i]);
+    if (!sum) return false;
+    totals[i] = *sum;
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<wpb::FundDashboard> Engine::GetFundDashboard(
+    const Call& call, const wpb::GetFundDashboardRequest& req) {
+  if (!ParseName(req.fund(), {"funds"})) {
+    errors::Violations v;
+    v.Add("fund", "must be funds/{fund}");
+    return v.ToStatus();
+  }
+  RETURN_IF_ERROR(RequireFundScope(call, req.fund()));
+  wpb::FundDashboard d;
+  d.set_fund(req.fund());
+  // Ceiling, reserved, committed, paid, available.
+  std::array<int64_t, 5> fund{};
+  std::string prefix = Key(req.fund() + "/budgetLines/");
+  prefix.resize(prefix.size() - 2);  // as in ListLedger
+  RETURN_IF_ERROR(ScanInBatches(
+      *store_, ledger_.table(), prefix, 500,
+      [&](const std::vector<storage::ScanRow>& rows) -> absl::Status {
+        for (const storage::ScanRow& row : rows) {
+          ASSIGN_OR_RETURN(auto line, ledger_.Decode(row.record));
+          wpb::LedgerLine l = WithAvailable(std::move(line.msg));
+          if (!AddInto(fund, {l.ceiling_pence(), l.reserved_pence(),
+                              l.committed_pence(), l.paid_pence(),
+                              l.available_pence()})) {
+            return absl::InternalError("the fund's lines overflow");
+          }
+          *d.add_lines() = std::move(l);
+        }
+        return absl::OkStatus();
+      }));
+  d.set_ceiling_pence(fund[0]);
+  d.set_reserved_pence(fund[1]);
+  d.set_committed_pence(fund[2]);
+  d.set_paid_pence(fund[3]);
+  d.set_available_pence(fund[4]);
+  // Per round: requested, recommended, awarded, paid.
+  std::map<std::string, std::pair<wpb::RoundPipeline, std::array<int64_t, 4>>>
+      rounds;
+  RETURN_IF_ERROR(cases_.ForEach(
+      [&](const std::string&, const Versioned<wpb::Case>& row) -> absl::Status {
+        const wpb::Case& c = row.msg;
+        if (c.fund() != req.fund()) return absl::OkStatus();
+        auto& [r, sums] = rounds[c.round()];
+        r.set_round(c.round());
+        r.set_applications(r.applications() + 1);
+        ++(*r.mutable_cases_by_state())[c.state()];
+        if (!AddInto(sums, {c.amount_requested_pence(), c.recommended_pence(),
+                            c.awarded_pence(), c.paid_pence()})) {
+          return absl::InternalError("the round's sums overflow");
+        }
+        return absl::OkStatus();
+      }));
+  for (auto& [name, round] : rounds) {
+    auto& [r, sums] = round;
+    r.set_requested_pence(sums[0]);
+    r.set_recommended_pence(sums[1]);
+    r.set_awarded_pence(sums[2]);
+    r.set_paid_pence(sums[3]);
+    *d.add_rounds() = std::move(r);
+  }
+  return d;
 }
 
 // ---- Payments ----

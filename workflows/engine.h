@@ -95,6 +95,13 @@ class Engine {
       const Call& call, const wpb::GetLedgerLineRequest& req);
   absl::StatusOr<wpb::ListLedgerResponse> ListLedger(
       const Call& call, const wpb::ListLedgerRequest& req);
+  // Where the fund's money is: its lines as the ledger holds them, summed,
+  // and each round's pipeline (cases by state; requested, recommended,
+  // awarded and paid). INVALID_ARGUMENT for a bad fund name;
+  // PERMISSION_DENIED outside the caller's funds. Reads every case of the
+  // store (a report, not a hot path).
+  absl::StatusOr<wpb::FundDashboard> GetFundDashboard(
+      const Call& call, const wpb::GetFundDashboardRequest& req);
 
   // The payment commands, PaymentService's on a finance person's behalf.
   // AuthorizePayment: PERMISSION_DENIED unless the approver (acting) is a

@@ -161,12 +161,14 @@ absl::Status Assessments::RecordFact(const Call& call, const pb::Assessment& a,
                                      const std::string& fact,
                                      const std::string& reason,
                                      const std::string& request_id,
-                                     const std::string& already) {
+                                     const std::string& already,
+                                     workflow::v1::FactPayload payload) {
   return RecordCaseFact(*cases_, {.case_name = a.case_(),
                                   .fact = fact,
                                   .reason = reason,
                                   .request_id = request_id,
                                   .person = &call.principal,
+                                  .payload = std::move(payload),
                                   .already = already});
 }
 

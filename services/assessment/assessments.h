@@ -136,7 +136,8 @@ class Assessments {
   absl::Status RecordFact(const Call& call, const pb::Assessment& a,
                           const std::string& fact, const std::string& reason,
                           const std::string& request_id,
-                          const std::string& already = "");
+                          const std::string& already = "",
+                          workflow::v1::FactPayload payload = {});
   // Runs `change` (which may ask the engine, and returns what it did for
   // the audit log) on the assessment `name` under its lock, once per
   // request id, and writes the result.

@@ -251,9 +251,12 @@ absl::StatusOr<pb::Assessment> Assessments::RecordRecommendation(
         }
         const std::string id = IdOf(a.name());
         if (req.outcome() == R::RECOMMEND) {
+          workflow::v1::FactPayload amount;
+          amount.set_amount_pence(req.proposed_amount_pence());
           RETURN_IF_ERROR(RecordFact(call, a, facts::kRecommended,
                                      req.rationale(),
-                                     absl::StrCat("recommend:", id)));
+                                     absl::StrCat("recommend:", id), "",
+                                     std::move(amount)));
           a.set_state(pb::Assessment::RECOMMENDED);
         } else if (req.outcome() == R::NOT_RECOMMENDED) {
           RETURN_IF_ERROR(RecordFact(call, a, facts::kNotRecommended,

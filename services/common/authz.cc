@@ -207,6 +207,10 @@ absl::flat_hash_map<std::string, Roles>* Build() {
        {"GetCase", "ListCases", "GetHistory", "GetLedgerLine", "ListLedger"}) {
     (*t)[wf + m] = Plus(kStaff, {"service"});
   }
+  // Where a fund's money is: for those who decide, pay and audit it.
+  (*t)[wf + "GetFundDashboard"] = {"grants_officer",   "approver",
+                                   "finance_officer",  "finance_approver",
+                                   "auditor",          "admin"};
   // Only ProgrammeService registers ceilings, so the ledger and the budget
   // lines cannot be made to disagree from outside.
   (*t)[wf + "RegisterBudgetLine"] = {"service"};

@@ -17,6 +17,7 @@
   X(RegisterBudgetLine, wpb::RegisterBudgetLineRequest, wpb::LedgerLine) \
   X(GetLedgerLine, wpb::GetLedgerLineRequest, wpb::LedgerLine)           \
   X(ListLedger, wpb::ListLedgerRequest, wpb::ListLedgerResponse)         \
+  X(GetFundDashboard, wpb::GetFundDashboardRequest, wpb::FundDashboard)  \
   X(AuthorizePayment, wpb::AuthorizePaymentRequest, wpb::Payment)        \
   X(ConfirmPayment, wpb::ConfirmPaymentRequest, wpb::Payment)            \
   X(VoidPayment, wpb::VoidPaymentRequest, wpb::Payment)                  \

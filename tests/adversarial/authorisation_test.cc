@@ -202,6 +202,11 @@ TEST_F(FundScopeTest, StaffOfOneFundReachNothingOfAnother) {
               auditor_));
   EXPECT_TRUE(Ok(Call("workflow.v1.WorkflowService/GetLedgerLine",
                       name(testing::kLineA), auditor_)));
+  Denied("another fund's dashboard",
+         Call("workflow.v1.WorkflowService/GetFundDashboard",
+              absl::StrCat("fund: '", kCsFund, "'"), auditor_));
+  EXPECT_TRUE(Ok(Call("workflow.v1.WorkflowService/GetFundDashboard",
+                      "fund: 'funds/lff'", auditor_)));
   workflow::v1::ListCasesResponse cases;
   ASSERT_TRUE(
       Ok(Call("workflow.v1.WorkflowService/ListCases", "", auditor_, &cases)));

@@ -677,6 +677,28 @@ TEST_P(RoundTest, LondonFamilyFundFirstRoundAgreesToThePenny) {
     }
   }
   EXPECT_EQ(conflicts, 1);
+  // The fund dashboard says the same.
+  const json d = CtlJson({"dashboard", "funds/lff"});
+  EXPECT_EQ(Pence(d, "ceiling_pence"), 53'500'000);
+  EXPECT_EQ(Pence(d, "committed_pence"), awarded);
+  EXPECT_EQ(Pence(d, "paid_pence"), awarded);
+  EXPECT_EQ(Pence(d, "reserved_pence"), 0);
+  EXPECT_EQ(Pence(d, "available_pence"), 53'500'000 - awarded);
+  ASSERT_EQ(d["rounds"].size(), 1u);
+  const json& r = d["rounds"][0];
+  EXPECT_EQ(r["round"], kRound);
+  EXPECT_EQ(r["applications"], 12);
+  EXPECT_EQ(r["cases_by_state"], (json{{"CLOSED", 9},
+                                       {"DECLINED", 1},
+                                       {"INELIGIBLE", 1},
+                                       {"WITHDRAWN", 1}}));
+  EXPECT_EQ(Pence(r, "requested_pence"), awarded + 7'500'000);
+  EXPECT_EQ(Pence(r, "recommended_pence"), awarded);
+  EXPECT_EQ(Pence(r, "awarded_pence"), awarded);
+  EXPECT_EQ(Pence(r, "paid_pence"), awarded);
+  std::string table;
+  ASSERT_EQ(Ctl({"dashboard", "funds/lff"}, &table), 0) << table;
+  std::cout << table;
   const Closed closed = ClosedAgreements();
   EXPECT_EQ(closed.agreements, 9);
   EXPECT_EQ(closed.pence, awarded);

@@ -414,6 +414,30 @@ TEST_F(EngineTest, ChecksAndConditionsGateTheAgreementAndPayments) {
   EXPECT_TRUE(h_->Authorize("kids", "p2", 100).ok());
 }
 
+// The recommended amount is kept on the case for the fund dashboard, and
+// may not be negative or more than the bid asked for.
+TEST_F(EngineTest, ARecommendationKeepsItsAmountWithinWhatWasAsked) {
+  ASSERT_TRUE(h_->Start("a1").ok());
+  for (const char* f : {"ELIGIBILITY_CHECK_STARTED", "ELIGIBLE", "SHORTLISTED",
+                        "INTERVIEW_SCHEDULED"}) {
+    ASSERT_TRUE(h_->ServiceFact("grace", "a1", f).ok());
+  }
+  const int64_t asked = Get("a1").amount_requested_pence();
+  ASSERT_GT(asked, 0);
+  wpb::FactPayload amount;
+  for (int64_t bad : {asked + 1, int64_t{-1}}) {
+    amount.set_amount_pence(bad);
+    EXPECT_THAT(
+        h_->ServiceFact("pat", "a1", "RECOMMENDED", "", amount).status(),
+        StatusIs(absl::StatusCode::kInvalidArgument))
+        << bad;
+    EXPECT_EQ(Get("a1").state(), "INTERVIEW");
+  }
+  amount.set_amount_pence(asked - 100);
+  ASSERT_TRUE(h_->ServiceFact("pat", "a1", "RECOMMENDED", "", amount).ok());
+  EXPECT_EQ(Get("a1").recommended_pence(), asked - 100);
+}
+
 TEST_F(EngineTest, SeparationOfDutiesAndDelegatedLimits) {
   ASSERT_TRUE(h_->Start("a1").ok());
   for (const char* f : {"ELIGIBILITY_CHECK_STARTED", "ELIGIBLE", "SHORTLISTED",

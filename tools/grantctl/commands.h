@@ -30,6 +30,7 @@ int BankCommand(Cli& cli);
 int PaymentCommand(Cli& cli);
 int RemittanceCommand(Cli& cli);
 int LedgerCommand(Cli& cli);
+int DashboardCommand(Cli& cli);
 int OutboxCommand(Cli& cli);
 // The audit logs: verify every chain, show entries by resource, actor, time.
 int AuditCommand(Cli& cli);

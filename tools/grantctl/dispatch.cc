@@ -27,6 +27,7 @@ int Dispatch(Cli& cli) {
       {"award", AwardCommand},
       {"awards", AwardCommand},
       {"ledger", LedgerCommand},
+      {"dashboard", DashboardCommand},
       {"agreement", AgreementCommand},
       {"agreements", AgreementCommand},
       {"report", ReportCommand},

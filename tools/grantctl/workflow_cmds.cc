@@ -194,6 +194,43 @@ int LedgerCommand(Cli& cli) {
   return cli.Usage("ledger show [--fund funds/F] | get funds/F/budgetLines/L");
 }
 
+int DashboardCommand(Cli& cli) {
+  auto stub = wpb::WorkflowService::NewStub(cli.channel("workflow"));
+  wpb::GetFundDashboardRequest req;
+  const std::string fund = Arg(cli, 1);
+  req.set_fund(fund.rfind("funds/", 0) == 0 ? fund : "funds/" + fund);
+  if (Arg(cli, 1).empty()) return cli.Usage("dashboard funds/F");
+  wpb::FundDashboard d;
+  auto ctx = cli.Context();
+  grpc::Status s = stub->GetFundDashboard(ctx.get(), req, &d);
+  if (!s.ok()) return cli.Fail(s);
+  if (cli.json()) return cli.Print(d);
+  Table lines = LedgerTable();
+  for (const wpb::LedgerLine& l : d.lines()) LedgerRows(lines, l);
+  lines.Add({"total", FormatPounds(d.ceiling_pence()),
+             FormatPounds(d.reserved_pence()),
+             FormatPounds(d.committed_pence()), FormatPounds(d.paid_pence()),
+             FormatPounds(d.available_pence())});
+  lines.Print(cli.out());
+  cli.out() << "\n";
+  Table rounds({"ROUND", "BIDS", "BY STATE", "REQUESTED", "RECOMMENDED",
+                "AWARDED", "PAID"});
+  for (const wpb::RoundPipeline& r : d.rounds()) {
+    std::map<std::string, int32_t> by(r.cases_by_state().begin(),
+                                      r.cases_by_state().end());
+    std::vector<std::string> states;
+    for (const auto& [state, n] : by) {
+      states.push_back(absl::StrCat(state, " ", n));
+    }
+    rounds.Add({r.round(), absl::StrCat(r.applications()),
+                absl::StrJoin(states, ", "), FormatPounds(r.requested_pence()),
+                FormatPounds(r.recommended_pence()),
+                FormatPounds(r.awarded_pence()), FormatPounds(r.paid_pence())});
+  }
+  rounds.Print(cli.out());
+  return 0;
+}
+
 int OutboxCommand(Cli& cli) {
   // Every service with an outbox, and how to call its ListTasks/RetryTask.
   using ListFn = std::function<grpc::Status(grpc::ClientContext*,

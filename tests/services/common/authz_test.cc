@@ -50,7 +50,7 @@ TEST(AuthzTest, EveryRpcOfEveryServiceHasAnEntry) {
       ++methods;
     }
   }
-  EXPECT_EQ(methods, 118);
+  EXPECT_EQ(methods, 119);
 }
 
 TEST(AuthzTest, NoStaleEntriesAndOnlyKnownRoles) {
