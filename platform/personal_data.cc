@@ -111,9 +111,11 @@ std::string SubjectResource(const prv::Subject& s) {
 }
 
 bool CaseEnded(const workflow::v1::Case& c) {
+  // The built-in lifecycles' terminal states (workflows/definitions). A
+  // further definition's own terminal state counts as still running: its
+  // records are kept, never erased too soon.
   static const auto* kEnds = new std::set<std::string>{
-      "CLOSED", "TERMINATED", "DECLINED",        "INELIGIBLE",
-      "LAPSED", "WITHDRAWN",  "NOT_SHORTLISTED", "NOT_RECOMMENDED"};
+      "CLOSED", "TERMINATED", "DECLINED", "INELIGIBLE", "LAPSED", "WITHDRAWN"};
   return kEnds->contains(c.state());
 }
 

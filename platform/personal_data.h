@@ -176,7 +176,7 @@ absl::StatusOr<std::vector<Holding>> HoldingsIn(
 }
 
 // True once `c` has reached an end (closed, terminated, declined, lapsed,
-// withdrawn, ineligible, not shortlisted or not recommended).
+// withdrawn or ineligible: the built-in lifecycles' terminal states).
 bool CaseEnded(const workflow::v1::Case& c);
 
 // Looks a case up at the engine: NOT_FOUND when it has none (yet).
