@@ -253,10 +253,9 @@ absl::StatusOr<pb::Assessment> Assessments::RecordRecommendation(
         if (req.outcome() == R::RECOMMEND) {
           workflow::v1::FactPayload amount;
           amount.set_amount_pence(req.proposed_amount_pence());
-          RETURN_IF_ERROR(RecordFact(call, a, facts::kRecommended,
-                                     req.rationale(),
-                                     absl::StrCat("recommend:", id), "",
-                                     std::move(amount)));
+          RETURN_IF_ERROR(RecordFact(
+              call, a, facts::kRecommended, req.rationale(),
+              absl::StrCat("recommend:", id), "", std::move(amount)));
           a.set_state(pb::Assessment::RECOMMENDED);
         } else if (req.outcome() == R::NOT_RECOMMENDED) {
           RETURN_IF_ERROR(RecordFact(call, a, facts::kNotRecommended,

@@ -208,9 +208,9 @@ absl::flat_hash_map<std::string, Roles>* Build() {
     (*t)[wf + m] = Plus(kStaff, {"service"});
   }
   // Where a fund's money is: for those who decide, pay and audit it.
-  (*t)[wf + "GetFundDashboard"] = {"grants_officer",   "approver",
-                                   "finance_officer",  "finance_approver",
-                                   "auditor",          "admin"};
+  (*t)[wf + "GetFundDashboard"] = {"grants_officer",  "approver",
+                                   "finance_officer", "finance_approver",
+                                   "auditor",         "admin"};
   // Only ProgrammeService registers ceilings, so the ledger and the budget
   // lines cannot be made to disagree from outside.
   (*t)[wf + "RegisterBudgetLine"] = {"service"};

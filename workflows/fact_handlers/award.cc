@@ -25,8 +25,8 @@ absl::Status Recommend(FactContext& x) {
   const std::string& actor = x.call.principal.user;
   c.set_recommended_by(actor);
   const int64_t amount = x.payload.amount_pence();
-  if (amount < 0 || (c.amount_requested_pence() > 0 &&
-                     amount > c.amount_requested_pence())) {
+  if (amount < 0 ||
+      (c.amount_requested_pence() > 0 && amount > c.amount_requested_pence())) {
     errors::Violations v;
     v.Add("payload.amount_pence",
           "must be between 0 and what the bid asked for");
