@@ -14,6 +14,7 @@
 #include "platform/auth.h"
 #include "platform/errors.h"
 #include "platform/reasons.h"
+#include "platform/resources.h"
 
 namespace grantflow {
 
@@ -36,6 +37,17 @@ inline absl::Status RequireFundScope(const Call& call, absl::string_view fund) {
   static const std::vector<std::string> kAny;
   return auth::RequireRoleIn(
       call.principal, call.method_roles ? *call.method_roles : kAny, fund);
+}
+// For a report on one fund: INVALID_ARGUMENT on "fund" unless `fund` is
+// funds/{id}; then RequireFundScope.
+inline absl::Status RequireFundReport(const Call& call,
+                                      const std::string& fund) {
+  if (!ParseName(fund, {"funds"})) {
+    errors::Violations v;
+    v.Add("fund", "must be funds/{fund}");
+    return v.ToStatus();
+  }
+  return RequireFundScope(call, fund);
 }
 // OK when the caller holds one of those roles in every fund (not scoped to
 // some), for what spans funds (a remittance batch pays several);

@@ -854,12 +854,7 @@ bool AddInto(std::array<int64_t, N>& totals,
 
 absl::StatusOr<wpb::FundDashboard> Engine::GetFundDashboard(
     const Call& call, const wpb::GetFundDashboardRequest& req) {
-  if (!ParseName(req.fund(), {"funds"})) {
-    errors::Violations v;
-    v.Add("fund", "must be funds/{fund}");
-    return v.ToStatus();
-  }
-  RETURN_IF_ERROR(RequireFundScope(call, req.fund()));
+  RETURN_IF_ERROR(RequireFundReport(call, req.fund()));
   wpb::FundDashboard d;
   d.set_fund(req.fund());
   // Ceiling, reserved, committed, paid, available.

@@ -22,6 +22,7 @@
   X(TerminateAgreement, pb::TerminateAgreementRequest, pb::Agreement)      \
   X(SubmitReport, pb::SubmitReportRequest, pb::Agreement)                  \
   X(ReviewReport, pb::ReviewReportRequest, pb::Agreement)                  \
+  X(GetOutcomes, pb::GetOutcomesRequest, pb::Outcomes)                     \
   X(ApplyCaseOutcome, pb::ApplyCaseOutcomeRequest, pb::Agreement)
 
 namespace grantflow::agreements {

@@ -80,6 +80,11 @@ class Agreements {
       const Call& call, const pb::SubmitReportRequest& req);
   absl::StatusOr<pb::Agreement> ReviewReport(
       const Call& call, const pb::ReviewReportRequest& req);
+  // Indicator totals over the fund's agreements (see Outcomes).
+  // INVALID_ARGUMENT for a bad fund name; PERMISSION_DENIED outside the
+  // caller's funds. Reads every agreement (a report, not a hot path).
+  absl::StatusOr<pb::Outcomes> GetOutcomes(const Call& call,
+                                           const pb::GetOutcomesRequest& req);
   absl::StatusOr<pb::Agreement> ApplyCaseOutcome(
       const Call& call, const pb::ApplyCaseOutcomeRequest& req);
 

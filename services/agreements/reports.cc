@@ -1,8 +1,11 @@
 // Monitoring reports (submitted by the recipient, accepted or returned by a
 // grants officer; the final one closes the grant) and the reminders the
 // host's background pass adds.
+#include <map>
 #include <set>
+#include <utility>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/str_cat.h"
 #include "platform/fact_names.h"
 #include "platform/idempotency.h"
@@ -260,6 +263,56 @@ absl::StatusOr<int> Agreements::RemindDue(absl::Time now, int limit) {
     } while (!token.empty());
   }
   return changed;
+}
+
+absl::StatusOr<pb::Outcomes> Agreements::GetOutcomes(
+    const Call& call, const pb::GetOutcomesRequest& req) {
+  RETURN_IF_ERROR(RequireFundReport(call, req.fund()));
+  struct Total {
+    int64_t total = 0;
+    int32_t grants = 0;
+  };
+  std::map<std::string, Total> totals;
+  pb::Outcomes out;
+  out.set_fund(req.fund());
+  RETURN_IF_ERROR(agreements_.rows().ForEach(
+      [&](const std::string&,
+          const Versioned<pb::Agreement>& row) -> absl::Status {
+        const pb::Agreement& a = row.msg;
+        if (a.fund() != req.fund()) return absl::OkStatus();
+        // Each indicator's value in the agreement's latest accepted report.
+        std::map<std::string, std::pair<absl::Time, int64_t>> latest;
+        for (const pb::MonitoringReport& r : a.reports()) {
+          if (r.state() != pb::MonitoringReport::ACCEPTED) continue;
+          const absl::Time at = FromProto(r.review_time());
+          for (const pb::IndicatorValue& v : r.progress()) {
+            auto it = latest.find(v.indicator());
+            if (it == latest.end() || at >= it->second.first) {
+              latest[v.indicator()] = {at, v.value()};
+            }
+          }
+        }
+        if (absl::c_any_of(a.reports(), [](const pb::MonitoringReport& r) {
+              return r.state() == pb::MonitoringReport::ACCEPTED;
+            })) {
+          out.set_grants_reporting(out.grants_reporting() + 1);
+        }
+        for (const auto& [indicator, value] : latest) {
+          Total& t = totals[indicator];
+          if (__builtin_add_overflow(t.total, value.second, &t.total)) {
+            return absl::InternalError("an indicator total overflows");
+          }
+          ++t.grants;
+        }
+        return absl::OkStatus();
+      }));
+  for (const auto& [indicator, t] : totals) {
+    pb::IndicatorTotal* i = out.add_indicators();
+    i->set_indicator(indicator);
+    i->set_total(t.total);
+    i->set_grants(t.grants);
+  }
+  return out;
 }
 
 }  // namespace grantflow::agreements

@@ -170,6 +170,8 @@ absl::flat_hash_map<std::string, Roles>* Build() {
     (*t)[ag + m] = r;
   }
   (*t)[ag + "ListAgreements"] = staff;
+  (*t)[ag + "GetOutcomes"] = {"grants_officer",   "approver", "finance_officer",
+                              "finance_approver", "auditor",  "admin"};
   (*t)[ag + "SubmitReport"] = {"applicant", "signatory"};
   (*t)[ag + "ReviewReport"] = {"grants_officer"};
   (*t)[ag + "ApplyCaseOutcome"] = {"service"};

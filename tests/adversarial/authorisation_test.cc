@@ -207,6 +207,11 @@ TEST_F(FundScopeTest, StaffOfOneFundReachNothingOfAnother) {
               absl::StrCat("fund: '", kCsFund, "'"), auditor_));
   EXPECT_TRUE(Ok(Call("workflow.v1.WorkflowService/GetFundDashboard",
                       "fund: 'funds/lff'", auditor_)));
+  Denied("another fund's outcomes",
+         Call("agreements.v1.AgreementService/GetOutcomes",
+              absl::StrCat("fund: '", kCsFund, "'"), auditor_));
+  EXPECT_TRUE(Ok(Call("agreements.v1.AgreementService/GetOutcomes",
+                      "fund: 'funds/lff'", auditor_)));
   workflow::v1::ListCasesResponse cases;
   ASSERT_TRUE(
       Ok(Call("workflow.v1.WorkflowService/ListCases", "", auditor_, &cases)));

@@ -699,6 +699,15 @@ TEST_P(RoundTest, LondonFamilyFundFirstRoundAgreesToThePenny) {
   std::string table;
   ASSERT_EQ(Ctl({"dashboard", "funds/lff"}, &table), 0) << table;
   std::cout << table;
+  // Outcomes: each grant's latest accepted report counted once.
+  const json outcomes = CtlJson({"outcomes", "funds/lff"});
+  EXPECT_EQ(outcomes["grants_reporting"], 9);
+  ASSERT_EQ(outcomes["indicators"].size(), 1u);
+  EXPECT_EQ(outcomes["indicators"][0]["indicator"], "families reached");
+  EXPECT_EQ(Pence(outcomes["indicators"][0], "total"), 2658);
+  EXPECT_EQ(outcomes["indicators"][0]["grants"], 9);
+  ASSERT_EQ(Ctl({"outcomes", "funds/lff"}, &table), 0) << table;
+  std::cout << table;
   const Closed closed = ClosedAgreements();
   EXPECT_EQ(closed.agreements, 9);
   EXPECT_EQ(closed.pence, awarded);

@@ -203,7 +203,7 @@ TEST_F(ServerTest, EveryRpcRefusesAnonymousCalls) {
       ++methods;
     }
   }
-  EXPECT_EQ(methods, 119);
+  EXPECT_EQ(methods, 120);
 }
 
 TEST_F(ServerTest, RetriedRequestIdReturnsTheFirstResult) {

@@ -422,6 +422,26 @@ int AgreementCommand(Cli& cli) {
   return cli.Usage(absl::StrCat(kUsage, kTermsHelp));
 }
 
+int OutcomesCommand(Cli& cli) {
+  const std::string fund = Arg(cli, 1);
+  if (fund.empty()) return cli.Usage("outcomes funds/F");
+  auto stub = gpb::AgreementService::NewStub(cli.channel("agreements"));
+  gpb::GetOutcomesRequest req;
+  req.set_fund(fund.rfind("funds/", 0) == 0 ? fund : "funds/" + fund);
+  gpb::Outcomes out;
+  auto ctx = cli.Context();
+  grpc::Status s = stub->GetOutcomes(ctx.get(), req, &out);
+  if (!s.ok()) return cli.Fail(s);
+  if (cli.json()) return cli.Print(out);
+  Table t({"INDICATOR", "TOTAL", "GRANTS REPORTING IT"});
+  for (const gpb::IndicatorTotal& i : out.indicators()) {
+    t.Add({i.indicator(), absl::StrCat(i.total()), absl::StrCat(i.grants())});
+  }
+  t.Print(cli.out());
+  cli.out() << out.grants_reporting() << " grant(s) with an accepted report\n";
+  return 0;
+}
+
 int ReportCommand(Cli& cli) {
   auto stub = gpb::AgreementService::NewStub(cli.channel("agreements"));
   const std::string verb = Arg(cli, 1);

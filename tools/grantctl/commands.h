@@ -31,6 +31,7 @@ int PaymentCommand(Cli& cli);
 int RemittanceCommand(Cli& cli);
 int LedgerCommand(Cli& cli);
 int DashboardCommand(Cli& cli);
+int OutcomesCommand(Cli& cli);
 int OutboxCommand(Cli& cli);
 // The audit logs: verify every chain, show entries by resource, actor, time.
 int AuditCommand(Cli& cli);

@@ -28,6 +28,7 @@ int Dispatch(Cli& cli) {
       {"awards", AwardCommand},
       {"ledger", LedgerCommand},
       {"dashboard", DashboardCommand},
+      {"outcomes", OutcomesCommand},
       {"agreement", AgreementCommand},
       {"agreements", AgreementCommand},
       {"report", ReportCommand},

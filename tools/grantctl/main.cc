@@ -96,6 +96,7 @@ Global flags: --addr HOST:PORT ($GRANTFLOW_ADDR, default 127.0.0.1:50051)
         | fact CASE FACT [--data PAYLOAD_JSON] [--reason TEXT] [--etag E]
   ledger show [--fund funds/F] | get funds/F/budgetLines/L
   dashboard funds/F    a fund's lines summed and each round's pipeline
+  outcomes funds/F     indicator totals from the accepted monitoring reports
   outbox parked | waiting | retry TASK_ID
   seed FILE.json [--now RFC3339]       load demo data (safe to repeat)
   health [SERVICE]                     grpc.health.v1 check

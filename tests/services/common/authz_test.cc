@@ -50,7 +50,7 @@ TEST(AuthzTest, EveryRpcOfEveryServiceHasAnEntry) {
       ++methods;
     }
   }
-  EXPECT_EQ(methods, 119);
+  EXPECT_EQ(methods, 120);
 }
 
 TEST(AuthzTest, NoStaleEntriesAndOnlyKnownRoles) {
