@@ -428,9 +428,10 @@ TEST(GrantflowdTest, SplitDeploymentOverMutualTls) {
 // A split deployment under tight overload settings, and amira's calls to
 // its ApplicationService.
 struct Overloaded {
-  Overloaded(const testing::TempDir& dir, int max_peer_calls, int max_threads)
+  Overloaded(const testing::TempDir& dir, int max_peer_calls, int max_threads,
+             int peer_deadline_s = 3)
       : split(dir) {
-    split.extra_flags = {"--peer_deadline=3s",
+    split.extra_flags = {absl::StrCat("--peer_deadline=", peer_deadline_s, "s"),
                          absl::StrCat("--max_peer_calls=", max_peer_calls),
                          absl::StrCat("--max_threads=", max_threads)};
   }
@@ -531,7 +532,8 @@ TEST(GrantflowdTest, AHungPeerNeverBlocksUnrelatedRpcs) {
 TEST(GrantflowdTest, AServerWithEveryThreadBusyTurnsCallsAwayAtOnce) {
   testing::TempDir dir;
   SetClock(dir, testing::TestEpoch());
-  Overloaded o(dir, /*max_peer_calls=*/3, /*max_threads=*/7);
+  Overloaded o(dir, /*max_peer_calls=*/3, /*max_threads=*/7,
+               /*peer_deadline_s=*/8);
   ASSERT_NO_FATAL_FAILURE(o.Up());
   std::vector<std::string> submitted(3);
   for (int i = 0; i < 3; ++i) {
@@ -543,9 +545,11 @@ TEST(GrantflowdTest, AServerWithEveryThreadBusyTurnsCallsAwayAtOnce) {
   // Three drafts wait on programmes, three withdrawals on the engine: six
   // of the seven threads; the seventh polls.
   std::vector<std::thread> hung;
+  std::vector<grpc::StatusCode> waited(6);
   for (int i = 0; i < 3; ++i) {
-    hung.emplace_back(
-        [&, i] { (void)o.Draft(absl::StrCat("busy-draft-", i)); });
+    hung.emplace_back([&, i] {
+      waited[2 * i] = o.Draft(absl::StrCat("busy-draft-", i)).error_code();
+    });
     hung.emplace_back([&, i] {
       grpc::ClientContext ctx;
       testing::Authorise(&ctx, o.amira);
@@ -554,10 +558,13 @@ TEST(GrantflowdTest, AServerWithEveryThreadBusyTurnsCallsAwayAtOnce) {
       w.set_reason("changed our plans");
       w.set_request_id(absl::StrCat("busy-withdraw-", i));
       apb::Application out;
-      (void)o.apps->WithdrawApplication(&ctx, w, &out);
+      waited[2 * i + 1] =
+          o.apps->WithdrawApplication(&ctx, w, &out).error_code();
     });
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  // Time for all six to take their threads, well inside the 8 s deadline
+  // (polling meanwhile would itself take a thread from one of them).
+  std::this_thread::sleep_for(std::chrono::seconds(2));
   int exhausted = 0;
   std::string message;
   for (int i = 0; i < 5; ++i) {
@@ -566,13 +573,19 @@ TEST(GrantflowdTest, AServerWithEveryThreadBusyTurnsCallsAwayAtOnce) {
     const auto took = std::chrono::steady_clock::now() - t0;
     EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
         << s.error_message();
-    EXPECT_LT(took, std::chrono::milliseconds(500)) << "queued, not refused";
+    // Refused at once: a queued call would wait out the 8 s peer deadline.
+    EXPECT_LT(took, std::chrono::seconds(1)) << "queued, not refused";
     exhausted += s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED;
     message = s.error_message();
   }
   for (auto& t : hung) t.join();
   o.split.procs["programmes"]->Signal(SIGCONT);
   o.split.procs["workflow"]->Signal(SIGCONT);
+  // The six did hold their threads: none was itself turned away.
+  for (grpc::StatusCode c : waited) {
+    EXPECT_NE(c, grpc::StatusCode::RESOURCE_EXHAUSTED);
+    EXPECT_NE(c, grpc::StatusCode::OK);
+  }
   std::cout << "busy server: " << exhausted
             << "/5 calls refused at once (RESOURCE_EXHAUSTED: \"" << message
             << "\") while six waited on hung peers\n";
