@@ -884,17 +884,32 @@ absl::StatusOr<wpb::FundDashboard> Engine::GetFundDashboard(
   // Per round: requested, recommended, awarded, paid.
   std::map<std::string, std::pair<wpb::RoundPipeline, std::array<int64_t, 4>>>
       rounds;
-  RETURN_IF_ERROR(cases_.ForEach(
-      [&](const std::string&, const Versioned<wpb::Case>& row) -> absl::Status {
-        const wpb::Case& c = row.msg;
-        if (c.fund() != req.fund()) return absl::OkStatus();
-        auto& [r, sums] = rounds[c.round()];
-        r.set_round(c.round());
-        r.set_applications(r.applications() + 1);
-        ++(*r.mutable_cases_by_state())[c.state()];
-        if (!AddInto(sums, {c.amount_requested_pence(), c.recommended_pence(),
-                            c.awarded_pence(), c.paid_pence()})) {
-          return absl::InternalError("the round's sums overflow");
+  // The fund's cases through the (fund, state, id) index ListCases uses.
+  RETURN_IF_ERROR(ScanInBatches(
+      *store_, kByFund, Key(req.fund()), 500,
+      [&](const std::vector<storage::ScanRow>& index) -> absl::Status {
+        std::vector<std::string> keys;
+        for (const storage::ScanRow& row : index) {
+          storage::KeyReader k(row.key);
+          std::string fund, state, id;
+          if (!k.ReadString(&fund) || !k.ReadString(&state) ||
+              !k.ReadString(&id)) {
+            return absl::DataLossError("malformed case index entry");
+          }
+          keys.push_back(Key(id));
+        }
+        ASSIGN_OR_RETURN(auto cases, cases_.GetMany(keys));
+        for (const auto& row : cases) {
+          if (!row) continue;
+          const wpb::Case& c = row->msg;
+          auto& [r, sums] = rounds[c.round()];
+          r.set_round(c.round());
+          r.set_applications(r.applications() + 1);
+          ++(*r.mutable_cases_by_state())[c.state()];
+          if (!AddInto(sums, {c.amount_requested_pence(), c.recommended_pence(),
+                              c.awarded_pence(), c.paid_pence()})) {
+            return absl::InternalError("the round's sums overflow");
+          }
         }
         return absl::OkStatus();
       }));

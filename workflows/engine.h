@@ -99,7 +99,7 @@ class Engine {
   // and each round's pipeline (cases by state; requested, recommended,
   // awarded and paid). INVALID_ARGUMENT for a bad fund name;
   // PERMISSION_DENIED outside the caller's funds. Reads every case of the
-  // store (a report, not a hot path).
+  // fund, a batch at a time (a report, not a hot path).
   absl::StatusOr<wpb::FundDashboard> GetFundDashboard(
       const Call& call, const wpb::GetFundDashboardRequest& req);
 

@@ -5,7 +5,6 @@
 #include <set>
 #include <utility>
 
-#include "absl/algorithm/container.h"
 #include "absl/strings/str_cat.h"
 #include "platform/fact_names.h"
 #include "platform/idempotency.h"
@@ -282,8 +281,10 @@ absl::StatusOr<pb::Outcomes> Agreements::GetOutcomes(
         if (a.fund() != req.fund()) return absl::OkStatus();
         // Each indicator's value in the agreement's latest accepted report.
         std::map<std::string, std::pair<absl::Time, int64_t>> latest;
+        bool accepted = false;
         for (const pb::MonitoringReport& r : a.reports()) {
           if (r.state() != pb::MonitoringReport::ACCEPTED) continue;
+          accepted = true;
           const absl::Time at = FromProto(r.review_time());
           for (const pb::IndicatorValue& v : r.progress()) {
             auto it = latest.find(v.indicator());
@@ -292,11 +293,7 @@ absl::StatusOr<pb::Outcomes> Agreements::GetOutcomes(
             }
           }
         }
-        if (absl::c_any_of(a.reports(), [](const pb::MonitoringReport& r) {
-              return r.state() == pb::MonitoringReport::ACCEPTED;
-            })) {
-          out.set_grants_reporting(out.grants_reporting() + 1);
-        }
+        if (accepted) out.set_grants_reporting(out.grants_reporting() + 1);
         for (const auto& [indicator, value] : latest) {
           Total& t = totals[indicator];
           if (__builtin_add_overflow(t.total, value.second, &t.total)) {

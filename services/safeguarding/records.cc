@@ -265,21 +265,44 @@ absl::StatusOr<std::vector<Holding>> Safeguarding::PersonalData(
   // DBS records: an organisation's are those of its checks. The purge six
   // months after a check's decision deletes them; until then they are kept
   // (the decision may be challenged), and erasure does not go faster.
-  const std::string user = SubjectUser(subject);
-  std::map<std::string, pb::SafeguardingCheck> checks;  // by id
+  auto add = [&](const pb::SafeguardingCheck& check, const pb::DbsRecord& rec) {
+    Holding h;
+    h.record = HeldRecord(rec.name(), "DBS record", rec);
+    if (check.has_dbs_purge_time()) {
+      h.keep_because =
+          "a DBS record, deleted six months after its check's decision";
+      h.keep_until = FromProto(check.dbs_purge_time());
+    } else {
+      h.keep_because = "needed for a safeguarding decision in progress";
+    }
+    out.push_back(std::move(h));
+  };
   if (!subject.organisation().empty()) {
-    RETURN_IF_ERROR(checks_.rows().ForEach(
-        [&](const std::string&,
-            const Versioned<pb::SafeguardingCheck>& c) -> absl::Status {
-          if (c.msg.organisation() == subject.organisation()) {
-            checks[IdOf(c.msg.name())] = c.msg;
-          }
-          return absl::OkStatus();
-        }));
+    // The organisation's checks are the holdings found above.
+    std::vector<std::string> ids;
+    for (const Holding& h : out) ids.push_back(IdOf(h.record.resource()));
+    ASSIGN_OR_RETURN(std::vector<pb::SafeguardingCheck> checks,
+                     checks_.GetMany(ids));
+    for (const pb::SafeguardingCheck& check : checks) {
+      RETURN_IF_ERROR(ScanInBatches(
+          *store_, kDbsTable, CheckKey(IdOf(check.name())), 500,
+          [&](const std::vector<storage::ScanRow>& rows) -> absl::Status {
+            for (const storage::ScanRow& row : rows) {
+              ASSIGN_OR_RETURN(auto rec, dbs_.Decode(row.record));
+              add(check, rec.msg);
+            }
+            return absl::OkStatus();
+          }));
+    }
+    return out;
   }
+  // A person's: the records naming them (who recorded them), anywhere.
+  const std::string user = SubjectUser(subject);
+  std::map<std::string, pb::SafeguardingCheck> checks;  // by id, as needed
   RETURN_IF_ERROR(
       dbs_.ForEach([&](const std::string&,
                        const Versioned<pb::DbsRecord>& rec) -> absl::Status {
+        if (!NamesPerson(rec.msg, user)) return absl::OkStatus();
         const std::vector<std::string> parts =
             absl::StrSplit(rec.msg.name(), '/');
         if (parts.size() != 4) {
@@ -288,22 +311,11 @@ absl::StatusOr<std::vector<Holding>> Safeguarding::PersonalData(
         }
         auto it = checks.find(parts[1]);
         if (it == checks.end()) {
-          if (!subject.organisation().empty() || !NamesPerson(rec.msg, user))
-            return absl::OkStatus();
           ASSIGN_OR_RETURN(auto check,
                            checks_.Get(checks_.NameOf(parts[1]), "check"));
           it = checks.emplace(parts[1], check.msg).first;
         }
-        Holding h;
-        h.record = HeldRecord(rec.msg.name(), "DBS record", rec.msg);
-        if (it->second.has_dbs_purge_time()) {
-          h.keep_because =
-              "a DBS record, deleted six months after its check's decision";
-          h.keep_until = FromProto(it->second.dbs_purge_time());
-        } else {
-          h.keep_because = "needed for a safeguarding decision in progress";
-        }
-        out.push_back(std::move(h));
+        add(it->second, rec.msg);
         return absl::OkStatus();
       }));
   return out;
