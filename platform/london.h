@@ -19,6 +19,14 @@ inline constexpr char kLondonWide[] = "London-wide";
 const std::vector<std::string>& LondonBoroughs();
 bool IsLondonBorough(absl::string_view name);
 
+// The ONS GSS code of a London borough or the City of London (a local
+// authority district, "E09000001" to "E09000033"), or of London as a region
+// ("E12000007") for kLondonWide; empty for anything else. Open data
+// (360Giving beneficiary locations) names places by these codes.
+std::string LondonGssCode(absl::string_view name);
+inline constexpr char kGssDistrict[] = "LAD";
+inline constexpr char kGssRegion[] = "RGN";
+
 }  // namespace grantflow
 
 #endif  // GRANTFLOW_PLATFORM_LONDON_H_

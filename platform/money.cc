@@ -17,6 +17,12 @@ std::string FormatPounds(int64_t pence) {
   return absl::StrFormat("%s£%s.%02d", negative ? "-" : "", grouped, p % 100);
 }
 
+std::string DecimalPounds(int64_t pence) {
+  const bool negative = pence < 0;
+  const uint64_t p = negative ? 0 - static_cast<uint64_t>(pence) : pence;
+  return absl::StrFormat("%s%d.%02d", negative ? "-" : "", p / 100, p % 100);
+}
+
 void ValidateAmount(int64_t pence, absl::string_view field,
                     errors::Violations* v) {
   if (pence < 1 || pence > kMaxAmountPence) {

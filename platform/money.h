@@ -24,6 +24,10 @@ inline constexpr int64_t kMaxAmountPence = 10'000'000'000;
 // "£1,234.56" for 123456; "-£0.05" for -5.
 std::string FormatPounds(int64_t pence);
 
+// Pounds with two decimals and no symbol or separators, for files other
+// software reads (CSV, open data): "1234.05" for 123405; "-0.05" for -5.
+std::string DecimalPounds(int64_t pence);
+
 // Adds a violation on `field` unless 1 <= pence <= kMaxAmountPence.
 void ValidateAmount(int64_t pence, absl::string_view field,
                     errors::Violations* v);

@@ -95,7 +95,13 @@ inline constexpr char kDuplicatesChanged[] = "DUPLICATES_CHANGED";
 
 // Awards (AwardService).
 inline constexpr char kNotRecommended[] = "NOT_RECOMMENDED";
+// Only an approved award has a publication date.
+inline constexpr char kNotApproved[] = "NOT_APPROVED";
 inline constexpr char kAlreadyDecided[] = "ALREADY_DECIDED";
+
+// Reports and open data (ReportService).
+inline constexpr char kNoFunderOrgId[] = "NO_FUNDER_ORG_ID";
+inline constexpr char kNothingToPublish[] = "NOTHING_TO_PUBLISH";
 
 // Funding agreements and monitoring (AgreementService).
 inline constexpr char kTemplateMissing[] = "TEMPLATE_MISSING";

@@ -169,6 +169,10 @@ bool ParseIsoDate(absl::string_view text, absl::Time* out) {
   return true;
 }
 
+std::string IsoDate(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%d", t, absl::UTCTimeZone());
+}
+
 bool IsSha256Hex(absl::string_view s) {
   if (s.size() != 64) return false;
   for (char c : s) {

@@ -77,6 +77,9 @@ bool IsSha256Hex(absl::string_view s);
 // UTC.
 bool ParseIsoDate(absl::string_view text, absl::Time* out);
 
+// The UTC day of `t` written YYYY-MM-DD (grantflow's dates are UTC days).
+std::string IsoDate(absl::Time t);
+
 }  // namespace grantflow
 
 #endif  // GRANTFLOW_PLATFORM_RESOURCES_H_

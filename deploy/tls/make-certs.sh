@@ -27,7 +27,7 @@ while [ $# -gt 0 ]; do
 done
 if [ ${#names[@]} -eq 0 ]; then
   names=(programmes applications workflow assessment duediligence
-         safeguarding awards agreements payments)
+         safeguarding awards agreements payments reports)
 fi
 mkdir -p "$dir"
 umask 077

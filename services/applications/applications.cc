@@ -1,6 +1,8 @@
 #include "services/applications/applications.h"
 
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -684,24 +686,88 @@ absl::StatusOr<pb::Application> Applications::ApplyCaseOutcome(
 
 // ---- Equality monitoring (R7) ----
 
+namespace {
+
+// One group's answers as they are counted, before suppression.
+struct EqualityTally {
+  int total = 0, answered = 0, declined = 0;
+  std::map<std::string, int> led_by, serves;
+
+  void Add(const pb::EqualityMonitoring* em) {
+    ++total;
+    if (em == nullptr) return;
+    if (em->prefer_not_to_say()) {
+      ++declined;
+      return;
+    }
+    if (em->led_by().empty() && em->mainly_serves().empty()) return;
+    ++answered;
+    for (const std::string& c : em->led_by()) ++led_by[c];
+    for (const std::string& c : em->mainly_serves()) ++serves[c];
+  }
+
+  // The group as reported: every count from 1 to kEqualitySuppressBelow - 1
+  // suppressed.
+  pb::EqualityGroup Report() {
+    auto count = [](const std::string& answer, int n) {
+      pb::EqualityCount c;
+      c.set_answer(answer);
+      const bool suppress = n > 0 && n < kEqualitySuppressBelow;
+      c.set_count(suppress ? 0 : n);
+      c.set_suppressed(suppress);
+      return c;
+    };
+    pb::EqualityGroup g;
+    g.set_total(total);
+    *g.mutable_answered() = count("answered", answered);
+    *g.mutable_prefer_not_to_say() = count("prefer not to say", declined);
+    for (const std::string& c : EqualityCategories()) {
+      *g.add_led_by() = count(c, led_by[c]);
+      *g.add_mainly_serves() = count(c, serves[c]);
+    }
+    return g;
+  }
+};
+
+}  // namespace
+
+absl::StatusOr<std::set<std::string>> Applications::FundedIn(
+    const std::string& round) {
+  std::set<std::string> funded;
+  workflow::v1::ListCasesRequest req;
+  req.set_round(round);
+  req.set_page_size(500);
+  do {
+    ASSIGN_OR_RETURN(workflow::v1::ListCasesResponse page,
+                     cases_->ListCases(req));
+    for (const workflow::v1::Case& c : page.cases()) {
+      if (IsFunded(c)) funded.insert(AppId(c.application()));
+    }
+    req.set_page_token(page.next_page_token());
+  } while (!req.page_token().empty());
+  return funded;
+}
+
 absl::StatusOr<pb::EqualityReport> Applications::GetEqualityReport(
     const Call& call, const pb::GetEqualityReportRequest& req) {
   errors::Violations v;
   ParseRoundName(req.round(), "round", &v);
   if (!v.empty()) return v.ToStatus();
   RETURN_IF_ERROR(RequireFundScope(call, auth::FundOf(req.round())));
-  int submitted = 0, answered = 0, declined = 0;
-  std::map<std::string, int> led_by, serves;
+  // Which of the round's projects were funded is the engine's to say.
+  ASSIGN_OR_RETURN(const std::set<std::string> funded, FundedIn(req.round()));
+  EqualityTally applicants, funded_projects;
   // Every application of the round, a batch at a time, by the round index.
   RETURN_IF_ERROR(ScanInBatches(
       *store_, kByRound, IdKey(req.round()), 500,
       [&](const std::vector<storage::ScanRow>& rows) -> absl::Status {
-        std::vector<std::string> keys;
+        std::vector<std::string> keys, ids;
         for (const storage::ScanRow& row : rows) {
           std::optional<std::string> id = IdFromIndexKey(row.key, 1);
           if (!id)
             return absl::DataLossError("malformed application index entry");
           keys.push_back(IdKey(*id));
+          ids.push_back(*id);
         }
         ASSIGN_OR_RETURN(auto apps, apps_.GetMany(keys));
         ASSIGN_OR_RETURN(auto answers, equality_.GetMany(keys));
@@ -710,37 +776,17 @@ absl::StatusOr<pb::EqualityReport> Applications::GetEqualityReport(
               apps[i]->msg.submit_time().seconds() == 0) {
             continue;
           }
-          ++submitted;
-          if (!answers[i]) continue;
-          const pb::EqualityMonitoring& em = answers[i]->msg;
-          if (em.prefer_not_to_say()) {
-            ++declined;
-            continue;
-          }
-          if (em.led_by().empty() && em.mainly_serves().empty()) continue;
-          ++answered;
-          for (const std::string& c : em.led_by()) ++led_by[c];
-          for (const std::string& c : em.mainly_serves()) ++serves[c];
+          const pb::EqualityMonitoring* em =
+              answers[i] ? &answers[i]->msg : nullptr;
+          applicants.Add(em);
+          if (funded.contains(ids[i])) funded_projects.Add(em);
         }
         return absl::OkStatus();
       }));
-  auto count = [](const std::string& answer, int n) {
-    pb::EqualityCount c;
-    c.set_answer(answer);
-    const bool suppress = n > 0 && n < kEqualitySuppressBelow;
-    c.set_count(suppress ? 0 : n);
-    c.set_suppressed(suppress);
-    return c;
-  };
   pb::EqualityReport out;
   out.set_round(req.round());
-  out.set_submitted(submitted);
-  *out.mutable_answered() = count("answered", answered);
-  *out.mutable_prefer_not_to_say() = count("prefer not to say", declined);
-  for (const std::string& c : EqualityCategories()) {
-    *out.add_led_by() = count(c, led_by[c]);
-    *out.add_mainly_serves() = count(c, serves[c]);
-  }
+  *out.mutable_applicants() = applicants.Report();
+  *out.mutable_funded() = funded_projects.Report();
   out.set_suppress_below(kEqualitySuppressBelow);
   return out;
 }

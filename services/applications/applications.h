@@ -25,6 +25,7 @@
 #ifndef GRANTFLOW_SERVICES_APPLICATIONS_APPLICATIONS_H_
 #define GRANTFLOW_SERVICES_APPLICATIONS_APPLICATIONS_H_
 
+#include <set>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -78,8 +79,10 @@ class Applications {
       const Call& call, const pb::GetEqualityMonitoringRequest& req);
   absl::StatusOr<pb::EqualityMonitoring> UpdateEqualityMonitoring(
       const Call& call, const pb::UpdateEqualityMonitoringRequest& req);
-  // INVALID_ARGUMENT for a bad round name; counts below
-  // kEqualitySuppressBelow are suppressed.
+  // The round's applicants and its funded projects (as the engine holds
+  // them). INVALID_ARGUMENT for a bad round name; UNAVAILABLE when the
+  // engine cannot be reached; counts below kEqualitySuppressBelow are
+  // suppressed.
   absl::StatusOr<pb::EqualityReport> GetEqualityReport(
       const Call& call, const pb::GetEqualityReportRequest& req);
 
@@ -113,6 +116,8 @@ class Applications {
   Outbox& outbox() { return outbox_; }
 
  private:
+  // The ids of the round's funded applications (IsFunded), from the engine.
+  absl::StatusOr<std::set<std::string>> FundedIn(const std::string& round);
   // OK when the caller may read (write=false) or act for (write=true) the
   // organisation; PERMISSION_DENIED otherwise; NOT_FOUND when it is absent.
   absl::Status CheckOrgAccess(const Call& call, const std::string& org_name,

@@ -8,10 +8,11 @@
 #include "services/common/call.h"
 
 // The service's RPCs: X(Method, Request, Response).
-#define GRANTFLOW_AWARDS_RPCS(X)                    \
-  X(DecideAward, pb::DecideAwardRequest, pb::Award) \
-  X(GetAward, pb::GetAwardRequest, pb::Award)       \
-  X(ListAwards, pb::ListAwardsRequest, pb::ListAwardsResponse)
+#define GRANTFLOW_AWARDS_RPCS(X)                               \
+  X(DecideAward, pb::DecideAwardRequest, pb::Award)            \
+  X(GetAward, pb::GetAwardRequest, pb::Award)                  \
+  X(ListAwards, pb::ListAwardsRequest, pb::ListAwardsResponse) \
+  X(SetPublicationDate, pb::SetPublicationDateRequest, pb::Award)
 
 namespace grantflow::awards {
 

@@ -15,8 +15,26 @@ namespace {
 namespace wpb = ::grantflow::workflow::v1;
 
 constexpr size_t kMaxTextChars = 2000;
+// How far ahead publication may be deferred.
+constexpr absl::Duration kMaxDeferral = absl::Hours(24 * 366 * 3);
 
-void ValidateDecision(const pb::DecideAwardRequest& req,
+// A publication date must be a day from `earliest` to kMaxDeferral after
+// `now`.
+void ValidatePublicationDate(const std::string& date, absl::Time earliest,
+                             absl::Time now, const std::string& field,
+                             errors::Violations* v) {
+  absl::Time day;
+  if (!ParseIsoDate(date, &day)) {
+    v->Add(field, "must be a date written YYYY-MM-DD");
+  } else if (date < IsoDate(earliest)) {
+    v->Add(field, absl::StrCat("must not be before ", IsoDate(earliest),
+                               ", the day the award was decided"));
+  } else if (day > now + kMaxDeferral) {
+    v->Add(field, "may defer publication by at most 3 years");
+  }
+}
+
+void ValidateDecision(const pb::DecideAwardRequest& req, absl::Time now,
                       errors::Violations* v) {
   if (!ParseName(req.case_(), {"cases"})) v->Add("case", "must be cases/{id}");
   LimitText(req.rationale(), "rationale", kMaxTextChars, v);
@@ -29,6 +47,10 @@ void ValidateDecision(const pb::DecideAwardRequest& req,
       if (req.allocations().empty()) {
         v->Add("allocations", "name the budget lines the award draws on");
       }
+      if (!req.publication_date().empty()) {
+        ValidatePublicationDate(req.publication_date(), now, now,
+                                "publication_date", v);
+      }
       break;
     case pb::DecideAwardRequest::DECLINE:
       if (!HasText(req.feedback())) {
@@ -38,6 +60,9 @@ void ValidateDecision(const pb::DecideAwardRequest& req,
     case pb::DecideAwardRequest::RESERVE_LIST:
       if (req.amount_pence() != 0 || !req.allocations().empty()) {
         v->Add("amount_pence", "only an award has an amount");
+      }
+      if (!req.publication_date().empty()) {
+        v->Add("publication_date", "only an award is published");
       }
       break;
     default:
@@ -57,7 +82,7 @@ Awards::Awards(storage::Store* store, CaseClient* cases)
 absl::StatusOr<pb::Award> Awards::DecideAward(
     const Call& call, const pb::DecideAwardRequest& req) {
   errors::Violations v;
-  ValidateDecision(req, &v);
+  ValidateDecision(req, call.now, &v);
   if (!v.empty()) return v.ToStatus();
   const std::string id = req.case_().substr(std::string("cases/").size());
   const auto decision = req.decision();
@@ -123,6 +148,10 @@ absl::StatusOr<pb::Award> Awards::DecideAward(
         a.set_rationale(req.rationale());
         a.set_feedback(req.feedback());
         *a.mutable_decide_time() = ToProto(call.now);
+        a.set_publication_date(decision != pb::DecideAwardRequest::AWARD ? ""
+                               : req.publication_date().empty()
+                                   ? IsoDate(call.now)
+                                   : req.publication_date());
         return absl::StrCat(
             pb::Award::State_Name(a.state()),
             decision == pb::DecideAwardRequest::AWARD
@@ -141,6 +170,42 @@ absl::StatusOr<pb::ListAwardsResponse> Awards::ListAwards(
     const Call& call, const pb::ListAwardsRequest& req) {
   return awards_.ListPage(call, req.state(), req.page_size(), req.page_token(),
                           &pb::ListAwardsResponse::mutable_awards);
+}
+
+absl::StatusOr<pb::Award> Awards::SetPublicationDate(
+    const Call& call, const pb::SetPublicationDateRequest& req) {
+  errors::Violations v;
+  awards_.ParseName(req.name(), "name", &v);
+  if (!HasText(req.reason())) {
+    v.Add("reason", "is required: say why publication moves");
+  }
+  LimitText(req.reason(), "reason", kMaxTextChars, &v);
+  ValidateRequestId(req.request_id(), &v);
+  absl::Time day;
+  if (!ParseIsoDate(req.publication_date(), &day)) {
+    v.Add("publication_date", "must be a date written YYYY-MM-DD");
+  }
+  if (!v.empty()) return v.ToStatus();
+  return awards_.Change(
+      call, req, req.name(), req.request_id(), req.etag(), req.reason(),
+      [&](pb::Award& a, storage::WriteSet&) -> absl::StatusOr<std::string> {
+        if (a.state() != pb::Award::APPROVED) {
+          return errors::FailedPrecondition(
+              reasons::kNotApproved,
+              absl::StrCat(a.name(), " is ", pb::Award::State_Name(a.state()),
+                           ": only an approved award is published"),
+              {{"state", pb::Award::State_Name(a.state())}});
+        }
+        errors::Violations dv;
+        ValidatePublicationDate(req.publication_date(),
+                                FromProto(a.decide_time()), call.now,
+                                "publication_date", &dv);
+        if (!dv.empty()) return dv.ToStatus();
+        const std::string before = a.publication_date();
+        a.set_publication_date(req.publication_date());
+        return absl::StrCat("publication ", before, " -> ",
+                            req.publication_date());
+      });
 }
 
 // ---- Personal data (subject access, erasure) ----

@@ -36,6 +36,10 @@ class Awards {
                                      const pb::GetAwardRequest& req);
   absl::StatusOr<pb::ListAwardsResponse> ListAwards(
       const Call& call, const pb::ListAwardsRequest& req);
+  // Moves an approved award's publication date (from its decision's day to
+  // 3 years ahead). FAILED_PRECONDITION NOT_APPROVED for any other award.
+  absl::StatusOr<pb::Award> SetPublicationDate(
+      const Call& call, const pb::SetPublicationDateRequest& req);
 
   // Personal data held about a person or an organisation, for the host's
   // subject access and erasure (platform/personal_data.h). For an

@@ -38,8 +38,10 @@ absl::flat_hash_map<std::string, Roles>* Build() {
                         "ListBudgetLines", "GetRound", "ListRounds"}) {
     (*t)[prog + m] = programme_readers;
   }
-  // The engine reads a round's terms when an award is approved.
+  // The engine reads a round's terms when an award is approved;
+  // ReportService reads funds and rounds for the register and open data.
   (*t)[prog + "GetRound"] = Plus(programme_readers, {"service"});
+  (*t)[prog + "GetFund"] = Plus(programme_readers, {"service"});
 
   const std::string app = "/grantflow.applications.v1.ApplicationService/";
   // Applicants act only for their own organisation (checked in the domain).
@@ -147,6 +149,10 @@ absl::flat_hash_map<std::string, Roles>* Build() {
     (*t)[aw + m] = {"grants_officer",   "approver", "finance_officer",
                     "finance_approver", "auditor",  "admin"};
   }
+  // ReportService reads each award's dates for the register and open data.
+  (*t)[aw + "GetAward"].push_back("service");
+  // When an award may be published is the grants team's call.
+  (*t)[aw + "SetPublicationDate"] = {"grants_officer", "approver"};
 
   const std::string ag = "/grantflow.agreements.v1.AgreementService/";
   const Roles staff = {"grants_officer",   "approver", "finance_officer",
@@ -197,6 +203,16 @@ absl::flat_hash_map<std::string, Roles>* Build() {
                         "ListRemittanceBatches", "ExportRemittance"}) {
     (*t)[pay + m] = Plus(finance, {"grants_officer"});
   }
+
+  // The register and open data: for those who decide, pay and audit a
+  // fund's grants. Open data is the grants team's to publish.
+  const std::string rep = "/grantflow.reports.v1.ReportService/";
+  for (const char* m : {"ListGrants", "ExportGrantRegister"}) {
+    (*t)[rep + m] = {"grants_officer",   "approver", "finance_officer",
+                     "finance_approver", "auditor",  "admin"};
+  }
+  (*t)[rep + "Export360Giving"] = {"grants_officer", "approver", "auditor",
+                                   "admin"};
 
   const std::string wf = "/grantflow.workflow.v1.WorkflowService/";
   // Cases start from submissions only (ApplicationService), so a case's

@@ -26,6 +26,12 @@ class PeerCaseClient final : public CaseClient {
         workflow_, &wpb::WorkflowService::Stub::RecordFact, req);
   }
 
+  absl::StatusOr<wpb::ListCasesResponse> ListCases(
+      const wpb::ListCasesRequest& req) override {
+    return CallPeer<wpb::WorkflowService>(
+        workflow_, &wpb::WorkflowService::Stub::ListCases, req);
+  }
+
   absl::StatusOr<wpb::LedgerLine> GetLedgerLine(
       const std::string& name) override {
     wpb::GetLedgerLineRequest req;
@@ -65,6 +71,11 @@ class PeerCaseClient final : public CaseClient {
 
 std::unique_ptr<CaseClient> NewPeerCaseClient(Peer workflow) {
   return std::make_unique<PeerCaseClient>(std::move(workflow));
+}
+
+bool IsFunded(const wpb::Case& c) {
+  return c.awarded_pence() > 0 && c.state() != "WITHDRAWN" &&
+         c.state() != "LAPSED";
 }
 
 wpb::Acting ActingOf(const auth::Principal& person) {

@@ -26,6 +26,9 @@ class CaseClient {
       const workflow::v1::RecordFactRequest& req) = 0;
   virtual absl::StatusOr<workflow::v1::Case> GetCase(
       const std::string& name) = 0;
+  // A page of cases (the engine's filters and paging).
+  virtual absl::StatusOr<workflow::v1::ListCasesResponse> ListCases(
+      const workflow::v1::ListCasesRequest& req) = 0;
   // A budget line as the engine's ledger holds it (NOT_FOUND when the
   // ledger does not know it).
   virtual absl::StatusOr<workflow::v1::LedgerLine> GetLedgerLine(
@@ -38,6 +41,11 @@ class CaseClient {
   virtual absl::StatusOr<workflow::v1::Payment> VoidPayment(
       const workflow::v1::VoidPaymentRequest& req) = 0;
 };
+
+// Whether `c` is a grant the funder went ahead with: awarded, and neither
+// withdrawn nor lapsed since (a terminated grant was funded; it stopped).
+// Reports count funded projects by this.
+bool IsFunded(const workflow::v1::Case& c);
 
 // The engine's view of `person` as a service acting for them (the Acting
 // of a RecordFact or payment request).

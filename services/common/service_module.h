@@ -38,6 +38,9 @@ struct HostSettings {
   // programmes: how often (real time) budget lines are settled with the
   // ledger once they agree.
   absl::Duration reconcile_interval = absl::Seconds(30);
+  // reports: the publisher's 360Giving prefix, which open-data grant ids
+  // (and unregistered recipients' ids) start with.
+  std::string open_data_prefix = "360G-grantflow";
 };
 
 // What the host hands a module's factory. Everything pointed to is owned by

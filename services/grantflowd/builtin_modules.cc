@@ -7,6 +7,7 @@
 #include "services/duediligence/module.h"
 #include "services/payments/module.h"
 #include "services/programmes/module.h"
+#include "services/reports/module.h"
 #include "services/safeguarding/module.h"
 #include "services/workflow/module.h"
 
@@ -18,7 +19,7 @@ std::vector<ServiceModule> BuiltInModules() {
       assessment::AssessmentModule(),     duediligence::DueDiligenceModule(),
       safeguarding::SafeguardingModule(), awards::AwardsModule(),
       agreements::AgreementsModule(),     payments::PaymentsModule(),
-      workflows::WorkflowModule(),
+      reports::ReportsModule(),           workflows::WorkflowModule(),
   };
 }
 

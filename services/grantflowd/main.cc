@@ -32,7 +32,8 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "Address to serve on; port 0 picks a free port");
 ABSL_FLAG(std::string, services, "all",
           "Comma-separated services to host: all, or some of programmes, "
-          "applications, workflow");
+          "applications, workflow, assessment, duediligence, safeguarding, "
+          "awards, agreements, payments, reports");
 ABSL_FLAG(std::vector<std::string>, peer, {},
           "Where services not hosted here run, comma-separated: "
           "NAME=HOST:PORT,NAME=HOST:PORT (a repeated --peer replaces the "
@@ -43,6 +44,10 @@ ABSL_FLAG(std::string, clock_file, "",
           "Tests only: read the current time (RFC 3339) from this file");
 ABSL_FLAG(std::string, definitions_dir, "",
           "Extra lifecycle definitions (*.textproto) to load");
+ABSL_FLAG(std::string, open_data_prefix, "360G-grantflow",
+          "The funder's 360Giving publisher prefix (360G-...): open-data "
+          "grant ids, and the ids of recipients registered with neither the "
+          "Charity Commission nor Companies House, start with it");
 ABSL_FLAG(absl::Duration, idempotency_retention, absl::Hours(24 * 30),
           "How long each service remembers request ids and the answers it "
           "gave them (e.g. 720h); a retry after that is a new request");
@@ -97,6 +102,7 @@ int main(int argc, char** argv) {
   }
   options.trusted_keys = absl::GetFlag(FLAGS_trusted_key);
   options.definitions_dir = absl::GetFlag(FLAGS_definitions_dir);
+  options.open_data_prefix = absl::GetFlag(FLAGS_open_data_prefix);
   options.idempotency_retention = absl::GetFlag(FLAGS_idempotency_retention);
   options.peer_deadline = absl::GetFlag(FLAGS_peer_deadline);
   options.retention.unsuccessful = absl::GetFlag(FLAGS_unsuccessful_retention);

@@ -11,6 +11,7 @@
 
 #include "absl/algorithm/container.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
@@ -90,6 +91,12 @@ class Host final : public GrantflowServer {
     settings_.data_dir = o.data_dir;
     settings_.definitions_dir = o.definitions_dir;
     settings_.reconcile_interval = o.reconcile_interval;
+    if (!absl::StartsWith(o.open_data_prefix, "360G-") ||
+        o.open_data_prefix.size() < 6) {
+      return absl::InvalidArgumentError(
+          "open_data_prefix must be a 360Giving prefix: 360G-...");
+    }
+    settings_.open_data_prefix = o.open_data_prefix;
     retention_ = o.retention;
     if (o.idempotency_retention <= absl::ZeroDuration()) {
       return absl::InvalidArgumentError(

@@ -65,6 +65,8 @@ struct ServerOptions {
   absl::Duration reconcile_interval = absl::Seconds(30);
   // Extra lifecycle definitions (*.textproto) beyond the built-in ones.
   std::string definitions_dir;
+  // The publisher's 360Giving prefix for open data (HostSettings).
+  std::string open_data_prefix = "360G-grantflow";
   // TLS: this grantflowd's certificate and key, and the CA that signs every
   // grantflowd's. With cert and key it serves TLS; with the CA as well, peer
   // services are known by their client certificates (mutual TLS) and its

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "platform/csv.h"
 #include "platform/money.h"
 #include "platform/resources.h"
 #include "platform/status_macros.h"
@@ -13,28 +14,6 @@
 
 namespace grantflow::payments {
 namespace {
-
-// A CSV field: quoted, quotes doubled, and a leading character a
-// spreadsheet would read as a formula neutralised with an apostrophe.
-std::string CsvField(const std::string& s) {
-  std::string out = "\"";
-  if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' ||
-                     s[0] == '\t' || s[0] == '\r')) {
-    out.push_back('\'');
-  }
-  for (char c : s) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
-
-// Pence as pounds with two decimals and no symbol or separators: 1234.05.
-std::string Decimal(int64_t pence) {
-  return absl::StrCat(pence / 100, ".", pence % 100 < 10 ? "0" : "",
-                      pence % 100);
-}
 
 // The payee's statement reference: the funder's short code and the
 // payment's id, within the 18 characters Bacs carries.
@@ -155,16 +134,12 @@ absl::StatusOr<pb::RemittanceFile> Payments::ExportRemittance(
       "payment_reference,payee_account_name,sort_code,account_number,"
       "amount_gbp,payment,case,organisation\r\n";
   for (const pb::RemittanceLine& l : b.lines()) {
-    absl::StrAppend(
+    AppendCsvRow(
         &csv,
-        absl::StrJoin(
-            {CsvField(l.reference()), CsvField(l.payee().account_name()),
-             CsvField(l.payee().sort_code()),
-             CsvField(l.payee().account_number()), Decimal(l.amount_pence()),
-             CsvField(l.payment()), CsvField(l.case_()),
-             CsvField(l.organisation())},
-            ","),
-        "\r\n");
+        {CsvField(l.reference()), CsvField(l.payee().account_name()),
+         CsvField(l.payee().sort_code()), CsvField(l.payee().account_number()),
+         DecimalPounds(l.amount_pence()), CsvField(l.payment()),
+         CsvField(l.case_()), CsvField(l.organisation())});
   }
   pb::RemittanceFile f;
   f.set_batch(b.name());

@@ -18,6 +18,7 @@
 #include "grantflow/awards/v1/awards.pb.h"
 #include "grantflow/duediligence/v1/duediligence.pb.h"
 #include "grantflow/payments/v1/payments.pb.h"
+#include "grantflow/reports/v1/reports.pb.h"
 #include "grantflow/safeguarding/v1/safeguarding.pb.h"
 #include "gtest/gtest.h"
 #include "platform/auth.h"
@@ -212,6 +213,18 @@ TEST_F(FundScopeTest, StaffOfOneFundReachNothingOfAnother) {
               absl::StrCat("fund: '", kCsFund, "'"), auditor_));
   EXPECT_TRUE(Ok(Call("agreements.v1.AgreementService/GetOutcomes",
                       "fund: 'funds/lff'", auditor_)));
+  for (const char* m :
+       {"ListGrants", "ExportGrantRegister", "Export360Giving"}) {
+    Denied(absl::StrCat("another fund's ", m),
+           Call(absl::StrCat("reports.v1.ReportService/", m),
+                absl::StrCat("fund: '", kCsFund, "'"), auditor_));
+  }
+  reports::v1::ListGrantsResponse grants;
+  ASSERT_TRUE(Ok(Call("reports.v1.ReportService/ListGrants",
+                      "fund: 'funds/lff'", auditor_, &grants)));
+  ASSERT_EQ(grants.grants_size(), 1);
+  EXPECT_EQ(grants.grants(0).grant(), "awards/" + IdOf(lff_case));
+  EXPECT_EQ(grants.grants(0).status(), "ACTIVE");
   workflow::v1::ListCasesResponse cases;
   ASSERT_TRUE(
       Ok(Call("workflow.v1.WorkflowService/ListCases", "", auditor_, &cases)));
@@ -831,7 +844,8 @@ class EqualityReportTest : public OverGrpcTest {
 TEST_F(EqualityReportTest, OnlyAggregatesWithSmallNumbersSuppressed) {
   // Seven bids: five led by women (shown), two by disabled people
   // (suppressed), one preferring not to say (suppressed), one with no
-  // answers.
+  // answers. The five led by women are funded; so was the one preferring
+  // not to say, but it withdrew after its award, so it does not count.
   const auto set = [&](const std::string& c, const std::string& answers) {
     ASSERT_TRUE(
         Ok(Call("applications.v1.ApplicationService/UpdateEqualityMonitoring",
@@ -843,27 +857,53 @@ TEST_F(EqualityReportTest, OnlyAggregatesWithSmallNumbersSuppressed) {
   for (int i = 0; i < 5; ++i) {
     const std::string c = rig_.NewCase(2'000'000, absl::StrCat("w", i));
     set(c, i < 2 ? "led_by: 'Women' led_by: 'Disabled people'"
-                 : "led_by: 'Women'");
+                 : "led_by: 'Women' mainly_serves: 'Young people'");
+    rig_.ToChecksPassed(c, 2'000'000);
   }
-  set(rig_.NewCase(2'000'000, "pnts"), "prefer_not_to_say: true");
+  const std::string pnts = rig_.NewCase(2'000'000, "pnts");
+  set(pnts, "prefer_not_to_say: true");
+  rig_.ToChecksPassed(pnts, 2'000'000);
+  ASSERT_TRUE(Ok(Call("applications.v1.ApplicationService/WithdrawApplication",
+                      absl::StrCat("name: 'applications/", IdOf(pnts),
+                                   "' reason: 'the venue closed' "
+                                   "request_id: 'withdraw-pnts'"),
+                      rig_.amira)));
+  ASSERT_EQ(rig_.Case(pnts).state(), "WITHDRAWN");
   rig_.NewCase(2'000'000, "none");
   applications::v1::EqualityReport report;
   ASSERT_TRUE(Ok(Call("applications.v1.ApplicationService/GetEqualityReport",
                       absl::StrCat("round: '", testing::kOpenRound, "'"),
                       rig_.officer, &report)));
-  EXPECT_EQ(report.submitted(), 7);
-  EXPECT_EQ(report.answered().count(), 5);
-  EXPECT_TRUE(report.prefer_not_to_say().suppressed());
-  EXPECT_EQ(report.prefer_not_to_say().count(), 0);
+  const applications::v1::EqualityGroup& all = report.applicants();
+  EXPECT_EQ(all.total(), 7);
+  EXPECT_EQ(all.answered().count(), 5);
+  EXPECT_TRUE(all.prefer_not_to_say().suppressed());
+  EXPECT_EQ(all.prefer_not_to_say().count(), 0);
   EXPECT_EQ(report.suppress_below(), 5);
-  std::map<std::string, applications::v1::EqualityCount> led;
-  for (const auto& c : report.led_by()) led[c.answer()] = c;
+  auto by_answer = [](const auto& counts) {
+    std::map<std::string, applications::v1::EqualityCount> out;
+    for (const auto& c : counts) out[c.answer()] = c;
+    return out;
+  };
+  auto led = by_answer(all.led_by());
   EXPECT_EQ(led.at("Women").count(), 5);
   EXPECT_FALSE(led.at("Women").suppressed());
   EXPECT_TRUE(led.at("Disabled people").suppressed());
   EXPECT_EQ(led.at("Disabled people").count(), 0);
   EXPECT_EQ(led.at("Young people").count(), 0);
   EXPECT_FALSE(led.at("Young people").suppressed());
+  // Funded projects: the five led by women; the withdrawn award is not one.
+  const applications::v1::EqualityGroup& funded = report.funded();
+  EXPECT_EQ(funded.total(), 5);
+  EXPECT_EQ(funded.answered().count(), 5);
+  EXPECT_EQ(funded.prefer_not_to_say().count(), 0);
+  EXPECT_FALSE(funded.prefer_not_to_say().suppressed());
+  auto funded_led = by_answer(funded.led_by());
+  EXPECT_EQ(funded_led.at("Women").count(), 5);
+  EXPECT_TRUE(funded_led.at("Disabled people").suppressed());
+  auto funded_serves = by_answer(funded.mainly_serves());
+  EXPECT_TRUE(funded_serves.at("Young people").suppressed());
+  EXPECT_EQ(funded_serves.at("Young people").count(), 0);
   // Nobody else reads it: not the assessors nor the decision makers.
   for (const auto& [role, token] : rig_.EveryRole()) {
     if (role == "grants_officer" || role == "auditor" || role == "admin") {

@@ -9,8 +9,11 @@
 // the second after the interim report, families reached reported and every
 // grant closed on its final report. At the end the ledger agrees to the
 // penny with what was awarded and paid.
+#include <cmath>
 #include <fstream>
 #include <numeric>
+#include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -19,6 +22,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "platform/resources.h"
 #include "tests/testing/daemon.h"
 #include "tests/testing/fixtures.h"
 #include "tests/testing/process.h"
@@ -71,26 +75,40 @@ const std::vector<Funded>& Nine() {
   return *n;
 }
 
+// How a group is constituted: a registered charity (numbered 119000n), a
+// community interest company (company number 1200000n), or an
+// unincorporated group with neither.
+enum class Form { kCharity, kCic, kUnincorporated };
+
 json Organisation(const std::string& id, const std::string& name,
-                  const std::string& borough, int n) {
-  const std::string charity = absl::StrCat(1190000 + n);
-  return {{"organisation_id", id},
-          {"organisation",
-           {{"display_name", name},
-            {"annual_income_pence", "20000000"},
-            {"legal_form", "REGISTERED_CHARITY"},
-            {"charity_number", charity},
-            {"address",
-             {{"line1", absl::StrCat(n, " High Street")},
-              {"town", "London"},
-              {"postcode", "E1 1AA"},
-              {"borough", borough}}},
-            {"contacts",
-             {{{"full_name", absl::StrCat("Lead ", n)},
-               {"email", absl::StrCat("lead", n, "@example.org")},
-               {"role", "Project lead"}}}},
-            {"member_users", {"a-" + id, "s-" + id}},
-            {"signatory_users", {"s-" + id}}}}};
+                  const std::string& borough, int n,
+                  Form form = Form::kCharity) {
+  json org = {{"display_name", name}, {"annual_income_pence", "20000000"}};
+  switch (form) {
+    case Form::kCharity:
+      org["legal_form"] = "REGISTERED_CHARITY";
+      org["charity_number"] = absl::StrCat(1190000 + n);
+      break;
+    case Form::kCic:
+      org["legal_form"] = "COMMUNITY_INTEREST_COMPANY";
+      org["company_number"] = absl::StrCat(12000000 + n);
+      break;
+    case Form::kUnincorporated:
+      org["legal_form"] = "UNINCORPORATED_COMMUNITY_GROUP";
+      break;
+  }
+  org.update(json{{"address",
+                   {{"line1", absl::StrCat(n, " High Street")},
+                    {"town", "London"},
+                    {"postcode", "E1 1AA"},
+                    {"borough", borough}}},
+                  {"contacts",
+                   {{{"full_name", absl::StrCat("Lead ", n)},
+                     {"email", absl::StrCat("lead", n, "@example.org")},
+                     {"role", "Project lead"}}}},
+                  {"member_users", {"a-" + id, "s-" + id}},
+                  {"signatory_users", {"s-" + id}}});
+  return {{"organisation_id", id}, {"organisation", org}};
 }
 
 json Step(const std::string& as, std::vector<std::string> run) {
@@ -167,11 +185,24 @@ const std::vector<std::string> kLffScores = {
     "safeguarding=4:policy in place", "deliverability=4:costed"};
 
 // Due diligence: the light tier's items, and the standard tier's too.
-void DueDiligence(std::vector<json>* s, int n, bool standard) {
-  json legal = Step(
-      "grace", {"dd", "record", "${app}", "--item", "legal_status",
-                "--satisfactory", "--registration", absl::StrCat(1190000 + n),
-                "--evidence", "charity-register"});
+void DueDiligence(std::vector<json>* s, int n, bool standard,
+                  Form form = Form::kCharity) {
+  std::vector<std::string> run = {"dd",     "record",       "${app}",
+                                  "--item", "legal_status", "--satisfactory"};
+  switch (form) {
+    case Form::kCharity:
+      run.insert(run.end(), {"--registration", absl::StrCat(1190000 + n),
+                             "--evidence", "charity-register"});
+      break;
+    case Form::kCic:
+      run.insert(run.end(), {"--registration", absl::StrCat(12000000 + n),
+                             "--evidence", "companies-house"});
+      break;
+    case Form::kUnincorporated:
+      run.insert(run.end(), {"--evidence", "constitution"});
+      break;
+  }
+  json legal = Step("grace", run);
   legal["wait"] = true;
   s->push_back(legal);
   if (standard) {
@@ -295,6 +326,12 @@ std::vector<json> FundedSteps(const Funded& f, int n) {
     approve.insert(approve.end(), {"--line", later > 0 ? kLater : kEarly});
   }
   s.push_back(Step("ade", approve));
+  // The ninth award's publication waits for the fund's evaluation.
+  if (n == 9) {
+    s.push_back(
+        Step("grace", {"award", "publish", "${app}", "--date", "${date+400d}",
+                       "--reason", "announced with the evaluation"}));
+  }
   DueDiligence(&s, n, /*standard=*/true);
   // Safeguarding on the projects working with children.
   if (f.children) {
@@ -392,9 +429,10 @@ class Scenario {
         {{"parent", fund_}, {"round_id", id}, {"round", round}});
   }
   // The group numbered `n`, its applicant a-{org} and signatory s-{org}.
-  void Group(const std::string& org, const std::string& borough, int n) {
+  void Group(const std::string& org, const std::string& borough, int n,
+             Form form = Form::kCharity) {
     doc_["organisations"].push_back(
-        Organisation(org, org + " group", borough, n));
+        Organisation(org, org + " group", borough, n, form));
     people_["a-" + org] = {{"roles", {"applicant"}}, {"org", org}};
     people_["s-" + org] = {{"roles", {"signatory"}}, {"org", org}};
   }
@@ -503,7 +541,11 @@ json CultureSeedsRound() {
   int n = 0;
   for (int64_t pence : kSeeds) {
     const std::string org = absl::StrCat("arts-group-", ++n);
-    sc.Group(org, "Lambeth", n);
+    // Micro-grants reach groups of every kind.
+    const Form form = n == 2   ? Form::kCic
+                      : n == 3 ? Form::kUnincorporated
+                               : Form::kCharity;
+    sc.Group(org, "Lambeth", n, form);
     std::vector<json> s = Bid(kSeedsRound, org, absl::StrCat("Street art ", n),
                               "Lambeth", pence, false);
     WrittenAssessment(&s, false, scores);
@@ -513,7 +555,7 @@ json CultureSeedsRound() {
     s.push_back(Step("ade", {"award", "approve", "${app}", "--amount-pence",
                              absl::StrCat(pence), "--line", kSeedsLine,
                              "--rationale", "within the programme's aims"}));
-    DueDiligence(&s, n, /*standard=*/false);
+    DueDiligence(&s, n, /*standard=*/false, form);
     if (n == 1) s.push_back(TemplateStep("culture-seeds", "Culture Seeds"));
     Execute(&s, org, n,
             {"--instalment", "all=100%", "--report",
@@ -631,6 +673,56 @@ class RoundTest : public ::testing::TestWithParam<bool> {
     }
     return c;
   }
+  // The register as ReportService gives it: checks every grant's sums and
+  // returns them; prints the table.
+  struct Register {
+    int grants = 0;
+    int64_t awarded = 0, paid = 0, outstanding = 0;
+    std::vector<std::string> org_ids;
+  };
+  Register GrantRegister(const std::string& fund) {
+    Register r;
+    for (const json& g :
+         CtlJson({"grants", fund}).value("grants", json::array())) {
+      ++r.grants;
+      r.awarded += Pence(g, "amount_awarded_pence");
+      r.paid += Pence(g, "paid_pence");
+      r.outstanding += Pence(g, "outstanding_pence");
+      r.org_ids.push_back(g["recipient_org_id"]);
+      EXPECT_EQ(g["status"], "CLOSED");
+      EXPECT_EQ(g["award_date"], IsoDate(testing::TestEpoch()));
+      EXPECT_FALSE(g.value("agreement_date", "").empty()) << g.dump();
+    }
+    std::string table;
+    EXPECT_EQ(Ctl({"grants", fund}, &table), 0) << table;
+    std::cout << table;
+    return r;
+  }
+  // The fund's 360Giving package, validated against the standard's schemas
+  // by python3-jsonschema; returns it parsed.
+  json OpenData(const std::string& fund, const std::string& summary) {
+    const std::string file = dir_.Sub(fund.substr(6) + "-360giving.json");
+    std::string out;
+    EXPECT_EQ(Ctl({"open-data", fund, "--out", file}, &out), 0) << out;
+    EXPECT_THAT(out, ::testing::HasSubstr(summary));
+    std::cout << out;
+    EXPECT_EQ(testing::RunCommand({"/usr/bin/python3", VALIDATE_360GIVING, file,
+                                   SCHEMAS_360GIVING},
+                                  &out),
+              0)
+        << out;
+    std::cout << "360Giving validator: " << out;
+    std::ifstream in(file);
+    return json::parse(in, nullptr, /*allow_exceptions=*/false);
+  }
+  // The sum of the package's amountAwarded, back in pence.
+  static int64_t AwardedIn(const json& package) {
+    int64_t pence = 0;
+    for (const json& g : package["grants"]) {
+      pence += std::llround(g["amountAwarded"].get<double>() * 100);
+    }
+    return pence;
+  }
   static int64_t Pence(const json& j, const char* field) {
     return j.contains(field) ? std::stoll(j[field].get<std::string>()) : 0;
   }
@@ -712,6 +804,42 @@ TEST_P(RoundTest, LondonFamilyFundFirstRoundAgreesToThePenny) {
   EXPECT_EQ(closed.agreements, 9);
   EXPECT_EQ(closed.pence, awarded);
   EXPECT_EQ(closed.families, 2658) << "as the funder's 2020 report gives";
+  // The grant register: every award, paid to date.
+  const Register reg = GrantRegister("funds/lff");
+  EXPECT_EQ(reg.grants, 9);
+  EXPECT_EQ(reg.awarded, awarded);
+  EXPECT_EQ(reg.paid, awarded);
+  EXPECT_EQ(reg.outstanding, 0);
+  for (const std::string& id : reg.org_ids) {
+    EXPECT_THAT(id, ::testing::StartsWith("GB-CHC-119000"));
+  }
+  // ... and as CSV, with its totals row.
+  const std::string csv_file = dir_.Sub("lff-register.csv");
+  ASSERT_EQ(Ctl({"register", "funds/lff", "--out", csv_file}, &table), 0)
+      << table;
+  std::stringstream csv;
+  csv << std::ifstream(csv_file).rdbuf();
+  EXPECT_THAT(csv.str(),
+              ::testing::HasSubstr("\"total: 9 grants\",,,,,,,389739.00,"
+                                   "389739.00,389739.00,0.00,"));
+  // Open data: the ninth award waits for its publication date.
+  const json package = OpenData("funds/lff", "8 grants, 1 awaiting");
+  ASSERT_EQ(package["grants"].size(), 8u);
+  EXPECT_EQ(AwardedIn(package), awarded - Nine()[8].pence);
+  for (const json& g : package["grants"]) {
+    EXPECT_NE(g["title"], Nine()[8].title) << "the deferred grant published";
+    EXPECT_EQ(g["fundingOrganization"][0]["id"], "GB-GOR-PC390");
+    EXPECT_EQ(g["amountDisbursed"], g["amountAwarded"]);
+    ASSERT_FALSE(g["beneficiaryLocation"].empty()) << g.dump();
+    for (const json& l : g["beneficiaryLocation"]) {
+      EXPECT_THAT(l["geoCode"].get<std::string>(),
+                  ::testing::StartsWith("E09"));
+    }
+  }
+  std::cout << "LFF register: " << reg.grants << " grants, awarded "
+            << reg.awarded << "p, paid " << reg.paid
+            << "p; open data: " << package["grants"].size() << " grants, "
+            << AwardedIn(package) << "p\n";
   std::cout << "LFF round 1 (" << (split() ? "split" : "all-in-one")
             << "): 9 awards, committed " << ledger.committed << "p, paid "
             << ledger.paid << "p (MD2192 " << ledger.paid_by_line.at(kEarly)
@@ -739,6 +867,19 @@ TEST_P(RoundTest, CultureSeedsMicroGrantsAgreeToThePenny) {
   const Closed closed = ClosedAgreements();
   EXPECT_EQ(closed.agreements, 5);
   EXPECT_EQ(closed.pence, awarded);
+  // The register and open data: a charity, a CIC and an unincorporated
+  // group each in their org-id form.
+  const Register reg = GrantRegister("funds/culture-seeds");
+  EXPECT_EQ(reg.grants, 5);
+  EXPECT_EQ(reg.awarded, awarded);
+  EXPECT_EQ(reg.paid, awarded);
+  EXPECT_THAT(reg.org_ids, ::testing::UnorderedElementsAre(
+                               "GB-CHC-1190001", "GB-COH-12000002",
+                               "360G-grantflow-arts-group-3", "GB-CHC-1190004",
+                               "GB-CHC-1190005"));
+  const json package = OpenData("funds/culture-seeds", "5 grants, sha256");
+  EXPECT_EQ(package["grants"].size(), 5u);
+  EXPECT_EQ(AwardedIn(package), awarded);
   std::cout << "Culture Seeds (" << (split() ? "split" : "all-in-one")
             << "): 5 micro-grants, committed " << ledger.committed << "p, paid "
             << ledger.paid << "p in 5 payments\n";

@@ -52,6 +52,11 @@ absl::StatusOr<workflow::v1::Case> EngineCaseClient::GetCase(
   return engine_->GetCase(ServiceCall(now_()), req);
 }
 
+absl::StatusOr<workflow::v1::ListCasesResponse> EngineCaseClient::ListCases(
+    const workflow::v1::ListCasesRequest& req) {
+  return engine_->ListCases(ServiceCall(now_()), req);
+}
+
 absl::StatusOr<workflow::v1::Payment> EngineCaseClient::AuthorizePayment(
     const workflow::v1::AuthorizePaymentRequest& req) {
   return engine_->AuthorizePayment(ServiceCall(now_()), req);

@@ -40,6 +40,8 @@ class EngineCaseClient final : public CaseClient {
   absl::StatusOr<workflow::v1::Case> RecordFact(
       const workflow::v1::RecordFactRequest& req) override;
   absl::StatusOr<workflow::v1::Case> GetCase(const std::string& name) override;
+  absl::StatusOr<workflow::v1::ListCasesResponse> ListCases(
+      const workflow::v1::ListCasesRequest& req) override;
   absl::StatusOr<workflow::v1::LedgerLine> GetLedgerLine(
       const std::string& name) override;
   absl::StatusOr<workflow::v1::Payment> AuthorizePayment(

@@ -1,4 +1,4 @@
-// The split deployment for end-to-end tests: nine grantflowd processes,
+// The split deployment for end-to-end tests: ten grantflowd processes,
 // one service each, reaching each other only over gRPC on loopback ports.
 // Header-only: the including test defines GRANTFLOWD_PATH and GRANTCTL_PATH.
 #ifndef GRANTFLOW_TESTS_TESTING_SPLIT_DEPLOYMENT_H_
@@ -38,9 +38,9 @@ class Daemon : public testing::Daemon {
 // The split deployment's processes, one service each.
 constexpr const char* kSplitServices[] = {
     "programmes", "applications", "assessment", "duediligence", "safeguarding",
-    "awards",     "agreements",   "payments",   "workflow"};
+    "awards",     "agreements",   "payments",   "reports",      "workflow"};
 
-// Nine grantflowd processes, one service each, on ports fixed up front (each
+// Ten grantflowd processes, one service each, on ports fixed up front (each
 // names the others as peers), each trusting the others' token keys.
 struct SplitDeployment {
   explicit SplitDeployment(const testing::TempDir& d) : dir(d) {

@@ -28,6 +28,9 @@ void AwardDetail(const awpb::Award& a, std::ostream& out) {
           << FormatPounds(al.amount_pence()) << "\n";
     }
   }
+  if (!a.publication_date().empty()) {
+    out << "  published from " << a.publication_date() << "\n";
+  }
   out << "  decided:       by " << a.decided_by() << " (limit "
       << FormatPounds(a.approver_limit_pence()) << ") on "
       << When(a.decide_time()) << "\n";
@@ -39,7 +42,8 @@ void AwardDetail(const awpb::Award& a, std::ostream& out) {
 constexpr char kUsage[] =
     "award list --state APPROVED|DECLINED|RESERVE_LIST [--all] | get CASE\n"
     "  | approve CASE --amount-pence N --line BUDGET_LINE[=PENCE] ...\n"
-    "            [--rationale T] [--etag E]\n"
+    "            [--rationale T] [--etag E] [--publish-from YYYY-MM-DD]\n"
+    "  | publish AWARD --date YYYY-MM-DD --reason T [--etag E]\n"
     "  | decline CASE --feedback T [--rationale T] [--etag E]\n"
     "  | reserve CASE [--rationale T]";
 
@@ -75,6 +79,16 @@ int AwardCommand(Cli& cli) {
         });
   }
   const std::string name = Arg(cli, 2);
+  if (verb == "publish") {
+    awpb::SetPublicationDateRequest req;
+    req.set_name(NameIn("awards", name));
+    req.set_publication_date(cli.args().Get("date"));
+    req.set_reason(cli.args().Get("reason"));
+    req.set_etag(cli.args().Get("etag"));
+    req.set_request_id(cli.RequestId());
+    auto ctx = cli.Context();
+    return show(stub->SetPublicationDate(ctx.get(), req, &out), out);
+  }
   if (verb == "get") {
     awpb::GetAwardRequest req;
     req.set_name(NameIn("awards", name));
@@ -85,6 +99,7 @@ int AwardCommand(Cli& cli) {
   req.set_case_(NameIn("cases", name));
   if (verb == "approve") {
     req.set_decision(awpb::DecideAwardRequest::AWARD);
+    req.set_publication_date(cli.args().Get("publish-from"));
     int64_t amount = 0;
     if (!absl::SimpleAtoi(cli.args().Get("amount-pence"), &amount)) {
       return cli.Usage("--amount-pence must be a whole number of pence");

@@ -32,6 +32,10 @@ int RemittanceCommand(Cli& cli);
 int LedgerCommand(Cli& cli);
 int DashboardCommand(Cli& cli);
 int OutcomesCommand(Cli& cli);
+// ReportService: the grant register (a table, or CSV) and 360Giving data.
+int GrantsCommand(Cli& cli);
+int RegisterCommand(Cli& cli);
+int OpenDataCommand(Cli& cli);
 int OutboxCommand(Cli& cli);
 // The audit logs: verify every chain, show entries by resource, actor, time.
 int AuditCommand(Cli& cli);

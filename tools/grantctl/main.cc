@@ -32,7 +32,8 @@ Global flags: --addr HOST:PORT ($GRANTFLOW_ADDR, default 127.0.0.1:50051)
        | submit applications/A [--etag E]
        | withdraw applications/A --reason TEXT
   equality get applications/A | set applications/A [--led-by C ...] [--serves C ...]
-           | report --round R       (the round in aggregate, small numbers suppressed)
+           | report --round R       (applicants and funded projects in aggregate,
+                                     counts under 5 shown as "fewer than 5")
   assess list --round R [--state S] [--all] | get A | ranking --round R
          | screen A (--eligible | --ineligible) [--reason T]
          | assign A (--assessor U ... | --pool U ...) [--stage interview]
@@ -68,7 +69,9 @@ Global flags: --addr HOST:PORT ($GRANTFLOW_ADDR, default 127.0.0.1:50051)
      | clear CHECK --condition ID --note T
   award list --state APPROVED|DECLINED|RESERVE_LIST [--all] | get CASE
         | approve CASE --amount-pence N --line BUDGET_LINE[=PENCE] ... [--rationale T]
+                [--publish-from DATE]   (defer open-data publication)
         | decline CASE --feedback T [--rationale T] | reserve CASE [--rationale T]
+        | publish AWARD --date DATE --reason T   (move its publication date)
   agreement template get funds/F | template set funds/F --file T.json [--etag E]
         | draft CASE [TERMS] | vary AGREEMENT --reason T [TERMS]   (an executed one: a new version)
         | update AGREEMENT [TERMS] [--etag E]
@@ -97,6 +100,9 @@ Global flags: --addr HOST:PORT ($GRANTFLOW_ADDR, default 127.0.0.1:50051)
   ledger show [--fund funds/F] | get funds/F/budgetLines/L
   dashboard funds/F    a fund's lines summed and each round's pipeline
   outcomes funds/F     indicator totals from the accepted monitoring reports
+  grants funds/F [--round R]       the grant register: every award, paid to date
+  register funds/F [--round R] [--out FILE.csv]   the register as CSV
+  open-data funds/F [--out FILE.json]   published grants as a 360Giving package
   outbox parked | waiting | retry TASK_ID
   seed FILE.json [--now RFC3339]       load demo data (safe to repeat)
   health [SERVICE]                     grpc.health.v1 check

@@ -496,17 +496,24 @@ int EqualityCommand(Cli& cli) {
     return Show<apb::EqualityReport>(
         cli, stub->GetEqualityReport(ctx.get(), req, &resp), resp,
         [](const apb::EqualityReport& r, std::ostream& out) {
-          auto n = [](const apb::EqualityCount& c) {
-            return c.suppressed() ? std::string("<suppressed>")
-                                  : absl::StrCat(c.count());
+          const std::string fewer =
+              absl::StrCat("fewer than ", r.suppress_below());
+          auto n = [&](const apb::EqualityCount& c) {
+            return c.suppressed() ? fewer : absl::StrCat(c.count());
           };
-          out << r.round() << ": " << r.submitted() << " submitted, "
-              << n(r.answered()) << " answered, " << n(r.prefer_not_to_say())
-              << " preferred not to say (counts under " << r.suppress_below()
-              << " suppressed)\n";
-          for (int i = 0; i < r.led_by_size(); ++i) {
-            out << "  " << r.led_by(i).answer() << ": led by " << n(r.led_by(i))
-                << ", mainly serves " << n(r.mainly_serves(i)) << "\n";
+          out << r.round() << " (counts from 1 to " << r.suppress_below() - 1
+              << " show as \"" << fewer << "\")\n";
+          for (const auto& [label, g] :
+               {std::pair{"applicants", &r.applicants()},
+                std::pair{"funded projects", &r.funded()}}) {
+            out << label << ": " << g->total() << ", " << n(g->answered())
+                << " answered, " << n(g->prefer_not_to_say())
+                << " preferred not to say\n";
+            for (int i = 0; i < g->led_by_size(); ++i) {
+              out << "  " << g->led_by(i).answer() << ": led by "
+                  << n(g->led_by(i)) << ", mainly serves "
+                  << n(g->mainly_serves(i)) << "\n";
+            }
           }
         });
   }

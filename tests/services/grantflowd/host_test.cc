@@ -406,7 +406,7 @@ TEST_F(HostTest, BuiltInServicesAreModulesToo) {
     ASSERT_TRUE(health->Check(&ctx, req, &resp).ok()) << name;
     EXPECT_EQ(resp.status(), grpc::health::v1::HealthCheckResponse::SERVING);
   }
-  EXPECT_EQ(HostableServices().size(), 9u);
+  EXPECT_EQ(HostableServices().size(), 10u);
 }
 
 }  // namespace
