@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "platform/audit.h"
 #include "platform/idempotency.h"
+#include "platform/paging.h"
 #include "platform/resources.h"
 #include "platform/status_macros.h"
 #include "storage/key_coding.h"
@@ -157,6 +158,19 @@ absl::Status Outbox::Finish(const opb::Task& task, const std::string& due_key,
     }
   }
   return c.status();
+}
+
+absl::StatusOr<Outbox::Depth> Outbox::Count() const {
+  Depth d;
+  for (auto [table, n] : {std::pair{kDue, &d.waiting}, {kParked, &d.parked}}) {
+    RETURN_IF_ERROR(ScanInBatches(
+        *store_, table, "", 1000,
+        [n](const std::vector<storage::ScanRow>& rows) -> absl::Status {
+          *n += static_cast<int64_t>(rows.size());
+          return absl::OkStatus();
+        }));
+  }
+  return d;
 }
 
 absl::StatusOr<opb::ListTasksResponse> Outbox::ListTasks(

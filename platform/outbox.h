@@ -73,6 +73,14 @@ class Outbox {
   absl::StatusOr<opb::ListTasksResponse> ListTasks(
       const Call& call, const opb::ListTasksRequest& req) const;
 
+  // How many tasks wait for delivery (due now or backing off) and how many
+  // are parked for an operator, for metrics. INTERNAL for storage errors.
+  struct Depth {
+    int64_t waiting = 0;
+    int64_t parked = 0;
+  };
+  absl::StatusOr<Depth> Count() const;
+
   // The RetryTask RPC: moves a parked task back to the queue, due now,
   // attempts reset; audited. NOT_FOUND when no parked task has that id.
   absl::StatusOr<opb::Task> RetryTask(const Call& call,

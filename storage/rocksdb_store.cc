@@ -320,6 +320,23 @@ class RocksDbStore final : public Store {
     return report;
   }
 
+  std::map<std::string, uint64_t> Stats() override {
+    std::map<std::string, uint64_t> out;
+    for (const char* name :
+         {"is-write-stopped", "actual-delayed-write-rate",
+          "num-running-compactions", "compaction-pending",
+          "estimate-pending-compaction-bytes", "num-running-flushes",
+          "estimate-num-keys", "total-sst-files-size"}) {
+      uint64_t value = 0;
+      // Summed over the column families (the DB-wide ones are the same).
+      if (db_->GetAggregatedIntProperty(absl::StrCat("rocksdb.", name),
+                                        &value)) {
+        out[name] = value;
+      }
+    }
+    return out;
+  }
+
   absl::Status Checkpoint(const std::string& dir) override {
     rocksdb::Checkpoint* raw = nullptr;
     absl::Status s =

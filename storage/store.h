@@ -10,6 +10,7 @@
 #define GRANTFLOW_STORAGE_STORE_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -167,6 +168,12 @@ class Store {
   // Writes a consistent on-disk copy (RocksDB checkpoint) to `dir`, which
   // must not exist. INTERNAL on failure.
   virtual absl::Status Checkpoint(const std::string& dir) = 0;
+
+  // RocksDB's own figures for operators (metrics): whether writes are
+  // stopped, the delayed write rate, compactions running and pending, and
+  // the bytes waiting for compaction, keyed by RocksDB's property names
+  // without the "rocksdb." prefix. A figure RocksDB cannot give is left out.
+  virtual std::map<std::string, uint64_t> Stats() { return {}; }
 };
 
 // Opens (creating if needed) a RocksDB-backed store. Recovery is opening:

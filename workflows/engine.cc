@@ -468,7 +468,8 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& caller,
   // The case lock is held from here to the commit, so the first attempt can
   // use the case as just read; a retry (lost commit race) reads it again.
   std::optional<Versioned<wpb::Case>> first_read = std::move(pre);
-  return RunOnce<wpb::Case>(
+  bool applied = false;  // set by an attempt that wrote the transition
+  absl::StatusOr<wpb::Case> done = RunOnce<wpb::Case>(
       *store_, call, req.request_id(), req,
       [&](storage::WriteSet& w) -> absl::StatusOr<wpb::Case> {
         absl::StatusOr<Versioned<wpb::Case>> cur =
@@ -587,8 +588,39 @@ absl::StatusOr<wpb::Case> Engine::Apply(const Call& caller,
                     req.reason());
         c.set_etag(absl::StrCat(cur->version + 1));
         AddNextFacts(c);
+        applied = true;
         return c;
       });
+  // Counted once committed; a retry answered from the idempotency record
+  // does not run the attempt and is not counted again.
+  if (done.ok() && applied) {
+    absl::MutexLock l(&transitions_mu_);
+    ++transitions_[req.fact()];
+  }
+  return done;
+}
+
+std::map<std::string, int64_t> Engine::Transitions() const {
+  absl::MutexLock l(&transitions_mu_);
+  return transitions_;
+}
+
+absl::StatusOr<int64_t> Engine::TimersDue(absl::Time now) const {
+  int64_t due = 0;
+  std::string after;
+  while (true) {
+    ASSIGN_OR_RETURN(auto scan, store_->Scan(kTimers, "", after, 500));
+    for (const auto& row : scan.rows) {
+      wpb::TimerEntry t;
+      if (!t.ParseFromString(row.record.value)) {
+        return absl::DataLossError("a timer row cannot be read");
+      }
+      if (FromProto(t.due_time()) > now) return due;  // in due-time order
+      ++due;
+    }
+    if (!scan.more) return due;
+    after = scan.rows.back().key;
+  }
 }
 
 absl::StatusOr<wpb::Case> Engine::GetCase(const Call& call,

@@ -29,11 +29,13 @@
 #ifndef GRANTFLOW_WORKFLOWS_ENGINE_H_
 #define GRANTFLOW_WORKFLOWS_ENGINE_H_
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "grantflow/workflow/v1/workflow.pb.h"
 #include "platform/call.h"
 #include "platform/locks.h"
@@ -130,6 +132,11 @@ class Engine {
 
   Outbox& outbox() { return outbox_; }
 
+  // Metrics: the transitions this engine has committed since it started,
+  // by fact; and how many timers are due at `now` and not yet fired.
+  std::map<std::string, int64_t> Transitions() const;
+  absl::StatusOr<int64_t> TimersDue(absl::Time now) const;
+
   // The cases held about a person or an organisation, for the host's
   // subject access and erasure (platform/personal_data.h): an
   // organisation's cases name it and nothing personal; a person's are the
@@ -139,6 +146,8 @@ class Engine {
       const privacy::v1::Subject& subject) const;
 
  private:
+  mutable absl::Mutex transitions_mu_;
+  std::map<std::string, int64_t> transitions_ ABSL_GUARDED_BY(transitions_mu_);
   struct Loaded;
   absl::StatusOr<wpb::Case> Apply(const Call& call,
                                   const wpb::RecordFactRequest& req,

@@ -10,6 +10,7 @@
 #define GRANTFLOW_SERVICES_COMMON_SERVICE_MODULE_H_
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -58,6 +59,17 @@ struct HostContext {
   std::function<Peer(const std::string& service)> peer;
 };
 
+// One figure a service reports for the host's metrics endpoint (Prometheus
+// text format): a gauge, or a counter that only grows while the process
+// runs.
+struct MetricSample {
+  std::string name;  // e.g. grantflow_engine_timers_due
+  std::string help;
+  bool counter = false;
+  std::map<std::string, std::string> labels = {};
+  double value = 0;
+};
+
 // A built service. The host calls it from its background thread and from
 // RunBackgroundOnce, never both at once; gRPC calls reach service()
 // concurrently.
@@ -84,6 +96,15 @@ class HostedService {
     (void)now;
     (void)force;
     return absl::OkStatus();
+  }
+
+  // The service's own figures for the metrics endpoint, read when it is
+  // scraped (the host adds each outbox's depth and each store's RocksDB
+  // figures itself). Called from the metrics thread, concurrently with
+  // RPCs.
+  virtual std::vector<MetricSample> Metrics(absl::Time now) {
+    (void)now;
+    return {};
   }
 
   // What the service holds about `subject` (a person or an organisation),

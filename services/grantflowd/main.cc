@@ -73,6 +73,14 @@ ABSL_FLAG(absl::Duration, unsuccessful_retention, absl::Hours(24 * 365),
 ABSL_FLAG(absl::Duration, funded_retention, absl::Hours(24 * 365 * 6),
           "On an erasure request, how long after its grant ends a funded "
           "application is still kept");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "Serve Prometheus /metrics on this address (host:port; port 0 "
+          "picks one); empty: not served");
+ABSL_FLAG(std::string, metrics_port_file, "",
+          "Write the metrics port to this file once serving");
+ABSL_FLAG(bool, log_rpcs, true,
+          "Log one JSON line per RPC (service, method, code, duration, "
+          "request_id) to standard error");
 ABSL_FLAG(std::string, port_file, "",
           "Write the bound port to this file once serving");
 
@@ -109,6 +117,8 @@ int main(int argc, char** argv) {
   options.retention.funded = absl::GetFlag(FLAGS_funded_retention);
   options.max_peer_calls = absl::GetFlag(FLAGS_max_peer_calls);
   options.max_threads = absl::GetFlag(FLAGS_max_threads);
+  options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  options.log_rpcs = absl::GetFlag(FLAGS_log_rpcs);
   options.tls = {.cert = absl::GetFlag(FLAGS_tls_cert),
                  .key = absl::GetFlag(FLAGS_tls_key),
                  .ca = absl::GetFlag(FLAGS_tls_ca)};
@@ -143,6 +153,18 @@ int main(int argc, char** argv) {
       out << (*server)->port() << "\n";
     }
     std::rename((path + ".tmp").c_str(), path.c_str());
+  }
+  if (!absl::GetFlag(FLAGS_metrics_port_file).empty()) {
+    const std::string path = absl::GetFlag(FLAGS_metrics_port_file);
+    {
+      std::ofstream out(path + ".tmp");
+      out << (*server)->metrics_port() << "\n";
+    }
+    std::rename((path + ".tmp").c_str(), path.c_str());
+  }
+  if ((*server)->metrics_port() != 0) {
+    std::cout << "grantflowd metrics on " << host << ":"
+              << (*server)->metrics_port() << "/metrics" << std::endl;
   }
   std::cout << "grantflowd listening on " << host << ":" << (*server)->port()
             << " (data in " << options.data_dir << ")" << std::endl;

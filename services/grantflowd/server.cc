@@ -26,6 +26,7 @@
 #include "services/common/case_client.h"
 #include "services/grantflowd/audit_service.h"
 #include "services/grantflowd/builtin_modules.h"
+#include "services/grantflowd/metrics.h"
 #include "services/grantflowd/privacy_service.h"
 #include "storage/store.h"
 
@@ -58,6 +59,7 @@ absl::Status CheckModule(const ServiceModule& m) {
 class Host final : public GrantflowServer {
  public:
   int port() const override { return port_; }
+  int metrics_port() const override { return metrics_->port(); }
 
   void Shutdown() override {
     {
@@ -147,6 +149,14 @@ class Host final : public GrantflowServer {
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
     grpc::EnableDefaultHealthCheckService(true);
     grpc::ServerBuilder builder;
+    ASSIGN_OR_RETURN(
+        metrics_,
+        Metrics::Start(o.metrics_listen, o.log_rpcs ? &std::cerr : nullptr));
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        interceptors;
+    interceptors.push_back(metrics_->NewInterceptorFactory());
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
     ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> server_creds,
                      ServerCredentialsFor(o.tls));
     builder.AddListeningPort(o.listen, server_creds, &port_);
@@ -171,6 +181,7 @@ class Host final : public GrantflowServer {
     audit_service_ = std::make_unique<AuditServiceImpl>(env_, audit_log_.get());
     builder.RegisterService(audit_service_.get());
     RETURN_IF_ERROR(RouteTasks());
+    AddMetricSources();
 
     server_ = builder.BuildAndStart();
     if (server_ == nullptr || port_ == 0) {
@@ -196,6 +207,39 @@ class Host final : public GrantflowServer {
   }
 
  private:
+  // Each hosted service's figures, its outbox's depth and its store's
+  // RocksDB figures, read on every scrape.
+  void AddMetricSources() {
+    for (Hosted& h : hosted_) {
+      metrics_->AddSource([this, &h]() {
+        std::vector<MetricSample> out = h.service->Metrics(clock_->Now());
+        const std::map<std::string, std::string> service = {
+            {"service", h.module->name}};
+        if (Outbox* box = h.service->outbox(); box != nullptr) {
+          if (auto depth = box->Count(); depth.ok()) {
+            out.push_back({.name = "grantflow_outbox_waiting",
+                           .help = "Outbox tasks waiting for delivery",
+                           .labels = service,
+                           .value = static_cast<double>(depth->waiting)});
+            out.push_back({.name = "grantflow_outbox_parked",
+                           .help = "Outbox tasks parked for an operator",
+                           .labels = service,
+                           .value = static_cast<double>(depth->parked)});
+          }
+        }
+        for (const auto& [figure, value] : h.store->Stats()) {
+          std::string name = figure;
+          absl::c_replace(name, '-', '_');
+          out.push_back({.name = "grantflow_rocksdb_" + name,
+                         .help = "RocksDB property rocksdb." + figure,
+                         .labels = service,
+                         .value = static_cast<double>(value)});
+        }
+        return out;
+      });
+    }
+  }
+
   // Reads the modules' declarations: which are hosted, that every service
   // they need is hosted or reachable, and who receives each task kind.
   absl::Status Declare(const ServerOptions& o) {
@@ -418,6 +462,7 @@ class Host final : public GrantflowServer {
 
   // Declared after everything the handlers and the runner use, so they stop
   // first on destruction.
+  std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<grpc::Server> server_;
   std::shared_ptr<grpc::Channel> in_process_;
   absl::Notification stop_;

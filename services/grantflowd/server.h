@@ -47,7 +47,13 @@ struct ServerOptions {
   // pair (keys/token-signing.pub.pem) is always trusted.
   std::vector<std::string> trusted_keys;
   Clock* clock = nullptr;  // not owned; must outlive the server
-  int max_threads = 64;    // beyond this, calls get RESOURCE_EXHAUSTED
+  // Prometheus /metrics on this address (host:port; port 0 picks one);
+  // empty: not served. RPCs are counted and logged either way.
+  std::string metrics_listen;
+  // One JSON line per RPC (time, service, method, code, duration,
+  // request_id) to standard error.
+  bool log_rpcs = true;
+  int max_threads = 64;  // beyond this, calls get RESOURCE_EXHAUSTED
   // Every call to a peer service carries this deadline, and at most
   // max_peer_calls wait on any one peer at once (more fail at once,
   // RESOURCE_EXHAUSTED), so a slow or dead peer never takes the threads
@@ -95,6 +101,8 @@ class GrantflowServer {
       const ServerOptions& options);
 
   virtual int port() const = 0;
+  // The port /metrics is served on; 0 when it is not.
+  virtual int metrics_port() const = 0;
   // Stops accepting calls, finishes those in flight, closes the stores.
   virtual void Shutdown() = 0;
   // Blocks until Shutdown() completes.
