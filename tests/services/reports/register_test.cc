@@ -98,8 +98,7 @@ TEST(LondonGssCodeTest, BoroughsTheCityAndLondon) {
 }
 
 TEST(OrgIdTest, CharityThenCompanyThenThePublishersOwn) {
-  EXPECT_EQ(OrgId(Org("a", "1123456", "08765432"), "360G-x"),
-            "GB-CHC-1123456");
+  EXPECT_EQ(OrgId(Org("a", "1123456", "08765432"), "360G-x"), "GB-CHC-1123456");
   EXPECT_EQ(OrgId(Org("a", "", "sc123456"), "360G-x"), "GB-COH-SC123456");
   EXPECT_EQ(OrgId(Org("peckham-arts", "", ""), "360G-x"),
             "360G-x-peckham-arts");
