@@ -84,6 +84,20 @@ ABSL_FLAG(bool, log_rpcs, true,
 ABSL_FLAG(std::string, port_file, "",
           "Write the bound port to this file once serving");
 
+namespace {
+
+// Writes `port` to `path` (when given) whole, by renaming a finished file.
+void WritePortFile(const std::string& path, int port) {
+  if (path.empty()) return;
+  {
+    std::ofstream out(path + ".tmp");
+    out << port << "\n";
+  }
+  std::rename((path + ".tmp").c_str(), path.c_str());
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("Serves the grantflow gRPC services.");
   absl::ParseCommandLine(argc, argv);
@@ -146,22 +160,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   const std::string host = options.listen.substr(0, options.listen.rfind(':'));
-  if (!absl::GetFlag(FLAGS_port_file).empty()) {
-    const std::string path = absl::GetFlag(FLAGS_port_file);
-    {
-      std::ofstream out(path + ".tmp");
-      out << (*server)->port() << "\n";
-    }
-    std::rename((path + ".tmp").c_str(), path.c_str());
-  }
-  if (!absl::GetFlag(FLAGS_metrics_port_file).empty()) {
-    const std::string path = absl::GetFlag(FLAGS_metrics_port_file);
-    {
-      std::ofstream out(path + ".tmp");
-      out << (*server)->metrics_port() << "\n";
-    }
-    std::rename((path + ".tmp").c_str(), path.c_str());
-  }
+  WritePortFile(absl::GetFlag(FLAGS_port_file), (*server)->port());
+  WritePortFile(absl::GetFlag(FLAGS_metrics_port_file),
+                (*server)->metrics_port());
   if ((*server)->metrics_port() != 0) {
     std::cout << "grantflowd metrics on " << host << ":"
               << (*server)->metrics_port() << "/metrics" << std::endl;

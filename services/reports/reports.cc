@@ -75,8 +75,8 @@ Reports::Reports(CaseClient* cases, ApplicantSource* applicants,
       more_(more),
       prefix_(std::move(open_data_prefix)) {}
 
-absl::Status Reports::CheckScope(const Call& call, const std::string& fund,
-                                 const std::string& round) const {
+absl::StatusOr<programmes::v1::Fund> Reports::CheckScope(
+    const Call& call, const std::string& fund, const std::string& round) const {
   RETURN_IF_ERROR(RequireFundReport(call, fund));
   if (!round.empty() &&
       (!ParseName(round, {"funds", "rounds"}) || auth::FundOf(round) != fund)) {
@@ -85,12 +85,12 @@ absl::Status Reports::CheckScope(const Call& call, const std::string& fund,
                                 "/rounds/{round}")}});
   }
   // NOT_FOUND for a fund ProgrammeService does not have.
-  return more_->GetFund(fund).status();
+  return more_->GetFund(fund);
 }
 
 absl::StatusOr<pb::ListGrantsResponse> Reports::ListGrants(
     const Call& call, const pb::ListGrantsRequest& req) {
-  RETURN_IF_ERROR(CheckScope(call, req.fund(), req.round()));
+  RETURN_IF_ERROR(CheckScope(call, req.fund(), req.round()).status());
   wpb::ListCasesRequest list;
   list.set_fund(req.fund());
   list.set_round(req.round());
@@ -153,7 +153,7 @@ std::string Tail(const std::string& name) {
 
 absl::StatusOr<pb::ExportFile> Reports::ExportGrantRegister(
     const Call& call, const pb::ExportGrantRegisterRequest& req) {
-  RETURN_IF_ERROR(CheckScope(call, req.fund(), req.round()));
+  RETURN_IF_ERROR(CheckScope(call, req.fund(), req.round()).status());
   ASSIGN_OR_RETURN(auto all, AllGrants(req.fund(), req.round()));
   std::vector<pb::GrantRecord> grants;
   for (auto& [g, funded] : all) grants.push_back(std::move(g));
@@ -166,8 +166,8 @@ absl::StatusOr<pb::ExportFile> Reports::ExportGrantRegister(
 
 absl::StatusOr<pb::ExportFile> Reports::Export360Giving(
     const Call& call, const pb::Export360GivingRequest& req) {
-  RETURN_IF_ERROR(CheckScope(call, req.fund(), ""));
-  ASSIGN_OR_RETURN(const programmes::v1::Fund fund, more_->GetFund(req.fund()));
+  ASSIGN_OR_RETURN(const programmes::v1::Fund fund,
+                   CheckScope(call, req.fund(), ""));
   if (fund.funder_org_id().empty() || fund.funder_name().empty()) {
     return errors::FailedPrecondition(
         reasons::kNoFunderOrgId,

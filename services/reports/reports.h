@@ -41,9 +41,10 @@ class Reports {
 
  private:
   class Gatherer;
-  // Checks the fund (and round) and the caller's scope.
-  absl::Status CheckScope(const Call& call, const std::string& fund,
-                          const std::string& round) const;
+  // Checks the fund (and round) and the caller's scope; returns the fund.
+  absl::StatusOr<programmes::v1::Fund> CheckScope(
+      const Call& call, const std::string& fund,
+      const std::string& round) const;
   // Every awarded grant of the fund (or round), with its case's IsFunded.
   absl::StatusOr<std::vector<std::pair<pb::GrantRecord, bool>>> AllGrants(
       const std::string& fund, const std::string& round);
