@@ -19,6 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "grantflow/storage/v1/storage.pb.h"
 
 namespace grantflow::storage {
@@ -125,6 +126,19 @@ struct StoreOptions {
   bool sync = true;
   // Largest number of concurrent WriteSets committed with one sync.
   int max_group_size = 128;
+  // Not owned; may be shared by several stores. Each Commit holds it shared
+  // for its duration, so whoever holds it exclusively (a backup) holds
+  // every commit of the stores sharing it at one instant: checkpoints taken
+  // then are the state a kill -9 at that instant would leave. Null: none.
+  absl::Mutex* commit_barrier = nullptr;
+};
+
+// What a store directory holds, to tell a copy from its original.
+struct StoreDigest {
+  uint64_t records = 0;  // every key, reserved tables (audit) included
+  std::string sha256;    // hex, over every key and value in key order
+  uint64_t audit_entries = 0;
+  std::string audit_head_hash;  // hex; empty with no entries
 };
 
 // Thread-safe: any number of threads may call any method concurrently.
@@ -182,6 +196,12 @@ class Store {
 // the audit chain's tail cannot be read.
 absl::StatusOr<std::unique_ptr<Store>> OpenRocksDbStore(
     const StoreOptions& options);
+
+// Reads a closed store directory (a checkpoint, or a store no process has
+// open) read-only, without changing it, and digests everything in it.
+// NOT_FOUND when `path` holds no store; INTERNAL on I/O failure; DATA_LOSS
+// when an audit entry cannot be parsed.
+absl::StatusOr<StoreDigest> DigestStoreDir(const std::string& path);
 
 }  // namespace grantflow::storage
 

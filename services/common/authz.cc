@@ -250,6 +250,12 @@ absl::flat_hash_map<std::string, Roles>* Build() {
   const std::string privacy = "/grantflow.privacy.v1.PrivacyService/";
   (*t)[privacy + "ExportPersonalData"] = {"admin"};
   (*t)[privacy + "ErasePersonalData"] = {"admin"};
+
+  // Backups copy everything, personal data included: the operators'
+  // (admin) to take; auditors may see that they were taken.
+  const std::string backup = "/grantflow.backup.v1.BackupService/";
+  (*t)[backup + "CreateBackup"] = {"admin"};
+  (*t)[backup + "ListBackups"] = {"auditor", "admin"};
   return t;
 }
 

@@ -25,6 +25,7 @@
 #include "platform/status_macros.h"
 #include "services/common/case_client.h"
 #include "services/grantflowd/audit_service.h"
+#include "services/grantflowd/backup_service.h"
 #include "services/grantflowd/builtin_modules.h"
 #include "services/grantflowd/metrics.h"
 #include "services/grantflowd/privacy_service.h"
@@ -91,6 +92,7 @@ class Host final : public GrantflowServer {
       return absl::InvalidArgumentError("clock is required");
     clock_ = o.clock;
     settings_.data_dir = o.data_dir;
+    backup_dir_ = o.backup_dir.empty() ? o.data_dir + "/backups" : o.backup_dir;
     settings_.definitions_dir = o.definitions_dir;
     settings_.reconcile_interval = o.reconcile_interval;
     if (!absl::StartsWith(o.open_data_prefix, "360G-") ||
@@ -177,6 +179,9 @@ class Host final : public GrantflowServer {
     privacy_service_ =
         std::make_unique<PrivacyServiceImpl>(env_, personal_data_.get());
     builder.RegisterService(privacy_service_.get());
+    backups_ = std::make_unique<Backups>(stores, &commit_barrier_, backup_dir_);
+    backup_service_ = std::make_unique<BackupServiceImpl>(env_, backups_.get());
+    builder.RegisterService(backup_service_.get());
     audit_log_ = std::make_unique<AuditLog>(std::move(stores));
     audit_service_ = std::make_unique<AuditServiceImpl>(env_, audit_log_.get());
     builder.RegisterService(audit_service_.get());
@@ -312,6 +317,7 @@ class Host final : public GrantflowServer {
     const ServiceModule& m = *h.module;
     storage::StoreOptions so;
     so.path = absl::StrCat(settings_.data_dir, "/", m.name);
+    so.commit_barrier = &commit_barrier_;
     std::error_code ec;
     std::filesystem::create_directories(so.path, ec);
     ASSIGN_OR_RETURN(h.store, storage::OpenRocksDbStore(so));
@@ -449,6 +455,8 @@ class Host final : public GrantflowServer {
   std::map<std::string, std::shared_ptr<std::atomic<int>>> in_flight_
       ABSL_GUARDED_BY(in_flight_mu_);
 
+  // Every hosted store commits under it (shared); a backup holds it.
+  absl::Mutex commit_barrier_;
   // The hosted services, each on its store; the outboxes routed among them.
   std::vector<Hosted> hosted_;
   std::vector<Outbox*> outboxes_;
@@ -459,6 +467,10 @@ class Host final : public GrantflowServer {
   std::unique_ptr<PersonalData> personal_data_;
   Retention retention_;
   std::unique_ptr<PrivacyServiceImpl> privacy_service_;
+  // Checkpoints of them all, served as grantflow.backup.v1.BackupService.
+  std::string backup_dir_;
+  std::unique_ptr<Backups> backups_;
+  std::unique_ptr<BackupServiceImpl> backup_service_;
 
   // Declared after everything the handlers and the runner use, so they stop
   // first on destruction.
@@ -487,7 +499,8 @@ const std::map<std::string, std::string>& HostableServices() {
 
 const std::vector<std::string>& HostServices() {
   static const auto* s = new std::vector<std::string>{
-      "grantflow.audit.v1.AuditService", "grantflow.privacy.v1.PrivacyService"};
+      "grantflow.audit.v1.AuditService", "grantflow.privacy.v1.PrivacyService",
+      "grantflow.backup.v1.BackupService"};
   return *s;
 }
 

@@ -26,7 +26,7 @@ namespace grantflow {
 const std::map<std::string, std::string>& HostableServices();
 
 // gRPC names of the services every grantflowd serves whatever it hosts:
-// the audit log of its hosted services.
+// the audit log, personal data and backups of its hosted services.
 const std::vector<std::string>& HostServices();
 
 // The gRPC names of every service a grantflowd may serve: the hostable ones
@@ -71,6 +71,8 @@ struct ServerOptions {
   absl::Duration reconcile_interval = absl::Seconds(30);
   // Extra lifecycle definitions (*.textproto) beyond the built-in ones.
   std::string definitions_dir;
+  // Where BackupService.CreateBackup writes; empty: data_dir/backups.
+  std::string backup_dir;
   // The publisher's 360Giving prefix for open data (HostSettings).
   std::string open_data_prefix = "360G-grantflow";
   // TLS: this grantflowd's certificate and key, and the CA that signs every

@@ -203,7 +203,7 @@ TEST_F(ServerTest, EveryRpcRefusesAnonymousCalls) {
       ++methods;
     }
   }
-  EXPECT_EQ(methods, 124);
+  EXPECT_EQ(methods, 126);
 }
 
 TEST_F(ServerTest, RetriedRequestIdReturnsTheFirstResult) {

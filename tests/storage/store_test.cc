@@ -5,7 +5,9 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
 #include "rocksdb/db.h"
 #include "storage/audit_chain.h"
@@ -271,6 +273,76 @@ TEST(StoreTest, CheckpointIsAReadableCopy) {
   auto copy = OpenStore(dir.Sub("backup"));
   EXPECT_EQ(copy->Get("things", "k")->value, "v");
   EXPECT_TRUE(copy->VerifyAuditChain()->ok);
+}
+
+// Two stores sharing a barrier: while it is held, a commit to either waits
+// (and is not in a checkpoint taken meanwhile); once released, it lands.
+TEST(StoreTest, ACommitWaitsWhileItsBarrierIsHeld) {
+  TempDir dir;
+  absl::Mutex barrier;
+  StoreOptions oa, ob;
+  oa.path = dir.Sub("a");
+  oa.commit_barrier = &barrier;
+  ob.path = dir.Sub("b");
+  ob.commit_barrier = &barrier;
+  auto a = OpenRocksDbStore(oa);
+  auto b = OpenRocksDbStore(ob);
+  ASSERT_TRUE(a.ok() && b.ok());
+  std::atomic<int> landed{0};
+  barrier.Lock();
+  std::vector<std::thread> writers;
+  for (storage::Store* s : {a->get(), b->get()}) {
+    writers.emplace_back([s, &landed] {
+      WriteSet w;
+      w.Put("things", "late", "v");
+      ASSERT_TRUE(s->Commit(w).ok());
+      ++landed;
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(landed, 0) << "a commit ran through a held barrier";
+  ASSERT_TRUE((*a)->Checkpoint(dir.Sub("held-a")).ok());
+  ASSERT_TRUE((*b)->Checkpoint(dir.Sub("held-b")).ok());
+  barrier.Unlock();
+  for (auto& t : writers) t.join();
+  EXPECT_EQ(landed, 2);
+  EXPECT_EQ((*a)->Get("things", "late")->value, "v");
+  for (const char* held : {"held-a", "held-b"}) {
+    auto d = DigestStoreDir(dir.Sub(held));
+    ASSERT_TRUE(d.ok()) << d.status();
+    EXPECT_EQ(d->records, 0u) << held << " holds the commit that waited";
+  }
+}
+
+// The digest counts every key (audit entries included), changes with any
+// value, and does not change the directory it reads.
+TEST(StoreTest, DigestStoreDirTellsACopyFromADifferentStore) {
+  TempDir dir;
+  std::string head;
+  {
+    auto store = OpenStore(dir.Sub("db"));
+    WriteSet w;
+    w.Put("things", "k", "v");
+    w.Put("things", "j", "w");
+    w.Audit(Audit("x"));
+    ASSERT_TRUE(store->Commit(w).ok());
+    ASSERT_TRUE(store->Checkpoint(dir.Sub("copy")).ok());
+    WriteSet w2;
+    w2.Put("things", "k", "changed");
+    ASSERT_TRUE(store->Commit(w2).ok());
+    head = store->ReadAudit(1, 1)->front().hash();
+  }
+  auto original = DigestStoreDir(dir.Sub("db"));
+  auto copy = DigestStoreDir(dir.Sub("copy"));
+  ASSERT_TRUE(original.ok() && copy.ok());
+  EXPECT_EQ(copy->records, 3u);  // two rows and one audit entry
+  EXPECT_EQ(copy->audit_entries, 1u);
+  EXPECT_EQ(copy->audit_head_hash, absl::BytesToHexString(head));
+  EXPECT_EQ(original->records, 3u);
+  EXPECT_NE(original->sha256, copy->sha256) << "a changed value went unseen";
+  EXPECT_EQ(DigestStoreDir(dir.Sub("copy"))->sha256, copy->sha256);
+  EXPECT_THAT(DigestStoreDir(dir.Sub("nothing-here")).status(),
+              StatusIs(absl::StatusCode::kNotFound));
 }
 
 }  // namespace

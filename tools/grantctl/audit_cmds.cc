@@ -19,11 +19,7 @@ namespace {
 // The services whose logs `audit` reads: --service, else every one.
 std::vector<std::string> Services(Cli& cli) {
   std::vector<std::string> out = cli.args().GetAll("service");
-  if (out.empty()) {
-    out = {"programmes", "applications", "workflow",
-           "assessment", "duediligence", "safeguarding",
-           "awards",     "agreements",   "payments"};
-  }
+  if (out.empty()) out = EveryService();
   return out;
 }
 

@@ -39,6 +39,8 @@ int OpenDataCommand(Cli& cli);
 int OutboxCommand(Cli& cli);
 // The audit logs: verify every chain, show entries by resource, actor, time.
 int AuditCommand(Cli& cli);
+// Backups: checkpoints of every grantflowd's stores; list them.
+int BackupCommand(Cli& cli);
 // Subject access export and erasure of personal data.
 int PrivacyCommand(Cli& cli);
 // Works from server reflection alone: list, describe, call.

@@ -42,6 +42,7 @@ int Dispatch(Cli& cli) {
       {"remittance", RemittanceCommand},
       {"outbox", OutboxCommand},
       {"audit", AuditCommand},
+      {"backup", BackupCommand},
       {"privacy", PrivacyCommand},
       {"rpc", RpcCommand},
       {"health", HealthCommand},

@@ -185,6 +185,16 @@ inline std::string Arg(Cli& cli, size_t i) {
   return cli.args().positional.size() > i ? cli.args().positional[i] : "";
 }
 
+// The short names of every grantflow service (each reached at its own
+// address in a split deployment).
+inline const std::vector<std::string>& EveryService() {
+  static const auto* s = new std::vector<std::string>{
+      "programmes",   "applications", "workflow", "assessment",
+      "duediligence", "safeguarding", "awards",   "agreements",
+      "payments",     "reports"};
+  return *s;
+}
+
 }  // namespace grantflow::grantctl
 
 #endif  // GRANTFLOW_TOOLS_GRANTCTL_HELPERS_H_

@@ -93,6 +93,8 @@ Global flags: --addr HOST:PORT ($GRANTFLOW_ADDR, default 127.0.0.1:50051)
   remittance list [--all] | get BATCH | export BATCH [--out FILE.csv]
   audit verify [--service S ...]     (every service's hash chain, first broken entry)
         | show [--service S ...] [--resource R] [--actor U] [--since T] [--until T] [--limit N]
+  backup create [--id ID] | list   (RocksDB checkpoints of every grantflowd's
+        stores; admin. Restore: grantflowd --restore_from=DIR --data_dir=EMPTY)
   privacy export (USER | organisations/O) [--out FILE.json]   (subject access; admin)
         | erase (USER | organisations/O) --reason T        (what the funder need not keep)
   cases list [--state S] [--fund F] [--round R] [--all] | get CASE | history CASE

@@ -52,7 +52,7 @@ TEST(AuthzTest, EveryRpcOfEveryServiceHasAnEntry) {
       ++methods;
     }
   }
-  EXPECT_EQ(methods, 124);
+  EXPECT_EQ(methods, 126);
 }
 
 TEST(AuthzTest, NoStaleEntriesAndOnlyKnownRoles) {
