@@ -45,7 +45,9 @@ ABSL_FLAG(std::vector<std::string>, peer, {},
           "NAME=HOST:PORT,NAME=HOST:PORT (a repeated --peer replaces the "
           "earlier one)");
 ABSL_FLAG(std::vector<std::string>, trusted_key, {},
-          "Extra token public keys (PEM) to trust");
+          "Files of extra token public keys (PEM) to trust, comma-separated: "
+          "the identity provider's in a deployment, the next key during a "
+          "rotation");
 ABSL_FLAG(std::string, clock_file, "",
           "Tests only: read the current time (RFC 3339) from this file");
 ABSL_FLAG(std::string, definitions_dir, "",

@@ -43,8 +43,8 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:50051";  // port 0 picks a free port
   // Where services not hosted here run: short name -> host:port.
   std::map<std::string, std::string> peers;
-  // Extra trusted token public keys (PEM); the data directory's own key
-  // pair (keys/token-signing.pub.pem) is always trusted.
+  // Files of extra trusted token public keys (PEM); the data directory's own
+  // key pair (keys/token-signing.pub.pem) is always trusted.
   std::vector<std::string> trusted_keys;
   Clock* clock = nullptr;  // not owned; must outlive the server
   // Prometheus /metrics on this address (host:port; port 0 picks one);

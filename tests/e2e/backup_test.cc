@@ -424,5 +424,41 @@ TEST_F(BackupTest, ARefusedRestoreLeavesTheDataDirectoryAsItWas) {
   EXPECT_FALSE(fs::exists(dir_.path() + "/escape"));
 }
 
+// deploy/backup/nightly.sh as the timer runs it: a backup through grantctl,
+// copied off as a tarball, which unpacks into a backup that restores.
+TEST_F(BackupTest, TheNightlyScriptCopiesOffABackupThatRestores) {
+  Seed();
+  const std::string offsite = dir_.Sub("offsite");
+  std::string out;
+  ASSERT_EQ(testing::RunCommand(
+                {"/usr/bin/env", "GRANTCTL=" GRANTCTL_PATH,
+                 "GRANTFLOW_ADDR=" + daemon_->addr(),
+                 "GRANTFLOW_TOKEN=" + admin_, "GRANTFLOW_DATA_DIR=" + data_,
+                 "BACKUP_COPY_TO=" + offsite, NIGHTLY_SCRIPT},
+                &out),
+            0)
+      << out;
+  std::vector<fs::path> tarballs;
+  for (const auto& e : fs::directory_iterator(offsite)) {
+    tarballs.push_back(e.path());
+  }
+  ASSERT_EQ(tarballs.size(), 1u);
+  const std::string name = tarballs[0].filename().string();
+  ASSERT_THAT(
+      name, ::testing::MatchesRegex("grantflow-[0-9]{8}-[0-9]{6}\\.tar\\.gz"));
+  const std::string id = name.substr(10, 15);
+  const std::string unpacked = dir_.Sub("unpacked");
+  fs::create_directories(unpacked);
+  ASSERT_EQ(
+      testing::RunCommand(
+          {"/usr/bin/tar", "-C", unpacked, "-xzf", tarballs[0].string()}, &out),
+      0)
+      << out;
+  ASSERT_EQ(Restore(unpacked + "/backups/" + id, dir_.Sub("restored"), &out), 0)
+      << out;
+  EXPECT_THAT(out, HasSubstr("restored payments"));
+  EXPECT_THAT(out, HasSubstr("restored backups/" + id));
+}
+
 }  // namespace
 }  // namespace grantflow
