@@ -627,7 +627,8 @@ absl::StatusOr<StoreDigest> DigestStoreDir(const std::string& path) {
   if (!s.ok()) return s;
   std::unique_ptr<rocksdb::DB> db(raw);
   StoreDigest out;
-  std::string chained;
+  // Chained from the digest of nothing, so an empty store has one too.
+  std::string chained = Sha256("");
   const std::string audit = TablePrefix(kAuditTable);
   std::string last_audit;
   std::unique_ptr<rocksdb::Iterator> it(

@@ -845,6 +845,27 @@ TEST_P(RoundTest, LondonFamilyFundFirstRoundAgreesToThePenny) {
             << ledger.paid << "p (MD2192 " << ledger.paid_by_line.at(kEarly)
             << "p, MD2311 " << ledger.paid_by_line.at(kLater) << "p); "
             << closed.families << " families reached\n";
+
+  // The round closes with a backup: grantctl asks each grantflowd once
+  // (one all-in-one, or each of the ten processes), all under one name,
+  // and every service's store is checkpointed exactly once.
+  std::string backups;
+  ASSERT_EQ(
+      Ctl({"backup", "create", "--id", "end-of-round-1", "--json"}, &backups),
+      0)
+      << backups;
+  const json made = json::parse(backups);
+  ASSERT_EQ(made["backups"].size(), split() ? 10u : 1u) << backups;
+  std::set<std::string> stores;
+  for (const json& b : made["backups"]) {
+    EXPECT_EQ(b["name"], "backups/end-of-round-1");
+    for (const json& st : b["stores"]) {
+      EXPECT_TRUE(stores.insert(st["service"].get<std::string>()).second)
+          << st["service"] << " checkpointed twice";
+      EXPECT_EQ(st["sha256"].get<std::string>().size(), 64u);
+    }
+  }
+  EXPECT_EQ(stores.size(), 10u);
 }
 
 TEST_P(RoundTest, CultureSeedsMicroGrantsAgreeToThePenny) {
