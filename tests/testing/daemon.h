@@ -4,6 +4,7 @@
 #define GRANTFLOW_TESTS_TESTING_DAEMON_H_
 
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <memory>
 #include <string>
@@ -28,8 +29,18 @@ class Daemon {
   std::shared_ptr<grpc::Channel> Channel() const;
   // Sends `sig` and waits; returns the wait status.
   int Kill(int sig) { return process_->KillAndWait(sig); }
-  // Sends `sig` without waiting (SIGSTOP: a hung process; SIGCONT).
-  void Signal(int sig) { ::kill(process_->pid(), sig); }
+  // Sends `sig` (SIGSTOP: a hung process; SIGCONT). For SIGSTOP, returns
+  // only once every thread has stopped: kill() returns when the signal is
+  // queued, and until the thread it went to is next scheduled (late, on a
+  // loaded machine) the others go on answering calls.
+  void Signal(int sig) {
+    ::kill(process_->pid(), sig);
+    if (sig != SIGSTOP) return;
+    int status = 0;
+    while (::waitpid(process_->pid(), &status, WUNTRACED) == process_->pid() &&
+           !WIFSTOPPED(status)) {
+    }
+  }
 
  private:
   std::string port_file_;
