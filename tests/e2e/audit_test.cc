@@ -80,11 +80,8 @@ class AuditTest : public ::testing::Test {
   // The demo data: a grant played through every service.
   void Seed() {
     std::string out;
-    ASSERT_EQ(Ctl({"seed", GRANTFLOW_DEMO_JSON, "--data_dir=" + data_,
-                   "--now=" + absl::FormatTime(absl::RFC3339_sec,
-                                               testing::TestEpoch(),
-                                               absl::UTCTimeZone())},
-                  &out, minter_->Token("demo-admin", {"admin"})),
+    ASSERT_EQ(testing::SeedWithGrantctl(GRANTCTL_PATH, *daemon_, data_,
+                                        GRANTFLOW_DEMO_JSON, &out),
               0)
         << out;
   }

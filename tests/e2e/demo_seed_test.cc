@@ -45,13 +45,7 @@ class DemoSeedTest : public ::testing::Test {
 
   // grantctl seed FILE as the demo admin, with the daemon's clock as now.
   int Seed(const std::string& file, std::string* out) {
-    return testing::RunCommand(
-        {GRANTCTL_PATH, "--addr", daemon_->addr(), "--token",
-         minter_->Token("demo-admin", {"admin"}), "seed", file,
-         "--data_dir=" + data_,
-         "--now=" + absl::FormatTime(absl::RFC3339_sec, testing::TestEpoch(),
-                                     absl::UTCTimeZone())},
-        out);
+    return testing::SeedWithGrantctl(GRANTCTL_PATH, *daemon_, data_, file, out);
   }
 
   // The organisation's cases in the demo round.

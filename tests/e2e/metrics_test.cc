@@ -74,17 +74,10 @@ TEST(MetricsTest, PrometheusSeriesAndJsonLogsAfterTheDemoSeed) {
       {"--metrics_listen=127.0.0.1:0", "--metrics_port_file=" + port_file});
   const int port = testing::WaitForPortFile(port_file, 10);
   ASSERT_GT(port, 0);
-  testing::TokenMinter minter(data);
   std::string out;
-  ASSERT_EQ(
-      testing::RunCommand(
-          {GRANTCTL_PATH, "--addr", daemon.addr(), "--token",
-           minter.Token("demo-admin", {"admin"}), "seed", GRANTFLOW_DEMO_JSON,
-           "--data_dir=" + data,
-           "--now=" + absl::FormatTime(absl::RFC3339_sec, testing::TestEpoch(),
-                                       absl::UTCTimeZone())},
-          &out),
-      0)
+  ASSERT_EQ(testing::SeedWithGrantctl(GRANTCTL_PATH, daemon, data,
+                                      GRANTFLOW_DEMO_JSON, &out),
+            0)
       << out;
   // One refusal, to see a code other than OK.
   ASSERT_NE(

@@ -8,6 +8,8 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "tests/testing/fixtures.h"
+#include "tests/testing/process.h"
 
 namespace grantflow::testing {
 
@@ -29,6 +31,17 @@ std::string Daemon::addr() const { return absl::StrCat("127.0.0.1:", port_); }
 
 std::shared_ptr<grpc::Channel> Daemon::Channel() const {
   return grpc::CreateChannel(addr(), grpc::InsecureChannelCredentials());
+}
+
+int SeedWithGrantctl(const std::string& grantctl, const Daemon& daemon,
+                     const std::string& data_dir, const std::string& file,
+                     std::string* out) {
+  return RunCommand({grantctl, "--addr", daemon.addr(), "--token",
+                     TokenMinter(data_dir).Token("demo-admin", {"admin"}),
+                     "seed", file, "--data_dir=" + data_dir,
+                     "--now=" + absl::FormatTime(absl::RFC3339_sec, TestEpoch(),
+                                                 absl::UTCTimeZone())},
+                    out);
 }
 
 void SetClock(const TempDir& dir, absl::Time t) {

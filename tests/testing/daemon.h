@@ -48,6 +48,14 @@ class Daemon {
   int port_ = 0;
 };
 
+// `grantctl seed FILE` against `daemon` as the demo admin (a token signed
+// with the key of `data_dir`, the daemon's), with TestEpoch() as now and
+// --data_dir for the steps the seed takes as its people. Returns grantctl's
+// exit code; its output in *out.
+int SeedWithGrantctl(const std::string& grantctl, const Daemon& daemon,
+                     const std::string& data_dir, const std::string& file,
+                     std::string* out);
+
 // Writes the time the daemons of `dir` read.
 void SetClock(const TempDir& dir, absl::Time t);
 

@@ -27,23 +27,31 @@ std::map<std::string, std::vector<std::string>> Processes(Cli& cli) {
   return out;
 }
 
-void Rows(Table& t, const std::string& address, const bpb::Backup& b) {
-  for (const bpb::StoreCopy& c : b.stores()) {
-    t.Add({address, b.name(), When(b.create_time()), c.service(),
-           absl::StrCat(c.records()), absl::StrCat(c.audit_entries()),
-           c.sha256().substr(0, 16)});
+// The backups as JSON (--json) or a table, a row per store.
+int Show(Cli& cli, const bpb::ListBackupsResponse& all, int rc) {
+  if (cli.json()) {
+    cli.Print(all);
+    return rc;
   }
+  Table t({"BACKUP", "TAKEN", "SERVICE", "RECORDS", "AUDIT", "SHA-256",
+           "DIRECTORY"});
+  for (const bpb::Backup& b : all.backups()) {
+    for (const bpb::StoreCopy& c : b.stores()) {
+      t.Add({b.name(), When(b.create_time()), c.service(),
+             absl::StrCat(c.records()), absl::StrCat(c.audit_entries()),
+             c.sha256().substr(0, 16), b.directory()});
+    }
+  }
+  t.Print(cli.out());
+  return rc;
 }
 
 int Create(Cli& cli) {
   // One id and one request id for every process, so the set is named alike
   // everywhere and a retry of the whole command is safe.
-  const std::string request_id = cli.RequestId();
   bpb::CreateBackupRequest req;
   req.set_backup_id(cli.args().Get("id"));
-  req.set_request_id(request_id);
-  Table t({"GRANTFLOWD", "BACKUP", "TAKEN", "SERVICE", "RECORDS", "AUDIT",
-           "SHA-256"});
+  req.set_request_id(cli.RequestId());
   bpb::ListBackupsResponse all;
   int rc = 0;
   for (const auto& [address, services] : Processes(cli)) {
@@ -58,24 +66,12 @@ int Create(Cli& cli) {
     }
     // Every process names a time-stamped backup alike.
     if (req.backup_id().empty()) req.set_backup_id(b.name().substr(8));
-    Rows(t, address, b);
     *all.add_backups() = b;
-    if (!cli.json()) {
-      cli.out() << address << ": " << b.name() << " in " << b.directory()
-                << "\n";
-    }
   }
-  if (cli.json()) {
-    cli.Print(all);
-  } else {
-    t.Print(cli.out());
-  }
-  return rc;
+  return Show(cli, all, rc);
 }
 
 int List(Cli& cli) {
-  Table t({"GRANTFLOWD", "BACKUP", "TAKEN", "SERVICE", "RECORDS", "AUDIT",
-           "SHA-256"});
   bpb::ListBackupsResponse all;
   int rc = 0;
   for (const auto& [address, services] : Processes(cli)) {
@@ -91,19 +87,12 @@ int List(Cli& cli) {
         rc = cli.Fail(s);
         break;
       }
-      for (const bpb::Backup& b : resp.backups()) {
-        Rows(t, address, b);
-        *all.add_backups() = b;
-      }
+      all.MergeFrom(resp);
       req.set_page_token(resp.next_page_token());
     } while (!req.page_token().empty());
   }
-  if (cli.json()) {
-    cli.Print(all);
-  } else {
-    t.Print(cli.out());
-  }
-  return rc;
+  all.clear_next_page_token();
+  return Show(cli, all, rc);
 }
 
 }  // namespace
