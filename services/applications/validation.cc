@@ -242,21 +242,6 @@ void CheckComplete(const pb::Application& app,
   }
 }
 
-const std::vector<std::string>& EqualityCategories() {
-  static const auto* c =
-      new std::vector<std::string>{"Black and minority ethnic communities",
-                                   "Disabled people",
-                                   "LGBTQ+ people",
-                                   "Older people",
-                                   "Refugees and migrants",
-                                   "Women",
-                                   "Young people",
-                                   "Faith communities",
-                                   "People on low incomes",
-                                   "None of these"};
-  return *c;
-}
-
 void ValidateEqualityMonitoring(const pb::EqualityMonitoring& em,
                                 const std::string& prefix,
                                 errors::Violations* v) {

@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "grantflow/applications/v1/applications.pb.h"
 #include "grantflow/programmes/v1/programmes.pb.h"
+#include "platform/equality.h"
 #include "platform/errors.h"
 #include "platform/london.h"
 
@@ -44,8 +45,7 @@ void CheckComplete(const pb::Application& app,
                    const programmes::v1::Round& round, absl::Time now,
                    const std::string& prefix, errors::Violations* v);
 
-// The equality-monitoring vocabulary.
-const std::vector<std::string>& EqualityCategories();
+// Answers drawn from platform's EqualityCategories(), each at most once.
 void ValidateEqualityMonitoring(const pb::EqualityMonitoring& em,
                                 const std::string& prefix,
                                 errors::Violations* v);

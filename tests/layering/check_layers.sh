@@ -56,5 +56,13 @@ for f in services/*/CMakeLists.txt; do
   cmake_code "$f" | grep -q 'grantflow_engine' && complain "$f links the engine"
 done
 
-[ "$fail" = 0 ] && echo "layering: storage <- platform <- {workflows, services}; services apart: ok"
+# The web portal is a client: it reaches every service over gRPC and stands
+# on platform/ and services/common only, never on a service, the engine or
+# the storage.
+check_includes web 'storage/|workflows/|services/(agreements|applications|assessment|awards|duediligence|grantflowd|payments|programmes|reports|safeguarding|workflow)/' \
+  "web/ (the portal) is a gRPC client of the services"
+cmake_code web/CMakeLists.txt | grep -qE 'grantflow_(engine|server|storage|[a-z]+_service)\b|RocksDB' &&
+  complain "web/CMakeLists.txt links a service, the engine or the storage"
+
+[ "$fail" = 0 ] && echo "layering: storage <- platform <- {workflows, services}; services apart; web a client: ok"
 exit "$fail"
