@@ -811,6 +811,18 @@ void Status(Page& page) {
                        "We have received your expression of interest. It "
                        "will be checked for eligibility, then assessed."}});
   }
+  // Once there is a funding agreement: reading and signing it, payments
+  // and reports are on the grant's own page.
+  agreements::v1::GetAgreementRequest areq;
+  areq.set_name("agreements/" + id);
+  agreements::v1::Agreement agreement;
+  if (page.Call(page.backend().agreements(),
+                &agreements::v1::AgreementService::Stub::GetAgreement, areq,
+                &agreement)
+          .ok()) {
+    blocks.push_back({{"start", "Your funding agreement, payments and reports"},
+                      {"href", "/applicant/grants/" + id}});
+  }
   blocks.push_back({{"link", "Your equality monitoring answers (optional)"},
                     {"href", AppUrl(id, "equality")}});
   page.Render(app.title(), "page",

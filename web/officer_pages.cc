@@ -21,9 +21,12 @@ namespace grantflow::web {
 namespace {
 
 namespace assess = assessment::v1;
+namespace prog = programmes::v1;
 
 const std::vector<std::string> kReaders = {"grants_officer", "approver",
                                            "moderator", "auditor", "admin"};
+// Forward: a bid's page, with a refusal when a step on it was refused.
+void Show(Page& page, const assess::Assessment& a, const Refusal* refusal);
 const std::vector<std::string> kOfficers = {"grants_officer", "admin"};
 
 std::string Url(const std::string& id) { return "/staff/assessments/" + id; }
@@ -84,6 +87,63 @@ Json ActionForm(const std::string& action, const std::string& button,
             {"hidden", hidden},
             {"fields", fields},
             {"button", button}}}};
+}
+
+// The approver's award decision on a recommended bid, and the grants
+// officer's next step once it is awarded: the funding agreement.
+void AwardBlocks(Page& page, const assess::Assessment& a, Json* blocks) {
+  const std::string base = Url(IdOf(a.name()));
+  if (page.who().HasRole("approver")) {
+    prog::GetRoundRequest rreq;
+    rreq.set_name(a.round());
+    prog::Round round;
+    std::vector<std::pair<std::string, std::string>> lines;
+    if (page.Call(page.backend().programmes(),
+                  &prog::ProgrammeService::Stub::GetRound, rreq, &round)
+            .ok()) {
+      for (const std::string& l : round.budget_lines()) {
+        lines.push_back({l, IdOf(l)});
+      }
+    }
+    const int64_t proposed = a.recommendation().proposed_amount_pence() > 0
+                                 ? a.recommendation().proposed_amount_pence()
+                                 : a.bid().amount_requested_pence();
+    blocks->push_back({{"h2", "Award decision"}});
+    blocks->push_back(
+        {{"summary",
+          {{"rows",
+            {SummaryRow("Recommended by", a.recommendation().decided_by()),
+             SummaryRow("Recommended amount", FormatPounds(proposed)),
+             SummaryRow("Rationale", a.recommendation().rationale())}}}}});
+    blocks->push_back(ActionForm(
+        base + "/award", "Record award decision",
+        {Choice("decision", "Your decision",
+                {{"AWARD", "Award a grant"},
+                 {"DECLINE", "Decline"},
+                 {"RESERVE_LIST", "Put on the reserve list"}},
+                {page.Param("decision")}, false),
+         MoneyInput("amount", "Amount to award",
+                    page.Param("amount").empty() ? PoundsForInput(proposed)
+                                                 : page.Param("amount"),
+                    "Within your delegated limit."),
+         Select("line", "Budget line", lines, page.Param("line"),
+                "The line the award is reserved on."),
+         TextArea("rationale", "Rationale, for the funder's record",
+                  page.Param("rationale"), "", 3),
+         TextArea("feedback", "Feedback for the applicant (needed to decline)",
+                  page.Param("feedback"), "", 3)}));
+  }
+  if (page.who().HasRole("grants_officer")) {
+    blocks->push_back({{"h2", "Funding agreement"}});
+    blocks->push_back(
+        {{"para",
+          "Once the award is approved and its due diligence and safeguarding "
+          "checks are done, draft the agreement on the fund's template: the "
+          "award as its maximum, the project's dates, one instalment on "
+          "signature and a final report."}});
+    blocks->push_back(ActionForm(base + "/draft-agreement",
+                                 "Draft the funding agreement", Json::array()));
+  }
 }
 
 void Show(Page& page, const assess::Assessment& a, const Refusal* refusal) {
@@ -218,6 +278,10 @@ void Show(Page& page, const assess::Assessment& a, const Refusal* refusal) {
                              page.Param("feedback"), "", 3),
                     TextArea("rationale", "Rationale for the approver",
                              page.Param("rationale"), "", 3)}));
+  }
+  if (a.state() == assess::Assessment::RECOMMENDED ||
+      a.state() == assess::Assessment::RESERVE) {
+    AwardBlocks(page, a, &blocks);
   }
   page.Render(b.title(), "page",
               {{"caption", a.round()},
@@ -386,6 +450,60 @@ absl::Status Recommend(Page& page, const assess::Assessment& a,
                    out);
 }
 
+absl::Status Award(Page& page, const assess::Assessment& a,
+                   std::vector<FieldError>* errors, assess::Assessment*) {
+  awards::v1::DecideAwardRequest::Decision d;
+  if (!awards::v1::DecideAwardRequest::Decision_Parse(page.Param("decision"),
+                                                      &d) ||
+      d == awards::v1::DecideAwardRequest::DECISION_UNSPECIFIED) {
+    errors->push_back({"decision", "#decision", "Select your decision"});
+    return absl::OkStatus();
+  }
+  awards::v1::DecideAwardRequest req;
+  req.set_case_(a.case_());
+  req.set_decision(d);
+  if (d == awards::v1::DecideAwardRequest::AWARD) {
+    std::optional<int64_t> amount = ParsePounds(page.Param("amount"));
+    if (!amount) {
+      errors->push_back(
+          {"amount", "#amount", "Enter the amount to award in pounds"});
+      return absl::OkStatus();
+    }
+    req.set_amount_pence(*amount);
+    awards::v1::Allocation* al = req.add_allocations();
+    al->set_budget_line(page.Param("line"));
+    al->set_amount_pence(*amount);
+  }
+  req.set_rationale(
+      std::string(absl::StripAsciiWhitespace(page.Param("rationale"))));
+  req.set_feedback(
+      std::string(absl::StripAsciiWhitespace(page.Param("feedback"))));
+  req.set_request_id(page.RequestId());
+  awards::v1::Award out;
+  return page.Call(page.backend().awards(),
+                   &awards::v1::AwardService::Stub::DecideAward, req, &out);
+}
+
+void DraftAgreement(Page& page) {
+  assess::Assessment a;
+  if (!Load(page, page.Match(1), &a)) return;
+  agreements::v1::DraftAgreementRequest req;
+  req.set_case_(a.case_());
+  req.set_request_id(page.RequestId());
+  agreements::v1::Agreement out;
+  absl::Status s = page.Call(
+      page.backend().agreements(),
+      &agreements::v1::AgreementService::Stub::DraftAgreement, req, &out);
+  if (!s.ok()) {
+    Refusal r = Explain(s);
+    Show(page, a, &r);
+    return;
+  }
+  page.Redirect(
+      "/staff/grants/" + IdOf(out.name()),
+      "The agreement is drafted: check it, then issue it for signature");
+}
+
 }  // namespace
 
 void InstallOfficerPages(Portal& portal, httplib::Server& s) {
@@ -412,6 +530,14 @@ void InstallOfficerPages(Portal& portal, httplib::Server& s) {
          {"panel", "panel", "Panel", ""},
          {"location", "location", "Location", ""}});
   });
+  portal.Post(s, one + "/award", {"approver"}, [](Page& p) {
+    Act(p, Award, "Award decision recorded",
+        {{"amount_pence", "amount", "Amount to award", ""},
+         {"allocations", "line", "Budget line", ""},
+         {"feedback", "feedback", "Feedback", ""},
+         {"rationale", "rationale", "Rationale", ""}});
+  });
+  portal.Post(s, one + "/draft-agreement", {"grants_officer"}, DraftAgreement);
   portal.Post(s, one + "/recommend", kOfficers, [](Page& p) {
     Act(p, Recommend, "Recommendation recorded",
         {{"proposed_amount_pence", "amount", "Amount to award", ""},

@@ -59,7 +59,14 @@ nlohmann::json Nav(const auth::Principal& p, const std::string& path) {
     add("/applicant/organisation", "Your organisation");
   }
   if (p.HasRole("assessor")) add("/assessor", "Your assessments");
-  if (IsStaff(p)) add("/staff", "Funds");
+  if (IsStaff(p)) {
+    add("/staff/funds", "Funds");
+    add("/staff/grants", "Agreements");
+  }
+  if (p.HasRole("finance_officer") || p.HasRole("finance_approver") ||
+      p.HasRole("auditor") || p.HasRole("admin")) {
+    add("/staff/payments", "Payments");
+  }
   return nav;
 }
 
@@ -113,14 +120,20 @@ absl::StatusOr<std::string> Portal::MintDevToken(const std::string& user) {
   const nlohmann::json& person = options_.dev_people[user];
   auth::TokenClaims claims;
   claims.principal.user = user;
-  for (const auto& r : person.value("roles", nlohmann::json::array())) {
-    claims.principal.roles.push_back(r.get<std::string>());
+  // The demo file is read leniently: a value of the wrong type is left out.
+  const nlohmann::json roles = person.value("roles", nlohmann::json::array());
+  for (const nlohmann::json& r : roles) {
+    if (r.is_string()) claims.principal.roles.push_back(r.get<std::string>());
   }
-  const std::string org = person.value("org", "");
-  if (!org.empty()) claims.principal.organisation = "organisations/" + org;
-  for (const auto& [k, v] :
-       person.value("limits", nlohmann::json::object()).items()) {
-    claims.principal.limits_pence[k] = v.get<int64_t>();
+  const nlohmann::json org = person.value("org", nlohmann::json());
+  if (org.is_string() && !org.get<std::string>().empty()) {
+    claims.principal.organisation = "organisations/" + org.get<std::string>();
+  }
+  const nlohmann::json limits =
+      person.value("limits", nlohmann::json::object());
+  for (const auto& [k, v] : limits.items()) {
+    if (v.is_number_integer())
+      claims.principal.limits_pence[k] = v.get<int64_t>();
   }
   claims.issued_at = clock_->Now();
   claims.expires_at = claims.issued_at + absl::Hours(8);
@@ -177,6 +190,20 @@ void Portal::Install(httplib::Server& server) {
   InstallAssessorPages(*this, server);
   InstallStaffPages(*this, server);
   InstallOfficerPages(*this, server);
+  InstallGrantPages(*this, server);
+  InstallFinancePages(*this, server);
+  // Nothing a request does may show its internals: an exception anywhere
+  // below is a plain 500 page.
+  server.set_exception_handler([](const httplib::Request&,
+                                  httplib::Response& res, std::exception_ptr) {
+    res.status = 500;
+    res.headers.erase("EXCEPTION_WHAT");
+    res.set_content(
+        "<!DOCTYPE html><html lang=\"en-GB\"><head><title>Sorry, there is a "
+        "problem with the service</title></head><body><h1>Sorry, there is a "
+        "problem with the service</h1><p>Try again later.</p></body></html>",
+        "text/html; charset=utf-8");
+  });
   server.set_error_handler(
       [this](const httplib::Request& req, httplib::Response& res) {
         if (res.status != 404 || !res.body.empty()) return;

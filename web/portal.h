@@ -164,6 +164,8 @@ void InstallApplicantPages(Portal& portal, httplib::Server& s);
 void InstallAssessorPages(Portal& portal, httplib::Server& s);
 void InstallStaffPages(Portal& portal, httplib::Server& s);
 void InstallOfficerPages(Portal& portal, httplib::Server& s);
+void InstallGrantPages(Portal& portal, httplib::Server& s);
+void InstallFinancePages(Portal& portal, httplib::Server& s);
 
 }  // namespace grantflow::web
 

@@ -141,6 +141,11 @@ void Dashboard(Page& page) {
          NumberCell(FormatPounds(r.awarded_pence())),
          NumberCell(FormatPounds(r.paid_pence()))});
   }
+  blocks.push_back({{"link", "Download the grant register (CSV)"},
+                    {"href", absl::StrCat("/staff/", fund, "/register.csv")}});
+  blocks.push_back(
+      {{"link", "Download the 360Giving open data (JSON)"},
+       {"href", absl::StrCat("/staff/", fund, "/360giving.json")}});
   blocks.push_back(Table("Rounds",
                          {"Round", "Bids", "By stage", "Requested",
                           "Recommended", "Awarded", "Paid"},
@@ -196,6 +201,7 @@ void Ranking(Page& page) {
 
 void InstallStaffPages(Portal& portal, httplib::Server& s) {
   portal.Get(s, "/staff", kStaff, Funds);
+  portal.Get(s, "/staff/funds", kStaff, Funds);
   portal.Get(s, R"(/staff/funds/([a-z0-9-]+))", kStaff, Dashboard);
   portal.Get(s, R"(/staff/funds/([a-z0-9-]+)/rounds/([a-z0-9-]+)/ranking)",
              {"grants_officer", "approver", "moderator", "auditor", "admin"},

@@ -224,8 +224,10 @@ inline pb::Assessment OwnAssignmentView(const pb::Assessment& a,
   return out;
 }
 
-// What an assessor may see of `a` (rule R6): their own assignment, and the
-// bid's title and organisation until they declare no conflict.
+// What an assessor may see of `a` (rule R6): their own assignments (the
+// written bid's and, on a panel, the interview's, each with its
+// declaration), and the bid's title and organisation until they declare no
+// conflict.
 inline absl::StatusOr<pb::Assessment> AssessorView(const pb::Assessment& a,
                                                    const std::string& who) {
   const pb::Assignment* mine = nullptr;
@@ -245,6 +247,9 @@ inline absl::StatusOr<pb::Assessment> AssessorView(const pb::Assessment& a,
                               reasons::kNotAssigned);
   }
   pb::Assessment out = OwnAssignmentView(a, *mine);
+  for (const pb::Assignment& as : a.assignments()) {
+    if (as.assessor() == who && &as != mine) *out.add_assignments() = as;
+  }
   if (mine->declaration() == pb::NO_CONFLICT) {
     *out.mutable_bid() = a.bid();
   } else {

@@ -203,6 +203,10 @@ absl::flat_hash_map<std::string, Roles>* Build() {
                         "ListRemittanceBatches", "ExportRemittance"}) {
     (*t)[pay + m] = Plus(finance, {"grants_officer"});
   }
+  // An organisation's people follow their own grants' payments (the service
+  // lists theirs only, without bank details).
+  (*t)[pay + "ListPayments"] =
+      Plus((*t)[pay + "ListPayments"], {"applicant", "signatory"});
 
   // The register and open data: for those who decide, pay and audit a
   // fund's grants. Open data is the grants team's to publish.

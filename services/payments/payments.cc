@@ -467,9 +467,26 @@ absl::StatusOr<pb::Payment> Payments::GetPayment(
 
 absl::StatusOr<pb::ListPaymentsResponse> Payments::ListPayments(
     const Call& call, const pb::ListPaymentsRequest& req) {
-  return payments_.ListPage(call, req.state(), req.page_size(),
-                            req.page_token(),
-                            &pb::ListPaymentsResponse::mutable_payments);
+  ASSIGN_OR_RETURN(
+      pb::ListPaymentsResponse page,
+      payments_.ListPage(call, req.state(), req.page_size(), req.page_token(),
+                         &pb::ListPaymentsResponse::mutable_payments));
+  if (!auth::IsOrganisationScoped(call.principal)) return page;
+  // An organisation's people see their own grants' payments (what was paid
+  // and when), never another's, and not the bank details they went to or
+  // the approver's limit. A page may hold none of theirs and still lead on.
+  pb::ListPaymentsResponse own;
+  for (pb::Payment& p : *page.mutable_payments()) {
+    if (call.principal.organisation.empty() ||
+        p.organisation() != call.principal.organisation) {
+      continue;
+    }
+    p.clear_payee();
+    p.clear_approver_limit_pence();
+    *own.add_payments() = std::move(p);
+  }
+  own.set_next_page_token(page.next_page_token());
+  return own;
 }
 
 // ---- Personal data (subject access, erasure) ----

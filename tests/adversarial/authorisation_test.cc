@@ -669,11 +669,31 @@ TEST_F(OrganisationScopeTest,
   for (const auto& a : apps.applications()) {
     EXPECT_EQ(a.organisation(), testing::kPeckham);
   }
+  // Payments: Hackney's people see their executed grant's payment, without
+  // the bank details it goes to; Peckham's see none of it.
+  payments::v1::Payment hackney_pay;
+  ASSERT_TRUE(Ok(Call(absl::StrCat(pay, "RequestPayment"),
+                      absl::StrCat("case: '", CaseOf(executed_name),
+                                   "' instalment_id: 'i1' request_id: 'hp'"),
+                      rig_.finance, &hackney_pay)));
+  payments::v1::ListPaymentsResponse theirs, own;
+  ASSERT_TRUE(Ok(Call(absl::StrCat(pay, "ListPayments"), "state: REQUESTED",
+                      tom, &theirs)));
+  for (const auto& p : theirs.payments()) {
+    EXPECT_EQ(p.organisation(), testing::kPeckham);
+  }
+  ASSERT_TRUE(Ok(Call(absl::StrCat(pay, "ListPayments"), "state: REQUESTED",
+                      rig_.kofi, &own)));
+  ASSERT_EQ(own.payments_size(), 1);
+  EXPECT_EQ(own.payments(0).name(), hackney_pay.name());
+  EXPECT_FALSE(own.payments(0).has_payee());
+  EXPECT_EQ(own.payments(0).approver_limit_pence(), 0);
   EXPECT_EQ(snapshot(), before) << "an attack changed Hackney's records";
 
   // Every RPC open to an organisation's people is attacked above, or is a
   // list (checked above), or creates their own organisation.
   std::set<std::string> covered = {
+      "/grantflow.payments.v1.PaymentService/ListPayments",
       "/grantflow.applications.v1.ApplicationService/ListOrganisations",
       "/grantflow.applications.v1.ApplicationService/CreateOrganisation"};
   for (const auto& [method, text] : attacks)

@@ -284,6 +284,150 @@ async function journey(name, fn) {
       await page.browserContext().close();
     });
 
+    await journey('the bid is shortlisted, interviewed, recommended and awarded', async () => {
+      const grace = await signIn(browser, 'grace');
+      await grace.goto(base + '/staff/funds/lff/rounds/demo-open/assessments', {waitUntil: 'load'});
+      await clickLink(grace, title);
+      const bidUrl = grace.url();
+      const assessmentId = bidUrl.split('/assessments/')[1];
+      await grace.click('#shortlisted');
+      await submit(grace, 'Record shortlisting decision');
+      assert((await text(grace)).includes('Shortlisting decision recorded'), 'shortlisted');
+      await type(grace, 'date-day', '12');
+      await type(grace, 'date-month', '5');
+      await type(grace, 'date-year', '2026');
+      await type(grace, 'time', '14:30');
+      await type(grace, 'location', 'City Hall, room 3');
+      await type(grace, 'panel', 'ola, dee');
+      await submit(grace, 'Schedule interview');
+      let t = await text(grace);
+      assert(t.includes('Interview scheduled'), 'interview scheduled: ' + t.slice(0, 400));
+      await grace.browserContext().close();
+      for (const [who, marks] of [['ola', [4, 4, 4, 5]], ['dee', [4, 3, 4, 4]]]) {
+        const p = await signIn(browser, who);
+        await p.goto(`${base}/assessor/assessments/${assessmentId}/interview`, {waitUntil: 'load'});
+        // Dee declares for the first time; ola declared for the written bid.
+        if (await p.$('#declaration') !== null) {
+          await p.click('#declaration');
+          await submit(p, 'Confirm declaration');
+        }
+        assert((await text(p)).includes('Your scores'), `${who} sees the interview sheet: ` + (await text(p)).replace(/\s+/g, ' ').slice(0, 1500));
+        const ids = ['bringing-together', 'inclusion', 'safeguarding', 'deliverability'];
+        for (let i = 0; i < 4; i++) {
+          await p.click(`#score-${ids[i]}-${marks[i] + 1}`);
+          await type(p, `comment-${ids[i]}`, `${who} at interview on ${ids[i]}`);
+        }
+        await look(p, who === 'ola' ? 'assessor-interview-scores' : '');
+        await submit(p, 'Save and submit scores');
+        assert((await text(p)).includes('are submitted'), `${who}'s interview scores submitted`);
+        await p.browserContext().close();
+      }
+      const grace2 = await signIn(browser, 'grace');
+      await grace2.goto(bidUrl, {waitUntil: 'load'});
+      await grace2.click('#outcome');  // recommend
+      await type(grace2, 'amount', '24000');
+      await type(grace2, 'feedback', 'A strong, well-costed bid.');
+      await type(grace2, 'rationale', 'Strong interview; reaches families the fund has not.');
+      await submit(grace2, 'Record recommendation');
+      t = await text(grace2);
+      assert(t.includes('Recommendation recorded'), 'recommended: ' + t.slice(0, 400));
+      assert(!t.includes('Record award decision'), 'the recommender is not offered the award');
+      await grace2.browserContext().close();
+      const ade = await signIn(browser, 'ade');
+      await ade.goto(bidUrl, {waitUntil: 'load'});
+      await look(ade, 'staff-award-decision');
+      await ade.click('#decision');  // award
+      await ade.select('#line', 'funds/lff/budgetLines/md2311-grants');
+      await type(ade, 'rationale', 'Within the round and the line.');
+      await submit(ade, 'Record award decision');
+      t = await text(ade);
+      assert(t.includes('Award decision recorded'), 'awarded: ' + t.slice(0, 400));
+      await ade.goto(base + '/staff/funds/lff', {waitUntil: 'load'});
+      t = await text(ade);
+      assert(/md2311-grants\s+£320,000\.00\s+£24,000\.00/.test(t), 'reserved on the line in the ledger');
+      await ade.browserContext().close();
+    });
+
+    await journey('a funded group reports, and finance pays the next instalment', async () => {
+      const grant = 'Family cook-and-share evenings';
+      // Amira: the grant's page, the first instalment paid, the second held.
+      const amira = await signIn(browser, 'amira');
+      await clickLink(amira, grant);
+      await clickLink(amira, 'Your funding agreement, payments and reports');
+      const grantUrl = amira.url();
+      const grantId = grantUrl.split('/grants/')[1];
+      let t = await text(amira);
+      assert(t.includes('In force'), 'the agreement is in force');
+      assert(/first\s+£15,000\.00[\s\S]*Paid £15,000\.00/.test(t), 'first instalment paid: ' + t.slice(0, 900));
+      assert(/second\s+£10,000\.00[\s\S]*Not paid yet/.test(t), 'second instalment not paid yet');
+      await look(amira, 'applicant-grant');
+      await clickLink(amira, 'Interim report');
+      await look(amira, 'applicant-report');
+      await type(amira, 'indicator-1', '42');
+      await type(amira, 'indicator-2', '6');
+      await type(amira, 'narrative', 'Six evenings so far, families from all three estates.');
+      await submit(amira, 'Submit report');
+      assert((await text(amira)).includes('Your Interim report has been submitted'), 'report submitted');
+      await amira.browserContext().close();
+
+      // Grace accepts the report; Fola asks for the second instalment.
+      const grace = await signIn(browser, 'grace');
+      await visit(grace, '/staff/grants/' + grantId, 'staff-agreement');
+      await grace.click('#outcome');
+      await submit(grace, 'Record review');
+      assert((await text(grace)).includes('Report accepted'), 'report accepted');
+      // The open data and register downloads.
+      const files = await grace.evaluate(async () => {
+        const reg = await fetch('/staff/funds/lff/register.csv');
+        const od = await fetch('/staff/funds/lff/360giving.json');
+        return {reg: reg.status, regText: await reg.text(), regType: reg.headers.get('content-disposition'),
+                od: od.status, odJson: await od.json()};
+      });
+      assert(files.reg === 200 && files.regText.includes('Family cook-and-share evenings'), 'register CSV');
+      assert((files.regType || '').startsWith('attachment'), 'register is a download');
+      assert(files.od === 200 && Array.isArray(files.odJson.grants), '360Giving package');
+      await grace.browserContext().close();
+
+      const fola = await signIn(browser, 'fola');
+      await fola.goto(base + '/staff/grants/' + grantId, {waitUntil: 'load'});
+      await fola.click('#instalment-2');
+      await submit(fola, 'Request payment');
+      t = await text(fola);
+      assert(t.includes('Payment of £10,000.00 requested'), 'payment requested: ' + t.slice(0, 300));
+      assert(!t.includes('Approve '), 'the requester is not offered approval');
+      await fola.browserContext().close();
+
+      // Fin approves; Fola releases and confirms; the remittance file.
+      const fin = await signIn(browser, 'fin');
+      await visit(fin, '/staff/payments', 'finance-payments');
+      const approve = await fin.$$eval('button', bs => bs.map(b => b.textContent.trim()).filter(x => x.startsWith('Approve ')));
+      assert(approve.length === 1, 'one payment to approve');
+      await submit(fin, approve[0]);
+      assert((await text(fin)).includes('Payment approved: £10,000.00'), 'approved');
+      await fin.browserContext().close();
+      const fola2 = await signIn(browser, 'fola');
+      await fola2.goto(base + '/staff/payments', {waitUntil: 'load'});
+      await submit(fola2, 'Release approved payments to the bank');
+      t = await text(fola2);
+      assert(t.includes('Released 1 payment(s), £10,000.00'), 'released: ' + t.slice(0, 300));
+      const batch = t.match(/in batch ([a-z0-9-]+)/)[1];
+      const csvHref = await fola2.$$eval('a', as => as.map(a => a.getAttribute('href')).filter(h => h && h.endsWith('.csv')));
+      assert(csvHref.includes(`/staff/remittance/${batch}.csv`), 'the batch is listed with its file');
+      const csv = await fola2.evaluate(async h => (await fetch(h)).text(), `/staff/remittance/${batch}.csv`);
+      assert(csv.includes('10000.00') || csv.includes('£10,000.00'), 'the remittance file holds the payment: ' + csv.slice(0, 200));
+      const confirm = await fola2.$$eval('button', bs => bs.map(b => b.textContent.trim()).filter(x => x.startsWith('Confirm ')));
+      await submit(fola2, confirm[0]);
+      assert((await text(fola2)).includes('Payment confirmed: £10,000.00'), 'confirmed');
+      await look(fola2, '');
+      await fola2.browserContext().close();
+
+      const amira2 = await signIn(browser, 'amira');
+      await amira2.goto(grantUrl, {waitUntil: 'load'});
+      t = await text(amira2);
+      assert(/second\s+£10,000\.00[\s\S]*Paid £10,000\.00/.test(t), 'the group sees the second instalment paid');
+      await amira2.browserContext().close();
+    });
+
     await journey("one role opening another role's page is refused", async () => {
       const page = await signIn(browser, 'amira');
       let resp = await page.goto(base + '/staff/funds/lff', {waitUntil: 'load'});

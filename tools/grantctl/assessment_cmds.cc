@@ -2,6 +2,7 @@
 // of interest, scoring, moderation, shortlisting, interviews, the ranking,
 // recommendations and applicants' feedback.
 #include <optional>
+#include <set>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
@@ -176,7 +177,7 @@ bool ScoresFromArgs(Cli& cli, spb::SaveScoresRequest* req, int* rc) {
 }
 
 // The caller's own score sheet on `assessment`: an assessor's view of an
-// assessment carries only their own assignment.
+// assessment carries only their own assignments (written and interview).
 std::optional<std::string> MySheet(Cli& cli, spb::AssessmentService::Stub& stub,
                                    const std::string& assessment,
                                    spb::Stage stage, int* rc) {
@@ -189,7 +190,10 @@ std::optional<std::string> MySheet(Cli& cli, spb::AssessmentService::Stub& stub,
     *rc = cli.Fail(s);
     return std::nullopt;
   }
-  if (a.assignments_size() != 1 && cli.args().Get("assessor").empty()) {
+  std::set<std::string> people;
+  for (const spb::Assignment& as : a.assignments())
+    people.insert(as.assessor());
+  if (people.size() != 1 && cli.args().Get("assessor").empty()) {
     *rc = cli.Usage("name the sheet's assessor with --assessor USER");
     return std::nullopt;
   }

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -731,6 +732,35 @@ TEST_F(AssessmentsTest, InterviewScoresChangeTheRanking) {
   EXPECT_THAT(
       Recommend("a1", pb::Recommendation::RECOMMEND, 1'000'000).status(),
       HasReason("NOT_IN_ASSESSMENT"));
+}
+
+TEST_F(AssessmentsTest,
+       AnAssessorOnTheInterviewPanelSeesBothOfTheirAssignments) {
+  Assessed("b1", {4, 4}, {4, 3});  // sam and tom scored the written bid
+  ASSERT_THAT(Shortlist("b1", true).status(), IsOk());
+  ASSERT_THAT(Interview("b1", {"sam", "vic"}).status(), IsOk());
+  // sam sees the written assignment (declared, submitted) and the interview
+  // one (not declared yet), and no one else's; vic only the interview's.
+  auto view = Get(sam_, "b1");
+  ASSERT_THAT(view.status(), IsOk());
+  ASSERT_EQ(view->assignments_size(), 2);
+  std::set<int> stages;
+  for (const pb::Assignment& as : view->assignments()) {
+    EXPECT_EQ(as.assessor(), "sam");
+    stages.insert(as.stage());
+    if (as.stage() == pb::INTERVIEW) {
+      EXPECT_EQ(as.declaration(), pb::DECLARATION_UNSPECIFIED);
+    } else {
+      EXPECT_EQ(as.declaration(), pb::NO_CONFLICT);
+    }
+  }
+  EXPECT_EQ(stages, (std::set<int>{pb::WRITTEN, pb::INTERVIEW}));
+  EXPECT_FALSE(view->bid().summary().empty());
+  auto vic = Get(vic_, "b1");
+  ASSERT_THAT(vic.status(), IsOk());
+  ASSERT_EQ(vic->assignments_size(), 1);
+  EXPECT_EQ(vic->assignments(0).stage(), pb::INTERVIEW);
+  EXPECT_TRUE(vic->bid().summary().empty()) << "vic has not declared yet";
 }
 
 TEST_F(AssessmentsTest, ARoundIsShortlistedAtOnceFromWrittenScores) {
