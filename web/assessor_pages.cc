@@ -173,7 +173,8 @@ void ShowBid(Page& page, const assess::Assessment& a, const std::string& stage,
     fields.push_back(Choice(
         "score-" + c.id(),
         absl::StrCat(c.title(), " (weight ", c.weight_percent(), "%)"), options,
-        {score}, false, absl::StrCat("Score from 0 to ", c.max_score(), ".")));
+        {score}, false, absl::StrCat("Score from 0 to ", c.max_score(), "."),
+        /*small=*/true));
     fields.push_back(TextArea(
         "comment-" + c.id(),
         absl::StrCat("Your comments on ", absl::AsciiStrToLower(c.title())),

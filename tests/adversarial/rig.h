@@ -144,6 +144,8 @@ class Rig {
   // Stops the host for good (to read its stores in a test).
   void Stop();
   const std::string& data_dir() const { return data_dir_; }
+  // The host's port on 127.0.0.1 (for a client in another process).
+  int port() const { return server_->port(); }
 
   // A rig on `data_dir`, which outlives it (for a test that kills the
   // process holding it and reopens the stores). Seeds (fund, rounds, the

@@ -12,64 +12,15 @@
 #include "httplib.h"
 #include "tests/testing/fixtures.h"
 #include "tests/web/portal_rig.h"
+#include "tests/web/visitor.h"
 
 namespace grantflow {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
+using testing::Visitor;
 namespace apps = applications::v1;
-
-// A browser's worth of state: the session cookie and the last page's CSRF
-// token.
-class Visitor {
- public:
-  explicit Visitor(const testing::PortalRig& rig) : client_(rig.url()) {
-    client_.set_follow_location(false);
-  }
-
-  httplib::Result Get(const std::string& path) {
-    httplib::Result r = client_.Get(path, Headers());
-    Absorb(r);
-    return r;
-  }
-  // Posts `form` with the CSRF token unless `with_csrf` is false.
-  httplib::Result Post(const std::string& path, httplib::Params form,
-                       bool with_csrf = true) {
-    if (with_csrf) form.emplace("csrf", csrf_);
-    httplib::Result r = client_.Post(path, Headers(), form);
-    Absorb(r);
-    return r;
-  }
-  // Signs in as a demo person; false when the portal refused.
-  bool SignIn(const std::string& user) {
-    Get("/sign-in");
-    httplib::Result r = Post("/sign-in", {{"user", user}});
-    return r && r->status == 303;
-  }
-  const std::string& cookie() const { return cookie_; }
-  const std::string& csrf() const { return csrf_; }
-  void set_csrf(std::string c) { csrf_ = std::move(c); }
-
- private:
-  httplib::Headers Headers() const {
-    httplib::Headers h;
-    if (!cookie_.empty()) h.emplace("Cookie", cookie_);
-    return h;
-  }
-  void Absorb(const httplib::Result& r) {
-    if (!r) return;
-    const std::string set = r->get_header_value("Set-Cookie");
-    if (!set.empty()) cookie_ = set.substr(0, set.find(';'));
-    static const std::regex csrf(R"re(name="csrf" value="([0-9a-f]+)")re");
-    std::smatch m;
-    if (std::regex_search(r->body, m, csrf)) csrf_ = m[1];
-  }
-
-  httplib::Client client_;
-  std::string cookie_;
-  std::string csrf_;
-};
 
 class PortalTest : public ::testing::Test {
  protected:
@@ -129,7 +80,7 @@ TEST_F(PortalTest, SessionCookieIsHttpOnlyStrictAndPagesCarrySecurityHeaders) {
 }
 
 TEST_F(PortalTest, SigningInStartsANewSessionAndSigningOutEndsIt) {
-  Visitor v(rig_);
+  Visitor v(rig_.url());
   v.Get("/sign-in");
   const std::string visitor_cookie = v.cookie();
   ASSERT_TRUE(v.SignIn("amira"));
@@ -150,7 +101,7 @@ TEST_F(PortalTest, SigningInStartsANewSessionAndSigningOutEndsIt) {
 }
 
 TEST_F(PortalTest, SignInRefusesPeopleItDoesNotKnowAndForgedTokens) {
-  Visitor v(rig_);
+  Visitor v(rig_.url());
   v.Get("/sign-in");
   EXPECT_EQ(v.Post("/sign-in", {{"user", "mallory"}})->status, 403);
   EXPECT_EQ(v.Post("/sign-in", {{"token", "eyJhbGciOiJub25lIn0.e30."}})->status,
@@ -174,7 +125,7 @@ TEST_F(PortalTest, EveryPageChecksTheRoleOnTheServer) {
     EXPECT_EQ(r->status, 403) << what;
     if (r->status == 403) ++refused;
   };
-  Visitor amira(rig_);
+  Visitor amira(rig_.url());
   ASSERT_TRUE(amira.SignIn("amira"));
   for (const char* path :
        {"/staff", "/staff/funds/lff",
@@ -184,7 +135,7 @@ TEST_F(PortalTest, EveryPageChecksTheRoleOnTheServer) {
     expect_refused(r, path);
     EXPECT_THAT(r->body, HasSubstr("This page is not for your role")) << path;
   }
-  Visitor ola(rig_);
+  Visitor ola(rig_.url());
   ASSERT_TRUE(ola.SignIn("ola"));
   for (const char* path : {"/applicant", "/applicant/organisation", "/staff"}) {
     expect_refused(ola.Get(path), path);
@@ -195,7 +146,7 @@ TEST_F(PortalTest, EveryPageChecksTheRoleOnTheServer) {
                             {{"decision", "ELIGIBLE"}}),
                  "screening by an applicant");
   // Kofi (a signatory) may read his organisation's pages but not change them.
-  Visitor kofi(rig_);
+  Visitor kofi(rig_.url());
   ASSERT_TRUE(kofi.SignIn("kofi"));
   EXPECT_EQ(kofi.Get("/applicant/organisation")->status, 200);
   expect_refused(kofi.Post("/applicant/organisation", {{"org-name", "Kofi's"}}),
@@ -208,7 +159,7 @@ TEST_F(PortalTest, EveryPageChecksTheRoleOnTheServer) {
 }
 
 TEST_F(PortalTest, APostWithoutItsOwnCsrfTokenIsRefusedAndWritesNothing) {
-  Visitor amira(rig_);
+  Visitor amira(rig_.url());
   ASSERT_TRUE(amira.SignIn("amira"));
   amira.Get("/applicant/organisation");
   const apps::Organisation before = Hackney();
@@ -228,7 +179,7 @@ TEST_F(PortalTest, APostWithoutItsOwnCsrfTokenIsRefusedAndWritesNothing) {
   expect_refused(amira.Post("/applicant/apply/funds/lff/rounds/demo-open",
                             {{"title", "Forged"}, {"summary", "x"}}, false));
   // Another session's token, and an empty one.
-  Visitor tom(rig_);
+  Visitor tom(rig_.url());
   ASSERT_TRUE(tom.SignIn("tom"));
   tom.Get("/applicant/organisation");
   const std::string own = amira.csrf();
@@ -257,7 +208,7 @@ TEST_F(PortalTest, APostWithoutItsOwnCsrfTokenIsRefusedAndWritesNothing) {
 }
 
 TEST_F(PortalTest, HugeAndMalformedInputIsBoundedAndExplainedInWords) {
-  Visitor amira(rig_);
+  Visitor amira(rig_.url());
   ASSERT_TRUE(amira.SignIn("amira"));
   amira.Get("/applicant/rounds");
   const int before = ApplicationCount("organisations/hackney-family-network");
@@ -290,7 +241,7 @@ TEST_F(PortalTest, HugeAndMalformedInputIsBoundedAndExplainedInWords) {
 
 TEST_F(PortalTest, AClosedRoundIsExplainedWithItsClosingTimeInLondon) {
   // The 2018 round closed at 17:00 UTC on 30 April 2018: 18:00 in London.
-  Visitor amira(rig_);
+  Visitor amira(rig_.url());
   ASSERT_TRUE(amira.SignIn("amira"));
   amira.Get("/applicant/rounds");
   httplib::Result r =
