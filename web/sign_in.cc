@@ -2,6 +2,8 @@
 // and signs their tokens with grantflowd's development key; in production
 // it takes a signed token (from the funder's identity provider) and
 // verifies it with the trusted public keys, as grantflowd does.
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
@@ -37,25 +39,42 @@ void ShowSignIn(Page& page, const Refusal* refusal) {
                        "This is a development server: choose a demo person "
                        "to sign in as. In production people sign in with "
                        "their organisation's account."}});
-    nlohmann::json rows = nlohmann::json::array();
-    for (const auto& [user, person] : o.dev_people.items()) {
-      std::vector<std::string> roles;
-      for (const auto& r : person.value("roles", nlohmann::json::array())) {
-        roles.push_back(r.get<std::string>());
+    // By user group, then name.
+    const std::vector<std::pair<std::string, std::vector<std::string>>> groups =
+        {{"Community groups", {"applicant", "signatory"}},
+         {"Assessors and moderators", {"assessor", "moderator"}},
+         {"Grants team",
+          {"grants_officer", "approver", "safeguarding_officer"}},
+         {"Finance", {"finance_officer", "finance_approver"}},
+         {"Audit and administration", {"auditor", "admin"}}};
+    for (const auto& [heading, group_roles] : groups) {
+      nlohmann::json forms = nlohmann::json::array();
+      for (const auto& [user, person] : o.dev_people.items()) {
+        std::vector<std::string> roles;
+        for (const auto& r : person.value("roles", nlohmann::json::array())) {
+          if (r.is_string()) roles.push_back(r.get<std::string>());
+        }
+        if (roles.empty() || std::find(group_roles.begin(), group_roles.end(),
+                                       roles[0]) == group_roles.end()) {
+          continue;
+        }
+        const nlohmann::json org_value = person.value("org", nlohmann::json());
+        const std::string org =
+            org_value.is_string() ? org_value.get<std::string>() : "";
+        forms.push_back(
+            {{"form",
+              {{"action", "/sign-in"},
+               {"hidden", {{{"name", "user"}, {"value", user}}}},
+               {"fields", nlohmann::json::array()},
+               {"secondary", true},
+               {"button",
+                absl::StrCat(
+                    "Sign in as ", user, ": ", RoleWords(roles[0]),
+                    org.empty() ? "" : absl::StrCat(" (", org, ")"))}}}});
       }
-      const std::string org = person.value("org", "");
-      blocks.push_back(
-          {{"form",
-            {{"action", "/sign-in"},
-             {"inline", false},
-             {"hidden", {{{"name", "user"}, {"value", user}}}},
-             {"fields", nlohmann::json::array()},
-             {"secondary", true},
-             {"button",
-              absl::StrCat(
-                  "Sign in as ", user, ": ",
-                  RoleWords(roles.empty() ? "" : roles[0]),
-                  org.empty() ? "" : absl::StrCat(" (", org, ")"))}}}});
+      if (forms.empty()) continue;
+      blocks.push_back({{"h2", heading}});
+      for (auto& f : forms) blocks.push_back(f);
     }
   }
   if (!o.trusted_keys.empty()) {

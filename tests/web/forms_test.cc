@@ -2,6 +2,10 @@
 // said in words and placed on their inputs, and the session store.
 #include "web/forms.h"
 
+#include <fstream>
+#include <regex>
+#include <sstream>
+
 #include "absl/time/civil_time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -76,6 +80,33 @@ TEST(RefusalsTest, ReasonsAreSentencesWithTheirTimes) {
   EXPECT_EQ(other.summary, "The case is parked");
   EXPECT_EQ(Explain(absl::UnavailableError("down")).http_status, 503);
   EXPECT_EQ(Explain(absl::PermissionDeniedError("no")).http_status, 403);
+}
+
+TEST(RefusalsTest, EveryReasonTheServicesGiveHasASentence) {
+  // Every value platform/reasons.h publishes, read from the header itself so
+  // a reason added there without a sentence here fails this test.
+  std::ifstream in(REASONS_H);
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::regex value(R"re(constexpr char k\w+\[\] = "([A-Z_]+)")re");
+  int reasons_seen = 0;
+  const std::string src = text.str();
+  for (std::sregex_iterator it(src.begin(), src.end(), value), end; it != end;
+       ++it) {
+    const std::string reason = (*it)[1];
+    ++reasons_seen;
+    const std::string sentence = ReasonSentence(
+        errors::FailedPrecondition(reason, "the service's own words"));
+    EXPECT_FALSE(sentence.empty()) << reason << " has no sentence";
+    EXPECT_EQ(sentence.find(reason), std::string::npos) << sentence;
+    EXPECT_EQ(sentence.find('_'), std::string::npos) << sentence;
+  }
+  EXPECT_GE(reasons_seen, 70);
+  // A reason grantflow does not publish: the service's words, never a code.
+  EXPECT_EQ(Explain(errors::FailedPrecondition("SOMETHING_NEW",
+                                               "the grant is parked"))
+                .summary,
+            "The grant is parked");
 }
 
 TEST(RefusalsTest, FieldViolationsLandOnTheirInputsMostSpecificFirst) {

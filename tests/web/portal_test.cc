@@ -11,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "tests/testing/fixtures.h"
+#include "tests/testing/process.h"
 #include "tests/web/portal_rig.h"
 #include "tests/web/visitor.h"
 
@@ -115,6 +116,48 @@ TEST_F(PortalTest, SignInRefusesPeopleItDoesNotKnowAndForgedTokens) {
   EXPECT_EQ(r->status, 401);
   EXPECT_THAT(r->body, HasSubstr("was not accepted"));
   EXPECT_EQ(v.Get("/staff")->status, 303);  // still signed out
+  // A token signed with a trusted key (production sign-in) is accepted.
+  const std::string real =
+      testing::TokenMinter(rig_.data()).Token("grace", {"grants_officer"});
+  httplib::Result ok = v.Post("/sign-in", {{"token", real}});
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 303);
+  EXPECT_EQ(ok->get_header_value("Location"), "/staff");
+  EXPECT_EQ(v.Get("/staff/funds/lff")->status, 200);
+}
+
+TEST_F(PortalTest, UnderTlsTheSessionCookieIsSecure) {
+  // A self-signed certificate, made with Debian's openssl.
+  const std::string cert = rig_.dir().Sub("portal.crt");
+  const std::string key = rig_.dir().Sub("portal.key");
+  std::string out;
+  ASSERT_EQ(testing::RunCommand({"/usr/bin/openssl", "req", "-x509", "-newkey",
+                                 "rsa:2048", "-nodes", "-keyout", key, "-out",
+                                 cert, "-days", "2", "-subj", "/CN=127.0.0.1"},
+                                &out),
+            0)
+      << out;
+  const std::string port_file = rig_.dir().Sub("tls-portal.port");
+  testing::Process portal(
+      {PORTAL_PATH, "--listen=127.0.0.1:0", "--port_file=" + port_file,
+       "--grpc=" + rig_.daemon().addr(), "--tls_cert=" + cert,
+       "--tls_key=" + key, "--clock_file=" + rig_.dir().Sub("clock"),
+       "--dev_key=" + rig_.data() + "/keys/token-signing.pem",
+       "--demo_people=" GRANTFLOW_DEMO_JSON},
+      rig_.dir().Sub("tls-portal.log"));
+  const int port = testing::WaitForPortFile(port_file, 20);
+  ASSERT_GT(port, 0);
+  httplib::SSLClient c("127.0.0.1", port);
+  c.enable_server_certificate_verification(false);
+  httplib::Result r = c.Get("/sign-in");
+  ASSERT_TRUE(r) << httplib::to_string(r.error());
+  EXPECT_EQ(r->status, 200);
+  EXPECT_THAT(r->get_header_value("Set-Cookie"), HasSubstr("; Secure"));
+  EXPECT_THAT(r->get_header_value("Set-Cookie"), HasSubstr("HttpOnly"));
+  // Plain HTTP to the TLS port gets no page.
+  httplib::Client plain("127.0.0.1", port);
+  httplib::Result p = plain.Get("/sign-in");
+  EXPECT_TRUE(!p || p->status != 200);
 }
 
 TEST_F(PortalTest, EveryPageChecksTheRoleOnTheServer) {

@@ -28,7 +28,8 @@ std::string Hidden(const std::string& body, const std::string& name) {
   return std::regex_search(body, m, re) ? m[1].str() : "";
 }
 
-TEST(PortalSigningTest, TheSignatorySignsWhatTheyReadAndAnApproverCountersigns) {
+TEST(PortalSigningTest,
+     TheSignatorySignsWhatTheyReadAndAnApproverCountersigns) {
   testing::Rig rig;
   testing::AgreementSteps steps(&rig);
   steps.SetTemplate();
@@ -63,7 +64,8 @@ TEST(PortalSigningTest, TheSignatorySignsWhatTheyReadAndAnApproverCountersigns) 
     agr::GetAgreementRequest req;
     req.set_name(name);
     agr::Agreement a;
-    EXPECT_TRUE(steps.Ag()->GetAgreement(rig.Ctx(rig.officer).get(), req, &a).ok());
+    EXPECT_TRUE(
+        steps.Ag()->GetAgreement(rig.Ctx(rig.officer).get(), req, &a).ok());
     return a.state();
   };
   const std::string path = "/applicant/grants/" + id;
@@ -79,7 +81,8 @@ TEST(PortalSigningTest, TheSignatorySignsWhatTheyReadAndAnApproverCountersigns) 
   ASSERT_EQ(Hidden(page->body, "version"), "1");
 
   int attempts = 0, refused = 0;
-  auto refuse = [&](const httplib::Result& r, int status, const std::string& words) {
+  auto refuse = [&](const httplib::Result& r, int status,
+                    const std::string& words) {
     ++attempts;
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, status) << words;
@@ -91,19 +94,25 @@ TEST(PortalSigningTest, TheSignatorySignsWhatTheyReadAndAnApproverCountersigns) 
   testing::Visitor amira(url);
   ASSERT_TRUE(amira.SignIn("amira"));
   amira.Get(path);
-  refuse(amira.Post(path + "/sign", {{"version", "1"}, {"sha256", sha},
-                                     {"position", "Project lead"}, {"confirm", "yes"}}),
+  refuse(amira.Post(path + "/sign", {{"version", "1"},
+                                     {"sha256", sha},
+                                     {"position", "Project lead"},
+                                     {"confirm", "yes"}}),
          403, "This page is not for your role");
   // Another text's hash: the service's DOCUMENT_MISMATCH, in words.
-  refuse(kofi.Post(path + "/sign", {{"version", "1"}, {"sha256", testing::kOtherDoc},
-                                    {"position", "Chair"}, {"confirm", "yes"}}),
+  refuse(kofi.Post(path + "/sign", {{"version", "1"},
+                                    {"sha256", testing::kOtherDoc},
+                                    {"position", "Chair"},
+                                    {"confirm", "yes"}}),
          400, "The agreement has changed since you opened it");
   // No position, no confirmation: the portal's own checks, on their fields.
   refuse(kofi.Post(path + "/sign", {{"version", "1"}, {"sha256", sha}}), 400,
          "Enter your position");
-  httplib::Result signed_ = kofi.Post(
-      path + "/sign", {{"version", "1"}, {"sha256", sha},
-                       {"position", "Chair of trustees"}, {"confirm", "yes"}});
+  httplib::Result signed_ =
+      kofi.Post(path + "/sign", {{"version", "1"},
+                                 {"sha256", sha},
+                                 {"position", "Chair of trustees"},
+                                 {"confirm", "yes"}});
   ASSERT_EQ(signed_->status, 303);
   EXPECT_EQ(state(), agr::Agreement::AWAITING_COUNTERSIGNATURE);
 
@@ -113,9 +122,11 @@ TEST(PortalSigningTest, TheSignatorySignsWhatTheyReadAndAnApproverCountersigns) 
   ASSERT_TRUE(grace.SignIn("grace"));
   grace.Get(staff);
   ++attempts;
-  httplib::Result by_grace = grace.Post(
-      staff + "/countersign", {{"version", "1"}, {"sha256", sha},
-                               {"position", "Grants officer"}, {"confirm", "yes"}});
+  httplib::Result by_grace =
+      grace.Post(staff + "/countersign", {{"version", "1"},
+                                          {"sha256", sha},
+                                          {"position", "Grants officer"},
+                                          {"confirm", "yes"}});
   if (by_grace->status == 403) ++refused;
   EXPECT_EQ(by_grace->status, 403);
   testing::Visitor ade(url);
@@ -124,10 +135,11 @@ TEST(PortalSigningTest, TheSignatorySignsWhatTheyReadAndAnApproverCountersigns) 
   ASSERT_EQ(view->status, 200);
   EXPECT_THAT(view->body, HasSubstr("Countersign for the funder"));
   EXPECT_THAT(view->body, HasSubstr("Chair of trustees"));
-  httplib::Result done = ade.Post(
-      staff + "/countersign",
-      {{"version", Hidden(view->body, "version")}, {"sha256", Hidden(view->body, "sha256")},
-       {"position", "Head of Grants"}, {"confirm", "yes"}});
+  httplib::Result done = ade.Post(staff + "/countersign",
+                                  {{"version", Hidden(view->body, "version")},
+                                   {"sha256", Hidden(view->body, "sha256")},
+                                   {"position", "Head of Grants"},
+                                   {"confirm", "yes"}});
   ASSERT_EQ(done->status, 303);
   EXPECT_EQ(state(), agr::Agreement::EXECUTED);
   httplib::Result after = kofi.Get(path);
