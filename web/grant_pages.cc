@@ -616,18 +616,25 @@ namespace {
 
 void StaffGrantGet(Page& page) { StaffGrant(page, nullptr); }
 
+// True when a step on the agreement went through; otherwise shows the
+// agreement again with the refusal.
+bool StepDone(Page& page, const absl::Status& s,
+              const std::vector<FieldPlace>& places = {}) {
+  if (s.ok()) return true;
+  const Refusal r = Explain(s, places);
+  StaffGrant(page, &r);
+  return false;
+}
+
 void IssuePost(Page& page) {
   agr::IssueAgreementRequest req;
   req.set_name("agreements/" + page.Match(1));
   req.set_etag(page.Param("etag"));
   req.set_request_id(page.RequestId());
   agr::Agreement out;
-  absl::Status s =
-      page.Call(page.backend().agreements(),
-                &agr::AgreementService::Stub::IssueAgreement, req, &out);
-  if (!s.ok()) {
-    Refusal r = Explain(s);
-    StaffGrant(page, &r);
+  if (!StepDone(page, page.Call(page.backend().agreements(),
+                                &agr::AgreementService::Stub::IssueAgreement,
+                                req, &out))) {
     return;
   }
   page.Redirect("/staff/grants/" + page.Match(1),
@@ -651,12 +658,11 @@ void ReviewPost(Page& page) {
   req.set_note(std::string(absl::StripAsciiWhitespace(page.Param("note"))));
   req.set_request_id(page.RequestId());
   agr::Agreement out;
-  absl::Status s =
-      page.Call(page.backend().agreements(),
-                &agr::AgreementService::Stub::ReviewReport, req, &out);
-  if (!s.ok()) {
-    Refusal r = Explain(s, {{"note", "note", "Note", ""}});
-    StaffGrant(page, &r);
+  if (!StepDone(
+          page,
+          page.Call(page.backend().agreements(),
+                    &agr::AgreementService::Stub::ReviewReport, req, &out),
+          {{"note", "note", "Note", ""}})) {
     return;
   }
   page.Redirect("/staff/grants/" + page.Match(1),
@@ -676,12 +682,11 @@ void RequestPaymentPost(Page& page) {
   req.set_instalment_id(page.Param("instalment"));
   req.set_request_id(page.RequestId());
   pay::Payment out;
-  absl::Status s =
-      page.Call(page.backend().payments(),
-                &pay::PaymentService::Stub::RequestPayment, req, &out);
-  if (!s.ok()) {
-    Refusal r = Explain(s, {{"instalment_id", "instalment", "Instalment", ""}});
-    StaffGrant(page, &r);
+  if (!StepDone(
+          page,
+          page.Call(page.backend().payments(),
+                    &pay::PaymentService::Stub::RequestPayment, req, &out),
+          {{"instalment_id", "instalment", "Instalment", ""}})) {
     return;
   }
   page.Redirect("/staff/payments",
