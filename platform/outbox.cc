@@ -162,7 +162,10 @@ absl::Status Outbox::Finish(const opb::Task& task, const std::string& due_key,
 
 absl::StatusOr<Outbox::Depth> Outbox::Count() const {
   Depth d;
-  for (auto [table, n] : {std::pair{kDue, &d.waiting}, {kParked, &d.parked}}) {
+  for (auto [table, count] :
+       {std::pair{kDue, &d.waiting}, {kParked, &d.parked}}) {
+    // A plain variable: clang 14 cannot capture a structured binding.
+    int64_t* n = count;
     RETURN_IF_ERROR(ScanInBatches(
         *store_, table, "", 1000,
         [n](const std::vector<storage::ScanRow>& rows) -> absl::Status {
