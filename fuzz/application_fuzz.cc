@@ -10,14 +10,14 @@
 
 #include "absl/strings/match.h"
 #include "absl/time/time.h"
+#include "fuzz/check.h"
 #include "grantflow/applications/v1/applications.pb.h"
 #include "grantflow/programmes/v1/programmes.pb.h"
 #include "services/applications/validation.h"
 
+using grantflow::fuzz::Check;
+
 namespace {
-void Check(bool ok) {
-  if (!ok) std::abort();
-}
 
 void AllUnder(const grantflow::errors::Violations& v, const char* prefix) {
   for (const auto& f : v.list()) {
@@ -26,6 +26,7 @@ void AllUnder(const grantflow::errors::Violations& v, const char* prefix) {
   }
 }
 }  // namespace
+
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   namespace apb = grantflow::applications::v1;

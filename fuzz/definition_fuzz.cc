@@ -8,13 +8,10 @@
 #include <cstdlib>
 #include <string>
 
+#include "fuzz/check.h"
 #include "workflows/definitions.h"
 
-namespace {
-void Check(bool ok) {
-  if (!ok) std::abort();
-}
-}  // namespace
+using grantflow::fuzz::Check;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > 64 * 1024) return 0;

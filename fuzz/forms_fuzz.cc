@@ -7,14 +7,11 @@
 #include <cstdlib>
 #include <string>
 
+#include "fuzz/check.h"
 #include "platform/money.h"
 #include "web/forms.h"
 
-namespace {
-void Check(bool ok) {
-  if (!ok) std::abort();
-}
-}  // namespace
+using grantflow::fuzz::Check;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace grantflow::web;

@@ -7,15 +7,10 @@
 #include <cstdlib>
 #include <string>
 
+#include "fuzz/check.h"
 #include "storage/key_coding.h"
 
-namespace {
-
-void Check(bool ok) {
-  if (!ok) std::abort();
-}
-
-}  // namespace
+using grantflow::fuzz::Check;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace grantflow::storage;

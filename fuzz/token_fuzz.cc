@@ -9,17 +9,16 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "fuzz/check.h"
 #include "platform/auth.h"
 
 namespace {
 
 grantflow::auth::TokenVerifier* verifier = nullptr;
 
-void Check(bool ok) {
-  if (!ok) std::abort();
-}
-
 }  // namespace
+
+using grantflow::fuzz::Check;
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   char dir[] = "/tmp/grantflow-token-fuzz-XXXXXX";
