@@ -27,7 +27,6 @@ void AllUnder(const grantflow::errors::Violations& v, const char* prefix) {
 }
 }  // namespace
 
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   namespace apb = grantflow::applications::v1;
   if (size == 0) return 0;

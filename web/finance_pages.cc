@@ -183,26 +183,24 @@ void RemittanceCsv(Page& page) {
            file.content());
 }
 
-void Register(Page& page) {
-  rep::ExportGrantRegisterRequest req;
+// A fund's report from ReportService, as a download.
+template <typename Req>
+void FundExport(Page& page,
+                grpc::Status (rep::ReportService::Stub::*method)(
+                    grpc::ClientContext*, const Req&, rep::ExportFile*)) {
+  Req req;
   req.set_fund("funds/" + page.Match(1));
   rep::ExportFile file;
-  if (!page.Fetch(page.backend().reports(),
-                  &rep::ReportService::Stub::ExportGrantRegister, req, &file)) {
-    return;
-  }
+  if (!page.Fetch(page.backend().reports(), method, req, &file)) return;
   Download(page, file.filename(), file.content_type(), file.content());
 }
 
+void Register(Page& page) {
+  FundExport(page, &rep::ReportService::Stub::ExportGrantRegister);
+}
+
 void OpenData(Page& page) {
-  rep::Export360GivingRequest req;
-  req.set_fund("funds/" + page.Match(1));
-  rep::ExportFile file;
-  if (!page.Fetch(page.backend().reports(),
-                  &rep::ReportService::Stub::Export360Giving, req, &file)) {
-    return;
-  }
-  Download(page, file.filename(), file.content_type(), file.content());
+  FundExport(page, &rep::ReportService::Stub::Export360Giving);
 }
 
 }  // namespace

@@ -17,17 +17,6 @@ constexpr const char* kMonths[] = {
     "January", "February", "March",     "April",   "May",      "June",
     "July",    "August",   "September", "October", "November", "December"};
 
-const absl::TimeZone& London() {
-  static const absl::TimeZone* tz = [] {
-    auto* z = new absl::TimeZone;
-    // Debian's tzdata; UTC only if it is missing (scripts/install-deps
-    // installs it).
-    if (!absl::LoadTimeZone("Europe/London", z)) *z = absl::UTCTimeZone();
-    return z;
-  }();
-  return *tz;
-}
-
 bool AllDigits(absl::string_view s) {
   if (s.empty()) return false;
   for (char c : s) {
@@ -37,6 +26,17 @@ bool AllDigits(absl::string_view s) {
 }
 
 }  // namespace
+
+const absl::TimeZone& LondonZone() {
+  static const absl::TimeZone* tz = [] {
+    auto* z = new absl::TimeZone;
+    // Debian's tzdata; UTC only if it is missing (scripts/install-deps
+    // installs it).
+    if (!absl::LoadTimeZone("Europe/London", z)) *z = absl::UTCTimeZone();
+    return z;
+  }();
+  return *tz;
+}
 
 std::optional<int64_t> ParsePounds(absl::string_view text) {
   absl::string_view s = absl::StripAsciiWhitespace(text);
@@ -124,7 +124,7 @@ std::string LongDate(absl::string_view iso) {
 }
 
 std::string LondonTime(absl::Time t) {
-  const absl::CivilSecond c = absl::ToCivilSecond(t, London());
+  const absl::CivilSecond c = absl::ToCivilSecond(t, LondonZone());
   return absl::StrFormat("%02d:%02d on %d %s %d", c.hour(), c.minute(), c.day(),
                          kMonths[c.month() - 1], c.year());
 }

@@ -40,6 +40,10 @@ DateParts SplitIsoDate(absl::string_view iso);
 // "1 March 2027" for "2027-03-01"; `iso` itself when it is not a date.
 std::string LongDate(absl::string_view iso);
 
+// London's time zone (GMT/BST) from Debian's tzdata, loaded once; UTC if
+// tzdata is missing.
+const absl::TimeZone& LondonZone();
+
 // "12:00 on 14 March 2025": the time in London (GMT or BST), as GOV.UK
 // writes times ("12am" forms avoided: 24-hour clock).
 std::string LondonTime(absl::Time t);

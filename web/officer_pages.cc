@@ -404,13 +404,10 @@ absl::Status Interview(Page& page, const assess::Assessment& a,
          "Enter the interview's date and time, like 10 12 2026 and 14:30"});
     return absl::OkStatus();
   }
-  absl::TimeZone london;
-  if (!absl::LoadTimeZone("Europe/London", &london))
-    london = absl::UTCTimeZone();
   assess::ScheduleInterviewRequest req;
   req.set_name(a.name());
   req.mutable_interview_time()->set_seconds(
-      absl::ToUnixSeconds(absl::FromCivil(when, london)));
+      absl::ToUnixSeconds(absl::FromCivil(when, LondonZone())));
   req.set_location(page.Param("location"));
   for (const std::string& n : Names(page.Param("panel"))) req.add_panel(n);
   req.set_request_id(page.RequestId());

@@ -16,9 +16,7 @@ namespace {
 constexpr char kCookie[] = "grantflow_session";
 
 bool IsStaff(const auth::Principal& p) {
-  for (const char* r :
-       {"grants_officer", "approver", "moderator", "safeguarding_officer",
-        "finance_officer", "finance_approver", "auditor", "admin"}) {
+  for (const std::string& r : StaffRoles()) {
     if (p.HasRole(r)) return true;
   }
   return false;
@@ -79,6 +77,15 @@ std::string ReadWhole(const std::string& path) {
 }
 
 }  // namespace
+
+const std::vector<std::string>& StaffRoles() {
+  static const auto* v =
+      new std::vector<std::string>{"grants_officer",  "approver",
+                                   "moderator",       "safeguarding_officer",
+                                   "finance_officer", "finance_approver",
+                                   "auditor",         "admin"};
+  return *v;
+}
 
 const std::vector<std::string>& Portal::kAnyone() {
   static const auto* v = new std::vector<std::string>{"*"};

@@ -155,6 +155,10 @@ class Page {
   Session session_;
 };
 
+// Every role inside the funder (grants, assessment moderation,
+// safeguarding, finance, audit, administration): who may open /staff.
+const std::vector<std::string>& StaffRoles();
+
 // The page each role starts on.
 std::string HomeFor(const auth::Principal& who);
 

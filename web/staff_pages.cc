@@ -17,10 +17,6 @@ namespace prog = programmes::v1;
 namespace wf = workflow::v1;
 namespace assess = assessment::v1;
 
-const std::vector<std::string> kStaff = {
-    "grants_officer",  "approver",         "moderator", "safeguarding_officer",
-    "finance_officer", "finance_approver", "auditor",   "admin"};
-
 void Funds(Page& page) {
   prog::ListFundsRequest req;
   req.set_page_size(100);
@@ -200,9 +196,9 @@ void Ranking(Page& page) {
 }  // namespace
 
 void InstallStaffPages(Portal& portal, httplib::Server& s) {
-  portal.Get(s, "/staff", kStaff, Funds);
-  portal.Get(s, "/staff/funds", kStaff, Funds);
-  portal.Get(s, R"(/staff/funds/([a-z0-9-]+))", kStaff, Dashboard);
+  portal.Get(s, "/staff", StaffRoles(), Funds);
+  portal.Get(s, "/staff/funds", StaffRoles(), Funds);
+  portal.Get(s, R"(/staff/funds/([a-z0-9-]+))", StaffRoles(), Dashboard);
   portal.Get(s, R"(/staff/funds/([a-z0-9-]+)/rounds/([a-z0-9-]+)/ranking)",
              {"grants_officer", "approver", "moderator", "auditor", "admin"},
              Ranking);
