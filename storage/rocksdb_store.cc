@@ -26,6 +26,8 @@
 #include "absl/synchronization/mutex.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/db.h"
+#include "rocksdb/env.h"
+#include "rocksdb/file_system.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
 #include "rocksdb/table.h"
@@ -122,9 +124,11 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
 
 class RocksDbStore final : public Store {
  public:
-  RocksDbStore(std::unique_ptr<rocksdb::DB> db, StoreOptions options,
+  RocksDbStore(std::unique_ptr<rocksdb::Env> env,
+               std::unique_ptr<rocksdb::DB> db, StoreOptions options,
                uint64_t next_seq, std::string last_hash)
-      : db_(std::move(db)),
+      : env_(std::move(env)),
+        db_(std::move(db)),
         options_(std::move(options)),
         next_seq_(next_seq),
         last_hash_(std::move(last_hash)) {}
@@ -590,6 +594,9 @@ class RocksDbStore final : public Store {
     write_mu_.Unlock();
   }
 
+  // The file system's Env when StoreOptions::file_system is set (else
+  // null); declared before db_ so it outlives it.
+  std::unique_ptr<rocksdb::Env> env_;
   std::unique_ptr<rocksdb::DB> db_;
   const StoreOptions options_;
 
@@ -680,6 +687,11 @@ absl::StatusOr<std::unique_ptr<Store>> OpenRocksDbStore(
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   table.block_cache = rocksdb::NewLRUCache(128 << 20);
   ro.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  std::unique_ptr<rocksdb::Env> env;
+  if (options.file_system != nullptr) {
+    env = rocksdb::NewCompositeEnv(options.file_system);
+    ro.env = env.get();
+  }
   rocksdb::DB* raw = nullptr;
   absl::Status s = FromRocks(rocksdb::DB::Open(ro, options.path, &raw),
                              absl::StrCat("open ", options.path));
@@ -704,8 +716,8 @@ absl::StatusOr<std::unique_ptr<Store>> OpenRocksDbStore(
   }
   if (!it->status().ok()) return FromRocks(it->status(), "read audit tail");
   it.reset();
-  return std::make_unique<RocksDbStore>(std::move(db), options, next_seq,
-                                        std::move(last_hash));
+  return std::make_unique<RocksDbStore>(std::move(env), std::move(db), options,
+                                        next_seq, std::move(last_hash));
 }
 
 }  // namespace grantflow::storage

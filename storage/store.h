@@ -22,6 +22,10 @@
 #include "absl/synchronization/mutex.h"
 #include "grantflow/storage/v1/storage.pb.h"
 
+namespace rocksdb {
+class FileSystem;
+}  // namespace rocksdb
+
 namespace grantflow::storage {
 
 // One stored row.
@@ -131,6 +135,10 @@ struct StoreOptions {
   // every commit of the stores sharing it at one instant: checkpoints taken
   // then are the state a kill -9 at that instant would leave. Null: none.
   absl::Mutex* commit_barrier = nullptr;
+  // The file system RocksDB writes through. Null: the operating system's.
+  // Tests put a power-loss simulator here (tests/testing/power_loss_fs.h);
+  // the store keeps it alive for as long as it is open.
+  std::shared_ptr<rocksdb::FileSystem> file_system;
 };
 
 // What a store directory holds, to tell a copy from its original.

@@ -8,11 +8,20 @@
 
 namespace grantflow::testing {
 
-EngineHarness::EngineHarness(const std::string& path, bool sync) {
+namespace {
+storage::StoreOptions Options(const std::string& path, bool sync) {
   storage::StoreOptions o;
   o.path = path;
   o.sync = sync;
-  auto s = storage::OpenRocksDbStore(o);
+  return o;
+}
+}  // namespace
+
+EngineHarness::EngineHarness(const std::string& path, bool sync)
+    : EngineHarness(Options(path, sync)) {}
+
+EngineHarness::EngineHarness(const storage::StoreOptions& options) {
+  auto s = storage::OpenRocksDbStore(options);
   if (!s.ok()) std::abort();
   store_ = *std::move(s);
   if (!definitions_.AddBuiltIn().ok()) std::abort();

@@ -33,6 +33,8 @@ class EngineHarness {
   // (awards of £0.01 to £1,000,000 on every line registered through Line())
   // and kOrg, whose authorised signatory is amira.
   explicit EngineHarness(const std::string& path, bool sync = true);
+  // The same on a store opened with `options` (a power-loss file system).
+  explicit EngineHarness(const storage::StoreOptions& options);
 
   workflows::Engine& engine() { return *engine_; }
   workflows::StaticDirectory& directory() { return directory_; }

@@ -24,9 +24,11 @@ Call MakeCall(const std::string& user, std::vector<std::string> roles,
   return c;
 }
 
-std::unique_ptr<storage::Store> OpenStore(const std::string& dir) {
+std::unique_ptr<storage::Store> OpenStore(
+    const std::string& dir, std::shared_ptr<rocksdb::FileSystem> fs) {
   storage::StoreOptions o;
   o.path = dir;
+  o.file_system = std::move(fs);
   auto s = storage::OpenRocksDbStore(o);
   EXPECT_TRUE(s.ok()) << s.status();
   return s.ok() ? *std::move(s) : nullptr;

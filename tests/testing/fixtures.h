@@ -24,7 +24,9 @@ Call MakeCall(const std::string& user, std::vector<std::string> roles,
               absl::Time now, const std::string& org = "");
 
 // Opens a synced RocksDB store in `dir`; fails the test on error.
-std::unique_ptr<storage::Store> OpenStore(const std::string& dir);
+// `fs`: the file system RocksDB writes through (null: the real one).
+std::unique_ptr<storage::Store> OpenStore(
+    const std::string& dir, std::shared_ptr<rocksdb::FileSystem> fs = nullptr);
 
 // Number of audit entries in a store.
 uint64_t AuditCount(storage::Store& store);
