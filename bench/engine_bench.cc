@@ -24,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "bench/harness.h"
 #include "platform/call.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
@@ -41,50 +42,13 @@ namespace grantflow {
 namespace {
 
 namespace wpb = ::grantflow::workflow::v1;
+using bench::As;
+using bench::EngineTransitions;
+using bench::kFacts;
+using bench::Measure;
+using bench::Open;
+using bench::Result;
 using Clock = std::chrono::steady_clock;
-
-struct Result {
-  double per_second = 0;
-  double p50_us = 0;
-  double p99_us = 0;
-  long ops = 0;
-};
-
-// Runs `op(thread, i)` from `threads` threads for `seconds`, timing each.
-template <typename Op>
-Result Measure(int threads, double seconds, Op op) {
-  std::vector<std::vector<double>> lat(threads);
-  std::atomic<bool> stop{false};
-  std::vector<std::thread> ts;
-  const auto start = Clock::now();
-  for (int t = 0; t < threads; ++t) {
-    ts.emplace_back([&, t] {
-      for (long i = 0; !stop.load(std::memory_order_relaxed); ++i) {
-        auto a = Clock::now();
-        op(t, i);
-        lat[t].push_back(
-            std::chrono::duration<double, std::micro>(Clock::now() - a)
-                .count());
-      }
-    });
-  }
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-  stop = true;
-  for (auto& t : ts) t.join();
-  const double elapsed =
-      std::chrono::duration<double>(Clock::now() - start).count();
-  std::vector<double> all;
-  for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
-  std::sort(all.begin(), all.end());
-  Result r;
-  r.ops = static_cast<long>(all.size());
-  r.per_second = all.size() / elapsed;
-  if (!all.empty()) {
-    r.p50_us = all[all.size() / 2];
-    r.p99_us = all[std::min(all.size() - 1, all.size() * 99 / 100)];
-  }
-  return r;
-}
 
 // The shape of one engine transition's write, measured below from a real
 // transition: the number of rows and their total key + value bytes.
@@ -145,30 +109,6 @@ class CountingStore : public storage::Store {
   storage::Store* inner_;
 };
 
-Call As(const std::string& user, std::vector<std::string> roles) {
-  Call c;
-  c.principal.user = user;
-  c.principal.roles = std::move(roles);
-  c.now = absl::FromUnixSeconds(1777626000);
-  c.method = "/grantflow.workflow.v1.WorkflowService/RecordFact";
-  return c;
-}
-
-std::unique_ptr<storage::Store> Open(const std::string& path, bool sync) {
-  storage::StoreOptions o;
-  o.path = path;
-  o.sync = sync;
-  auto s = storage::OpenRocksDbStore(o);
-  if (!s.ok()) {
-    std::cerr << s.status() << "\n";
-    std::exit(1);
-  }
-  return *std::move(s);
-}
-
-const char* kFacts[] = {"ELIGIBILITY_CHECK_STARTED", "ELIGIBLE", "SHORTLISTED",
-                        "INTERVIEW_SCHEDULED", "RECOMMENDED"};
-
 Shape MeasureShape(const std::string& dir,
                    const workflows::DefinitionRegistry& defs) {
   auto store = Open(dir, true);
@@ -187,7 +127,12 @@ Shape MeasureShape(const std::string& dir,
   f.set_name("cases/shape");
   f.set_fact(kFacts[0]);
   f.set_request_id("shape-1");
-  (void)engine.RecordFact(As("grace", {"grants_officer"}), f);
+  f.set_on_behalf_of("grace");
+  auto recorded = engine.RecordFact(As("svc", {"service"}), f);
+  if (!recorded.ok()) {
+    std::cerr << recorded.status() << "\n";
+    std::exit(1);
+  }
   return counting.last;
 }
 
@@ -210,49 +155,6 @@ Result RawRocks(const std::string& path, int threads, double seconds,
       b.Put(absl::StrFormat("t%02d/%012d/%02d", t, i, r), value);
     }
     if (!db->Write(wo, &b).ok()) std::exit(1);
-  });
-}
-
-Result EngineTransitions(const std::string& path,
-                         const workflows::DefinitionRegistry& defs, int threads,
-                         double seconds) {
-  auto store = Open(path, true);
-  workflows::StaticDirectory directory;
-  workflows::Engine engine(store.get(), &defs, &directory);
-  // Each thread drives its own cases through five facts, starting a new
-  // case (untimed) when one reaches RECOMMENDED.
-  std::vector<long> case_no(threads, 0);
-  std::vector<int> step(threads, 5);
-  const Call officer = As("grace", {"grants_officer"});
-  const Call svc = As("svc", {"service"});
-  return Measure(threads, seconds, [&](int t, long i) {
-    if (step[t] == 5) {
-      // Not part of the transition count: keep the start outside timing by
-      // doing it before this op's transition (its cost is small and counted
-      // in the same op, which only understates the engine).
-      ++case_no[t];
-      step[t] = 0;
-      wpb::StartCaseRequest s;
-      s.set_application(
-          absl::StrCat("applications/t", threads, "-", t, "-", case_no[t]));
-      s.set_round("funds/lff/rounds/r1");
-      s.set_definition("standard");
-      s.set_organisation("organisations/bench");
-      s.set_amount_requested_pence(1'000'000);
-      s.set_request_id(absl::StrCat("s", threads, "-", t, "-", case_no[t]));
-      if (!engine.StartCase(svc, s).ok()) std::exit(2);
-      return;
-    }
-    wpb::RecordFactRequest f;
-    f.set_name(absl::StrCat("cases/t", threads, "-", t, "-", case_no[t]));
-    f.set_fact(kFacts[step[t]]);
-    f.set_request_id(absl::StrCat("f", threads, "-", t, "-", i));
-    auto r = engine.RecordFact(officer, f);
-    if (!r.ok()) {
-      std::cerr << r.status() << "\n";
-      std::exit(2);
-    }
-    ++step[t];
   });
 }
 

@@ -1,0 +1,82 @@
+// What the benchmarks share: timing a closed loop of operations from N
+// threads, and the engine's transitions as every benchmark drives them.
+#ifndef GRANTFLOW_BENCH_HARNESS_H_
+#define GRANTFLOW_BENCH_HARNESS_H_
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "platform/call.h"
+#include "storage/store.h"
+#include "workflows/definitions.h"
+
+namespace grantflow::bench {
+
+struct Result {
+  double per_second = 0;
+  double p50_us = 0;
+  double p99_us = 0;
+  long ops = 0;
+};
+
+// Runs `op(thread, i)` from `threads` threads for `seconds`, timing each.
+template <typename Op>
+inline Result Measure(int threads, double seconds, Op op) {
+  std::vector<std::vector<double>> lat(threads);
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> ts;
+  const auto start = std::chrono::steady_clock::now();
+  for (int t = 0; t < threads; ++t) {
+    ts.emplace_back([&, t] {
+      for (long i = 0; !stop.load(std::memory_order_relaxed); ++i) {
+        auto a = std::chrono::steady_clock::now();
+        op(t, i);
+        lat[t].push_back(std::chrono::duration<double, std::micro>(
+                             std::chrono::steady_clock::now() - a)
+                             .count());
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop = true;
+  for (auto& t : ts) t.join();
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  std::vector<double> all;
+  for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
+  std::sort(all.begin(), all.end());
+  Result r;
+  r.ops = static_cast<long>(all.size());
+  r.per_second = all.size() / elapsed;
+  if (!all.empty()) {
+    r.p50_us = all[all.size() / 2];
+    r.p99_us = all[std::min(all.size() - 1, all.size() * 99 / 100)];
+  }
+  return r;
+}
+
+// A caller with `roles`, at the benchmarks' fixed time.
+Call As(const std::string& user, std::vector<std::string> roles);
+
+// Opens a RocksDB store at `path` (exits the process on failure).
+std::unique_ptr<storage::Store> Open(const std::string& path, bool sync);
+
+// The five facts each benchmark case goes through, SUBMITTED to RECOMMENDED.
+extern const char* const kFacts[5];
+
+// Engine transitions from `threads` threads for `seconds` on a new synced
+// store at `path`: each thread drives its own cases through kFacts, starting
+// a new one when a case reaches RECOMMENDED. Exits the process on a refusal.
+Result EngineTransitions(const std::string& path,
+                         const workflows::DefinitionRegistry& defs, int threads,
+                         double seconds);
+
+}  // namespace grantflow::bench
+
+#endif  // GRANTFLOW_BENCH_HARNESS_H_
