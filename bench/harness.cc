@@ -1,14 +1,26 @@
 #include "bench/harness.h"
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/util/time_util.h"
+#include "grantflow/applications/v1/applications.grpc.pb.h"
+#include "grantflow/programmes/v1/programmes.grpc.pb.h"
 #include "workflows/engine.h"
 
 namespace grantflow::bench {
 
 namespace wpb = ::grantflow::workflow::v1;
+namespace apb = ::grantflow::applications::v1;
+namespace ppb = ::grantflow::programmes::v1;
 
 const char* const kFacts[5] = {"ELIGIBILITY_CHECK_STARTED", "ELIGIBLE",
                                "SHORTLISTED", "INTERVIEW_SCHEDULED",
@@ -78,6 +90,156 @@ Result EngineTransitions(const std::string& path,
     }
     ++step[t];
   });
+}
+
+[[noreturn]] void Fail(const std::string& what) {
+  std::cerr << "rpc_bench: " << what << "\n";
+  std::exit(1);
+}
+
+void Ok(const grpc::Status& s, const std::string& what) {
+  if (!s.ok()) Fail(absl::StrCat(what, ": ", s.error_message()));
+}
+
+Server::Server(const std::string& binary, const std::string& dir) {
+  const std::string port_file = dir + "/port";
+  pid_ = fork();
+  if (pid_ == 0) {
+    const std::string log = dir + "/grantflowd.log";
+    if (freopen(log.c_str(), "w", stderr) == nullptr ||
+        freopen(log.c_str(), "a", stdout) == nullptr) {
+      _exit(126);
+    }
+    execl(binary.c_str(), binary.c_str(),
+          ("--data_dir=" + dir + "/data").c_str(), "--listen=127.0.0.1:0",
+          ("--port_file=" + port_file).c_str(), nullptr);
+    _exit(127);
+  }
+  for (int i = 0; i < 300 && port_ == 0; ++i) {
+    std::ifstream in(port_file);
+    if (!(in >> port_)) port_ = 0;
+    if (port_ == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (port_ == 0) Fail("grantflowd did not start (see its log)");
+}
+
+Server::~Server() {
+  kill(pid_, SIGTERM);
+  waitpid(pid_, nullptr, 0);
+}
+
+std::string Mint(auth::TokenSigner& signer, const std::string& user,
+                 std::vector<std::string> roles, const std::string& org) {
+  auth::TokenClaims c;
+  c.principal.user = user;
+  c.principal.roles = std::move(roles);
+  c.principal.organisation = org;
+  c.issued_at = absl::Now() - absl::Hours(1);
+  c.expires_at = absl::Now() + absl::Hours(2);
+  auto t = signer.Sign(c);
+  if (!t.ok()) Fail("cannot sign a token");
+  return *t;
+}
+
+std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
+  return ctx;
+}
+
+google::protobuf::Timestamp At(absl::Time t) {
+  return google::protobuf::util::TimeUtil::SecondsToTimestamp(
+      absl::ToUnixSeconds(t));
+}
+
+ppb::Round BenchRound() {
+  ppb::Round r;
+  r.set_name("funds/bench/rounds/open");
+  r.set_display_name("Open round");
+  *r.mutable_open_time() = At(absl::Now() - absl::Hours(24));
+  *r.mutable_close_time() = At(absl::Now() + absl::Hours(24 * 30));
+  r.set_min_award_pence(1'000'000);
+  r.set_max_award_pence(7'500'000);
+  r.set_lifecycle_definition("standard");
+  r.set_interview_stage(true);
+  r.add_budget_lines("funds/bench/budgetLines/grants");
+  auto* c = r.add_criteria();
+  c->set_id("reach");
+  c->set_title("Reach");
+  c->set_weight_percent(100);
+  c->set_max_score(5);
+  return r;
+}
+
+void Seed(grpc::Channel* channel, const std::string& admin) {
+  std::shared_ptr<grpc::Channel> ch(channel, [](grpc::Channel*) {});
+  auto prog = ppb::ProgrammeService::NewStub(ch);
+  auto apps = apb::ApplicationService::NewStub(ch);
+  ppb::CreateFundRequest fund;
+  fund.set_fund_id("bench");
+  fund.set_request_id("bench-fund");
+  fund.mutable_fund()->set_display_name("Benchmark Fund");
+  fund.mutable_fund()->set_description("Applications submitted under load");
+  fund.mutable_fund()->set_funder_name("Greater London Authority");
+  fund.mutable_fund()->set_funder_org_id("GB-GOR-PC390");
+  ppb::Fund f;
+  Ok(prog->CreateFund(Ctx(admin).get(), fund, &f), "CreateFund");
+  ppb::CreateBudgetLineRequest line;
+  line.set_parent("funds/bench");
+  line.set_budget_line_id("grants");
+  line.set_request_id("bench-line");
+  auto* l = line.mutable_budget_line();
+  l->set_display_name("Grants");
+  l->set_ceiling_pence(1'000'000'000);
+  l->set_decision_ref("MD0001");
+  l->set_financial_year("2026-27");
+  l->set_funding_source("Benchmarks");
+  l->set_kind(ppb::GRANTS);
+  ppb::BudgetLine bl;
+  Ok(prog->CreateBudgetLine(Ctx(admin).get(), line, &bl), "CreateBudgetLine");
+  ppb::CreateRoundRequest round;
+  round.set_parent("funds/bench");
+  round.set_round_id("open");
+  round.set_request_id("bench-round");
+  *round.mutable_round() = BenchRound();
+  round.mutable_round()->clear_name();  // the request names it
+  ppb::Round rr;
+  Ok(prog->CreateRound(Ctx(admin).get(), round, &rr), "CreateRound");
+  apb::CreateOrganisationRequest org;
+  org.set_organisation_id("hackney-families");
+  org.set_request_id("bench-org");
+  auto* o = org.mutable_organisation();
+  o->set_display_name("Hackney Families");
+  o->set_legal_form(apb::CHARITABLE_INCORPORATED_ORGANISATION);
+  o->set_charity_number("1180001");
+  o->mutable_address()->set_line1("1 Mare Street");
+  o->mutable_address()->set_town("London");
+  o->mutable_address()->set_postcode("E8 1DY");
+  o->mutable_address()->set_borough("Hackney");
+  o->add_contacts()->set_full_name("Amira Hassan");
+  o->mutable_contacts(0)->set_email("amira@example.org");
+  o->add_member_users("amira");
+  o->add_signatory_users("amira");
+  apb::Organisation out;
+  Ok(apps->CreateOrganisation(Ctx(admin).get(), org, &out),
+     "CreateOrganisation");
+}
+
+apb::Application Draft() {
+  apb::Application a;
+  a.set_round("funds/bench/rounds/open");
+  a.set_organisation("organisations/hackney-families");
+  a.set_title("Family cook-and-share evenings");
+  a.set_summary("Monthly evenings where families cook together");
+  a.set_amount_requested_pence(5'000'000);
+  a.set_planned_start_date("2027-09-01");
+  a.set_planned_end_date("2028-08-31");
+  a.add_boroughs_served("Hackney");
+  a.set_expected_beneficiaries(120);
+  auto* b = a.add_budget();
+  b->set_description("Sessional workers");
+  b->set_amount_pence(5'000'000);
+  return a;
 }
 
 }  // namespace grantflow::bench

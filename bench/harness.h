@@ -3,6 +3,8 @@
 #ifndef GRANTFLOW_BENCH_HARNESS_H_
 #define GRANTFLOW_BENCH_HARNESS_H_
 
+#include <sys/types.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -11,6 +13,10 @@
 #include <thread>
 #include <vector>
 
+#include "grantflow/applications/v1/applications.pb.h"
+#include "grantflow/programmes/v1/programmes.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "platform/auth.h"
 #include "platform/call.h"
 #include "storage/store.h"
 #include "workflows/definitions.h"
@@ -76,6 +82,43 @@ extern const char* const kFacts[5];
 Result EngineTransitions(const std::string& path,
                          const workflows::DefinitionRegistry& defs, int threads,
                          double seconds);
+
+// --- A grantflowd child process, for the benchmarks that talk gRPC. ---
+
+// Prints "rpc_bench: what" style errors and exits.
+[[noreturn]] void Fail(const std::string& what);
+// Fails unless `s` is OK.
+void Ok(const grpc::Status& s, const std::string& what);
+
+// grantflowd (`binary`) in a child process on `dir`/data, its log in
+// `dir`/grantflowd.log, on a port of 127.0.0.1 the kernel picks; waits
+// until it has written its port file. SIGTERMs it and waits when destroyed.
+class Server {
+ public:
+  Server(const std::string& binary, const std::string& dir);
+  ~Server();
+  int port() const { return port_; }
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+// A token for `user` signed with the data directory's development key.
+std::string Mint(auth::TokenSigner& signer, const std::string& user,
+                 std::vector<std::string> roles, const std::string& org = "");
+// A client context carrying `token` (none when empty).
+std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token);
+
+// The benchmarks' round: funds/bench/rounds/open, open from a day ago for
+// thirty days, on funds/bench/budgetLines/grants.
+programmes::v1::Round BenchRound();
+// Seeds fund "bench", its line, BenchRound() and organisations/
+// hackney-families (amira a member and signatory) over gRPC as `admin`.
+void Seed(grpc::Channel* channel, const std::string& admin);
+// A complete application to that round for hackney-families.
+applications::v1::Application Draft();
 
 }  // namespace grantflow::bench
 
