@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -103,6 +104,7 @@ void Ok(const grpc::Status& s, const std::string& what) {
 
 Server::Server(const std::string& binary, const std::string& dir) {
   const std::string port_file = dir + "/port";
+  std::filesystem::remove(port_file);  // a previous run's
   pid_ = fork();
   if (pid_ == 0) {
     const std::string log = dir + "/grantflowd.log";
