@@ -77,6 +77,7 @@ void Exec(PGconn* c, const std::string& sql) {
 void Schema() {
   PGconn* c = Connect();
   Exec(c,
+       "SET client_min_messages TO warning;"
        "DROP TABLE IF EXISTS cases, history, request_ids, audit;"
        "CREATE TABLE cases (id text PRIMARY KEY, state text NOT NULL,"
        " version bigint NOT NULL, data bytea NOT NULL);"
