@@ -238,14 +238,8 @@ void ListCasesScaling(const std::string& path,
 int main(int argc, char** argv) {
   using namespace grantflow;
   absl::ParseCommandLine(argc, argv);
-  std::string dir = absl::GetFlag(FLAGS_dir);
-  bool own_dir = dir.empty();
-  if (own_dir) {
-    std::string tmpl =
-        (std::filesystem::temp_directory_path() / "grantflow-bench-XXXXXX")
-            .string();
-    dir = mkdtemp(tmpl.data());
-  }
+  const bench::ScratchDir scratch(absl::GetFlag(FLAGS_dir), "bench");
+  const std::string& dir = scratch.path();
   workflows::DefinitionRegistry defs;
   if (!defs.AddBuiltIn().ok()) return 1;
   const double seconds = absl::GetFlag(FLAGS_seconds);
@@ -274,6 +268,5 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
   }
   ListCasesScaling(dir + "/list", defs, absl::GetFlag(FLAGS_max_cases));
-  if (own_dir) std::filesystem::remove_all(dir);
   return 0;
 }

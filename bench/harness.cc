@@ -23,6 +23,44 @@ namespace wpb = ::grantflow::workflow::v1;
 namespace apb = ::grantflow::applications::v1;
 namespace ppb = ::grantflow::programmes::v1;
 
+Result Summarise(const std::vector<std::vector<double>>& latencies,
+                 double elapsed_s) {
+  std::vector<double> all;
+  for (const auto& v : latencies) all.insert(all.end(), v.begin(), v.end());
+  std::sort(all.begin(), all.end());
+  Result r;
+  r.ops = static_cast<long>(all.size());
+  r.per_second = all.size() / elapsed_s;
+  if (!all.empty()) {
+    r.p50_us = all[all.size() / 2];
+    r.p99_us = all[std::min(all.size() - 1, all.size() * 99 / 100)];
+  }
+  return r;
+}
+
+ScratchDir::ScratchDir(const std::string& flag_dir, const std::string& name)
+    : path_(flag_dir), own_(flag_dir.empty()) {
+  if (own_) {
+    std::string tmpl = (std::filesystem::temp_directory_path() /
+                        ("grantflow-" + name + "-XXXXXX"))
+                           .string();
+    if (mkdtemp(tmpl.data()) == nullptr) Fail("cannot make a scratch dir");
+    path_ = tmpl;
+  }
+}
+
+ScratchDir::~ScratchDir() {
+  if (own_) std::filesystem::remove_all(path_);
+}
+
+std::unique_ptr<auth::TokenSigner> SignerFor(const std::string& data) {
+  auto keys = auth::EnsureDevKeyPair(data + "/keys");
+  if (!keys.ok()) Fail("no signing key");
+  auto signer = auth::TokenSigner::FromPemFile(keys->private_pem);
+  if (!signer.ok()) Fail("no signing key");
+  return *std::move(signer);
+}
+
 const char* const kFacts[5] = {"ELIGIBILITY_CHECK_STARTED", "ELIGIBLE",
                                "SHORTLISTED", "INTERVIEW_SCHEDULED",
                                "RECOMMENDED"};
@@ -94,7 +132,7 @@ Result EngineTransitions(const std::string& path,
 }
 
 [[noreturn]] void Fail(const std::string& what) {
-  std::cerr << "rpc_bench: " << what << "\n";
+  std::cerr << "bench: " << what << "\n";
   std::exit(1);
 }
 

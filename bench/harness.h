@@ -30,6 +30,11 @@ struct Result {
   long ops = 0;
 };
 
+// Calls per second over `elapsed_s`, and the median and 99th percentile of
+// the latencies (microseconds) each thread recorded.
+Result Summarise(const std::vector<std::vector<double>>& latencies,
+                 double elapsed_s);
+
 // Runs `op(thread, i)` from `threads` threads for `seconds`, timing each.
 template <typename Op>
 inline Result Measure(int threads, double seconds, Op op) {
@@ -54,18 +59,21 @@ inline Result Measure(int threads, double seconds, Op op) {
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
-  std::vector<double> all;
-  for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
-  std::sort(all.begin(), all.end());
-  Result r;
-  r.ops = static_cast<long>(all.size());
-  r.per_second = all.size() / elapsed;
-  if (!all.empty()) {
-    r.p50_us = all[all.size() / 2];
-    r.p99_us = all[std::min(all.size() - 1, all.size() * 99 / 100)];
-  }
-  return r;
+  return Summarise(lat, elapsed);
 }
+
+// `flag_dir` when given (then kept), else a new directory under the system's
+// temporary directory named after `name` (removed by the destructor).
+class ScratchDir {
+ public:
+  ScratchDir(const std::string& flag_dir, const std::string& name);
+  ~ScratchDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  bool own_;
+};
 
 // A caller with `roles`, at the benchmarks' fixed time.
 Call As(const std::string& user, std::vector<std::string> roles);
@@ -108,6 +116,9 @@ class Server {
 // A token for `user` signed with the data directory's development key.
 std::string Mint(auth::TokenSigner& signer, const std::string& user,
                  std::vector<std::string> roles, const std::string& org = "");
+// The signer of the data directory `data` (its keys/, which grantflowd
+// creates at its first start); exits the process when there is none.
+std::unique_ptr<auth::TokenSigner> SignerFor(const std::string& data);
 // A client context carrying `token` (none when empty).
 std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token);
 

@@ -220,14 +220,8 @@ int main(int argc, char** argv) {
     std::cerr << "pg_bench: --pg is required (bench/run-all starts a server)\n";
     return 2;
   }
-  std::string dir = absl::GetFlag(FLAGS_dir);
-  const bool own_dir = dir.empty();
-  if (own_dir) {
-    std::string tmpl =
-        (std::filesystem::temp_directory_path() / "grantflow-pgbench-XXXXXX")
-            .string();
-    dir = mkdtemp(tmpl.data());
-  }
+  const ScratchDir scratch(absl::GetFlag(FLAGS_dir), "pgbench");
+  const std::string& dir = scratch.path();
   grantflow::workflows::DefinitionRegistry defs;
   if (!defs.AddBuiltIn().ok()) return 1;
   const double seconds = absl::GetFlag(FLAGS_seconds);
@@ -251,6 +245,5 @@ int main(int argc, char** argv) {
         eng.per_second / one.per_second);
     std::fflush(stdout);
   }
-  if (own_dir) std::filesystem::remove_all(dir);
   return 0;
 }

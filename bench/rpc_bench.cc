@@ -134,17 +134,7 @@ Result Load(int threads, double seconds, double rate,
   for (auto& t : ts) t.join();
   const double elapsed =
       std::chrono::duration<double>(SteadyClock::now() - start).count();
-  std::vector<double> all;
-  for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
-  std::sort(all.begin(), all.end());
-  Result r;
-  r.ops = static_cast<long>(all.size());
-  r.per_second = all.size() / elapsed;
-  if (!all.empty()) {
-    r.p50_us = all[all.size() / 2];
-    r.p99_us = all[std::min(all.size() - 1, all.size() * 99 / 100)];
-  }
-  return r;
+  return Summarise(lat, elapsed);
 }
 
 }  // namespace
@@ -153,14 +143,8 @@ Result Load(int threads, double seconds, double rate,
 int main(int argc, char** argv) {
   using namespace grantflow::bench;
   absl::ParseCommandLine(argc, argv);
-  std::string dir = absl::GetFlag(FLAGS_dir);
-  const bool own_dir = dir.empty();
-  if (own_dir) {
-    std::string tmpl =
-        (std::filesystem::temp_directory_path() / "grantflow-rpcbench-XXXXXX")
-            .string();
-    dir = mkdtemp(tmpl.data());
-  }
+  const ScratchDir scratch(absl::GetFlag(FLAGS_dir), "rpcbench");
+  const std::string& dir = scratch.path();
   const double seconds = absl::GetFlag(FLAGS_seconds);
   const int clients = absl::GetFlag(FLAGS_clients);
   {
@@ -168,13 +152,10 @@ int main(int argc, char** argv) {
     auto channel =
         grpc::CreateChannel(absl::StrCat("127.0.0.1:", server.port()),
                             grpc::InsecureChannelCredentials());
-    auto keys = grantflow::auth::EnsureDevKeyPair(dir + "/data/keys");
-    if (!keys.ok()) Fail("no signing key");
-    auto signer = grantflow::auth::TokenSigner::FromPemFile(keys->private_pem);
-    if (!signer.ok()) Fail("no signing key");
-    const std::string admin = Mint(**signer, "root", {"admin"});
-    const std::string amira = Mint(**signer, "amira", {"applicant"},
-                                   "organisations/hackney-families");
+    auto signer = SignerFor(dir + "/data");
+    const std::string admin = Mint(*signer, "root", {"admin"});
+    const std::string amira =
+        Mint(*signer, "amira", {"applicant"}, "organisations/hackney-families");
     Seed(channel.get(), admin);
     auto apps = apb::ApplicationService::NewStub(channel);
     auto health = hpb::Health::NewStub(channel);
@@ -227,6 +208,5 @@ int main(int argc, char** argv) {
     std::printf("submit/empty peak ratio: %.2f\n",
                 submit_peak.per_second / empty_peak.per_second);
   }
-  if (own_dir) std::filesystem::remove_all(dir);
   return 0;
 }

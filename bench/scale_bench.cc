@@ -283,25 +283,16 @@ Figures Measure(const std::string& dir, const std::string& admin, int cases) {
 int main(int argc, char** argv) {
   using namespace grantflow::bench;
   absl::ParseCommandLine(argc, argv);
-  std::string dir = absl::GetFlag(FLAGS_dir);
-  const bool own_dir = dir.empty();
-  if (own_dir) {
-    std::string tmpl =
-        (std::filesystem::temp_directory_path() / "grantflow-scale-XXXXXX")
-            .string();
-    dir = mkdtemp(tmpl.data());
-  }
+  const ScratchDir scratch(absl::GetFlag(FLAGS_dir), "scale");
+  const std::string& dir = scratch.path();
   std::string admin;
   {
     Server server(absl::GetFlag(FLAGS_grantflowd), dir);
     auto channel =
         grpc::CreateChannel(absl::StrCat("127.0.0.1:", server.port()),
                             grpc::InsecureChannelCredentials());
-    auto keys = grantflow::auth::EnsureDevKeyPair(dir + "/data/keys");
-    if (!keys.ok()) Fail("no signing key");
-    auto signer = grantflow::auth::TokenSigner::FromPemFile(keys->private_pem);
-    if (!signer.ok()) Fail("no signing key");
-    admin = Mint(**signer, "root", {"admin"});
+    auto signer = SignerFor(dir + "/data");
+    admin = Mint(*signer, "root", {"admin"});
     Seed(channel.get(), admin);
   }
   std::vector<Figures> figures;
@@ -334,6 +325,5 @@ int main(int argc, char** argv) {
   std::printf("list latency %d vs %d: worst ratio %.2f\n", l.cases, s.cases,
               worst);
   std::printf("restart to SERVING at %d: %.0f ms\n", l.cases, l.serving_ms);
-  if (own_dir) std::filesystem::remove_all(dir);
   return 0;
 }
