@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
 #include "fuzz/check.h"
 #include "google/protobuf/descriptor.h"
@@ -181,30 +182,27 @@ void SeedCases() {
   for (int i = 0; i < 2; ++i) {
     const std::string bytes = Seed(
         "/grantflow.applications.v1.ApplicationService/CreateApplication",
-        absl::StrCat(
+        absl::StrReplaceAll(
             R"pb(
-              request_id: "seed-app-)pb",
-            i, R"pb("
-                    application {
-                      round: "funds/lff/rounds/open"
-                      organisation: "organisations/hackney-families"
-                      title: "Family cook-and-share evenings"
-                      summary: "Monthly evenings where families cook together"
-                      amount_requested_pence: 5000000
-                      planned_start_date: "2026-09-01"
-                      planned_end_date: "2027-08-31"
-                      boroughs_served: "Hackney"
-                      expected_beneficiaries: 120
-                      works_with_children: true
-                      budget {
-                        description: "Sessional workers"
-                        amount_pence: 3750000
-                      }
-                      budget {
-                        description: "Venue and food"
-                        amount_pence: 1250000
-                      }
-                    })pb"),
+              request_id: "seed-app-@"
+              application {
+                round: "funds/lff/rounds/open"
+                organisation: "organisations/hackney-families"
+                title: "Family cook-and-share evenings"
+                summary: "Monthly evenings where families cook together"
+                amount_requested_pence: 5000000
+                planned_start_date: "2026-09-01"
+                planned_end_date: "2027-08-31"
+                boroughs_served: "Hackney"
+                expected_beneficiaries: 120
+                works_with_children: true
+                budget {
+                  description: "Sessional workers"
+                  amount_pence: 3750000
+                }
+                budget { description: "Venue and food" amount_pence: 1250000 }
+              })pb",
+            {{"@", absl::StrCat(i)}}),
         world->callers[5]);
     const auto* type =
         google::protobuf::DescriptorPool::generated_pool()
@@ -351,17 +349,19 @@ void Start() {
     })pb");
   for (const char* id : {"grants-a", "grants-b"}) {
     Seed("/grantflow.programmes.v1.ProgrammeService/CreateBudgetLine",
-         absl::StrCat(R"pb(parent: "funds/lff" budget_line_id: ")pb", id,
-                      R"pb(" request_id: " seed -)pb", id,
-                      R"pb("
-                           budget_line {
-                             display_name: "Grants"
-                             ceiling_pence: 21500000
-                             decision_ref: "MD2192"
-                             financial_year: "2017-18"
-                             funding_source: "Social Integration Programmes"
-                             kind: GRANTS
-                           })pb"));
+         absl::StrReplaceAll(R"pb(
+                               parent: "funds/lff"
+                               budget_line_id: "@"
+                               request_id: "seed-@"
+                               budget_line {
+                                 display_name: "Grants"
+                                 ceiling_pence: 21500000
+                                 decision_ref: "MD2192"
+                                 financial_year: "2017-18"
+                                 funding_source: "Social Integration Programmes"
+                                 kind: GRANTS
+                               })pb",
+                             {{"@", id}}));
   }
   Seed("/grantflow.programmes.v1.ProgrammeService/CreateRound", R"pb(
     parent: "funds/lff"

@@ -200,6 +200,30 @@ absl::Status TokenVerifier::AddPublicKeyPem(const std::string& path) {
 
 absl::StatusOr<Principal> TokenVerifier::Verify(const std::string& token,
                                                 absl::Time now) const {
+  {
+    absl::MutexLock l(&cache_mu_);
+    auto hit = cache_.find(token);
+    if (hit != cache_.end()) {
+      if (hit->second.expires <= now) return Unauthenticated("expired");
+      if (hit->second.not_before > now) {
+        return Unauthenticated("not yet valid");
+      }
+      return hit->second.who;
+    }
+  }
+  Verified window;
+  absl::StatusOr<Principal> who = VerifyUncached(token, now, &window);
+  if (who.ok()) {
+    window.who = *who;
+    absl::MutexLock l(&cache_mu_);
+    if (cache_.size() >= kCacheSize) cache_.clear();
+    cache_.emplace(token, std::move(window));
+  }
+  return who;
+}
+
+absl::StatusOr<Principal> TokenVerifier::VerifyUncached(
+    const std::string& token, absl::Time now, Verified* window) const {
   std::vector<absl::string_view> parts = absl::StrSplit(token, '.');
   if (parts.size() != 3) return Unauthenticated("not a compact JWS");
   ASSIGN_OR_RETURN(std::string header_text, UnB64(parts[0]));
@@ -246,12 +270,11 @@ absl::StatusOr<Principal> TokenVerifier::Verify(const std::string& token,
   if (!p.contains("exp") || !p["exp"].is_number_integer()) {
     return Unauthenticated("no expiry");
   }
-  if (absl::FromUnixSeconds(p["exp"].get<int64_t>()) <= now) {
-    return Unauthenticated("expired");
-  }
-  if (p.contains("nbf") && p["nbf"].is_number_integer() &&
-      absl::FromUnixSeconds(p["nbf"].get<int64_t>()) > now) {
-    return Unauthenticated("not yet valid");
+  window->expires = absl::FromUnixSeconds(p["exp"].get<int64_t>());
+  if (window->expires <= now) return Unauthenticated("expired");
+  if (p.contains("nbf") && p["nbf"].is_number_integer()) {
+    window->not_before = absl::FromUnixSeconds(p["nbf"].get<int64_t>());
+    if (window->not_before > now) return Unauthenticated("not yet valid");
   }
   Principal who;
   std::optional<std::string> user = CanonicalUser(str("sub"));

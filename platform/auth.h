@@ -18,6 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 namespace grantflow::auth {
@@ -117,11 +118,29 @@ class TokenVerifier {
   // UNAUTHENTICATED, with the reason, for any token that is malformed,
   // uses another alg, is signed by an unknown key, has a bad signature, is
   // expired or not yet valid at `now`, or names another issuer or audience.
+  // Thread-safe. A token verified once is remembered (up to kCacheSize of
+  // them) with its validity window, so the same bytes are not checked again
+  // until they expire; only its times are checked against each `now`.
   absl::StatusOr<Principal> Verify(const std::string& token,
                                    absl::Time now) const;
 
+  static constexpr size_t kCacheSize = 4096;
+
  private:
+  struct Verified {
+    Principal who;
+    absl::Time not_before = absl::InfinitePast();
+    absl::Time expires = absl::InfinitePast();
+  };
+  // The full check; fills *window's times on success.
+  absl::StatusOr<Principal> VerifyUncached(const std::string& token,
+                                           absl::Time now,
+                                           Verified* window) const;
+
   absl::flat_hash_map<std::string, void*> keys_;  // kid -> EVP_PKEY*, owned
+  mutable absl::Mutex cache_mu_;
+  mutable absl::flat_hash_map<std::string, Verified> cache_
+      ABSL_GUARDED_BY(cache_mu_);
 };
 
 // Paths of a key pair on disk.

@@ -416,17 +416,32 @@ class Host final : public GrantflowServer {
       if (in_process) {
         ctx->AddMetadata(kInProcessMetadata, env_.in_process_secret);
       }
-      auth::TokenClaims claims;
-      claims.principal.user =
-          absl::StrCat("grantflowd:", absl::StrJoin(hosted_names_, "+"));
-      claims.principal.roles = {"service"};
-      claims.issued_at = clock_->Now();
-      claims.expires_at = claims.issued_at + absl::Minutes(5);
-      ASSIGN_OR_RETURN(auto token, signer_->Sign(claims));
+      ASSIGN_OR_RETURN(std::string token, ServiceToken());
       ctx->AddMetadata("authorization", "Bearer " + token);
       return absl::OkStatus();
     };
     return p;
+  }
+
+  // This host's "service" token, valid for five minutes, signed again once
+  // it is a minute old (or the clock has moved back before it): one
+  // signature a minute instead of one per call to a peer.
+  absl::StatusOr<std::string> ServiceToken() {
+    const absl::Time now = clock_->Now();
+    absl::MutexLock l(&service_token_mu_);
+    if (!service_token_.empty() && now >= service_token_issued_ &&
+        now < service_token_issued_ + absl::Minutes(1)) {
+      return service_token_;
+    }
+    auth::TokenClaims claims;
+    claims.principal.user =
+        absl::StrCat("grantflowd:", absl::StrJoin(hosted_names_, "+"));
+    claims.principal.roles = {"service"};
+    claims.issued_at = now;
+    claims.expires_at = now + absl::Minutes(5);
+    ASSIGN_OR_RETURN(service_token_, signer_->Sign(claims));
+    service_token_issued_ = now;
+    return service_token_;
   }
 
   std::shared_ptr<grpc::Channel> ChannelTo(const std::string& service) {
@@ -444,6 +459,9 @@ class Host final : public GrantflowServer {
   std::map<std::string, std::shared_ptr<grpc::Channel>> peers_;
   auth::TokenVerifier verifier_;
   std::unique_ptr<auth::TokenSigner> signer_;
+  absl::Mutex service_token_mu_;
+  std::string service_token_ ABSL_GUARDED_BY(service_token_mu_);
+  absl::Time service_token_issued_ ABSL_GUARDED_BY(service_token_mu_);
   CallEnv env_;
   TlsFiles tls_;
   int port_ = 0;

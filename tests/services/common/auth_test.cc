@@ -21,6 +21,7 @@ namespace {
 using ::grantflow::testing::HasReason;
 using ::grantflow::testing::IsOk;
 using ::grantflow::testing::StatusIs;
+using ::testing::HasSubstr;
 
 using ::grantflow::testing::TempDir;
 using nlohmann::json;
@@ -100,6 +101,35 @@ TEST_F(AuthTest, ExpiredTokenIsRejected) {
   TokenClaims c = Claims();
   c.expires_at = kNow - absl::Seconds(1);
   ExpectRejected(*signer_->Sign(c), "expired");
+}
+
+// A token verified once is remembered, but only for its own lifetime: the
+// same bytes are refused once expired, and before their not-before time
+// even after being accepted once (a clock moved back).
+TEST_F(AuthTest, ARememberedTokenStillExpiresAndStillWaitsForItsStart) {
+  // Payload() expires 60 s after kNow.
+  const std::string token = SignRaw(keys_.private_pem, Header(), Payload());
+  ASSERT_TRUE(verifier_.Verify(token, kNow).ok());
+  ASSERT_TRUE(verifier_.Verify(token, kNow + absl::Seconds(59)).ok());
+  auto late = verifier_.Verify(token, kNow + absl::Seconds(60));
+  EXPECT_THAT(late.status(), StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(std::string(late.status().message()), HasSubstr("expired"));
+
+  json p = Payload();
+  p["nbf"] = absl::ToUnixSeconds(kNow);
+  const std::string later = SignRaw(keys_.private_pem, Header(), p);
+  EXPECT_FALSE(verifier_.Verify(later, kNow - absl::Seconds(1)).ok());
+  ASSERT_TRUE(verifier_.Verify(later, kNow).ok());
+  auto early = verifier_.Verify(later, kNow - absl::Seconds(1));
+  EXPECT_THAT(early.status(), StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(std::string(early.status().message()),
+              HasSubstr("not yet valid"));
+
+  // A byte changed anywhere is another token, checked in full.
+  std::string tampered = token;
+  tampered[tampered.size() - 2] =
+      tampered[tampered.size() - 2] == 'A' ? 'B' : 'A';
+  EXPECT_FALSE(verifier_.Verify(tampered, kNow).ok());
 }
 
 TEST_F(AuthTest, AlgNoneIsRejected) {
