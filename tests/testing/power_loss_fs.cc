@@ -74,18 +74,10 @@ class File final : public rocksdb::FSWritableFileOwnerWrapper {
   // The cut may land while the disk syncs: then the caller never hears back,
   // and what the sync covered may be lost with the rest.
   IOStatus Sync(const IOOptions& o, IODebugContext* dbg) override {
-    const uint64_t upto = fs_->Size(state_);
-    IOStatus s = target()->Sync(o, dbg);
-    PowerLossFs::Guard g(fs_);
-    if (s.ok()) fs_->Synced(state_, upto);
-    return s;
+    return Durable([&] { return target()->Sync(o, dbg); });
   }
   IOStatus Fsync(const IOOptions& o, IODebugContext* dbg) override {
-    const uint64_t upto = fs_->Size(state_);
-    IOStatus s = target()->Fsync(o, dbg);
-    PowerLossFs::Guard g(fs_);
-    if (s.ok()) fs_->Synced(state_, upto);
-    return s;
+    return Durable([&] { return target()->Fsync(o, dbg); });
   }
   // RangeSync and Close make nothing durable here: only Sync and Fsync do.
   IOStatus Close(const IOOptions& o, IODebugContext* dbg) override {
@@ -94,6 +86,17 @@ class File final : public rocksdb::FSWritableFileOwnerWrapper {
   }
 
  private:
+  // Runs `sync` outside the guard, so the cut may land during it; what it
+  // covered counts as durable only if it returned before the cut.
+  template <typename Fn>
+  IOStatus Durable(Fn sync) {
+    const uint64_t upto = fs_->Size(state_);
+    IOStatus s = sync();
+    PowerLossFs::Guard g(fs_);
+    if (s.ok()) fs_->Synced(state_, upto);
+    return s;
+  }
+
   PowerLossFs* fs_;
   std::shared_ptr<PowerLossFs::FileState> state_;
 };
