@@ -43,6 +43,8 @@
 #include "google/protobuf/text_format.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "grantflow/applications/v1/applications.pb.h"
+#include "grantflow/workflow/v1/workflow.pb.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "platform/auth.h"
@@ -204,16 +206,9 @@ void SeedCases() {
               })pb",
             {{"@", absl::StrCat(i)}}),
         world->callers[5]);
-    const auto* type =
-        google::protobuf::DescriptorPool::generated_pool()
-            ->FindMessageTypeByName("grantflow.applications.v1.Application");
-    std::unique_ptr<Message> app(
-        google::protobuf::MessageFactory::generated_factory()
-            ->GetPrototype(type)
-            ->New());
-    Check(app->ParseFromString(bytes));
-    const std::string name =
-        app->GetReflection()->GetString(*app, type->FindFieldByName("name"));
+    grantflow::applications::v1::Application app;
+    Check(app.ParseFromString(bytes));
+    const std::string& name = app.name();
     world->ids.push_back(name.substr(name.find('/') + 1));
     Seed("/grantflow.applications.v1.ApplicationService/SubmitApplication",
          absl::StrCat("name: \"", name, "\" request_id: \"seed-submit-", i,
@@ -405,33 +400,17 @@ void Start() {
 // R3 and no negative totals, on every line the ledger knows.
 void CheckLedger() {
   for (const char* line : kLines) {
-    const Method* m =
-        FindMethod("/grantflow.workflow.v1.WorkflowService/GetLedgerLine");
-    std::unique_ptr<Message> req(m->prototype->New());
-    Check(google::protobuf::TextFormat::ParseFromString(
-        absl::StrCat("name: \"", line, "\""), req.get()));
+    grantflow::workflow::v1::GetLedgerLineRequest req;
+    req.set_name(line);
     std::string bytes;
-    grpc::Status s = Call(m->path, *req, world->admin, &bytes);
-    Check(s.ok());
-    // LedgerLine: ceiling 2, reserved 3, committed 4, paid 5 (varints).
-    const auto* type =
-        google::protobuf::DescriptorPool::generated_pool()
-            ->FindMessageTypeByName("grantflow.workflow.v1.LedgerLine");
-    std::unique_ptr<Message> l(
-        google::protobuf::MessageFactory::generated_factory()
-            ->GetPrototype(type)
-            ->New());
-    Check(l->ParseFromString(bytes));
-    const auto* r = l->GetReflection();
-    auto field = [&](const char* name) {
-      return r->GetInt64(*l, type->FindFieldByName(name));
-    };
-    const int64_t ceiling = field("ceiling_pence"),
-                  reserved = field("reserved_pence"),
-                  committed = field("committed_pence"),
-                  paid = field("paid_pence");
-    Check(reserved >= 0 && committed >= 0 && paid >= 0 && ceiling >= 0);
-    Check(reserved + committed <= ceiling);
+    Check(Call("/grantflow.workflow.v1.WorkflowService/GetLedgerLine", req,
+               world->admin, &bytes)
+              .ok());
+    grantflow::workflow::v1::LedgerLine l;
+    Check(l.ParseFromString(bytes));
+    Check(l.reserved_pence() >= 0 && l.committed_pence() >= 0 &&
+          l.paid_pence() >= 0 && l.ceiling_pence() >= 0);
+    Check(l.reserved_pence() + l.committed_pence() <= l.ceiling_pence());
   }
 }
 
